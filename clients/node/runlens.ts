@@ -1,0 +1,272 @@
+import { createHash } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RunlensError } from '../../src/core/errors';
+import { mkdirp } from '../../src/core/store/fsutil';
+import { ARTIFACTS_DIR, readRunFile, updateRunFileSync } from '../../src/core/store/runFile';
+import { Store } from '../../src/core/store/store';
+import type { ParamValue, RunRecord, RunStatus } from '../../src/core/store/types';
+import { TERMINAL_STATUSES } from '../../src/core/store/types';
+import { relativeToRoot } from '../../src/core/tracking/environment';
+import { MetricLog } from '../../src/core/tracking/metricLog';
+
+export const CLIENT_VERSION = '0.1.0';
+
+export interface InitOptions {
+  experiment?: string;
+  name?: string;
+  /** Defaults; values passed on the command line (`runlens run -p k=v`) win. */
+  params?: Record<string, unknown>;
+  tags?: Record<string, string>;
+  /** A `.runlens` folder; defaults to $RUNLENS_STORE, then the nearest one above the working directory. */
+  store?: string;
+}
+
+/**
+ * A tracked run. Inside a run launched by Runlens ($RUNLENS_RUN_DIR) it attaches to that run and
+ * leaves its status to the launcher; started alone, it creates a run and owns its status.
+ */
+export class Run {
+  readonly id: string;
+  readonly dir: string;
+  readonly params: Record<string, ParamValue>;
+  private readonly metrics: MetricLog;
+  private readonly owner: boolean;
+  private readonly root: string;
+  private ended = false;
+  private readonly onExit = () =>
+    this.finishSync(process.exitCode && process.exitCode !== 0 ? 'failed' : 'finished');
+  private readonly onSigterm = () => {
+    this.finishSync('killed', 143);
+    process.exit(143);
+  };
+
+  constructor(options: InitOptions = {}) {
+    const attachedDir = process.env.RUNLENS_RUN_DIR;
+    const launched = parseLaunchedParams(process.env.RUNLENS_PARAMS);
+    const params = { ...normalizeParams(options.params ?? {}), ...launched };
+    if (attachedDir) {
+      this.owner = false;
+      this.dir = attachedDir;
+      this.root = path.dirname(path.dirname(path.dirname(attachedDir)));
+      const run = updateRunFileSync(attachedDir, (r) => {
+        r.params = { ...r.params, ...params };
+        r.tags = { ...r.tags, ...(options.tags ?? {}) };
+        if (options.name && r.name !== options.name) r.name = options.name;
+      });
+      this.id = run.id;
+    } else {
+      const store = options.store
+        ? Store.open(path.resolve(options.store), { create: true })
+        : Store.openNearest(process.cwd(), { create: true });
+      this.root = store.root;
+      const entry = process.argv[1] ? relativeToRoot(path.resolve(process.argv[1]), store.root) : null;
+      const run = store.createRun({
+        experiment: options.experiment ?? process.env.RUNLENS_EXPERIMENT,
+        name: options.name,
+        command: process.argv.slice(),
+        script: entry,
+        params,
+        tags: options.tags ?? {},
+      });
+      this.owner = true;
+      this.id = run.id;
+      this.dir = store.runDir(run.id);
+    }
+    this.params = params;
+    fs.writeFileSync(
+      path.join(this.dir, 'client.json'),
+      JSON.stringify({ language: 'node', version: CLIENT_VERSION, pid: process.pid }) + '\n',
+    );
+    this.metrics = new MetricLog(path.join(this.dir, 'metrics.jsonl'));
+    process.on('exit', this.onExit);
+    if (this.owner && process.listenerCount('SIGTERM') === 0) process.on('SIGTERM', this.onSigterm);
+  }
+
+  /** Log metrics at a step (the next automatic step when omitted). Values must be numbers. */
+  log(metrics: Record<string, unknown>, step?: number): void {
+    this.assertOpen();
+    this.metrics.log(metrics, step);
+  }
+
+  logParams(params: Record<string, unknown>): void {
+    this.assertOpen();
+    const clean = normalizeParams(params);
+    Object.assign(this.params, clean);
+    updateRunFileSync(this.dir, (r) => Object.assign(r.params, clean));
+  }
+
+  setTags(tags: Record<string, string>): void {
+    this.assertOpen();
+    updateRunFileSync(this.dir, (r) => Object.assign(r.tags, tags));
+  }
+
+  /** Copy a file into the run's artifacts; returns its path inside the run folder. */
+  logArtifact(file: string, name?: string): string {
+    const rel = path.join(ARTIFACTS_DIR, name ?? path.basename(file));
+    mkdirp(path.dirname(path.join(this.dir, rel)));
+    fs.copyFileSync(file, path.join(this.dir, rel));
+    return rel.split(path.sep).join('/');
+  }
+
+  /** Record a data file the run reads: path, size and sha256. */
+  logInput(file: string): void {
+    const abs = path.resolve(file);
+    const { size, sha256 } = hashFileSync(abs);
+    const input = { path: relativeToRoot(abs, this.root), size, sha256 };
+    updateRunFileSync(this.dir, (r) => {
+      r.inputs = [...r.inputs.filter((i) => i.path !== input.path), input];
+    });
+  }
+
+  /** Flush buffered metrics to disk now. */
+  flush(): void {
+    this.metrics.flush();
+  }
+
+  finish(status: RunStatus = 'finished'): RunRecord {
+    return this.finishSync(status);
+  }
+
+  [Symbol.dispose](): void {
+    if (!this.ended) this.finish();
+  }
+
+  private finishSync(status: RunStatus, exitCode?: number): RunRecord {
+    if (this.ended) return readRunFile(this.dir);
+    this.ended = true;
+    process.off('exit', this.onExit);
+    process.off('SIGTERM', this.onSigterm);
+    this.metrics.close();
+    if (!this.owner) {
+      if (status !== 'finished')
+        return updateRunFileSync(this.dir, (r) => (r.tags['runlens.client_status'] = status));
+      return readRunFile(this.dir);
+    }
+    const summary = this.metrics.summary;
+    return updateRunFileSync(this.dir, (r) => {
+      if (TERMINAL_STATUSES.has(r.status)) return;
+      r.status = status;
+      r.endTime = Date.now();
+      r.exitCode = exitCode ?? (status === 'finished' ? 0 : 1);
+      r.summary = summary;
+    });
+  }
+
+  private assertOpen(): void {
+    if (this.ended)
+      throw new RunlensError(`run ${this.id} has finished`, 'call init() for a new run', 'usage');
+  }
+}
+
+function hashFileSync(file: string): { size: number; sha256: string } {
+  const hash = createHash('sha256');
+  const buf = Buffer.allocUnsafe(1 << 20);
+  const fd = fs.openSync(file, 'r');
+  let size = 0;
+  try {
+    for (let n; (n = fs.readSync(fd, buf, 0, buf.length, null)) > 0; size += n)
+      hash.update(buf.subarray(0, n));
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { size, sha256: hash.digest('hex') };
+}
+
+function normalizeParams(params: Record<string, unknown>): Record<string, ParamValue> {
+  const out: Record<string, ParamValue> = {};
+  for (const [k, v] of Object.entries(params)) {
+    out[k] = v === null || ['string', 'number', 'boolean'].includes(typeof v) ? (v as ParamValue) : String(v);
+  }
+  return out;
+}
+
+function parseLaunchedParams(raw: string | undefined): Record<string, ParamValue> {
+  if (!raw) return {};
+  try {
+    const v = JSON.parse(raw);
+    return v && typeof v === 'object' && !Array.isArray(v) ? normalizeParams(v) : {};
+  } catch {
+    return {};
+  }
+}
+
+let current: Run | undefined;
+
+export function init(options: InitOptions = {}): Run {
+  if (current && !currentEnded()) current.finish();
+  current = new Run(options);
+  return current;
+}
+
+function currentEnded(): boolean {
+  try {
+    return current === undefined || TERMINAL_STATUSES.has(readRunFile(current.dir).status);
+  } catch {
+    return true;
+  }
+}
+
+function active(): Run {
+  if (!current) throw new RunlensError('no active run', 'call runlens.init() first', 'usage');
+  return current;
+}
+
+export function log(metrics: Record<string, unknown>, step?: number): void {
+  active().log(metrics, step);
+}
+export function logParams(params: Record<string, unknown>): void {
+  active().logParams(params);
+}
+export function setTags(tags: Record<string, string>): void {
+  active().setTags(tags);
+}
+export function logArtifact(file: string, name?: string): string {
+  return active().logArtifact(file, name);
+}
+export function logInput(file: string): void {
+  active().logInput(file);
+}
+export function finish(status: RunStatus = 'finished'): RunRecord {
+  const r = active().finish(status);
+  current = undefined;
+  return r;
+}
+
+/** Minimal shape of a TensorFlow.js callback (tf.CustomCallbackArgs). */
+export interface FitCallback {
+  onEpochEnd?: (epoch: number, logs?: Record<string, unknown>) => void | Promise<void>;
+  onBatchEnd?: (batch: number, logs?: Record<string, unknown>) => void | Promise<void>;
+}
+
+/**
+ * A `model.fit` callback that logs every epoch's logs (loss, acc, val_loss...) at step = epoch,
+ * and optionally every `batchEvery`-th batch under `batch/<key>`.
+ */
+export function tfCallback(options: { run?: Run; batchEvery?: number } = {}): FitCallback {
+  const run = () => options.run ?? active();
+  let batches = 0;
+  const cb: FitCallback = {
+    onEpochEnd: (epoch, logs) => {
+      if (logs) run().log(numericOnly(logs), epoch);
+    },
+  };
+  if (options.batchEvery) {
+    const every = options.batchEvery;
+    cb.onBatchEnd = (_batch, logs) => {
+      if (logs && batches++ % every === 0) {
+        run().log(
+          Object.fromEntries(Object.entries(numericOnly(logs)).map(([k, v]) => [`batch/${k}`, v])),
+          batches,
+        );
+      }
+    };
+  }
+  return cb;
+}
+
+function numericOnly(logs: Record<string, unknown>): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const [k, v] of Object.entries(logs)) if (typeof v === 'number') out[k] = v;
+  return out;
+}

@@ -1,0 +1,69 @@
+// Bundles the extension, the CLI, the Node client and the webviews with esbuild.
+const esbuild = require('esbuild');
+const fs = require('node:fs');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const watch = process.argv.includes('--watch');
+const production = process.argv.includes('--production');
+
+// TensorFlow.js stays outside the bundles: tfjs-node is a native optional dependency and the WASM
+// backend loads its .wasm files from its package folder.
+const external = [
+  'vscode',
+  '@tensorflow/tfjs',
+  '@tensorflow/tfjs-node',
+  '@tensorflow/tfjs-backend-wasm',
+  '@tensorflow/tfjs-core',
+];
+
+const node = {
+  bundle: true,
+  platform: 'node',
+  target: 'node20',
+  format: 'cjs',
+  sourcemap: !production,
+  minify: production,
+  external,
+  logLevel: 'warning',
+  absWorkingDir: root,
+};
+
+const builds = [
+  { ...node, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js' },
+  { ...node, entryPoints: ['clients/node/runlens.ts'], outfile: 'dist/client.js' },
+];
+if (fs.existsSync(path.join(root, 'src/extension/extension.ts'))) {
+  builds.push({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' });
+}
+const webviewDir = path.join(root, 'webview-ui');
+for (const name of fs.existsSync(webviewDir) ? fs.readdirSync(webviewDir) : []) {
+  const entry = path.join('webview-ui', name, 'main.ts');
+  if (!fs.existsSync(path.join(root, entry))) continue;
+  builds.push({
+    bundle: true,
+    platform: 'browser',
+    target: 'chrome120',
+    format: 'iife',
+    sourcemap: !production,
+    minify: production,
+    logLevel: 'warning',
+    absWorkingDir: root,
+    entryPoints: [entry],
+    outfile: `dist/webview/${name}.js`,
+  });
+}
+
+async function main() {
+  if (watch) {
+    for (const b of builds) await (await esbuild.context(b)).watch();
+    console.log('watching for changes…');
+    return;
+  }
+  await Promise.all(builds.map((b) => esbuild.build(b)));
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

@@ -1,0 +1,118 @@
+import type { MetricSummary, ParamValue, RunEntry } from '../core/store/types';
+
+export function formatNumber(v: number): string {
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(3);
+  return String(Number(v.toPrecision(4)));
+}
+
+export function formatParam(v: ParamValue | undefined): string {
+  if (v === undefined) return '';
+  if (v === null) return 'null';
+  return typeof v === 'number' ? formatNumber(v) : String(v);
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s}s`;
+  const m = Math.floor(s / 60);
+  if (m < 60) return `${m}m${String(s % 60).padStart(2, '0')}s`;
+  const h = Math.floor(m / 60);
+  return `${h}h${String(m % 60).padStart(2, '0')}m`;
+}
+
+export function formatAge(time: number, now = Date.now()): string {
+  const s = Math.max(0, Math.round((now - time) / 1000));
+  if (s < 60) return `${s}s ago`;
+  if (s < 3600) return `${Math.floor(s / 60)}m ago`;
+  if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
+  return `${Math.floor(s / 86400)}d ago`;
+}
+
+export function formatTime(ms: number | null): string {
+  return ms === null
+    ? ''
+    : new Date(ms)
+        .toISOString()
+        .replace('T', ' ')
+        .replace(/\.\d+Z$/, 'Z');
+}
+
+/** A plain text table: columns padded to their widest cell, numbers right-aligned. */
+export function table(header: string[], rows: string[][]): string {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
+  const numeric = header.map(
+    (_, i) =>
+      rows.length > 0 &&
+      rows.every((r) => r[i] === '' || /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/.test(r[i] ?? '')),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
+  return [line(header), ...rows.map(line)].join('\n');
+}
+
+/** Params that take more than one value among the runs (all params when there is one run). */
+export function varyingKeys(entries: RunEntry[], pick: (e: RunEntry) => Record<string, unknown>): string[] {
+  const values = new Map<string, Set<string>>();
+  for (const e of entries) {
+    for (const [k, v] of Object.entries(pick(e))) {
+      if (!values.has(k)) values.set(k, new Set());
+      values.get(k)!.add(JSON.stringify(v));
+    }
+  }
+  const keys = [...values.keys()].sort();
+  if (entries.length <= 1) return keys;
+  return keys.filter((k) => values.get(k)!.size > 1 || entries.some((e) => !(k in pick(e))));
+}
+
+export function runsTable(entries: RunEntry[], now = Date.now()): string {
+  const paramKeys = varyingKeys(entries, (e) => e.params).slice(0, 6);
+  const metricKeys = [...new Set(entries.flatMap((e) => Object.keys(e.metrics)))].sort().slice(0, 6);
+  const header = ['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', ...paramKeys, ...metricKeys];
+  const rows = entries.map((e) => [
+    e.id,
+    e.starred ? `★ ${e.name}` : e.name,
+    e.experiment,
+    e.status === 'unreadable' ? `unreadable: ${e.error ?? ''}` : e.status,
+    e.startTime ? formatAge(e.startTime, now) : '',
+    e.startTime ? formatDuration((e.endTime ?? now) - e.startTime) : '',
+    ...paramKeys.map((k) => formatParam(e.params[k])),
+    ...metricKeys.map((k) => (e.metrics[k] ? formatNumber(e.metrics[k].last) : '')),
+  ]);
+  return table(header, rows);
+}
+
+export function summaryRows(metrics: Record<string, MetricSummary>): string[][] {
+  return Object.entries(metrics)
+    .sort(([a], [b]) => a.localeCompare(b))
+    .map(([k, s]) => [
+      k + (s.source === 'stdout' ? ' (stdout)' : ''),
+      formatNumber(s.last),
+      String(s.lastStep),
+      formatNumber(s.min),
+      formatNumber(s.max),
+      String(s.count),
+    ]);
+}
+
+/** JSON with NaN and infinities kept as the strings the store uses. */
+export function toJson(value: unknown): string {
+  return JSON.stringify(
+    value,
+    (_k, v) =>
+      typeof v === 'number' && !Number.isFinite(v)
+        ? Number.isNaN(v)
+          ? 'NaN'
+          : v > 0
+            ? 'Infinity'
+            : '-Infinity'
+        : v,
+    2,
+  );
+}

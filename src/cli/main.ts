@@ -1,0 +1,493 @@
+import { Command, CommanderError, Option } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RunlensError, errorMessage } from '../core/errors';
+import { readSeries } from '../core/store/metrics';
+import { matches, parseWhere, sortEntries } from '../core/store/query';
+import type { Stage } from '../core/store/registry';
+import { Registry, STAGES } from '../core/store/registry';
+import { STORE_DIR_NAME, Store, findStoreDir } from '../core/store/store';
+import type { ParamValue } from '../core/store/types';
+import { launchRun } from '../core/tracking/launcher';
+import {
+  formatNumber,
+  formatParam,
+  formatTime,
+  formatDuration,
+  runsTable,
+  summaryRows,
+  table,
+  toJson,
+} from './format';
+
+export const VERSION = '0.1.0';
+
+interface Io {
+  out: (s: string) => void;
+  err: (s: string) => void;
+}
+
+const defaultIo: Io = {
+  out: (s) => process.stdout.write(s + '\n'),
+  err: (s) => process.stderr.write(s + '\n'),
+};
+
+/** Parse `key=value`; values that read as numbers, booleans or null become those. */
+export function parseParam(text: string): [string, ParamValue] {
+  const eq = text.indexOf('=');
+  if (eq <= 0) {
+    throw new RunlensError(
+      `-p ${text}: a parameter needs the form key=value`,
+      'for example: -p lr=0.01 -p optimizer=adam',
+      'usage',
+    );
+  }
+  const key = text.slice(0, eq).trim();
+  const raw = text.slice(eq + 1);
+  return [key, coerce(raw)];
+}
+
+function coerce(raw: string): ParamValue {
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  if (raw === 'null') return null;
+  if (raw.trim() !== '' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw.trim())) return Number(raw);
+  return raw;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+export function buildProgram(
+  io: Io = defaultIo,
+  setExit: (code: number) => void = (c) => (process.exitCode = c),
+): Command {
+  const program = new Command('runlens');
+  program
+    .description('Track, compare and validate ML training runs. The store is .runlens/ in your workspace.')
+    .version(VERSION)
+    .option(
+      '--store <dir>',
+      'the .runlens folder to use (default: $RUNLENS_STORE, or the nearest above the working directory)',
+    )
+    .enablePositionalOptions()
+    .showHelpAfterError('(run with --help for usage)')
+    .configureOutput({ writeOut: (s) => io.out(s.trimEnd()), writeErr: (s) => io.err(s.trimEnd()) })
+    .exitOverride();
+
+  const openStore = (create = false): Store => {
+    const explicit = program.opts().store as string | undefined;
+    if (explicit) {
+      const dir =
+        path.basename(explicit) === STORE_DIR_NAME || fs.existsSync(path.join(explicit, 'store.json'))
+          ? explicit
+          : path.join(explicit, STORE_DIR_NAME);
+      return Store.open(path.resolve(dir), { create });
+    }
+    const found = findStoreDir(process.cwd());
+    if (!found && !create) {
+      throw new RunlensError(
+        `no Runlens store (.runlens) in ${process.cwd()} or above`,
+        'start a tracked run with `runlens run -- python train.py`, or pass --store',
+        'notFound',
+      );
+    }
+    return Store.open(found ?? path.join(process.cwd(), STORE_DIR_NAME), { create });
+  };
+
+  program
+    .command('run')
+    .description('run a training command as a tracked run (put the command after --)')
+    .option('-e, --experiment <name>', 'experiment name', process.env.RUNLENS_EXPERIMENT)
+    .option('-n, --name <name>', 'run name')
+    .option(
+      '-p, --param <key=value>',
+      'a parameter, repeatable; the script reads them with runlens.init()',
+      collect,
+      [],
+    )
+    .option('-t, --tag <key=value>', 'a tag, repeatable', collect, [])
+    .option(
+      '-i, --input <path>',
+      'a data file the run reads (its size and sha256 are recorded), repeatable',
+      collect,
+      [],
+    )
+    .option(
+      '--metric-pattern <regex>',
+      'regular expression with (?<key>) and (?<value>) groups for metrics printed by the program',
+    )
+    .option('--no-capture', 'do not read metrics from the program output')
+    .argument('<command...>', 'the program and its arguments')
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      '\nExample:\n  runlens run -e mnist -p lr=0.01 --input data/train.csv -- python train.py --epochs 5',
+    )
+    .action(async (command: string[], opts) => {
+      const params = Object.fromEntries((opts.param as string[]).map(parseParam));
+      const tags = Object.fromEntries((opts.tag as string[]).map(parseParam).map(([k, v]) => [k, String(v)]));
+      const store = openStore(true);
+      const launched = await launchRun(store, {
+        command: command[0],
+        args: command.slice(1),
+        experiment: opts.experiment,
+        name: opts.name,
+        params,
+        tags,
+        inputs: opts.input,
+        stdoutPattern: opts.capture === false ? false : opts.metricPattern,
+      });
+      io.err(
+        `runlens: run ${launched.run.id} (${launched.run.name}) in experiment "${launched.run.experiment}"`,
+      );
+      const interactive = process.stdin.isTTY === true;
+      const onSignal = (signal: NodeJS.Signals) => {
+        // A terminal's Ctrl-C already reached the program (same process group): only record it.
+        if (signal === 'SIGINT' && interactive) launched.interrupt();
+        else launched.interrupt(signal);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const result = await launched.done;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      const metrics = Object.entries(result.run.summary ?? {})
+        .map(([k, s]) => `${k}=${formatNumber(s.last)}`)
+        .join(' ');
+      io.err(
+        `runlens: run ${result.run.id} ${result.status} (exit code ${result.exitCode})${metrics ? ': ' + metrics : ''}`,
+      );
+      setExit(result.exitCode);
+    });
+
+  program
+    .command('ls')
+    .description('list runs, newest first')
+    .option('-e, --experiment <name>', 'only this experiment')
+    .option(
+      '-w, --where <expr>',
+      'filter, repeatable: params.lr>0.01, metrics.acc>=0.9, status=finished, tags.team=cv, name~base',
+      collect,
+      [],
+    )
+    .option('-s, --sort <field>', 'sort field, "-" for descending: -metrics.acc, params.lr, -start', '-start')
+    .option('-l, --limit <n>', 'show at most n runs', parsePositiveInt)
+    .option('--json', 'print JSON')
+    .option('--removed', 'list removed runs (restore them with `runlens restore`)')
+    .option('--reindex', 'rebuild the index from the run folders first')
+    .action((opts) => {
+      const store = openStore();
+      if (opts.removed) {
+        const ids = store.removedRuns();
+        io.out(opts.json ? toJson(ids) : ids.join('\n') || '(no removed runs)');
+        return;
+      }
+      const wheres = (opts.where as string[]).map(parseWhere);
+      const { entries, warnings } = store.listRuns({ rebuild: opts.reindex });
+      for (const w of warnings) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
+      let rows = entries.filter(
+        (e) => (!opts.experiment || e.experiment === opts.experiment) && wheres.every((w) => matches(e, w)),
+      );
+      rows = sortEntries(rows, opts.sort);
+      if (opts.limit) rows = rows.slice(0, opts.limit);
+      if (opts.json) {
+        io.out(toJson(rows.map(({ metricsBytes: _b, ...rest }) => rest)));
+        return;
+      }
+      io.out(
+        rows.length
+          ? runsTable(rows)
+          : entries.length
+            ? '(no run matches)'
+            : '(no runs yet: start one with `runlens run -- CMD`)',
+      );
+    });
+
+  program
+    .command('show')
+    .description('show one run: status, params, metrics, inputs, git')
+    .argument('<run>', 'run id, unique id prefix/suffix, or name')
+    .option('--json', 'print run.json')
+    .action((ref: string, opts) => {
+      const store = openStore();
+      const run = store.getRun(ref);
+      const entry = store.listRuns().entries.find((e) => e.id === run.id);
+      const summary = run.summary ?? entry?.metrics ?? {};
+      if (opts.json) {
+        io.out(toJson({ ...run, status: entry?.status ?? run.status, summary }));
+        return;
+      }
+      const lines = [
+        `run        ${run.id}`,
+        `name       ${run.name}`,
+        `experiment ${run.experiment}`,
+        `status     ${entry?.status ?? run.status}${run.exitCode !== null ? ` (exit code ${run.exitCode})` : ''}`,
+        `started    ${formatTime(run.startTime)}${run.endTime ? `, took ${formatDuration(run.endTime - run.startTime)}` : ''}`,
+        `command    ${run.command?.join(' ') ?? '(logged by a client)'}`,
+        `folder     ${store.runDir(run.id)}`,
+      ];
+      if (run.git)
+        lines.push(
+          `git        ${run.git.commit.slice(0, 12)}${run.git.branch ? ` on ${run.git.branch}` : ''}${run.git.dirty ? ' (uncommitted changes, see ' + run.git.diffArtifact + ')' : ''}`,
+        );
+      if (Object.keys(run.tags).length)
+        lines.push(
+          `tags       ${Object.entries(run.tags)
+            .map(([k, v]) => `${k}=${v}`)
+            .join(' ')}`,
+        );
+      if (Object.keys(run.params).length) {
+        lines.push('', 'params', ...Object.entries(run.params).map(([k, v]) => `  ${k} = ${formatParam(v)}`));
+      }
+      if (Object.keys(summary).length) {
+        lines.push(
+          '',
+          'metrics',
+          indent(table(['KEY', 'LAST', 'STEP', 'MIN', 'MAX', 'POINTS'], summaryRows(summary))),
+        );
+      }
+      if (run.inputs.length)
+        lines.push(
+          '',
+          'inputs',
+          ...run.inputs.map((i) => `  ${i.path}  ${i.size} bytes  sha256 ${i.sha256}`),
+        );
+      io.out(lines.join('\n'));
+    });
+
+  program
+    .command('metrics')
+    .description('print the metric points of a run')
+    .argument('<run>', 'run id, unique id prefix/suffix, or name')
+    .option('-k, --key <key>', 'only this metric')
+    .option('--json', 'print JSON')
+    .option('--csv', 'print CSV')
+    .action((ref: string, opts) => {
+      const store = openStore();
+      const id = store.resolveRunId(ref);
+      const file = store.metricsFile(id);
+      const keys = opts.key
+        ? [opts.key as string]
+        : Object.keys(store.listRuns().entries.find((e) => e.id === id)?.metrics ?? {}).sort();
+      const all = keys.map((k) => readSeries(file, k));
+      for (const w of all.flatMap((s) => s.warnings)) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
+      if (opts.key && all[0].series.steps.length === 0) {
+        throw new RunlensError(
+          `run ${id} has no metric "${opts.key}"`,
+          `metrics: ${keys.join(', ') || 'none'}`,
+          'notFound',
+        );
+      }
+      if (opts.json) {
+        io.out(toJson(Object.fromEntries(all.map(({ series }) => [series.key, series]))));
+      } else if (opts.csv) {
+        const rows = ['key,step,value,time'];
+        for (const { series: s } of all) {
+          for (let i = 0; i < s.steps.length; i++)
+            rows.push(`${csvCell(s.key)},${s.steps[i]},${formatCsvNumber(s.values[i])},${s.times[i]}`);
+        }
+        io.out(rows.join('\n'));
+      } else {
+        for (const { series: s } of all) {
+          io.out(`${s.key} (${s.steps.length} points)`);
+          io.out(
+            indent(
+              table(
+                ['STEP', 'VALUE'],
+                s.steps.map((st, i) => [String(st), formatNumber(s.values[i])]),
+              ),
+            ),
+          );
+        }
+      }
+    });
+
+  program
+    .command('rm')
+    .description('remove runs (moved to the store trash; `runlens restore` brings them back)')
+    .argument('<runs...>', 'run ids or names')
+    .action((refs: string[]) => {
+      const store = openStore();
+      for (const ref of refs) {
+        const id = store.removeRun(ref);
+        io.out(`removed ${id} (restore with: runlens restore ${id})`);
+      }
+    });
+
+  program
+    .command('restore')
+    .description('bring back removed runs')
+    .argument('<runs...>', 'run ids (see `runlens ls --removed`)')
+    .action(async (ids: string[]) => {
+      const store = openStore();
+      for (const id of ids) {
+        const run = await store.restoreRun(id);
+        io.out(`restored ${run.id} (${run.name})`);
+      }
+    });
+
+  const model = program.command('model').description('the model registry: register, promote, list');
+  model
+    .command('register')
+    .description("register a run's model files as a new version")
+    .argument('<name>', 'model name')
+    .requiredOption('-r, --run <run>', 'the run that produced the model')
+    .option(
+      '-f, --file <path>',
+      'file or folder to register (default: artifacts/model, else all artifacts), repeatable',
+      collect,
+      [],
+    )
+    .option('-d, --description <text>', 'description')
+    .action(async (name: string, opts) => {
+      const registry = new Registry(openStore());
+      const mv = await registry.register(name, opts.run, { files: opts.file, description: opts.description });
+      io.out(`registered ${name} version ${mv.version} from run ${mv.sourceRun} (${mv.files.length} files)`);
+    });
+  model
+    .command('promote')
+    .description('move a version to a stage; promoting to production archives the previous one')
+    .argument('<name>', 'model name')
+    .argument('<version>', 'version number', parsePositiveInt)
+    .argument('<stage>', `one of ${STAGES.join(', ')}`)
+    .option('--keep-existing', 'do not archive the current production version')
+    .action(async (name: string, version: number, stage: string, opts) => {
+      const registry = new Registry(openStore());
+      const mv = await registry.promote(name, version, stage as Stage, { keepExisting: opts.keepExisting });
+      io.out(`${name} version ${mv.version} is now in ${mv.stage}`);
+    });
+  model
+    .command('ls')
+    .description('list registered models and their versions')
+    .argument('[name]', 'only this model')
+    .option('--json', 'print JSON')
+    .action((name: string | undefined, opts) => {
+      const registry = new Registry(openStore());
+      const models = name ? [registry.getModel(name)] : registry.listModels();
+      if (opts.json) {
+        io.out(toJson(models));
+        return;
+      }
+      if (models.length === 0) {
+        io.out('(no registered models: register one with `runlens model register NAME --run RUN`)');
+        return;
+      }
+      const rows = models.flatMap((m) =>
+        m.versions.map((v) => [
+          m.name,
+          String(v.version),
+          v.stage,
+          v.sourceRun,
+          formatTime(v.createdAt),
+          Object.entries(v.metrics)
+            .slice(0, 4)
+            .map(([k, x]) => `${k}=${formatNumber(x)}`)
+            .join(' '),
+        ]),
+      );
+      io.out(table(['MODEL', 'VERSION', 'STAGE', 'RUN', 'REGISTERED', 'METRICS'], rows));
+    });
+
+  const baseline = program
+    .command('baseline')
+    .description('the baseline of an experiment: a pinned run or a model stage');
+  baseline
+    .command('set')
+    .description('set the baseline of an experiment')
+    .argument('<experiment>', 'experiment name')
+    .addOption(new Option('-r, --run <run>', 'pin a run').conflicts('model'))
+    .addOption(new Option('-m, --model <name@stage>', 'follow a model stage, e.g. churn@production'))
+    .action(async (experiment: string, opts) => {
+      const registry = new Registry(openStore());
+      let b;
+      if (opts.run) b = await registry.setBaseline(experiment, { run: opts.run });
+      else if (opts.model) {
+        const [m, stage = 'production'] = String(opts.model).split('@');
+        if (!STAGES.includes(stage as Stage))
+          throw new RunlensError(`unknown stage "${stage}"`, `use one of ${STAGES.join(', ')}`, 'usage');
+        b = await registry.setBaseline(experiment, { model: m, stage: stage as Stage });
+      } else throw new RunlensError('baseline set needs --run RUN or --model NAME@STAGE', undefined, 'usage');
+      io.out(`baseline of "${experiment}": ${b.kind === 'run' ? `run ${b.run}` : `${b.model}@${b.stage}`}`);
+    });
+  baseline
+    .command('show')
+    .description('show the baseline of one or all experiments')
+    .argument('[experiment]', 'experiment name')
+    .option('--json', 'print JSON')
+    .action((experiment: string | undefined, opts) => {
+      const registry = new Registry(openStore());
+      const all = registry.readBaselines().experiments;
+      const chosen = experiment ? { [experiment]: all[experiment] } : all;
+      if (experiment && !all[experiment]) {
+        throw new RunlensError(
+          `experiment "${experiment}" has no baseline`,
+          `set one with: runlens baseline set ${experiment} --run RUN`,
+          'notFound',
+        );
+      }
+      if (opts.json) {
+        io.out(toJson(chosen));
+        return;
+      }
+      const rows = Object.entries(chosen).map(([e, b]) => [
+        e,
+        b.kind === 'run' ? `run ${b.run}` : `${b.model}@${b.stage}`,
+        registry.baselineRun(e) ?? '',
+        formatTime(b.setAt),
+      ]);
+      io.out(rows.length ? table(['EXPERIMENT', 'BASELINE', 'RUN', 'SET'], rows) : '(no baselines set)');
+    });
+
+  return program;
+}
+
+function parsePositiveInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n <= 0)
+    throw new RunlensError(`"${v}" is not a positive whole number`, undefined, 'usage');
+  return n;
+}
+
+function indent(s: string): string {
+  return s
+    .split('\n')
+    .map((l) => '  ' + l)
+    .join('\n');
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function formatCsvNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+/** Run the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage error, else the program's). */
+export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
+  let code = 0;
+  const program = buildProgram(io, (c) => (code = c));
+  try {
+    await program.parseAsync(argv, { from: 'user' });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      if (
+        e.code === 'commander.helpDisplayed' ||
+        e.code === 'commander.version' ||
+        e.code === 'commander.help'
+      )
+        return 0;
+      return 2;
+    }
+    if (e instanceof RunlensError) {
+      io.err(`runlens: error: ${e.message}`);
+      if (e.hint) io.err(`  fix: ${e.hint}`);
+      return e.kind === 'usage' ? 2 : 1;
+    }
+    io.err(`runlens: error: ${errorMessage(e)}`);
+    return 1;
+  }
+}

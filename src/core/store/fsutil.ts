@@ -1,0 +1,121 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as lockfile from 'proper-lockfile';
+import { RunlensError, isErrno } from '../errors';
+
+let tmpCounter = 0;
+
+/** Write a whole file so that readers see either the old or the new content, never a mix. */
+export function writeFileAtomic(file: string, data: string | Buffer): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${tmpCounter++}.tmp`);
+  try {
+    fs.writeFileSync(tmp, data);
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw storeWriteError(e, file);
+  }
+}
+
+export function writeJsonAtomic(file: string, value: unknown): void {
+  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+}
+
+/** Append complete lines with one write (O_APPEND), so concurrent writers never interleave inside a line. */
+export function appendLines(file: string, lines: string[]): void {
+  if (lines.length === 0) return;
+  try {
+    fs.appendFileSync(file, lines.join('\n') + '\n');
+  } catch (e) {
+    throw storeWriteError(e, file);
+  }
+}
+
+export function storeWriteError(e: unknown, file: string): Error {
+  if (e instanceof RunlensError) return e;
+  if (isErrno(e, 'EACCES', 'EPERM', 'EROFS')) {
+    return new RunlensError(
+      `cannot write ${file}: ${(e as NodeJS.ErrnoException).code} (the store folder is not writable)`,
+      'make the folder writable (chmod/chown), or point Runlens at another store with --store or RUNLENS_STORE',
+      'io',
+    );
+  }
+  if (isErrno(e, 'ENOTDIR')) {
+    return new RunlensError(
+      `cannot write ${file}: a part of the path is a file, not a folder`,
+      'choose a store path whose parents are folders (--store or RUNLENS_STORE)',
+      'io',
+    );
+  }
+  if (isErrno(e, 'ENOSPC')) {
+    return new RunlensError(`cannot write ${file}: the disk is full`, 'free some space and retry', 'io');
+  }
+  return e instanceof Error ? e : new Error(String(e));
+}
+
+export function readJsonFile<T>(file: string): T {
+  const text = fs.readFileSync(file, 'utf8');
+  try {
+    return JSON.parse(text) as T;
+  } catch (e) {
+    throw new RunlensError(`${file} is not valid JSON: ${(e as Error).message}`, undefined, 'data');
+  }
+}
+
+export function mkdirp(dir: string): void {
+  try {
+    fs.mkdirSync(dir, { recursive: true });
+  } catch (e) {
+    throw storeWriteError(e, dir);
+  }
+}
+
+const LOCK_OPTIONS = { realpath: false, stale: 10_000, update: 2_000 } as const;
+
+/**
+ * Run `fn` while holding an inter-process lock on `file` (a `<file>.lock` folder, proper-lockfile's
+ * format, which the Python client honours too). Waits for other holders; breaks locks older than 10 s.
+ */
+export async function withLock<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
+  let release: () => Promise<void>;
+  try {
+    release = await lockfile.lock(file, {
+      ...LOCK_OPTIONS,
+      retries: { retries: 400, factor: 1.2, minTimeout: 2, maxTimeout: 50, randomize: true },
+    });
+  } catch (e) {
+    if (isErrno(e, 'ELOCKED')) {
+      throw new RunlensError(`${file} is locked by another process`, 'retry in a moment', 'conflict');
+    }
+    throw storeWriteError(e, file + '.lock');
+  }
+  try {
+    return await fn();
+  } finally {
+    await release().catch(() => undefined);
+  }
+}
+
+/** Synchronous variant for short critical sections in processes that must not yield (exit handlers). */
+export function withLockSync<T>(file: string, fn: () => T): T {
+  const deadline = Date.now() + 5_000;
+  let release: (() => void) | undefined;
+  for (;;) {
+    try {
+      release = lockfile.lockSync(file, { realpath: false, stale: 10_000 });
+      break;
+    } catch (e) {
+      if (!isErrno(e, 'ELOCKED') || Date.now() > deadline) throw storeWriteError(e, file + '.lock');
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 2);
+    }
+  }
+  try {
+    return fn();
+  } finally {
+    try {
+      release();
+    } catch {
+      /* already released or broken as stale */
+    }
+  }
+}

@@ -1,0 +1,224 @@
+import * as fs from 'node:fs';
+import { RunlensError } from '../errors';
+import type { MetricPoint, MetricSummary } from './types';
+
+export const METRICS_SCHEMA_VERSION = 1;
+export const METRICS_HEADER = JSON.stringify({
+  schema: 'runlens.metrics',
+  schemaVersion: METRICS_SCHEMA_VERSION,
+});
+
+export type MetricValueInput = number | string | boolean | bigint | null | undefined;
+
+/**
+ * Validate a value a script logged. Numbers (NaN and infinities included) are kept; anything
+ * else is refused with the key named, so a typo never turns into a silent zero.
+ */
+export function checkMetricValue(key: string, value: unknown): number {
+  if (typeof key !== 'string' || key.length === 0) {
+    throw new RunlensError(
+      `metric key must be a non-empty string, got ${JSON.stringify(key)}`,
+      undefined,
+      'usage',
+    );
+  }
+  if (typeof value === 'number') return value;
+  if (typeof value === 'bigint') return Number(value);
+  if (typeof value === 'boolean') return value ? 1 : 0;
+  throw new RunlensError(
+    `metric "${key}" must be a number, got ${describe(value)}`,
+    'log numbers only (NaN and Infinity are allowed); put text in params or tags',
+    'usage',
+  );
+}
+
+function describe(v: unknown): string {
+  if (v === null) return 'null';
+  if (typeof v === 'string') return `the string ${JSON.stringify(v.length > 40 ? v.slice(0, 40) + '…' : v)}`;
+  return typeof v;
+}
+
+/** JSON cannot hold NaN or infinities: they are written as the strings "NaN", "Infinity", "-Infinity". */
+export function encodeValue(v: number): number | string {
+  if (Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}
+
+export function decodeValue(v: unknown): number | undefined {
+  if (typeof v === 'number') return v;
+  if (v === 'NaN') return NaN;
+  if (v === 'Infinity') return Infinity;
+  if (v === '-Infinity') return -Infinity;
+  return undefined;
+}
+
+export function formatPoint(p: MetricPoint): string {
+  const o: Record<string, unknown> = { key: p.key, value: encodeValue(p.value), step: p.step, time: p.time };
+  if (p.source) o.source = p.source;
+  return JSON.stringify(o);
+}
+
+export interface ScanWarning {
+  file: string;
+  line: number;
+  offset: number;
+  message: string;
+}
+
+export interface ScanResult {
+  /** Offset just after the last complete line read; resume here to read only what was appended. */
+  endOffset: number;
+  /** Number of complete lines seen from the start offset. */
+  lines: number;
+  warnings: ScanWarning[];
+  /** A last line without its newline: being written now, or torn by a crash. */
+  partialTail: boolean;
+}
+
+const CHUNK = 1 << 22;
+
+/**
+ * Stream metrics.jsonl from `fromOffset`, calling `onPoint` for each valid point. Memory stays
+ * bounded by the chunk size. Malformed lines are skipped with a warning naming file and line;
+ * an unterminated last line is not consumed (see `partialTail`).
+ */
+export function scanMetrics(
+  file: string,
+  onPoint: (p: MetricPoint) => void,
+  options: { fromOffset?: number; fromLine?: number; key?: string } = {},
+): ScanResult {
+  const warnings: ScanWarning[] = [];
+  let fd: number;
+  try {
+    fd = fs.openSync(file, 'r');
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      return { endOffset: options.fromOffset ?? 0, lines: 0, warnings, partialTail: false };
+    }
+    throw e;
+  }
+  // A cheap pre-filter: a line that does not contain the quoted key cannot be a point of that key.
+  const keyNeedle =
+    options.key !== undefined && /^[\x20-\x7e]*$/.test(options.key) && !/["\\]/.test(options.key)
+      ? JSON.stringify(options.key)
+      : undefined;
+  let offset = options.fromOffset ?? 0;
+  let lineNo = options.fromLine ?? 0;
+  let lines = 0;
+  let pending: Buffer = Buffer.alloc(0);
+  const buf = Buffer.allocUnsafe(CHUNK);
+  try {
+    for (;;) {
+      const n = fs.readSync(fd, buf, 0, CHUNK, offset + pending.length);
+      if (n === 0) break;
+      const bytes = pending.length > 0 ? Buffer.concat([pending, buf.subarray(0, n)]) : buf.subarray(0, n);
+      // Cut at the last newline in bytes, so a multi-byte character is never split.
+      const lastNl = bytes.lastIndexOf(10);
+      if (lastNl < 0) {
+        pending = Buffer.from(bytes);
+        continue;
+      }
+      const text = bytes.toString('utf8', 0, lastNl + 1);
+      const chunkBase = offset;
+      let start = 0;
+      while (start < text.length) {
+        const nl = text.indexOf('\n', start);
+        const line = text.slice(start, nl);
+        const lineStart = start;
+        start = nl + 1;
+        lineNo++;
+        lines++;
+        if (line.length === 0) continue;
+        if (keyNeedle !== undefined && !line.includes(keyNeedle)) continue;
+        const point = parsePointLine(line);
+        if (point === null) continue;
+        if (typeof point === 'string') {
+          const at = chunkBase + Buffer.byteLength(text.slice(0, lineStart));
+          warnings.push({ file, line: lineNo, offset: at, message: point });
+          continue;
+        }
+        onPoint(point);
+      }
+      offset += lastNl + 1;
+      pending = Buffer.from(bytes.subarray(lastNl + 1));
+    }
+  } finally {
+    fs.closeSync(fd);
+  }
+  return { endOffset: offset, lines, warnings, partialTail: pending.length > 0 };
+}
+
+/** A point, null for the header line, or a string saying why the line is not a point. */
+export function parsePointLine(line: string): MetricPoint | null | string {
+  let o: Record<string, unknown>;
+  try {
+    o = JSON.parse(line);
+  } catch {
+    return `not valid JSON: ${line.length > 60 ? line.slice(0, 60) + '…' : line}`;
+  }
+  if (o === null || typeof o !== 'object') return 'not a JSON object';
+  if (o.schema === 'runlens.metrics') {
+    if (typeof o.schemaVersion === 'number' && o.schemaVersion > METRICS_SCHEMA_VERSION) {
+      throw new RunlensError(
+        `metrics file has schema version ${o.schemaVersion}, newer than this Runlens understands (${METRICS_SCHEMA_VERSION})`,
+        'upgrade Runlens',
+      );
+    }
+    return null;
+  }
+  const value = decodeValue(o.value);
+  if (typeof o.key !== 'string' || value === undefined || typeof o.step !== 'number') {
+    return 'missing or mistyped key/value/step';
+  }
+  const p: MetricPoint = { key: o.key, value, step: o.step, time: typeof o.time === 'number' ? o.time : 0 };
+  if (o.source === 'stdout') p.source = 'stdout';
+  return p;
+}
+
+export function foldSummary(summary: Record<string, MetricSummary>, p: MetricPoint): void {
+  const s = summary[p.key];
+  if (s === undefined) {
+    summary[p.key] = {
+      last: p.value,
+      lastStep: p.step,
+      min: p.value,
+      max: p.value,
+      count: 1,
+      lastTime: p.time,
+      ...(p.source ? { source: p.source } : {}),
+    };
+    return;
+  }
+  s.count++;
+  if (p.step >= s.lastStep) {
+    s.last = p.value;
+    s.lastStep = p.step;
+    s.lastTime = p.time;
+  }
+  // NaN never becomes min or max: comparisons with NaN are false.
+  if (p.value < s.min || Number.isNaN(s.min)) s.min = p.value;
+  if (p.value > s.max || Number.isNaN(s.max)) s.max = p.value;
+}
+
+/** Series of one key, as parallel arrays (cheap to downsample and to send to a chart). */
+export interface Series {
+  key: string;
+  steps: number[];
+  values: number[];
+  times: number[];
+}
+
+export function readSeries(file: string, key: string): { series: Series; warnings: ScanWarning[] } {
+  const series: Series = { key, steps: [], values: [], times: [] };
+  const { warnings } = scanMetrics(
+    file,
+    (p) => {
+      if (p.key !== key) return;
+      series.steps.push(p.step);
+      series.values.push(p.value);
+      series.times.push(p.time);
+    },
+    { key },
+  );
+  return { series, warnings };
+}

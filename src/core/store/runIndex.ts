@@ -1,0 +1,313 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { DataFileSync } from 'lowdb/node';
+import { LowSync } from 'lowdb';
+import { RunlensError, errorMessage } from '../errors';
+import { appendLines, withLockSync } from './fsutil';
+import type { ScanWarning } from './metrics';
+import { foldSummary, scanMetrics } from './metrics';
+import { METRICS_FILE, ownerAlive, readRunFile, updateRunFileSync } from './runFile';
+import type { RunEntry, RunRecord } from './types';
+import { TERMINAL_STATUSES } from './types';
+
+export const INDEX_SCHEMA_VERSION = 1;
+const INDEX_FILE = 'index.json';
+const JOURNAL_FILE = 'index.journal.jsonl';
+const COMPACT_AFTER_LINES = 2_000;
+
+interface IndexData {
+  schemaVersion: number;
+  runs: Record<string, RunEntry>;
+}
+
+export interface RefreshResult {
+  entries: RunEntry[];
+  warnings: ScanWarning[];
+  /** Runs whose entries were (re)read from their folders in this refresh. */
+  changed: string[];
+}
+
+/**
+ * The index: a lowdb JSON file caching one entry per run, plus an append-only journal of entry
+ * updates. A change to one run appends one journal line instead of rewriting the whole index; the
+ * journal is folded into index.json (under a lock) once it grows. Both may be deleted: the run
+ * folders are the truth, and `refresh` rebuilds whatever is missing or stale.
+ */
+export class RunIndex {
+  private readonly indexFile: string;
+  private readonly journalFile: string;
+  private journalLines = 0;
+
+  constructor(
+    private readonly storeDir: string,
+    private readonly runsDir: string,
+  ) {
+    this.indexFile = path.join(storeDir, INDEX_FILE);
+    this.journalFile = path.join(storeDir, JOURNAL_FILE);
+  }
+
+  private db(): LowSync<IndexData> {
+    const adapter = new DataFileSync<IndexData>(this.indexFile, {
+      parse: (text) => JSON.parse(text) as IndexData,
+      stringify: (data) => JSON.stringify(data),
+    });
+    return new LowSync<IndexData>(adapter, { schemaVersion: INDEX_SCHEMA_VERSION, runs: {} });
+  }
+
+  /** The index as stored (index.json plus journal), without looking at the run folders. */
+  load(): Map<string, RunEntry> {
+    const entries = new Map<string, RunEntry>();
+    const db = this.db();
+    try {
+      db.read();
+      if (db.data.schemaVersion === INDEX_SCHEMA_VERSION && db.data.runs) {
+        for (const [id, e] of Object.entries(db.data.runs)) entries.set(id, e);
+      }
+      // Another version or shape: the index is only a cache, so it is rebuilt from the run folders.
+    } catch {
+      // A corrupt index.json is a lost cache, not lost data: refresh rebuilds it.
+    }
+    this.journalLines = 0;
+    for (const file of this.journalFiles()) this.journalLines += replayJournal(file, entries);
+    return entries;
+  }
+
+  private journalFiles(): string[] {
+    let names: string[];
+    try {
+      names = fs.readdirSync(this.storeDir);
+    } catch {
+      return [];
+    }
+    const old = names.filter((n) => n.startsWith('index.journal.') && n.endsWith('.old')).sort();
+    return [...old, JOURNAL_FILE].map((n) => path.join(this.storeDir, n));
+  }
+
+  /** Record entries that changed (one append, no lock: never makes a writer wait). */
+  record(entries: RunEntry[]): void {
+    if (entries.length === 0) return;
+    appendLines(
+      this.journalFile,
+      entries.map((e) => JSON.stringify(e)),
+    );
+    this.journalLines += entries.length;
+  }
+
+  /**
+   * Bring the index in line with the run folders: new folders are read, vanished ones dropped,
+   * queued/running/unreadable runs re-read (their new metric lines only), and running runs whose
+   * owner process has died are marked crashed.
+   */
+  refresh(options: { rebuild?: boolean } = {}): RefreshResult {
+    const entries = options.rebuild ? new Map<string, RunEntry>() : this.load();
+    const warnings: ScanWarning[] = [];
+    const changed: RunEntry[] = [];
+    const onDisk = new Set(listRunFolders(this.runsDir));
+    for (const id of entries.keys()) if (!onDisk.has(id)) entries.delete(id);
+    for (const id of onDisk) {
+      const old = entries.get(id);
+      if (old !== undefined && !needsRecheck(old)) continue;
+      const fresh = readEntry(path.join(this.runsDir, id), id, old, warnings);
+      if (old === undefined || !sameEntry(old, fresh)) {
+        entries.set(id, fresh);
+        changed.push(fresh);
+      }
+    }
+    const sorted = [...entries.values()].sort((a, b) => (a.id < b.id ? 1 : a.id > b.id ? -1 : 0));
+    if (options.rebuild || !fs.existsSync(this.indexFile)) {
+      this.compact(entries);
+    } else {
+      this.record(changed);
+      if (this.journalLines > COMPACT_AFTER_LINES) this.compact(entries);
+    }
+    return { entries: sorted, warnings, changed: changed.map((e) => e.id) };
+  }
+
+  /** Fold the journal into index.json. Lines appended meanwhile land in a fresh journal and survive. */
+  compact(entries: Map<string, RunEntry>): void {
+    withLockSync(this.indexFile, () => {
+      const moved = path.join(this.storeDir, `index.journal.${Date.now()}.${process.pid}.old`);
+      let hadJournal = true;
+      try {
+        fs.renameSync(this.journalFile, moved);
+      } catch {
+        hadJournal = false;
+      }
+      const old = fs
+        .readdirSync(this.storeDir)
+        .filter((n) => n.startsWith('index.journal.') && n.endsWith('.old'));
+      for (const n of old.sort()) replayJournal(path.join(this.storeDir, n), entries);
+      const db = this.db();
+      db.data = { schemaVersion: INDEX_SCHEMA_VERSION, runs: Object.fromEntries(entries) };
+      db.write();
+      for (const n of old) fs.rmSync(path.join(this.storeDir, n), { force: true });
+      if (!hadJournal) fs.rmSync(moved, { force: true });
+      this.journalLines = 0;
+    });
+  }
+}
+
+export function listRunFolders(runsDir: string): string[] {
+  try {
+    return fs
+      .readdirSync(runsDir, { withFileTypes: true })
+      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .map((d) => d.name);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw e;
+  }
+}
+
+function replayJournal(file: string, entries: Map<string, RunEntry>): number {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return 0;
+  }
+  let n = 0;
+  for (const line of text.split('\n')) {
+    if (line.length === 0) continue;
+    n++;
+    let e: RunEntry;
+    try {
+      e = JSON.parse(line) as RunEntry;
+    } catch {
+      continue; // a torn line from a killed writer: the run folder still has the truth
+    }
+    if (typeof e?.id !== 'string') continue;
+    const cur = entries.get(e.id);
+    if (cur === undefined || newer(e, cur)) entries.set(e.id, e);
+  }
+  return n;
+}
+
+function newer(a: RunEntry, b: RunEntry): boolean {
+  if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt;
+  return a.metricsBytes >= b.metricsBytes;
+}
+
+function needsRecheck(e: RunEntry): boolean {
+  return e.status === 'unreadable' || !TERMINAL_STATUSES.has(e.status as RunRecord['status']);
+}
+
+function sameEntry(a: RunEntry, b: RunEntry): boolean {
+  return (
+    a.status === b.status &&
+    a.updatedAt === b.updatedAt &&
+    a.metricsBytes === b.metricsBytes &&
+    a.error === b.error
+  );
+}
+
+/** Build a run's entry from its folder, reading only the metric lines appended since `old`. */
+export function readEntry(
+  runDir: string,
+  id: string,
+  old: RunEntry | undefined,
+  warnings: ScanWarning[],
+): RunEntry {
+  let run: RunRecord;
+  try {
+    run = readRunFile(runDir);
+  } catch (e) {
+    return unreadableEntry(id, errorMessage(e));
+  }
+  if (run.status === 'running' || run.status === 'queued') {
+    if (ownerAlive(run) === false) run = markCrashed(runDir, run);
+  }
+  const metricsFile = path.join(runDir, METRICS_FILE);
+  let metrics = old && old.status !== 'unreadable' ? structuredClone(old.metrics) : {};
+  let metricsBytes = old && old.status !== 'unreadable' ? old.metricsBytes : 0;
+  const terminal = TERMINAL_STATUSES.has(run.status);
+  if (terminal && run.summary !== null) {
+    metrics = run.summary;
+    metricsBytes = fileSize(metricsFile);
+  } else {
+    const size = fileSize(metricsFile);
+    if (size < metricsBytes) {
+      metrics = {};
+      metricsBytes = 0;
+    }
+    if (size > metricsBytes) {
+      const scan = scanMetrics(metricsFile, (p) => foldSummary(metrics, p), { fromOffset: metricsBytes });
+      warnings.push(...scan.warnings);
+      if (terminal && scan.partialTail) {
+        warnings.push({
+          file: metricsFile,
+          line: 0,
+          offset: scan.endOffset,
+          message: 'torn last line skipped',
+        });
+      }
+      metricsBytes = scan.endOffset;
+    }
+  }
+  return entryOf(run, metrics, metricsBytes);
+}
+
+export function entryOf(run: RunRecord, metrics: RunEntry['metrics'], metricsBytes: number): RunEntry {
+  return {
+    id: run.id,
+    experiment: run.experiment,
+    name: run.name,
+    status: run.status,
+    script: run.script,
+    params: run.params,
+    tags: run.tags,
+    starred: run.starred,
+    startTime: run.startTime,
+    endTime: run.endTime,
+    gitCommit: run.git?.commit ?? null,
+    metrics,
+    metricsBytes,
+    updatedAt: run.updatedAt,
+  };
+}
+
+function unreadableEntry(id: string, error: string): RunEntry {
+  return {
+    id,
+    experiment: '',
+    name: id,
+    status: 'unreadable',
+    script: null,
+    params: {},
+    tags: {},
+    starred: false,
+    startTime: 0,
+    endTime: null,
+    gitCommit: null,
+    metrics: {},
+    metricsBytes: 0,
+    updatedAt: 0,
+    error,
+  };
+}
+
+function markCrashed(runDir: string, run: RunRecord): RunRecord {
+  try {
+    return updateRunFileSync(runDir, (r) => {
+      if (r.status !== 'running' && r.status !== 'queued') return;
+      r.status = 'crashed';
+      r.endTime = Math.max(r.startTime, lastWriteTime(runDir) ?? Date.now());
+    });
+  } catch (e) {
+    if (e instanceof RunlensError) throw e;
+    // Not writable: show it as crashed anyway, without touching the folder.
+    return { ...run, status: 'crashed' };
+  }
+}
+
+/** When a crashed run last wrote anything: its end time. */
+function lastWriteTime(runDir: string): number | undefined {
+  const times = [METRICS_FILE, 'output.log']
+    .map((f) => fs.statSync(path.join(runDir, f), { throwIfNoEntry: false })?.mtimeMs)
+    .filter((t): t is number => t !== undefined);
+  return times.length > 0 ? Math.round(Math.max(...times)) : undefined;
+}
+
+function fileSize(file: string): number {
+  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+}

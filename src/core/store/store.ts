@@ -1,0 +1,302 @@
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RunlensError, isErrno } from '../errors';
+import { mkdirp, readJsonFile, storeWriteError, writeFileAtomic, writeJsonAtomic } from './fsutil';
+import { newRunId } from './ids';
+import { METRICS_HEADER } from './metrics';
+import type { RefreshResult } from './runIndex';
+import { RunIndex, entryOf, listRunFolders, readEntry } from './runIndex';
+import {
+  ARTIFACTS_DIR,
+  METRICS_FILE,
+  OUTPUT_FILE,
+  RUN_SCHEMA_VERSION,
+  readRunFile,
+  updateRunFile,
+  writeRunFile,
+} from './runFile';
+import type { Environment, ParamValue, RunRecord, RunStatus } from './types';
+
+export const STORE_DIR_NAME = '.runlens';
+export const STORE_SCHEMA_VERSION = 1;
+const STORE_FILE = 'store.json';
+
+export interface CreateRunOptions {
+  experiment?: string;
+  name?: string;
+  command?: string[] | null;
+  cwd?: string;
+  script?: string | null;
+  params?: Record<string, ParamValue>;
+  tags?: Record<string, string>;
+  status?: RunStatus;
+  pid?: number | null;
+  environment?: Environment;
+}
+
+/**
+ * The nearest store at or above `from`: `.runlens/` next to the workspace's files. RUNLENS_STORE
+ * (a path to a `.runlens` folder) takes precedence.
+ */
+export function findStoreDir(from: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
+  if (env.RUNLENS_STORE) return path.resolve(env.RUNLENS_STORE);
+  let dir = path.resolve(from);
+  for (;;) {
+    const candidate = path.join(dir, STORE_DIR_NAME);
+    if (fs.existsSync(path.join(candidate, STORE_FILE)) || fs.existsSync(path.join(candidate, 'runs'))) {
+      return candidate;
+    }
+    const parent = path.dirname(dir);
+    if (parent === dir) return undefined;
+    dir = parent;
+  }
+}
+
+export class Store {
+  readonly runsDir: string;
+  readonly trashDir: string;
+  readonly index: RunIndex;
+
+  private constructor(readonly dir: string) {
+    this.runsDir = path.join(dir, 'runs');
+    this.trashDir = path.join(dir, 'trash');
+    this.index = new RunIndex(dir, this.runsDir);
+  }
+
+  /** The workspace folder the store belongs to. */
+  get root(): string {
+    return path.dirname(this.dir);
+  }
+
+  /**
+   * Open the store at `dir` (a `.runlens` folder). With `create`, make it when missing. A store
+   * written by a newer Runlens is refused and left untouched.
+   */
+  static open(dir: string, options: { create?: boolean } = {}): Store {
+    const storeFile = path.join(dir, STORE_FILE);
+    let meta: { schemaVersion?: unknown } | undefined;
+    try {
+      meta = readJsonFile(storeFile);
+    } catch (e) {
+      if (!isErrno(e, 'ENOENT', 'ENOTDIR')) {
+        if (e instanceof RunlensError) {
+          throw new RunlensError(
+            `${storeFile} is corrupt: ${e.message}`,
+            'fix or delete store.json; it is recreated',
+          );
+        }
+        throw e;
+      }
+    }
+    if (meta !== undefined) {
+      if (typeof meta.schemaVersion !== 'number') {
+        throw new RunlensError(
+          `${storeFile} has no schemaVersion`,
+          'fix or delete store.json; it is recreated',
+        );
+      }
+      if (meta.schemaVersion > STORE_SCHEMA_VERSION) {
+        throw new RunlensError(
+          `the store ${dir} was written by a newer Runlens (schema ${meta.schemaVersion}, this one reads up to ${STORE_SCHEMA_VERSION}); nothing was changed`,
+          'upgrade Runlens',
+          'conflict',
+        );
+      }
+    } else if (!fs.existsSync(path.join(dir, 'runs'))) {
+      if (!options.create) {
+        throw new RunlensError(
+          `no Runlens store at ${dir}`,
+          'run a training script with `runlens run -- CMD` to create one, or pass --store',
+          'notFound',
+        );
+      }
+      mkdirp(path.join(dir, 'runs'));
+    }
+    if (meta === undefined) {
+      mkdirp(path.join(dir, 'runs'));
+      writeJsonAtomic(storeFile, {
+        schema: 'runlens.store',
+        schemaVersion: STORE_SCHEMA_VERSION,
+        createdAt: Date.now(),
+      });
+    }
+    return new Store(dir);
+  }
+
+  /** Open the nearest store above `cwd`, or create one in `cwd` when there is none. */
+  static openNearest(cwd: string, options: { create?: boolean } = {}): Store {
+    const found = findStoreDir(cwd);
+    return Store.open(found ?? path.join(cwd, STORE_DIR_NAME), options);
+  }
+
+  runDir(id: string): string {
+    return path.join(this.runsDir, id);
+  }
+
+  metricsFile(id: string): string {
+    return path.join(this.runsDir, id, METRICS_FILE);
+  }
+
+  outputFile(id: string): string {
+    return path.join(this.runsDir, id, OUTPUT_FILE);
+  }
+
+  createRun(options: CreateRunOptions = {}): RunRecord {
+    const id = newRunId();
+    const dir = this.runDir(id);
+    const experiment = options.experiment?.trim() || 'default';
+    const script = options.script ?? null;
+    const run: RunRecord = {
+      schemaVersion: RUN_SCHEMA_VERSION,
+      id,
+      experiment,
+      name: options.name?.trim() || defaultRunName(script, id),
+      status: options.status ?? 'running',
+      command: options.command ?? null,
+      cwd: options.cwd ?? process.cwd(),
+      script,
+      params: options.params ?? {},
+      tags: options.tags ?? {},
+      starred: false,
+      startTime: Date.now(),
+      endTime: null,
+      exitCode: null,
+      pid: options.pid === undefined ? process.pid : options.pid,
+      host: os.hostname(),
+      git: null,
+      environment: options.environment ?? baseEnvironment(),
+      inputs: [],
+      summary: null,
+      note: null,
+      updatedAt: Date.now(),
+    };
+    mkdirp(path.join(dir, ARTIFACTS_DIR));
+    try {
+      fs.writeFileSync(path.join(dir, METRICS_FILE), METRICS_HEADER + '\n', { flag: 'wx' });
+      fs.writeFileSync(path.join(dir, OUTPUT_FILE), '', { flag: 'wx' });
+    } catch (e) {
+      throw storeWriteError(e, dir);
+    }
+    writeRunFile(dir, run);
+    return readRunFile(dir);
+  }
+
+  getRun(ref: string): RunRecord {
+    return readRunFile(this.runDir(this.resolveRunId(ref)));
+  }
+
+  /** Change run.json under its lock and record the new index entry (one journal line). */
+  async updateRun(ref: string, change: (run: RunRecord) => void): Promise<RunRecord> {
+    const id = this.resolveRunId(ref);
+    const run = await updateRunFile(this.runDir(id), change);
+    this.index.record([readEntry(this.runDir(id), id, undefined, [])]);
+    return run;
+  }
+
+  /** Record a run's current state in the index (after its owner changed it). */
+  recordRun(run: RunRecord): void {
+    this.index.record([entryOf(run, run.summary ?? {}, fileSize(this.metricsFile(run.id)))]);
+  }
+
+  listRuns(options: { rebuild?: boolean } = {}): RefreshResult {
+    return this.index.refresh(options);
+  }
+
+  /**
+   * A run by full id, unique id prefix or suffix (4+ characters), or unique name. Errors say which
+   * runs an ambiguous reference matches.
+   */
+  resolveRunId(ref: string): string {
+    const wanted = ref.trim();
+    if (wanted.length === 0)
+      throw new RunlensError('empty run id', 'pass a run id or name (see `runlens ls`)', 'usage');
+    if (fs.existsSync(path.join(this.runDir(wanted), 'run.json'))) return wanted;
+    const ids = listRunFolders(this.runsDir);
+    let matches = wanted.length >= 4 ? ids.filter((id) => id.startsWith(wanted) || id.endsWith(wanted)) : [];
+    if (matches.length === 0) {
+      const entries = this.index.load();
+      matches = ids.filter((id) => entries.get(id)?.name === wanted);
+      if (matches.length === 0 && entries.size < ids.length) {
+        matches = ids.filter((id) => safeName(this.runDir(id)) === wanted);
+      }
+    }
+    if (matches.length === 1) return matches[0];
+    if (matches.length === 0) {
+      const inTrash = fs.existsSync(path.join(this.trashDir, wanted));
+      throw new RunlensError(
+        `no run "${wanted}" in ${this.dir}`,
+        inTrash
+          ? `it was removed; \`runlens restore ${wanted}\` brings it back`
+          : 'list runs with `runlens ls`',
+        'notFound',
+      );
+    }
+    throw new RunlensError(
+      `"${wanted}" matches ${matches.length} runs: ${matches.slice(0, 5).join(', ')}${matches.length > 5 ? ', …' : ''}`,
+      'use more characters of the id',
+      'usage',
+    );
+  }
+
+  /** Move a run to the store's trash (recoverable with restoreRun). */
+  removeRun(ref: string): string {
+    const id = this.resolveRunId(ref);
+    mkdirp(this.trashDir);
+    try {
+      fs.renameSync(this.runDir(id), path.join(this.trashDir, id));
+    } catch (e) {
+      throw storeWriteError(e, this.runDir(id));
+    }
+    return id;
+  }
+
+  async restoreRun(id: string): Promise<RunRecord> {
+    const from = path.join(this.trashDir, id);
+    if (!fs.existsSync(from)) {
+      throw new RunlensError(
+        `no removed run "${id}" in ${this.trashDir}`,
+        'list removed runs with `runlens ls --removed`',
+        'notFound',
+      );
+    }
+    if (fs.existsSync(this.runDir(id)))
+      throw new RunlensError(`a run ${id} already exists`, undefined, 'conflict');
+    fs.renameSync(from, this.runDir(id));
+    return this.updateRun(id, () => undefined);
+  }
+
+  removedRuns(): string[] {
+    return listRunFolders(this.trashDir).sort().reverse();
+  }
+
+  /** Save a file as an artifact of a run; returns its path relative to the run folder. */
+  addArtifact(id: string, name: string, content: string | Buffer): string {
+    const rel = path.join(ARTIFACTS_DIR, name);
+    const file = path.join(this.runDir(id), rel);
+    mkdirp(path.dirname(file));
+    writeFileAtomic(file, content);
+    return rel;
+  }
+}
+
+function safeName(runDir: string): string | undefined {
+  try {
+    return readRunFile(runDir).name;
+  } catch {
+    return undefined;
+  }
+}
+
+function fileSize(file: string): number {
+  return fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+}
+
+export function defaultRunName(script: string | null, id: string): string {
+  const stem = script ? path.basename(script).replace(/\.[^.]+$/, '') : 'run';
+  return `${stem}-${id.slice(-4)}`;
+}
+
+export function baseEnvironment(): Environment {
+  return { os: `${os.type()} ${os.release()}`, arch: os.arch(), node: process.version };
+}

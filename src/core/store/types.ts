@@ -1,0 +1,100 @@
+export const RUN_STATUSES = ['queued', 'running', 'finished', 'failed', 'killed', 'crashed'] as const;
+export type RunStatus = (typeof RUN_STATUSES)[number];
+/** A run whose run.json cannot be read is listed with this status instead of being dropped. */
+export type ListedStatus = RunStatus | 'unreadable';
+
+export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['finished', 'failed', 'killed', 'crashed']);
+
+export type ParamValue = string | number | boolean | null;
+
+export interface GitInfo {
+  commit: string;
+  branch: string | null;
+  dirty: boolean;
+  /** Artifact path (relative to the run folder) of the uncommitted diff, when dirty. */
+  diffArtifact: string | null;
+}
+
+export interface InputFile {
+  path: string;
+  size: number;
+  sha256: string;
+}
+
+export interface Environment {
+  os: string;
+  arch: string;
+  node?: string;
+  python?: string;
+  /** Installed Python distributions (name -> version), recorded by the Python client. */
+  pythonPackages?: Record<string, string>;
+}
+
+/** Per-key statistics of a run's metric series. */
+export interface MetricSummary {
+  last: number;
+  lastStep: number;
+  min: number;
+  max: number;
+  count: number;
+  lastTime: number;
+  /** 'stdout' when the points were captured from the program's output. */
+  source?: 'stdout';
+}
+
+export interface RunRecord {
+  schemaVersion: number;
+  id: string;
+  experiment: string;
+  name: string;
+  status: RunStatus;
+  command: string[] | null;
+  cwd: string;
+  /** Entry-point script, relative to the workspace (store parent) when inside it. */
+  script: string | null;
+  params: Record<string, ParamValue>;
+  tags: Record<string, string>;
+  starred: boolean;
+  startTime: number;
+  endTime: number | null;
+  exitCode: number | null;
+  /** Process that owns the run's status (the launcher, or the script when started alone). */
+  pid: number | null;
+  host: string;
+  git: GitInfo | null;
+  environment: Environment;
+  inputs: InputFile[];
+  /** Written when the run ends; readers recompute it from metrics.jsonl when absent. */
+  summary: Record<string, MetricSummary> | null;
+  note: string | null;
+  updatedAt: number;
+}
+
+export interface MetricPoint {
+  key: string;
+  value: number;
+  step: number;
+  time: number;
+  source?: 'stdout';
+}
+
+/** One row of the index: what listing, filtering and sorting need without opening run folders. */
+export interface RunEntry {
+  id: string;
+  experiment: string;
+  name: string;
+  status: ListedStatus;
+  script: string | null;
+  params: Record<string, ParamValue>;
+  tags: Record<string, string>;
+  starred: boolean;
+  startTime: number;
+  endTime: number | null;
+  gitCommit: string | null;
+  metrics: Record<string, MetricSummary>;
+  /** Bytes of metrics.jsonl already folded into `metrics`. */
+  metricsBytes: number;
+  updatedAt: number;
+  /** Why the run is unreadable. */
+  error?: string;
+}

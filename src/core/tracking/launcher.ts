@@ -1,0 +1,217 @@
+import type { ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { RunlensError } from '../errors';
+import { foldSummary, scanMetrics } from '../store/metrics';
+import { ARTIFACTS_DIR, OUTPUT_FILE, updateRunFile } from '../store/runFile';
+import type { Store } from '../store/store';
+import type { InputFile, ParamValue, RunRecord, RunStatus } from '../store/types';
+import { describeInput, gitInfo, relativeToRoot } from './environment';
+import { MetricLog } from './metricLog';
+import { StdoutMetricParser } from './stdoutMetrics';
+
+export interface LaunchOptions {
+  command: string;
+  args: string[];
+  cwd?: string;
+  experiment?: string;
+  name?: string;
+  params?: Record<string, ParamValue>;
+  tags?: Record<string, string>;
+  inputs?: string[];
+  env?: NodeJS.ProcessEnv;
+  /** Regular expression with (?<key>) and (?<value>) groups; false turns capture off. */
+  stdoutPattern?: string | false;
+  /** Own process group, so stop() ends the program's children too (the editor's launches). */
+  detached?: boolean;
+  /** Called with each chunk of output; defaults to writing to this process's stdout/stderr. */
+  onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+}
+
+export interface LaunchedRun {
+  run: RunRecord;
+  child: ChildProcess;
+  /** Resolves when the program has ended and the run is recorded. */
+  done: Promise<RunResult>;
+  /** Ask the program to stop (SIGTERM, then SIGKILL after `graceMs`); the run is marked killed. */
+  stop(graceMs?: number): void;
+  /** The user interrupted the run: mark it killed, and forward `signal` when given. */
+  interrupt(signal?: NodeJS.Signals): void;
+}
+
+export interface RunResult {
+  run: RunRecord;
+  status: RunStatus;
+  /** The program's exit code, or 128 + signal number when a signal ended it. */
+  exitCode: number;
+}
+
+const SCRIPT_RE = /\.(py|js|mjs|cjs|ts|mts|sh|ipynb|r|jl)$/i;
+
+/** The training script in a command line: the first argument that looks like a source file. */
+export function scriptOf(command: string, args: string[]): string | null {
+  return [command, ...args].find((a) => SCRIPT_RE.test(a) && !a.startsWith('-')) ?? null;
+}
+
+/**
+ * Start a program as a tracked run: the run folder is created first (status running, command,
+ * params, git state, inputs), output is teed to output.log and scanned for `key=value` metrics,
+ * and the status, exit code and metric summary are written when the program ends.
+ */
+export async function launchRun(store: Store, options: LaunchOptions): Promise<LaunchedRun> {
+  const cwd = path.resolve(options.cwd ?? process.cwd());
+  if (!fs.existsSync(cwd))
+    throw new RunlensError(`working directory ${cwd} does not exist`, undefined, 'usage');
+  const inputs: InputFile[] = [];
+  for (const input of options.inputs ?? []) inputs.push(await describeInput(input, cwd, store.root));
+  const script = scriptOf(options.command, options.args);
+  const run = store.createRun({
+    experiment: options.experiment,
+    name: options.name,
+    command: [options.command, ...options.args],
+    cwd,
+    script: script ? relativeToRoot(path.resolve(cwd, script), store.root) : null,
+    params: options.params ?? {},
+    tags: options.tags ?? {},
+  });
+  const runDir = store.runDir(run.id);
+  const git = gitInfo(cwd);
+  if (git?.diff) git.info.diffArtifact = store.addArtifact(run.id, 'git.diff', git.diff);
+  const recorded = await updateRunFile(runDir, (r) => {
+    r.git = git?.info ?? null;
+    r.inputs = inputs;
+  });
+  store.recordRun(recorded);
+
+  const output = fs.openSync(path.join(runDir, OUTPUT_FILE), 'a');
+  const metricLog = new MetricLog(store.metricsFile(run.id));
+  const parser = options.stdoutPattern === false ? undefined : new StdoutMetricParser(options.stdoutPattern);
+  const clientMarker = path.join(runDir, 'client.json');
+  let clientAttached = false;
+  let stopRequested = false;
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    ...options.env,
+    RUNLENS_RUN_DIR: runDir,
+    RUNLENS_RUN_ID: run.id,
+    RUNLENS_STORE: store.dir,
+    RUNLENS_EXPERIMENT: run.experiment,
+    RUNLENS_PARAMS: JSON.stringify(run.params),
+    PYTHONUNBUFFERED: '1',
+  };
+  const child = spawn(options.command, options.args, {
+    cwd,
+    env,
+    stdio: ['inherit', 'pipe', 'pipe'],
+    detached: options.detached ?? false,
+  });
+
+  const onOutput =
+    options.onOutput ??
+    ((chunk: Buffer, stream: 'stdout' | 'stderr') =>
+      (stream === 'stdout' ? process.stdout : process.stderr).write(chunk));
+  const lineBuffers = { stdout: '', stderr: '' };
+  const capture = (text: string) => {
+    if (!parser) return;
+    // Once a logging client is attached, its metrics are the truth: stop reading the output.
+    clientAttached ||= fs.existsSync(clientMarker);
+    if (clientAttached) return;
+    for (const p of parser.parseLine(text)) metricLog.push({ ...p, time: Date.now(), source: 'stdout' });
+  };
+  const handle = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
+    onOutput(chunk, stream);
+    fs.writeSync(output, chunk);
+    const text = lineBuffers[stream] + chunk.toString('utf8');
+    const lines = text.split(/\r?\n|\r/);
+    lineBuffers[stream] = lines.pop() ?? '';
+    for (const line of lines) capture(line);
+  };
+  child.stdout?.on('data', handle('stdout'));
+  child.stderr?.on('data', handle('stderr'));
+
+  const signalTarget = (signal: NodeJS.Signals) => {
+    if (child.pid === undefined || child.exitCode !== null) return;
+    try {
+      if (options.detached) process.kill(-child.pid, signal);
+      else child.kill(signal);
+    } catch {
+      /* already gone */
+    }
+  };
+
+  const done = new Promise<RunResult>((resolve, reject) => {
+    let spawnError: Error | undefined;
+    child.on('error', (e) => {
+      spawnError = e;
+    });
+    child.on('close', (code, signal) => {
+      for (const stream of ['stdout', 'stderr'] as const)
+        if (lineBuffers[stream]) capture(lineBuffers[stream]);
+      metricLog.close();
+      fs.closeSync(output);
+      let status: RunStatus;
+      let exitCode: number;
+      if (spawnError) {
+        const msg = `could not start ${options.command}: ${(spawnError as NodeJS.ErrnoException).code ?? spawnError.message}\n`;
+        fs.appendFileSync(path.join(runDir, OUTPUT_FILE), msg);
+        onOutput(Buffer.from(msg), 'stderr');
+        status = 'failed';
+        exitCode = 127;
+      } else if (signal) {
+        status = 'killed';
+        exitCode = 128 + (signalNumber(signal) ?? 1);
+      } else {
+        exitCode = code ?? 1;
+        status = stopRequested ? 'killed' : exitCode === 0 ? 'finished' : 'failed';
+      }
+      finalize(store, runDir, status, exitCode)
+        .then((finished) => resolve({ run: finished, status, exitCode }))
+        .catch(reject);
+    });
+  });
+
+  return {
+    run: recorded,
+    child,
+    done,
+    stop(graceMs = 5_000) {
+      stopRequested = true;
+      signalTarget('SIGTERM');
+      const t = setTimeout(() => signalTarget('SIGKILL'), graceMs);
+      t.unref();
+      child.once('close', () => clearTimeout(t));
+    },
+    interrupt(signal) {
+      stopRequested = true;
+      if (signal) signalTarget(signal);
+    },
+  };
+}
+
+/** Write the final status, exit code and metric summary (from every writer of metrics.jsonl). */
+async function finalize(
+  store: Store,
+  runDir: string,
+  status: RunStatus,
+  exitCode: number,
+): Promise<RunRecord> {
+  const summary: NonNullable<RunRecord['summary']> = {};
+  scanMetrics(path.join(runDir, 'metrics.jsonl'), (p) => foldSummary(summary, p));
+  fs.mkdirSync(path.join(runDir, ARTIFACTS_DIR), { recursive: true });
+  const run = await updateRunFile(runDir, (r) => {
+    r.status = status;
+    r.exitCode = exitCode;
+    r.endTime = Date.now();
+    r.summary = summary;
+  });
+  store.recordRun(run);
+  return run;
+}
+
+function signalNumber(signal: NodeJS.Signals): number | undefined {
+  const n = os.constants.signals[signal];
+  return typeof n === 'number' ? n : undefined;
+}
