@@ -53,6 +53,7 @@ export class Run {
         r.params = { ...r.params, ...params };
         r.tags = { ...r.tags, ...(options.tags ?? {}) };
         if (options.name && r.name !== options.name) r.name = options.name;
+        if (options.experiment && !process.env.RUNLENS_EXPERIMENT) r.experiment = options.experiment;
       });
       this.id = run.id;
     } else {
@@ -270,3 +271,6 @@ function numericOnly(logs: Record<string, unknown>): Record<string, number> {
   for (const [k, v] of Object.entries(logs)) if (typeof v === 'number') out[k] = v;
   return out;
 }
+
+export { loadTf, describeBackend } from '../../src/core/tfjs/backend';
+export type { LoadedTf, BackendName } from '../../src/core/tfjs/backend';

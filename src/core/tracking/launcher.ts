@@ -98,7 +98,8 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
     RUNLENS_RUN_DIR: runDir,
     RUNLENS_RUN_ID: run.id,
     RUNLENS_STORE: store.dir,
-    RUNLENS_EXPERIMENT: run.experiment,
+    // Only an explicit experiment is passed on: otherwise the script's own init(experiment=...) names it.
+    ...(options.experiment ? { RUNLENS_EXPERIMENT: run.experiment } : {}),
     RUNLENS_PARAMS: JSON.stringify(run.params),
     PYTHONUNBUFFERED: '1',
   };

@@ -1,0 +1,90 @@
+// Trains a small neural network on the breast cancer data with TensorFlow.js, tracked by Runlens.
+// Run it tracked:   runlens run -e quickstart -p lr=0.003 -- node train.js
+// or alone:         node train.js   (creates a run in the nearest .runlens folder)
+const fs = require('node:fs');
+const path = require('node:path');
+const runlens = require('runlens');
+const { load, split, scaler, DATA_FILE } = require('./dataset');
+
+async function main() {
+  const defaults = JSON.parse(fs.readFileSync(path.join(__dirname, 'params.json'), 'utf8'));
+  const run = runlens.init({ experiment: 'quickstart', params: defaults });
+  const p = run.params;
+  const { tf, backend, fallbacks } = await runlens.loadTf();
+  console.log(`TensorFlow.js backend: ${backend}${fallbacks.length ? ` (${fallbacks.join('; ')})` : ''}`);
+  run.setTags({ framework: 'tfjs', 'tfjs.backend': backend });
+  run.logInput(DATA_FILE);
+
+  const data = load();
+  const { train, val } = split(data, Number(p.val_fraction), Number(p.seed));
+  const scale = scaler(train.x);
+  const xTrain = tf.tensor2d(scale.transform(train.x));
+  const yTrain = tf.tensor2d(train.y, [train.y.length, 1]);
+  const xVal = tf.tensor2d(scale.transform(val.x));
+  const yVal = tf.tensor2d(val.y, [val.y.length, 1]);
+
+  tf.util.seedrandom?.(String(p.seed));
+  const model = tf.sequential({
+    layers: [
+      tf.layers.dense({
+        inputShape: [data.features.length],
+        units: Number(p.hidden),
+        activation: 'relu',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: Number(p.seed) }),
+      }),
+      tf.layers.dense({
+        units: 1,
+        activation: 'sigmoid',
+        kernelInitializer: tf.initializers.glorotUniform({ seed: Number(p.seed) + 1 }),
+      }),
+    ],
+  });
+  model.compile({
+    optimizer: tf.train.adam(Number(p.lr)),
+    loss: 'binaryCrossentropy',
+    metrics: ['accuracy'],
+  });
+  await model.fit(xTrain, yTrain, {
+    epochs: Number(p.epochs),
+    batchSize: Number(p.batch_size),
+    validationData: [xVal, yVal],
+    shuffle: false,
+    verbose: 0,
+    callbacks: [
+      runlens.tfCallback({ run }),
+      {
+        onEpochEnd: (epoch, logs) =>
+          console.log(
+            `epoch ${epoch + 1}/${p.epochs} loss=${logs.loss.toFixed(4)} val_acc=${logs.val_acc.toFixed(4)}`,
+          ),
+      },
+    ],
+  });
+
+  // Save the model and the preprocessing it was trained with, as artifacts of the run.
+  const modelDir = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'quickstart-')), 'model');
+  fs.mkdirSync(modelDir);
+  await model.save(
+    tf.io.withSaveHandler(async (artifacts) => {
+      const { weightData, weightSpecs, ...topology } = artifacts;
+      fs.writeFileSync(path.join(modelDir, 'weights.bin'), Buffer.from(weightData));
+      const manifest = { ...topology, weightsManifest: [{ paths: ['weights.bin'], weights: weightSpecs }] };
+      fs.writeFileSync(path.join(modelDir, 'model.json'), JSON.stringify(manifest));
+      return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
+    }),
+  );
+  const preprocessing = {
+    features: data.features,
+    scaling: { mean: scale.mean, std: scale.std },
+    labels: data.classes,
+    target: 'label',
+  };
+  fs.writeFileSync(path.join(modelDir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 2));
+  for (const f of fs.readdirSync(modelDir)) run.logArtifact(path.join(modelDir, f), `model/${f}`);
+  console.log(`saved model to run ${run.id}`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exitCode = 1;
+});

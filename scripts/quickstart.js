@@ -1,0 +1,95 @@
+// `npm start`: the quickstart end to end on the embedded store (examples/quickstart/.runlens), no
+// server. Trains real models with TensorFlow.js (and scikit-learn when Debian's python3-sklearn is
+// present), each as a tracked run with different parameters, then prints the runs table.
+const { spawnSync } = require('node:child_process');
+const path = require('node:path');
+
+const root = path.resolve(__dirname, '..');
+const dir = path.join(root, 'examples', 'quickstart');
+const cli = path.join(root, 'bin', 'runlens.js');
+
+function runlens(args, { allowFail = false } = {}) {
+  console.log(`\n$ runlens ${args.join(' ')}`);
+  const r = spawnSync(process.execPath, [cli, ...args], { cwd: dir, stdio: 'inherit' });
+  if (r.status !== 0 && !allowFail) {
+    console.error(`quickstart: \`runlens ${args.join(' ')}\` exited with ${r.status}`);
+    process.exit(r.status ?? 1);
+  }
+  return r.status;
+}
+
+const data = ['--input', 'data/breast_cancer.csv'];
+runlens([
+  'run',
+  '-e',
+  'quickstart',
+  '-n',
+  'tfjs-lr0.01',
+  '-p',
+  'lr=0.01',
+  ...data,
+  '--',
+  process.execPath,
+  'train.js',
+]);
+runlens([
+  'run',
+  '-e',
+  'quickstart',
+  '-n',
+  'tfjs-lr0.002-h8',
+  '-p',
+  'lr=0.002',
+  '-p',
+  'hidden=8',
+  ...data,
+  '--',
+  process.execPath,
+  'train.js',
+]);
+
+const python = '/usr/bin/python3';
+const sklearn = spawnSync(python, ['-c', 'import sklearn'], { stdio: 'ignore' }).status === 0;
+if (sklearn) {
+  runlens([
+    'run',
+    '-e',
+    'quickstart',
+    '-n',
+    'sklearn-gb-0.1',
+    '-p',
+    'learning_rate=0.1',
+    ...data,
+    '--',
+    python,
+    'train_sklearn.py',
+  ]);
+  runlens([
+    'run',
+    '-e',
+    'quickstart',
+    '-n',
+    'sklearn-gb-0.03',
+    '-p',
+    'learning_rate=0.03',
+    '-p',
+    'max_depth=3',
+    ...data,
+    '--',
+    python,
+    'train_sklearn.py',
+  ]);
+} else {
+  console.log(
+    '\n(scikit-learn example skipped: install it with `sudo apt-get install python3-sklearn`, then run `npm start` again)',
+  );
+}
+
+runlens(['ls', '-e', 'quickstart', '--limit', '8']);
+console.log(`
+Where to look next:
+  runlens show <id>                  one run: params, metrics (last/min/max), inputs, git
+  runlens metrics <id> --key val_acc the points of one metric (--csv, --json)
+  runlens ls --where "metrics.val_acc>=0.97" --sort -metrics.val_acc
+  code ${path.relative(process.cwd(), dir) || '.'}            open the quickstart in VS Code with the Runlens extension
+The store is ${path.join(dir, '.runlens')}: plain JSON files, see docs/store-format.md.`);

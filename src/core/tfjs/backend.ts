@@ -1,0 +1,83 @@
+import * as path from 'node:path';
+import type * as TfModule from '@tensorflow/tfjs';
+import type * as WasmModule from '@tensorflow/tfjs-backend-wasm';
+
+/** The TensorFlow.js namespace (typed from @tensorflow/tfjs, loaded at run time). */
+export type Tf = typeof TfModule;
+
+// Loaded on demand with require: tfjs-node may be absent, and nothing pays for TensorFlow.js at
+// start-up unless it is used.
+/* eslint-disable @typescript-eslint/no-require-imports */
+
+export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
+
+export interface LoadedTf {
+  tf: Tf;
+  backend: BackendName;
+  /** Why faster backends were not used, e.g. "tfjs-node: not installed". */
+  fallbacks: string[];
+}
+
+let loaded: Promise<LoadedTf> | undefined;
+
+/**
+ * TensorFlow.js with the fastest backend that loads here: @tensorflow/tfjs-node (native
+ * libtensorflow, an optional dependency), else @tensorflow/tfjs-backend-wasm (its .wasm files ship
+ * in the package), else the plain JavaScript CPU backend. RUNLENS_TF_BACKEND=wasm|cpu forces one.
+ */
+export function loadTf(): Promise<LoadedTf> {
+  loaded ??= choose();
+  return loaded;
+}
+
+async function choose(): Promise<LoadedTf> {
+  const forced = process.env.RUNLENS_TF_BACKEND as BackendName | undefined;
+  const fallbacks: string[] = [];
+  if (!forced || forced === 'tensorflow') {
+    try {
+      // tfjs-node re-exports the whole tfjs API with the native backend registered.
+      const tf = require('@tensorflow/tfjs-node') as Tf;
+      await tf.setBackend('tensorflow');
+      await tf.ready();
+      return { tf, backend: 'tensorflow', fallbacks };
+    } catch (e) {
+      fallbacks.push(`tfjs-node: ${shortReason(e)}`);
+    }
+  }
+  const tf = require('@tensorflow/tfjs') as Tf;
+  if (!forced || forced === 'wasm') {
+    try {
+      const wasm = require('@tensorflow/tfjs-backend-wasm') as typeof WasmModule;
+      const dir = path.dirname(require.resolve('@tensorflow/tfjs-backend-wasm/package.json'));
+      wasm.setWasmPaths(path.join(dir, 'dist') + path.sep);
+      if (await tf.setBackend('wasm')) {
+        await tf.ready();
+        return { tf, backend: 'wasm', fallbacks };
+      }
+      fallbacks.push('wasm: backend did not initialise');
+    } catch (e) {
+      fallbacks.push(`wasm: ${shortReason(e)}`);
+    }
+  }
+  await tf.setBackend('cpu');
+  await tf.ready();
+  return { tf, backend: 'cpu', fallbacks };
+}
+
+/* eslint-enable @typescript-eslint/no-require-imports */
+
+function shortReason(e: unknown): string {
+  const code = (e as NodeJS.ErrnoException)?.code;
+  if (code === 'MODULE_NOT_FOUND') return 'not installed';
+  const msg = e instanceof Error ? e.message : String(e);
+  return msg.split('\n')[0].slice(0, 120);
+}
+
+export function describeBackend(t: LoadedTf): string {
+  const names = {
+    tensorflow: 'tfjs-node (native TensorFlow)',
+    wasm: 'WebAssembly',
+    cpu: 'plain JavaScript CPU',
+  };
+  return `TensorFlow.js backend: ${names[t.backend]}${t.fallbacks.length ? ` (${t.fallbacks.join('; ')})` : ''}`;
+}
