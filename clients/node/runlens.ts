@@ -34,8 +34,7 @@ export class Run {
   private readonly owner: boolean;
   private readonly root: string;
   private ended = false;
-  private readonly onExit = () =>
-    this.finishSync(process.exitCode && process.exitCode !== 0 ? 'failed' : 'finished');
+  private readonly onExit = (code: number) => this.finishSync(code === 0 ? 'finished' : 'failed', code);
   private readonly onSigterm = () => {
     this.finishSync('killed', 143);
     process.exit(143);

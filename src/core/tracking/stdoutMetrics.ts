@@ -4,10 +4,12 @@ import { RunlensError } from '../errors';
  * `key=value` and `key: value` pairs as Keras, the PyTorch examples and many scripts print them.
  * A value must be a whole number token: `9843/10000`, `12:30:01` and `0s` are not captured.
  */
-export const DEFAULT_STDOUT_PATTERN = String.raw`(?<![\w.\-])(?<key>[A-Za-z_][\w./-]*?)\s*[:=]\s*(?<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|NaN|[-+]?inf)(?![\w/.:%])`;
+export const DEFAULT_STDOUT_PATTERN = String.raw`(?<![\w.\-])['"]?(?<key>[A-Za-z_][\w./-]*?)['"]?\s*[:=]\s*(?<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|NaN|[-+]?inf)(?![\w/.:%])`;
 
 /** Keys that number the steps of the other values on the same line rather than being metrics. */
-const STEP_KEYS = new Set(['step', 'epoch', 'iter', 'iteration', 'global_step', 'batch']);
+const STEP_KEYS = new Set(['step', 'iter', 'iteration', 'global_step']);
+/** Counters that are not metrics; an epoch may be printed many times (once per logged batch). */
+const SKIPPED_KEYS = new Set(['epoch', 'batch', 'v_num']);
 
 export interface CapturedPoint {
   key: string;
@@ -37,15 +39,11 @@ export function compileStdoutPattern(source: string): RegExp {
 }
 
 /**
- * Turns output lines into metric points. Steps come from a step/epoch key on the same line when
- * there is one, else from how many times the key has been seen.
+ * Turns output lines into metric points. A point's step is the `step=`/`iter=` value on the same
+ * line when there is one, else how many times the key has been printed before (0, 1, 2, ...).
  */
-const EPOCH_LINE = /\bepoch\s*[:=]?\s*(\d+)\s*\/\s*\d+/i;
-
 export class StdoutMetricParser {
   private readonly counts = new Map<string, number>();
-  /** Keras prints "Epoch 3/10" on its own line before the epoch's metrics. */
-  private epoch: number | undefined;
   private readonly re: RegExp;
 
   constructor(pattern: string = DEFAULT_STDOUT_PATTERN) {
@@ -54,9 +52,7 @@ export class StdoutMetricParser {
 
   parseLine(line: string): CapturedPoint[] {
     const found: { key: string; value: number }[] = [];
-    const epochLine = EPOCH_LINE.exec(line);
-    if (epochLine) this.epoch = Number(epochLine[1]);
-    let lineStep: number | undefined = this.epoch;
+    let lineStep: number | undefined;
     this.re.lastIndex = 0;
     for (const m of line.matchAll(this.re)) {
       const key = m.groups?.key;
@@ -64,10 +60,12 @@ export class StdoutMetricParser {
       if (!key || raw === undefined) continue;
       const value = parseNumber(raw);
       if (value === undefined) continue;
-      if (STEP_KEYS.has(key.toLowerCase())) {
+      const lower = key.toLowerCase();
+      if (STEP_KEYS.has(lower)) {
         lineStep = value;
         continue;
       }
+      if (SKIPPED_KEYS.has(lower)) continue;
       found.push({ key, value });
     }
     return found.map(({ key, value }) => {

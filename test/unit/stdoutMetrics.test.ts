@@ -1,0 +1,74 @@
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { StdoutMetricParser, compileStdoutPattern } from '../../src/core/tracking/stdoutMetrics';
+
+// Output lines as the programs print them. Keras 2.x `fit(verbose=2)` and `verbose=1` end-of-epoch
+// lines; the PyTorch examples' mnist/main.py; Hugging Face Trainer's log dicts; Lightning's bar.
+const KERAS_V2 =
+  '1875/1875 - 3s - loss: 0.2985 - accuracy: 0.9140 - val_loss: 0.1504 - val_accuracy: 0.9554 - 3s/epoch - 2ms/step';
+const KERAS_V1 =
+  '1875/1875 [==============================] - 5s 2ms/step - loss: 0.2620 - accuracy: 0.9247 - val_loss: 0.1370 - val_accuracy: 0.9597';
+const TORCH_TRAIN = 'Train Epoch: 1 [640/60000 (1%)]\tLoss: 1.731120';
+const TORCH_TEST = 'Test set: Average loss: 0.0497, Accuracy: 9838/10000 (98%)';
+const HF = "{'loss': 0.4812, 'learning_rate': 4.5e-05, 'epoch': 0.33}";
+const LIGHTNING = 'Epoch 0: 100%|██████████| 1875/1875 [00:15<00:00, 120.51it/s, v_num=0, train_loss=0.123]';
+
+describe('metrics printed by unmodified scripts', () => {
+  test('Keras epoch lines', () => {
+    const p = new StdoutMetricParser();
+    assert.deepEqual(p.parseLine(KERAS_V2), [
+      { key: 'loss', value: 0.2985, step: 0 },
+      { key: 'accuracy', value: 0.914, step: 0 },
+      { key: 'val_loss', value: 0.1504, step: 0 },
+      { key: 'val_accuracy', value: 0.9554, step: 0 },
+    ]);
+    assert.deepEqual(
+      p.parseLine(KERAS_V1).map((x) => [x.key, x.value, x.step]),
+      [
+        ['loss', 0.262, 1],
+        ['accuracy', 0.9247, 1],
+        ['val_loss', 0.137, 1],
+        ['val_accuracy', 0.9597, 1],
+      ],
+    );
+  });
+
+  test('PyTorch example lines: counts like 9838/10000 and percentages are not values', () => {
+    const p = new StdoutMetricParser();
+    assert.deepEqual(p.parseLine(TORCH_TRAIN), [{ key: 'Loss', value: 1.73112, step: 0 }]);
+    assert.deepEqual(p.parseLine(TORCH_TEST), [{ key: 'loss', value: 0.0497, step: 0 }]);
+  });
+
+  test('quoted keys (Hugging Face) and Lightning progress bars', () => {
+    const p = new StdoutMetricParser();
+    assert.deepEqual(p.parseLine(HF), [
+      { key: 'loss', value: 0.4812, step: 0 },
+      { key: 'learning_rate', value: 4.5e-5, step: 0 },
+    ]);
+    assert.deepEqual(p.parseLine(LIGHTNING), [{ key: 'train_loss', value: 0.123, step: 0 }]);
+  });
+
+  test('step= on the line sets the step; nan and inf are kept', () => {
+    const p = new StdoutMetricParser();
+    assert.deepEqual(p.parseLine('step=120 loss=nan grad_norm=inf lr=-1e-3'), [
+      { key: 'loss', value: NaN, step: 120 },
+      { key: 'grad_norm', value: Infinity, step: 120 },
+      { key: 'lr', value: -0.001, step: 120 },
+    ]);
+  });
+
+  test('times, URLs and words are not metrics', () => {
+    const p = new StdoutMetricParser();
+    assert.deepEqual(
+      p.parseLine('Started at 12:30:01, see http://localhost:8080/x, ETA: 0s, mode: train'),
+      [],
+    );
+  });
+
+  test('a custom pattern needs key and value groups', () => {
+    const p = new StdoutMetricParser(String.raw`METRIC (?<key>\w+) (?<value>[\d.]+)`);
+    assert.deepEqual(p.parseLine('METRIC f1 0.75 and loss=3'), [{ key: 'f1', value: 0.75, step: 0 }]);
+    assert.throws(() => compileStdoutPattern('(?<key>\\w+)'), /needs the named groups/);
+    assert.throws(() => compileStdoutPattern('(?<key>[)'), /invalid metric pattern/);
+  });
+});
