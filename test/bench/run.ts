@@ -1,0 +1,26 @@
+// `npm run bench`: each figure next to a baseline measured in the same run, with its target.
+// `npm run bench -- store series` runs only the named groups.
+import { figures } from './common';
+import { clientThroughput, seriesRead, storeScale } from './store.bench';
+
+const groups: Record<string, () => Promise<void>> = {
+  client: clientThroughput,
+  store: storeScale,
+  series: seriesRead,
+};
+
+async function main() {
+  const wanted = process.argv.slice(2).filter((a) => a in groups);
+  for (const [name, fn] of Object.entries(groups)) {
+    if (wanted.length && !wanted.includes(name)) continue;
+    console.log(`\n== ${name}`);
+    await fn();
+  }
+  const missed = figures.filter((f) => !f.pass);
+  console.log(`\n${figures.length - missed.length} of ${figures.length} figures meet their targets`);
+}
+
+main().catch((e) => {
+  console.error(e);
+  process.exit(1);
+});

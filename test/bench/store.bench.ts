@@ -1,0 +1,225 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawnSync } from 'node:child_process';
+import { newRunId } from '../../src/core/store/ids';
+import { METRICS_HEADER, foldSummary, formatPoint, readSeries } from '../../src/core/store/metrics';
+import { RUN_SCHEMA_VERSION, updateRunFile } from '../../src/core/store/runFile';
+import { Store } from '../../src/core/store/store';
+import type { RunRecord } from '../../src/core/store/types';
+import { writeJsonAtomic } from '../../src/core/store/fsutil';
+import { benchDir, best, median, record, time } from './common';
+
+const repoRoot = path.resolve(__dirname, '..', '..');
+
+/** Node client vs a plain buffered append of the same lines. */
+export async function clientThroughput(): Promise<void> {
+  const n = 1_000_000;
+  const dir = benchDir('client');
+  const store = Store.open(path.join(dir, '.runlens'), { create: true });
+  const script = `
+    const runlens = require(${JSON.stringify(path.join(repoRoot, 'dist', 'client.js'))});
+    const fs = require('fs');
+    const mode = process.argv[1], n = Number(process.argv[2]), out = process.argv[3];
+    const t0 = process.hrtime.bigint();
+    if (mode === 'client') {
+      const run = runlens.init({ store: out });
+      for (let i = 0; i < n; i++) run.log({ loss: 1 / (i + 1) }, i);
+      run.finish();
+    } else {
+      // The floor: the same JSON lines, built the same way, buffered and appended to one file.
+      const fd = fs.openSync(out, 'a'); let buf = [];
+      for (let i = 0; i < n; i++) {
+        buf.push(JSON.stringify({ key: 'loss', value: 1 / (i + 1), step: i, time: Date.now() }));
+        if (buf.length === 10000) { fs.writeSync(fd, buf.join('\\n') + '\\n'); buf = []; }
+      }
+      fs.writeSync(fd, buf.join('\\n') + '\\n'); fs.closeSync(fd);
+    }
+    console.log(Number(process.hrtime.bigint() - t0) / 1e6);`;
+  const measure = (mode: string, out: string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync(process.execPath, ['-e', script, mode, String(n), out], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      times.push(Number(r.stdout.trim()));
+    }
+    return Math.min(...times);
+  };
+  const plainMs = measure('plain', path.join(dir, 'plain.jsonl'));
+  const clientMs = measure('client', store.dir);
+  const rate = (ms: number) => n / (ms / 1000);
+  record({
+    name: 'Node client: points logged per second',
+    value: rate(clientMs),
+    unit: 'points/s',
+    baselineName: 'plain buffered append',
+    baseline: rate(plainMs),
+    target: 'ratio >= 0.5',
+    pass: rate(clientMs) / rate(plainMs) >= 0.5,
+  });
+}
+
+/** A store of `runs` finished runs with 5 params and 5 metrics x 100 points each, written directly. */
+function makeStore(dir: string, runs: number, withSummary: boolean): Store {
+  const store = Store.open(path.join(dir, '.runlens'), { create: true });
+  const t0 = Date.now() - runs * 1000;
+  for (let i = 0; i < runs; i++) {
+    const id = newRunId(t0 + i * 1000);
+    const runDir = store.runDir(id);
+    fs.mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
+    const lines = [METRICS_HEADER];
+    const summary = {};
+    for (let step = 0; step < 100; step++) {
+      for (const key of ['loss', 'val_loss', 'acc', 'val_acc', 'lr']) {
+        const p = { key, value: Math.random(), step, time: t0 + i * 1000 + step };
+        lines.push(formatPoint(p));
+        foldSummary(summary, p);
+      }
+    }
+    fs.writeFileSync(path.join(runDir, 'metrics.jsonl'), lines.join('\n') + '\n');
+    const run: RunRecord = {
+      schemaVersion: RUN_SCHEMA_VERSION,
+      id,
+      experiment: `exp${i % 10}`,
+      name: `run-${i}`,
+      status: 'finished',
+      command: ['python', 'train.py'],
+      cwd: dir,
+      script: 'train.py',
+      params: { lr: 0.001 * (i % 7), batch: 32, layers: i % 4, dropout: 0.1, optimizer: 'adam' },
+      tags: {},
+      starred: false,
+      startTime: t0 + i * 1000,
+      endTime: t0 + i * 1000 + 500,
+      exitCode: 0,
+      pid: 1,
+      host: 'bench',
+      git: null,
+      environment: { os: 'linux', arch: 'x64' },
+      inputs: [],
+      // Runs that Runlens saw end carry their summary; crashed or foreign runs do not.
+      summary: withSummary ? summary : null,
+      note: null,
+      updatedAt: t0 + i * 1000,
+    };
+    fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(run, null, 2));
+  }
+  return store;
+}
+
+export async function storeScale(): Promise<void> {
+  const runs = 10_000;
+  const dir = benchDir('store');
+  const built = time(() => makeStore(dir, runs, true));
+  console.log(
+    `      (made a store of ${runs} runs x 5 metrics x 100 points in ${(built.ms / 1000).toFixed(1)} s)`,
+  );
+  const store = built.result;
+  const rawRead = (s: Store, withMetrics: boolean) =>
+    best(1, () => {
+      for (const id of fs.readdirSync(s.runsDir)) {
+        fs.readFileSync(path.join(s.runsDir, id, 'run.json'));
+        if (withMetrics) fs.readFileSync(path.join(s.runsDir, id, 'metrics.jsonl'));
+      }
+    });
+
+  // Rebuild: every run folder read; finished runs carry their metric summary in run.json.
+  const rebuild = time(() => store.listRuns({ rebuild: true }));
+  if (rebuild.result.entries.length !== runs)
+    throw new Error(`rebuild listed ${rebuild.result.entries.length} runs`);
+  record({
+    name: `rebuild the index from ${runs} run folders`,
+    value: rebuild.ms,
+    unit: 'ms',
+    baselineName: 'reading every run.json (no parsing)',
+    baseline: rawRead(store, false),
+    target: '< 5,000 ms',
+    pass: rebuild.ms < 5000,
+  });
+
+  // The worst case: no run has a summary (all crashed, or written by other tools), so every
+  // metric line of every run is read.
+  const bare = makeStore(benchDir('store-bare'), runs, false);
+  const rebuildBare = time(() => bare.listRuns({ rebuild: true }));
+  record({
+    name: `rebuild from ${runs} folders without summaries (5,000,000 metric lines read)`,
+    value: rebuildBare.ms,
+    unit: 'ms',
+    baselineName: 'reading the same files (no parsing)',
+    baseline: rawRead(bare, true),
+    target: 'informational',
+    pass: true,
+  });
+
+  // Listing from the index (index.json + journal, readdir to notice new or removed folders).
+  const fresh = () => Store.open(store.dir);
+  const listMs = best(5, () => {
+    const { entries } = fresh().listRuns();
+    if (entries.length !== runs) throw new Error('wrong count');
+  });
+  const indexFile = path.join(store.dir, 'index.json');
+  const parseMs = best(5, () => JSON.parse(fs.readFileSync(indexFile, 'utf8')));
+  record({
+    name: `list ${runs} runs from the index`,
+    value: listMs,
+    unit: 'ms',
+    baselineName: 'JSON.parse of index.json alone',
+    baseline: parseMs,
+    target: '< 300 ms',
+    pass: listMs < 300,
+  });
+
+  // A status change: run.json under its lock + one journal line.
+  const ids = rebuild.result.entries.slice(0, 200).map((e) => e.id);
+  const changes: number[] = [];
+  for (const id of ids) {
+    const t0 = process.hrtime.bigint();
+    await store.updateRun(id, (r) => (r.status = 'killed'));
+    changes.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const floor: number[] = [];
+  for (const id of ids) {
+    const t0 = process.hrtime.bigint();
+    const file = path.join(store.runDir(id), 'run.json');
+    writeJsonAtomic(file, JSON.parse(fs.readFileSync(file, 'utf8')));
+    floor.push(Number(process.hrtime.bigint() - t0) / 1e6);
+  }
+  const indexSizeBefore = fs.statSync(indexFile).mtimeMs;
+  await updateRunFile(store.runDir(ids[0]), (r) => (r.status = 'finished'));
+  record({
+    name: 'status change of one run (median of 200)',
+    value: median(changes),
+    unit: 'ms',
+    baselineName: 'read + atomic rewrite of run.json, no lock',
+    baseline: median(floor),
+    target: '< 5 ms, index.json not rewritten',
+    pass: median(changes) < 5 && fs.statSync(indexFile).mtimeMs === indexSizeBefore,
+  });
+}
+
+export async function seriesRead(): Promise<void> {
+  const n = 1_000_000;
+  const dir = benchDir('series');
+  const file = path.join(dir, 'metrics.jsonl');
+  const lines = [METRICS_HEADER];
+  for (let i = 0; i < n; i++)
+    lines.push(formatPoint({ key: 'loss', value: 1 / (i + 1), step: i, time: 1_790_000_000_000 + i }));
+  fs.writeFileSync(file, lines.join('\n') + '\n');
+  const readMs = best(3, () => {
+    const { series } = readSeries(file, 'loss');
+    if (series.values.length !== n) throw new Error('wrong count');
+  });
+  const bareMs = best(3, () => {
+    const text = fs.readFileSync(file, 'utf8');
+    const values: number[] = [];
+    for (const line of text.split('\n')) if (line) values.push(JSON.parse(line).value);
+  });
+  record({
+    name: `read one series of ${n.toLocaleString('en-US')} points`,
+    value: readMs,
+    unit: 'ms',
+    baselineName: 'bare JSON.parse loop over the file',
+    baseline: bareMs,
+    target: 'ratio <= 2',
+    pass: readMs / bareMs <= 2,
+  });
+}
