@@ -80,7 +80,8 @@ export class Run {
     );
     this.metrics = new MetricLog(path.join(this.dir, 'metrics.jsonl'));
     process.on('exit', this.onExit);
-    if (this.owner && process.listenerCount('SIGTERM') === 0) process.on('SIGTERM', this.onSigterm);
+    // Without a handler Node exits on SIGTERM without 'exit' handlers: buffered points would be lost.
+    if (process.listenerCount('SIGTERM') === 0) process.on('SIGTERM', this.onSigterm);
   }
 
   /** Log metrics at a step (the next automatic step when omitted). Values must be numbers. */

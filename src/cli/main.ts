@@ -18,7 +18,7 @@ import {
   summaryRows,
   table,
   toJson,
-} from './format';
+} from '../core/format';
 
 export const VERSION = '0.1.0';
 

@@ -9,7 +9,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { RUN_ID_PATTERN } from '../../src/core/store/ids';
-import { encodeValue, foldSummary, readSeries, scanMetrics } from '../../src/core/store/metrics';
+import { foldSummary, readSeries, scanMetrics } from '../../src/core/store/metrics';
 import { readRunFile, updateRunFile } from '../../src/core/store/runFile';
 import { Store, findStoreDir } from '../../src/core/store/store';
 import type { MetricPoint, MetricSummary, RunRecord } from '../../src/core/store/types';
@@ -284,19 +284,15 @@ test('keeps NaN and infinities, and folds the summary as foldSummary does', { ti
   const text = fs.readFileSync(file, 'utf8');
   for (const v of ['"NaN"', '"Infinity"', '"-Infinity"']) assert.ok(text.includes(`"value":${v}`));
 
-  // The summary written by Python is what foldSummary makes of the same points, with non-finite
-  // numbers written as the store writes them in metrics.jsonl.
+  // The summary written by Python is what foldSummary makes of the same points (run.json keeps
+  // non-finite numbers as the strings metrics.jsonl uses; readers decode them).
   const expected: Record<string, MetricSummary> = {};
   for (const p of points(file)) foldSummary(expected, p);
-  const encoded = Object.fromEntries(
-    Object.entries(expected).map(([k, s]) => [
-      k,
-      { ...s, last: encodeValue(s.last), min: encodeValue(s.min), max: encodeValue(s.max) },
-    ]),
-  );
-  assert.deepEqual(run.summary, encoded);
+  assert.deepEqual(run.summary, expected);
+  const raw = JSON.parse(fs.readFileSync(path.join(store.runDir(run.id), 'run.json'), 'utf8'));
+  assert.deepEqual([raw.summary.z.min, raw.summary.x.max], ['NaN', 'Infinity']);
   assert.deepEqual([run.summary?.y.min, run.summary?.y.max], [1, 2], 'NaN never becomes min or max');
-  assert.deepEqual([run.summary?.z.min, run.summary?.z.max], ['NaN', 'NaN'], 'unless all points are NaN');
+  assert.deepEqual([run.summary?.z.min, run.summary?.z.max], [NaN, NaN], 'unless all points are NaN');
   assert.deepEqual([run.summary?.x.last, run.summary?.x.lastStep], [1.5, 10]);
 });
 
@@ -611,6 +607,50 @@ test('two processes logging into one attached run: no lost or torn lines', { tim
   assert.equal(after.status, 'running');
   assert.deepEqual(after.tags, { worker_p1: 'yes', worker_p2: 'yes' });
 });
+
+test(
+  'a forked child logs into the run but never ends it; the summary covers its points',
+  { timeout: 60_000, skip: process.platform === 'win32' },
+  () => {
+    const { ws, store } = newWorkspace();
+    script(
+      ws,
+      'train.py',
+      `
+      import multiprocessing as mp, time, runlens
+      run = runlens.init()
+      run.log({"parent": 1.0})
+      def child(stop, logged):
+          runlens.log({"child": 2.0}, step=0)
+          runlens.flush()  # multiprocessing children leave with os._exit, skipping the exit flush
+          logged.set()
+          if stop:
+              time.sleep(30)
+      ctx = mp.get_context("fork")
+      for stop in (False, True):
+          logged = ctx.Event()
+          p = ctx.Process(target=child, args=(stop, logged))
+          p.start()
+          logged.wait(20)
+          if stop:
+              p.terminate()  # SIGTERM, as DataLoader does to its workers
+          p.join()
+          print(p.exitcode)
+      run.log({"parent": 0.5})
+      `,
+    );
+    const r = runPy(ws, ['train.py']);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trim().split('\n'), ['0', '143']);
+    const run = onlyRun(store);
+    assert.equal(run.status, 'finished');
+    assert.deepEqual(run.tags, {}, 'the child stopped by SIGTERM did not speak for the run');
+    assert.equal(run.summary?.parent.count, 2);
+    assert.equal(run.summary?.parent.min, 0.5);
+    assert.equal(run.summary?.child.count, 2, 'the owner folds points other processes wrote');
+    assert.equal(points(store.metricsFile(run.id)).length, 4);
+  },
+);
 
 test(
   'run.json edits from Python and Node at the same time all land (the lock)',

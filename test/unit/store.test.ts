@@ -70,6 +70,24 @@ describe('store', () => {
     assert.equal(e.metrics.x.max, Infinity);
   });
 
+  test('NaN and infinities in summaries survive run.json and the index', async () => {
+    const store = newStore();
+    const run = store.createRun();
+    const log = new MetricLog(store.metricsFile(run.id));
+    log.log({ loss: NaN, gain: Infinity }, 0);
+    log.close();
+    await store.updateRun(run.id, (r) => {
+      r.status = 'finished';
+      r.summary = log.summary;
+    });
+    assert.ok(Number.isNaN(store.getRun(run.id).summary?.loss.last));
+    const reopened = Store.open(store.dir);
+    reopened.listRuns();
+    const e = Store.open(store.dir).listRuns().entries[0];
+    assert.ok(Number.isNaN(e.metrics.loss.last));
+    assert.equal(e.metrics.gain.max, Infinity);
+  });
+
   test('skips a torn last line and corrupt lines with a warning that names file and line', () => {
     const store = newStore();
     const run = store.createRun();

@@ -17,8 +17,14 @@ export function writeFileAtomic(file: string, data: string | Buffer): void {
   }
 }
 
+/** NaN and infinities are written as "NaN", "Infinity", "-Infinity" (JSON has no such numbers). */
 export function writeJsonAtomic(file: string, value: unknown): void {
-  writeFileAtomic(file, JSON.stringify(value, null, 2) + '\n');
+  writeFileAtomic(file, JSON.stringify(value, nonFinite, 2) + '\n');
+}
+
+export function nonFinite(_key: string, v: unknown): unknown {
+  if (typeof v !== 'number' || Number.isFinite(v)) return v;
+  return Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
 }
 
 /** Append complete lines with one write (O_APPEND), so concurrent writers never interleave inside a line. */

@@ -52,6 +52,18 @@ export function decodeValue(v: unknown): number | undefined {
   return undefined;
 }
 
+/** Decode the numbers of metric summaries read back from JSON (see nonFiniteReplacer). */
+export function decodeSummaries(summary: Record<string, MetricSummary> | null | undefined): void {
+  if (!summary) return;
+  for (const s of Object.values(summary)) {
+    for (const f of ['last', 'min', 'max'] as const) {
+      const v = decodeValue(s[f]);
+      // null is how a plain JSON.stringify wrote NaN before.
+      s[f] = v === undefined ? NaN : v;
+    }
+  }
+}
+
 export function formatPoint(p: MetricPoint): string {
   const o: Record<string, unknown> = { key: p.key, value: encodeValue(p.value), step: p.step, time: p.time };
   if (p.source) o.source = p.source;

@@ -3,6 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import { readJsonFile, withLock, withLockSync, writeJsonAtomic } from './fsutil';
+import { decodeSummaries } from './metrics';
 import type { RunRecord } from './types';
 import { RUN_STATUSES } from './types';
 
@@ -63,10 +64,15 @@ export function migrateRun(raw: unknown, where: string): RunRecord {
       ? (o.environment as unknown as RunRecord['environment'])
       : { os: 'unknown', arch: 'unknown' },
     inputs: Array.isArray(o.inputs) ? (o.inputs as RunRecord['inputs']) : [],
-    summary: isRecord(o.summary) ? (o.summary as RunRecord['summary']) : null,
+    summary: isRecord(o.summary) ? decoded(o.summary as NonNullable<RunRecord['summary']>) : null,
     note: typeof o.note === 'string' ? o.note : null,
     updatedAt: typeof o.updatedAt === 'number' ? o.updatedAt : (o.startTime as number),
   };
+}
+
+function decoded(summary: NonNullable<RunRecord['summary']>): NonNullable<RunRecord['summary']> {
+  decodeSummaries(summary);
+  return summary;
 }
 
 function isRecord(v: unknown): v is Record<string, unknown> {

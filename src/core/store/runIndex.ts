@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import { DataFileSync } from 'lowdb/node';
 import { LowSync } from 'lowdb';
 import { RunlensError, errorMessage } from '../errors';
-import { appendLines, withLockSync } from './fsutil';
+import { appendLines, nonFinite, withLockSync } from './fsutil';
 import type { ScanWarning } from './metrics';
-import { foldSummary, scanMetrics } from './metrics';
+import { decodeSummaries, foldSummary, scanMetrics } from './metrics';
 import { METRICS_FILE, ownerAlive, readRunFile, updateRunFileSync } from './runFile';
 import type { RunEntry, RunRecord } from './types';
 import { TERMINAL_STATUSES } from './types';
@@ -49,7 +49,7 @@ export class RunIndex {
   private db(): LowSync<IndexData> {
     const adapter = new DataFileSync<IndexData>(this.indexFile, {
       parse: (text) => JSON.parse(text) as IndexData,
-      stringify: (data) => JSON.stringify(data),
+      stringify: (data) => JSON.stringify(data, nonFinite),
     });
     return new LowSync<IndexData>(adapter, { schemaVersion: INDEX_SCHEMA_VERSION, runs: {} });
   }
@@ -61,7 +61,10 @@ export class RunIndex {
     try {
       db.read();
       if (db.data.schemaVersion === INDEX_SCHEMA_VERSION && db.data.runs) {
-        for (const [id, e] of Object.entries(db.data.runs)) entries.set(id, e);
+        for (const [id, e] of Object.entries(db.data.runs)) {
+          decodeSummaries(e.metrics);
+          entries.set(id, e);
+        }
       }
       // Another version or shape: the index is only a cache, so it is rebuilt from the run folders.
     } catch {
@@ -88,7 +91,7 @@ export class RunIndex {
     if (entries.length === 0) return;
     appendLines(
       this.journalFile,
-      entries.map((e) => JSON.stringify(e)),
+      entries.map((e) => JSON.stringify(e, nonFinite)),
     );
     this.journalLines += entries.length;
   }
@@ -98,15 +101,19 @@ export class RunIndex {
    * queued/running/unreadable runs re-read (their new metric lines only), and running runs whose
    * owner process has died are marked crashed.
    */
-  refresh(options: { rebuild?: boolean } = {}): RefreshResult {
-    const entries = options.rebuild ? new Map<string, RunEntry>() : this.load();
+  refresh(
+    options: { rebuild?: boolean; entries?: Map<string, RunEntry>; dirty?: ReadonlySet<string> } = {},
+  ): RefreshResult {
+    // A long-lived reader (the editor) passes the entries it holds, so a refresh reads only what
+    // changed on disk instead of loading the index file again.
+    const entries = options.rebuild ? new Map<string, RunEntry>() : (options.entries ?? this.load());
     const warnings: ScanWarning[] = [];
     const changed: RunEntry[] = [];
     const onDisk = new Set(listRunFolders(this.runsDir));
     for (const id of entries.keys()) if (!onDisk.has(id)) entries.delete(id);
     for (const id of onDisk) {
       const old = entries.get(id);
-      if (old !== undefined && !needsRecheck(old)) continue;
+      if (old !== undefined && !needsRecheck(old) && !options.dirty?.has(id)) continue;
       const fresh = readEntry(path.join(this.runsDir, id), id, old, warnings);
       if (old === undefined || !sameEntry(old, fresh)) {
         entries.set(id, fresh);
@@ -177,6 +184,7 @@ function replayJournal(file: string, entries: Map<string, RunEntry>): number {
       continue; // a torn line from a killed writer: the run folder still has the truth
     }
     if (typeof e?.id !== 'string') continue;
+    decodeSummaries(e.metrics);
     const cur = entries.get(e.id);
     if (cur === undefined || newer(e, cur)) entries.set(e.id, e);
   }

@@ -16,7 +16,7 @@ import {
   updateRunFile,
   writeRunFile,
 } from './runFile';
-import type { Environment, ParamValue, RunRecord, RunStatus } from './types';
+import type { Environment, ParamValue, RunEntry, RunRecord, RunStatus } from './types';
 
 export const STORE_DIR_NAME = '.runlens';
 export const STORE_SCHEMA_VERSION = 1;
@@ -199,7 +199,9 @@ export class Store {
     this.index.record([entryOf(run, run.summary ?? {}, fileSize(this.metricsFile(run.id)))]);
   }
 
-  listRuns(options: { rebuild?: boolean } = {}): RefreshResult {
+  listRuns(
+    options: { rebuild?: boolean; entries?: Map<string, RunEntry>; dirty?: ReadonlySet<string> } = {},
+  ): RefreshResult {
     return this.index.refresh(options);
   }
 

@@ -51,5 +51,6 @@ export async function describeInput(file: string, cwd: string, root: string): Pr
 
 export function relativeToRoot(abs: string, root: string): string {
   const rel = path.relative(root, abs);
-  return rel.startsWith('..') || path.isAbsolute(rel) ? abs : rel.split(path.sep).join('/');
+  const outside = rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel);
+  return outside ? abs : rel.split(path.sep).join('/');
 }

@@ -1,4 +1,4 @@
-import type { MetricSummary, ParamValue, RunEntry } from '../core/store/types';
+import type { MetricSummary, ParamValue, RunEntry } from './store/types';
 
 export function formatNumber(v: number): string {
   if (Number.isNaN(v)) return 'NaN';

@@ -1,0 +1,1275 @@
+"""Runlens logging client for Python: one file, standard library only, Python 3.8+.
+
+    import runlens
+
+    with runlens.init(experiment="mnist", params={"lr": 0.01}) as run:
+        for step in range(100):
+            run.log({"loss": loss, "acc": acc})
+
+Inside a run launched by Runlens (``runlens run -- python train.py``, or the editor), the
+environment variable ``RUNLENS_RUN_DIR`` names the run folder: the client attaches to that run,
+merges its params, tags, inputs and environment into run.json, and leaves the status to the
+launcher. Started alone (``python train.py``), it creates a run in the nearest ``.runlens`` folder
+above the working directory (or ``$RUNLENS_STORE``, or a new ``./.runlens``) and owns its status.
+
+Metric points are buffered in memory and appended to metrics.jsonl by a background thread at
+least once a second, at exit, on ``finish()`` and on SIGTERM; each flush is a single ``os.write``
+to a file opened with O_APPEND, so several writers never interleave inside a line. run.json is
+edited under the run's lock (``run.json.lock``, proper-lockfile's format) and replaced atomically.
+The on-disk format is described in docs/store-format.md.
+
+A process forked from one with an open run (multiprocessing, DataLoader workers) may log into it;
+its points are appended, but it never changes run.json. Such children usually leave with
+``os._exit``, which skips the exit-time flush: call ``runlens.flush()`` before returning.
+"""
+
+import atexit
+import hashlib
+import itertools
+import json
+import math
+import numbers
+import operator
+import os
+import platform
+import random
+import re
+import shutil
+import signal
+import socket
+import sys
+import threading
+import time
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "Run",
+    "init",
+    "log",
+    "log_params",
+    "log_param",
+    "set_tags",
+    "log_artifact",
+    "log_input",
+    "flush",
+    "finish",
+    "active_run",
+    "__version__",
+]
+
+STORE_DIR_NAME = ".runlens"
+_STORE_FILE = "store.json"
+_STORE_SCHEMA_VERSION = 1
+_RUN_SCHEMA_VERSION = 1
+_RUN_FILE = "run.json"
+_METRICS_FILE = "metrics.jsonl"
+_OUTPUT_FILE = "output.log"
+_CLIENT_FILE = "client.json"
+_ARTIFACTS_DIR = "artifacts"
+_METRICS_HEADER = '{"schema":"runlens.metrics","schemaVersion":1}'
+
+# Buffered points reach the disk within this many seconds (the contract is "at least once a second").
+_FLUSH_INTERVAL = 0.5
+# A buffer this long is written at once by the thread that logs.
+_MAX_BUFFERED_LINES = 10000
+# proper-lockfile's defaults as used by Runlens: a lock folder older than this is stale.
+_LOCK_STALE_SECONDS = 10.0
+_LOCK_TIMEOUT_SECONDS = 30.0
+
+_END_STATUSES = ("finished", "failed", "killed", "crashed")
+_TERMINAL_STATUSES = frozenset(_END_STATUSES)
+
+_START_CWD = os.getcwd()
+
+
+def _now_ms():
+    return time.time_ns() // 1000000
+
+
+# --------------------------------------------------------------------------------------------
+# Run ids (src/core/store/ids.ts): 10 characters of millisecond time, 8 random ones, Crockford
+# base32 in lower case. Ids made in the same millisecond increment the random part.
+
+_ALPHABET = "0123456789abcdefghjkmnpqrstvwxyz"
+_id_lock = threading.Lock()
+_last_id_time = -1
+_last_id_random = []  # type: list
+
+
+def _new_run_id(now=None):
+    global _last_id_time, _last_id_random
+    with _id_lock:
+        if now is None:
+            now = _now_ms()
+        if now == _last_id_time:
+            rnd = list(_last_id_random)
+            for i in range(len(rnd) - 1, -1, -1):
+                if rnd[i] < 31:
+                    rnd[i] += 1
+                    break
+                rnd[i] = 0
+        else:
+            rnd = [b & 31 for b in os.urandom(8)]
+        _last_id_time = now
+        _last_id_random = rnd
+    chars = []
+    t = now
+    for _ in range(10):
+        chars.append(_ALPHABET[t % 32])
+        t //= 32
+    return "".join(reversed(chars)) + "".join(_ALPHABET[d] for d in rnd)
+
+
+# --------------------------------------------------------------------------------------------
+# Files
+
+
+def _dump_pretty(value):
+    """JSON as Node's JSON.stringify(value, null, 2) writes it, plus a newline."""
+    return json.dumps(value, indent=2, ensure_ascii=False, allow_nan=False) + "\n"
+
+
+def _dump_line(value):
+    return json.dumps(value, separators=(",", ":"), ensure_ascii=False, allow_nan=False)
+
+
+def _load_json(path):
+    with open(path, "r", encoding="utf-8") as f:
+        text = f.read()
+    # Bare NaN/Infinity are not JSON; should a writer have produced them, keep them as the strings
+    # the store uses rather than as floats that cannot be written back.
+    return json.loads(text, parse_constant=lambda c: c)
+
+
+_tmp_counter = itertools.count()
+
+
+def _replace(src, dst):
+    # On Windows a reader holding the destination open makes os.replace fail for a moment.
+    for attempt in range(100):
+        try:
+            os.replace(src, dst)
+            return
+        except PermissionError:
+            if os.name != "nt" or attempt == 99:
+                raise
+            time.sleep(0.01)
+
+
+def _write_atomic(path, data):
+    """Write a whole file so that readers see the old or the new content, never a mix."""
+    directory, base = os.path.split(path)
+    tmp = os.path.join(directory, ".%s.%d.%d.tmp" % (base, os.getpid(), next(_tmp_counter)))
+    try:
+        with open(tmp, "wb") as f:
+            f.write(data.encode("utf-8") if isinstance(data, str) else data)
+        _replace(tmp, path)
+    except BaseException:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        raise
+
+
+class _FileLock(object):
+    """proper-lockfile's lock: an atomic ``mkdir <file>.lock``; a lock folder whose mtime is older
+    than 10 s is stale and is removed. Runlens (Node) takes the same lock on run.json."""
+
+    def __init__(self, target, timeout=_LOCK_TIMEOUT_SECONDS):
+        self.path = target + ".lock"
+        self.timeout = timeout
+
+    def __enter__(self):
+        deadline = time.monotonic() + self.timeout
+        delay = 0.002
+        while True:
+            try:
+                os.mkdir(self.path)
+                return self
+            except FileExistsError:
+                pass
+            try:
+                mtime = os.stat(self.path).st_mtime
+            except FileNotFoundError:
+                continue  # released meanwhile: try again at once
+            if mtime < time.time() - _LOCK_STALE_SECONDS:
+                try:
+                    os.rmdir(self.path)
+                    continue
+                except FileNotFoundError:
+                    continue
+                except OSError:
+                    pass
+            if time.monotonic() > deadline:
+                raise TimeoutError(
+                    "%s is locked by another process (waited %.0f s); retry in a moment, or remove "
+                    "the folder if no Runlens process is running" % (self.path, self.timeout)
+                )
+            time.sleep(delay * (0.5 + random.random()))
+            delay = min(delay * 1.2, 0.05)
+
+    def __exit__(self, *exc):
+        try:
+            os.rmdir(self.path)
+        except OSError:
+            pass  # broken as stale by another process
+        return False
+
+
+def _read_run_file(run_dir):
+    path = os.path.join(run_dir, _RUN_FILE)
+    try:
+        record = _load_json(path)
+    except ValueError as e:
+        raise RuntimeError("%s is not valid JSON: %s" % (path, e))
+    if not isinstance(record, dict):
+        raise RuntimeError("%s is not a JSON object" % path)
+    version = record.get("schemaVersion")
+    if not isinstance(version, (int, float)) or isinstance(version, bool):
+        raise RuntimeError("%s has no schemaVersion" % path)
+    if version > _RUN_SCHEMA_VERSION:
+        raise RuntimeError(
+            "%s has schema version %s, newer than this Runlens client understands (%d); "
+            "upgrade the client (it was left untouched)" % (path, version, _RUN_SCHEMA_VERSION)
+        )
+    return record
+
+
+def _update_run_file(run_dir, change):
+    """Read-modify-write of run.json under the run's lock, so edits from several processes land."""
+    path = os.path.join(run_dir, _RUN_FILE)
+    with _MainCritical():
+        with _FileLock(path):
+            record = _read_run_file(run_dir)
+            change(record)
+            record["updatedAt"] = _now_ms()
+            _write_atomic(path, _dump_pretty(record))
+            return record
+
+
+def _relative_to_root(abs_path, root):
+    """The path relative to the workspace with forward slashes when inside it, else absolute."""
+
+    def rel(p, r):
+        try:
+            out = os.path.relpath(p, r)
+        except ValueError:  # another drive on Windows
+            return None
+        if out == os.pardir or out.startswith(os.pardir + os.sep) or os.path.isabs(out):
+            return None
+        return out.replace(os.sep, "/")
+
+    found = rel(abs_path, root)
+    if found is None:
+        found = rel(os.path.realpath(abs_path), os.path.realpath(root))
+    return found if found is not None else abs_path
+
+
+# --------------------------------------------------------------------------------------------
+# Stores
+
+
+def _find_store_dir(start):
+    """$RUNLENS_STORE, else the nearest ``.runlens`` (with store.json or runs/) at or above start."""
+    env = os.environ.get("RUNLENS_STORE")
+    if env:
+        return os.path.abspath(env)
+    d = os.path.abspath(start)
+    while True:
+        candidate = os.path.join(d, STORE_DIR_NAME)
+        if os.path.exists(os.path.join(candidate, _STORE_FILE)) or os.path.exists(
+            os.path.join(candidate, "runs")
+        ):
+            return candidate
+        parent = os.path.dirname(d)
+        if parent == d:
+            return None
+        d = parent
+
+
+def _open_store(store_dir):
+    """Check (or create) a store folder; a store written by a newer Runlens is refused."""
+    store_file = os.path.join(store_dir, _STORE_FILE)
+    meta = None
+    try:
+        meta = _load_json(store_file)
+    except (FileNotFoundError, NotADirectoryError):
+        meta = None
+    except ValueError as e:
+        raise RuntimeError(
+            "%s is corrupt: %s; fix or delete store.json (it is recreated)" % (store_file, e)
+        )
+    if meta is not None:
+        version = meta.get("schemaVersion") if isinstance(meta, dict) else None
+        if not isinstance(version, (int, float)) or isinstance(version, bool):
+            raise RuntimeError(
+                "%s has no schemaVersion; fix or delete store.json (it is recreated)" % store_file
+            )
+        if version > _STORE_SCHEMA_VERSION:
+            raise RuntimeError(
+                "the store %s was written by a newer Runlens (schema %s, this client reads up to %d); "
+                "nothing was changed; upgrade the client" % (store_dir, version, _STORE_SCHEMA_VERSION)
+            )
+    os.makedirs(os.path.join(store_dir, "runs"), exist_ok=True)
+    if meta is None:
+        _write_atomic(
+            store_file,
+            _dump_pretty(
+                {"schema": "runlens.store", "schemaVersion": _STORE_SCHEMA_VERSION, "createdAt": _now_ms()}
+            ),
+        )
+
+
+# --------------------------------------------------------------------------------------------
+# Values
+
+
+def _encode_value(v):
+    """JSON cannot hold NaN or infinities: the store writes them as strings."""
+    if math.isfinite(v):
+        return v
+    if math.isnan(v):
+        return "NaN"
+    return "Infinity" if v > 0 else "-Infinity"
+
+
+def _describe(v):
+    if v is None:
+        return "None"
+    if isinstance(v, str):
+        return "the string %r" % (v if len(v) <= 40 else v[:40] + "\u2026")
+    if isinstance(v, (bytes, bytearray)):
+        return "bytes"
+    name = type(v).__name__
+    return "%s %s" % ("an" if name[:1].lower() in "aeiou" else "a", name)
+
+
+def _metric_value(key, v):
+    """A logged value as an int or float; strings and other objects are refused naming the key."""
+    if isinstance(v, bool):
+        return 1 if v else 0
+    if isinstance(v, int):
+        return int(v)
+    if isinstance(v, float):
+        return float(v)
+    if v is not None and not isinstance(v, (str, bytes, bytearray)):
+        tp = type(v)
+        # numpy/torch scalars: integers keep their exact value, the rest go through float().
+        if getattr(tp, "__index__", None) is not None:
+            try:
+                return operator.index(v)
+            except Exception:
+                pass
+        if getattr(tp, "__float__", None) is not None:
+            try:
+                return float(v)
+            except Exception:
+                pass
+    raise TypeError(
+        'metric "%s" must be a number, got %s (log numbers only, NaN and Infinity are allowed; '
+        "put text in params or tags)" % (key, _describe(v))
+    )
+
+
+def _check_step(step):
+    if isinstance(step, bool) or step is None:
+        raise TypeError("step must be a number, got %s" % _describe(step))
+    if isinstance(step, int):
+        return int(step)
+    try:
+        return operator.index(step)
+    except Exception:
+        pass
+    try:
+        f = float(step)
+    except Exception:
+        raise TypeError("step must be a number, got %s" % _describe(step))
+    if not math.isfinite(f):
+        raise ValueError("step must be finite, got %r" % f)
+    return int(f) if f.is_integer() else f
+
+
+def _param_value(v):
+    """Params are text, numbers, booleans or None; anything else is recorded as str(v)."""
+    if v is None or isinstance(v, bool):
+        return v
+    if isinstance(v, str):
+        return str.__str__(v)
+    if type(v).__module__ == "numpy" and type(v).__name__ in ("bool_", "bool"):
+        return bool(v)
+    if isinstance(v, numbers.Integral):
+        return int(v)
+    if isinstance(v, numbers.Real):
+        f = float(v)
+        return f if math.isfinite(f) else _encode_value(f)
+    return str(v)
+
+
+def _normalize_params(params):
+    if params is None:
+        return {}
+    if not hasattr(params, "items"):
+        raise TypeError("params must be a dict, got %s" % _describe(params))
+    return {str(k): _param_value(v) for k, v in params.items()}
+
+
+def _normalize_tags(tags):
+    if tags is None:
+        return {}
+    if not hasattr(tags, "items"):
+        raise TypeError("tags must be a dict, got %s" % _describe(tags))
+    return {str(k): (str.__str__(v) if isinstance(v, str) else str(v)) for k, v in tags.items()}
+
+
+def _launched_params():
+    raw = os.environ.get("RUNLENS_PARAMS")
+    if not raw:
+        return {}
+    try:
+        v = json.loads(raw)
+    except ValueError:
+        return {}
+    return _normalize_params(v) if isinstance(v, dict) else {}
+
+
+def _fold_summary(summary, key, value, step, t, source=None):
+    """foldSummary of src/core/store/metrics.ts: NaN never becomes min or max unless all are NaN."""
+    s = summary.get(key)
+    if s is None:
+        summary[key] = {"last": value, "lastStep": step, "min": value, "max": value, "count": 1, "lastTime": t}
+        if source:
+            summary[key]["source"] = source
+        return
+    s["count"] += 1
+    if step >= s["lastStep"]:
+        s["last"] = value
+        s["lastStep"] = step
+        s["lastTime"] = t
+    if value < s["min"] or _isnan(s["min"]):
+        s["min"] = value
+    if value > s["max"] or _isnan(s["max"]):
+        s["max"] = value
+
+
+def _is_number(v):
+    return isinstance(v, (int, float)) and not isinstance(v, bool)
+
+
+def _decode_value(v):
+    if _is_number(v):
+        return v
+    if v == "NaN":
+        return math.nan
+    if v == "Infinity":
+        return math.inf
+    if v == "-Infinity":
+        return -math.inf
+    return None
+
+
+def _summary_from_file(path):
+    """The summary of every point in metrics.jsonl (parsePointLine's rules: malformed lines and an
+    unterminated last line are skipped)."""
+    summary = {}
+    with open(path, "rb") as f:
+        for raw in f:
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                o = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                continue
+            if not isinstance(o, dict) or o.get("schema") == "runlens.metrics":
+                continue
+            key, value, step = o.get("key"), _decode_value(o.get("value")), o.get("step")
+            if not isinstance(key, str) or value is None or not _is_number(step):
+                continue
+            t = o.get("time") if _is_number(o.get("time")) else 0
+            _fold_summary(summary, key, value, step, t, "stdout" if o.get("source") == "stdout" else None)
+    return summary
+
+
+def _isnan(v):
+    return isinstance(v, float) and v != v
+
+
+def _encode_summary(summary):
+    out = {}
+    for key, s in summary.items():
+        e = dict(s)
+        for field in ("last", "min", "max"):
+            if isinstance(e[field], float):
+                e[field] = _encode_value(e[field])
+        out[key] = e
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# Environment
+
+_ARCHES = {
+    "x86_64": "x64",
+    "amd64": "x64",
+    "x64": "x64",
+    "aarch64": "arm64",
+    "arm64": "arm64",
+    "armv8l": "arm64",
+    "i386": "ia32",
+    "i686": "ia32",
+    "x86": "ia32",
+    "armv7l": "arm",
+    "armv6l": "arm",
+    "ppc64le": "ppc64",
+    "ppc64": "ppc64",
+}
+
+
+def _os_name():
+    """Node's `${os.type()} ${os.release()}`, e.g. "Linux 6.8.0", "Darwin 23.1.0"."""
+    system = platform.system() or sys.platform
+    if system == "Windows":
+        system = "Windows_NT"
+    return ("%s %s" % (system, platform.release())).strip()
+
+
+def _arch():
+    machine = platform.machine()
+    return _ARCHES.get(machine.lower(), machine.lower() or "unknown")
+
+
+def _python_packages():
+    out = {}
+    try:
+        from importlib import metadata
+    except ImportError:
+        return out
+    try:
+        dists = list(metadata.distributions())
+    except Exception:
+        return out
+    for dist in dists:
+        try:
+            name = dist.metadata["Name"]
+            version = dist.version
+        except Exception:
+            continue
+        # The first distribution of a name on sys.path is the one that imports.
+        if name and version and str(name) not in out:
+            out[str(name)] = str(version)
+    return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
+
+
+def _entry_script():
+    """The absolute path of the program's entry point, or None (python -c, REPL, notebooks)."""
+    main = sys.modules.get("__main__")
+    f = getattr(main, "__file__", None)
+    if not f:
+        a0 = sys.argv[0] if sys.argv else ""
+        if a0 and a0 not in ("-c", "-m", "-") and os.path.isfile(os.path.join(_START_CWD, a0)):
+            f = a0
+    if not f or "ipykernel" in os.path.basename(f):
+        return None
+    return os.path.normpath(os.path.join(_START_CWD, f))
+
+
+def _default_run_name(script, run_id):
+    """defaultRunName of src/core/store/store.ts: `<script stem>-<last 4 characters of the id>`."""
+    stem = re.sub(r"\.[^.]+$", "", script.replace("\\", "/").rsplit("/", 1)[-1]) if script else "run"
+    return "%s-%s" % (stem, run_id[-4:])
+
+
+# --------------------------------------------------------------------------------------------
+# Process-wide machinery: the flusher thread, exit hooks, the SIGTERM handler.
+
+_state_lock = threading.RLock()
+_live_runs = []  # type: list
+_current = None  # type: Run | None
+
+_flusher_thread = None
+_flusher_pid = None
+_wake = threading.Event()
+
+_hooks_installed = False
+_prev_excepthook = None
+_orig_sys_exit = None
+_exit_code = None  # the code passed to sys.exit, when it was called
+_exiting = False
+_terminating = False
+
+# The SIGTERM handler runs in the main thread between two bytecodes. While the main thread is
+# inside the client (holding its locks or run.json's lock), it only notes the signal; the signal
+# is acted on when the main thread leaves the client.
+_busy = 0
+_sigterm_pending = False
+
+
+class _MainCritical(object):
+    __slots__ = ("on_main",)
+
+    def __enter__(self):
+        global _busy
+        self.on_main = threading.current_thread() is threading.main_thread()
+        if self.on_main:
+            _busy += 1
+        return self
+
+    def __exit__(self, *exc):
+        global _busy
+        if self.on_main:
+            _busy -= 1
+            if _busy == 0 and _sigterm_pending:
+                _terminate()
+        return False
+
+
+def _flusher_loop():
+    while True:
+        _wake.wait()
+        time.sleep(_FLUSH_INTERVAL)  # gather the points of the next moments into one write
+        _wake.clear()
+        with _state_lock:
+            runs = list(_live_runs)
+        for run in runs:
+            run._writer.flush(background=True)
+
+
+def _ensure_flusher():
+    global _flusher_thread, _flusher_pid
+    with _state_lock:
+        if _flusher_thread is not None and _flusher_pid == os.getpid() and _flusher_thread.is_alive():
+            return
+        _flusher_pid = os.getpid()
+        _flusher_thread = threading.Thread(target=_flusher_loop, name="runlens-flush", daemon=True)
+        _flusher_thread.start()
+
+
+def _register(run):
+    with _state_lock:
+        _live_runs.append(run)
+    _install_hooks()
+    _install_sigterm()
+    _ensure_flusher()
+
+
+def _unregister(run):
+    with _state_lock:
+        if run in _live_runs:
+            _live_runs.remove(run)
+        remaining = len(_live_runs)
+    if remaining == 0:
+        _uninstall_sigterm()
+
+
+def _install_hooks():
+    global _hooks_installed, _prev_excepthook, _orig_sys_exit
+    with _state_lock:
+        if _hooks_installed:
+            return
+        _hooks_installed = True
+        _prev_excepthook = sys.excepthook
+        sys.excepthook = _excepthook
+        # sys.exit(code) is wrapped only to learn the code: atexit cannot see it otherwise.
+        _orig_sys_exit = sys.exit
+        sys.exit = _sys_exit
+        atexit.register(_atexit)
+        if hasattr(os, "register_at_fork"):
+            os.register_at_fork(after_in_child=_after_fork_in_child)
+
+
+def _sys_exit(code=None):
+    global _exit_code
+    _exit_code = code
+    _orig_sys_exit(code)
+
+
+def _exit_status(code):
+    """The (status, exitCode) of a run whose program exits with sys.exit(code)."""
+    if code is None or code == 0:
+        return "finished", 0
+    if isinstance(code, int) and not isinstance(code, bool):
+        return "failed", code
+    return "failed", 1
+
+
+def _excepthook(tp, value, tb):
+    global _exiting
+    try:
+        if _prev_excepthook is not None:
+            _prev_excepthook(tp, value, tb)
+    finally:
+        _exiting = True
+        if issubclass(tp, KeyboardInterrupt):
+            status, code = "killed", 130
+        else:
+            status, code = "failed", 1
+        _end_all(status, code)
+
+
+def _atexit():
+    global _exiting
+    _exiting = True
+    status, code = _exit_status(_exit_code)
+    _end_all(status, code)
+
+
+def _end_all(status, code):
+    with _state_lock:
+        runs = list(_live_runs)
+    for run in runs:
+        try:
+            run._end(status, code)
+        except Exception as e:  # never let the client hide the program's own exit
+            _warn("could not record the end of run %s: %s" % (run.id, e))
+
+
+def _warn(message):
+    try:
+        sys.stderr.write("runlens: %s\n" % message)
+        sys.stderr.flush()
+    except Exception:
+        pass
+
+
+def _install_sigterm():
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        current = signal.getsignal(signal.SIGTERM)
+        if current is _sigterm_handler:
+            return
+        if current == signal.SIG_DFL:
+            signal.signal(signal.SIGTERM, _sigterm_handler)
+    except (ValueError, OSError):
+        pass  # not the main interpreter
+
+
+def _uninstall_sigterm():
+    if not hasattr(signal, "SIGTERM") or threading.current_thread() is not threading.main_thread():
+        return
+    try:
+        if signal.getsignal(signal.SIGTERM) is _sigterm_handler:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    except (ValueError, OSError):
+        pass
+
+
+def _sigterm_handler(signum, frame):
+    global _sigterm_pending
+    if _busy > 0:
+        _sigterm_pending = True
+        return
+    _terminate()
+
+
+def _terminate():
+    """SIGTERM: write what is buffered, mark owned runs killed, exit with 128 + 15."""
+    global _sigterm_pending, _terminating, _exiting
+    _sigterm_pending = False
+    if _exiting or _terminating:
+        return
+    with _state_lock:
+        runs = list(_live_runs)
+    if not runs:
+        # No run left: behave as if no handler had been installed.
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        os.kill(os.getpid(), signal.SIGTERM)
+        return
+    _terminating = True
+    _end_all("killed", 143)
+    _exiting = True
+    (_orig_sys_exit or sys.exit)(143)
+
+
+def _after_fork_in_child():
+    """A forked child (multiprocessing, DataLoader workers) does not own its parent's runs: it only
+    appends the points it logs itself. Locks and buffers copied from the parent are reset."""
+    global _state_lock, _wake, _flusher_thread, _flusher_pid, _busy, _sigterm_pending
+    _state_lock = threading.RLock()
+    _wake = threading.Event()
+    _flusher_thread = None
+    _flusher_pid = None
+    _busy = 0
+    _sigterm_pending = False
+    for run in _live_runs:
+        run._after_fork()
+
+
+# --------------------------------------------------------------------------------------------
+# metrics.jsonl appender
+
+
+class _MetricWriter(object):
+    def __init__(self, path, run_lock):
+        self.path = path
+        self.run_lock = run_lock
+        self.lines = []  # guarded by run_lock
+        self.write_lock = threading.Lock()
+        self.fd = None
+        self.closed = False
+        self.reported = False
+        self.bytes_written = 0  # by this process, header excluded
+
+    def flush(self, background=False):
+        run_lock = self.run_lock
+        with _MainCritical():
+            with self.write_lock:
+                if self.closed:
+                    return
+                with run_lock:
+                    if not self.lines:
+                        return
+                    lines = self.lines
+                    self.lines = []
+                data = ("\n".join(lines) + "\n").encode("utf-8")
+                written = 0
+                try:
+                    if self.fd is None:
+                        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+                        fd = os.open(self.path, flags, 0o666)
+                        if os.fstat(fd).st_size == 0:
+                            os.write(fd, (_METRICS_HEADER + "\n").encode("utf-8"))
+                        self.fd = fd
+                    view = memoryview(data)
+                    while written < len(data):
+                        # One write for the whole buffer; a short write (disk full) is continued.
+                        written += os.write(self.fd, view[written:])
+                    self.bytes_written += written
+                except OSError as e:
+                    self.bytes_written += written
+                    if written == 0:
+                        with run_lock:
+                            self.lines[:0] = lines  # kept for the next flush
+                    if not self.reported:
+                        self.reported = True
+                        _warn("cannot write %s: %s (points are kept in memory and retried)" % (self.path, e))
+                    if not background:
+                        raise
+
+    def close(self):
+        try:
+            self.flush()
+        finally:
+            with self.write_lock:
+                self.closed = True
+                if self.fd is not None:
+                    try:
+                        os.close(self.fd)
+                    except OSError:
+                        pass
+                    self.fd = None
+
+
+# --------------------------------------------------------------------------------------------
+# Runs
+
+
+class Run(object):
+    """A tracked run. Attaches to the run named by $RUNLENS_RUN_DIR when launched by Runlens (and
+    leaves its status to the launcher); otherwise creates a run and owns its status."""
+
+    def __init__(self, experiment=None, name=None, params=None, tags=None, store=None):
+        with _MainCritical():
+            self._init(experiment, name, params, tags, store)
+
+    def _init(self, experiment, name, params, tags, store):
+        self._lock = threading.Lock()
+        self._end_lock = threading.Lock()
+        self._ended = False
+        self._forked = False
+        self._auto_step = 0
+        self._summary = {}
+
+        launched = _launched_params()
+        merged = _normalize_params(params)
+        merged.update(launched)  # values given on the command line (runlens run -p k=v) win
+        tags = _normalize_tags(tags)
+        env_experiment = os.environ.get("RUNLENS_EXPERIMENT") or None
+        run_dir = os.environ.get("RUNLENS_RUN_DIR")
+        python_env = {"python": platform.python_version(), "pythonPackages": _python_packages()}
+
+        if run_dir:
+            self.attached = True
+            self.dir = os.path.abspath(run_dir)
+            if not os.path.isfile(os.path.join(self.dir, _RUN_FILE)):
+                raise RuntimeError(
+                    "RUNLENS_RUN_DIR is %s, which has no run.json; unset RUNLENS_RUN_DIR to create a "
+                    "run of your own" % self.dir
+                )
+            self.store_dir = os.path.dirname(os.path.dirname(self.dir))
+
+            def attach(r):
+                r["params"] = dict(r["params"]) if isinstance(r.get("params"), dict) else {}
+                r["params"].update(merged)
+                r["tags"] = dict(r["tags"]) if isinstance(r.get("tags"), dict) else {}
+                r["tags"].update(tags)
+                if name and name.strip() and r.get("name") != name.strip():
+                    r["name"] = name.strip()
+                # An experiment given to the launcher (-e) wins over the script's.
+                if experiment and experiment.strip() and not env_experiment:
+                    r["experiment"] = experiment.strip()
+                env = dict(r["environment"]) if isinstance(r.get("environment"), dict) else {}
+                env.setdefault("os", _os_name())
+                env.setdefault("arch", _arch())
+                env.update(python_env)
+                r["environment"] = env
+
+            # client.json first: the launcher stops reading metrics from the output once it exists.
+            self._write_client_file(self.dir)
+            record = _update_run_file(self.dir, attach)
+        else:
+            self.attached = False
+            if store:
+                store_dir = os.path.abspath(os.fspath(store))
+            else:
+                store_dir = _find_store_dir(os.getcwd()) or os.path.join(os.getcwd(), STORE_DIR_NAME)
+            _open_store(store_dir)
+            self.store_dir = store_dir
+            root = os.path.dirname(store_dir)
+            entry = _entry_script()
+            script = _relative_to_root(entry, root) if entry else None
+            run_id = _new_run_id()
+            exp = experiment if experiment is not None else env_experiment
+            now = _now_ms()
+            environment = {"os": _os_name(), "arch": _arch()}
+            environment.update(python_env)
+            command = getattr(sys, "orig_argv", None)
+            record = {
+                "schemaVersion": _RUN_SCHEMA_VERSION,
+                "id": run_id,
+                "experiment": (exp or "").strip() or "default",
+                "name": (name or "").strip() or _default_run_name(script, run_id),
+                "status": "running",
+                "command": list(command) if command else [sys.executable] + list(sys.argv),
+                "cwd": os.getcwd(),
+                "script": script,
+                "params": merged,
+                "tags": tags,
+                "starred": False,
+                "startTime": now,
+                "endTime": None,
+                "exitCode": None,
+                "pid": os.getpid(),
+                "host": socket.gethostname(),
+                "git": None,
+                "environment": environment,
+                "inputs": [],
+                "summary": None,
+                "note": None,
+                "updatedAt": now,
+            }
+            runs_dir = os.path.join(store_dir, "runs")
+            self.dir = os.path.join(runs_dir, run_id)
+            # Built under a hidden name and renamed into place: readers never see a half-made run.
+            tmp = os.path.join(runs_dir, ".%s.%d.tmp" % (run_id, os.getpid()))
+            try:
+                os.makedirs(os.path.join(tmp, _ARTIFACTS_DIR))
+                with open(os.path.join(tmp, _METRICS_FILE), "wb") as f:
+                    f.write((_METRICS_HEADER + "\n").encode("utf-8"))
+                open(os.path.join(tmp, _OUTPUT_FILE), "wb").close()
+                with open(os.path.join(tmp, _RUN_FILE), "wb") as f:
+                    f.write(_dump_pretty(record).encode("utf-8"))
+                self._write_client_file(tmp)
+                os.rename(tmp, self.dir)
+            except BaseException:
+                shutil.rmtree(tmp, ignore_errors=True)
+                raise
+
+        self.id = record["id"]
+        self.name = record.get("name") or record["id"]
+        self.experiment = record.get("experiment")
+        self.params = merged
+        self.tags = tags
+        self.root = os.path.dirname(self.store_dir)
+        self._writer = _MetricWriter(os.path.join(self.dir, _METRICS_FILE), self._lock)
+        _register(self)
+
+    def _write_client_file(self, directory):
+        _write_atomic(
+            os.path.join(directory, _CLIENT_FILE),
+            _dump_line({"language": "python", "version": __version__, "pid": os.getpid()}) + "\n",
+        )
+
+    def __repr__(self):
+        return "<runlens.Run %s %r%s>" % (self.id, self.name, " attached" if self.attached else "")
+
+    @property
+    def owner(self):
+        """True when this process owns the run's status (created it and was not forked from it)."""
+        return not self.attached and not self._forked
+
+    @property
+    def finished(self):
+        return self._ended
+
+    # ---------------------------------------------------------------------------- logging
+
+    def log(self, metrics, step=None):
+        """Log numbers at a step (the next automatic step when omitted: 0, 1, 2, ...)."""
+        self._assert_open()
+        if not hasattr(metrics, "items"):
+            raise TypeError("log() takes a dict of metric names to numbers, got %s" % _describe(metrics))
+        values = []
+        for key, raw in metrics.items():
+            if not isinstance(key, str) or not key:
+                raise TypeError("metric key must be a non-empty string, got %r" % (key,))
+            values.append((key, _metric_value(key, raw)))
+        if step is not None:
+            step = _check_step(step)
+        t = _now_ms()
+        with _MainCritical():
+            with self._lock:
+                if step is None:
+                    s = self._auto_step
+                    self._auto_step += 1
+                else:
+                    s = step
+                lines = self._writer.lines
+                was_empty = not lines
+                for key, v in values:
+                    enc = _encode_value(v) if isinstance(v, float) else v
+                    lines.append(_dump_line({"key": key, "value": enc, "step": s, "time": t}))
+                    _fold_summary(self._summary, key, v, s, t)
+                n = len(lines)
+            if n >= _MAX_BUFFERED_LINES:
+                self._writer.flush(background=True)
+            elif was_empty and n:
+                if _flusher_pid != os.getpid():
+                    _ensure_flusher()
+                _wake.set()
+
+    def flush(self):
+        """Write the buffered points to metrics.jsonl now."""
+        self._writer.flush()
+
+    def log_params(self, params):
+        self._assert_open()
+        clean = _normalize_params(params)
+        self.params.update(clean)
+        _update_run_file(self.dir, lambda r: _merge_field(r, "params", clean))
+
+    def log_param(self, key, value):
+        self.log_params({key: value})
+
+    def set_tags(self, tags):
+        self._assert_open()
+        clean = _normalize_tags(tags)
+        self.tags.update(clean)
+        _update_run_file(self.dir, lambda r: _merge_field(r, "tags", clean))
+
+    def set_tag(self, key, value):
+        self.set_tags({key: value})
+
+    def log_artifact(self, path, name=None):
+        """Copy a file (or folder) into the run's artifacts/; returns its path in the run folder."""
+        src = os.path.abspath(os.fspath(path))
+        if not os.path.exists(src):
+            raise FileNotFoundError("artifact %s does not exist" % src)
+        if name is None:
+            name = os.path.basename(src.rstrip("/\\"))
+        parts = [p for p in str(name).replace("\\", "/").split("/") if p not in ("", ".")]
+        if not parts or ".." in parts:
+            raise ValueError("artifact name %r must be a relative path inside artifacts/" % (name,))
+        dest = os.path.join(self.dir, _ARTIFACTS_DIR, *parts)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        if os.path.isdir(src):
+            shutil.copytree(src, dest, dirs_exist_ok=True)
+        else:
+            tmp = os.path.join(
+                os.path.dirname(dest), ".%s.%d.%d.tmp" % (parts[-1], os.getpid(), next(_tmp_counter))
+            )
+            try:
+                shutil.copyfile(src, tmp)
+                _replace(tmp, dest)
+            except BaseException:
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+                raise
+        return "/".join([_ARTIFACTS_DIR] + parts)
+
+    def log_input(self, path):
+        """Record a data file the run reads: its path (relative to the workspace), size and sha256."""
+        src = os.path.abspath(os.fspath(path))
+        if not os.path.isfile(src):
+            if os.path.isdir(src):
+                raise IsADirectoryError("input %s is a folder; declare data files" % src)
+            raise FileNotFoundError("input %s does not exist" % src)
+        digest = hashlib.sha256()
+        size = 0
+        with open(src, "rb") as f:
+            while True:
+                chunk = f.read(1 << 20)
+                if not chunk:
+                    break
+                digest.update(chunk)
+                size += len(chunk)
+        entry = {"path": _relative_to_root(src, self.root), "size": size, "sha256": digest.hexdigest()}
+
+        def add(r):
+            old = r.get("inputs") if isinstance(r.get("inputs"), list) else []
+            r["inputs"] = [i for i in old if not (isinstance(i, dict) and i.get("path") == entry["path"])]
+            r["inputs"].append(entry)
+
+        _update_run_file(self.dir, add)
+        return entry
+
+    # ---------------------------------------------------------------------------- ending
+
+    def finish(self, status="finished"):
+        """End the run: write buffered points; when this process owns the run, record its status
+        ("finished", "failed", "killed"), end time, exit code and metric summary. Inside a run
+        launched by Runlens the launcher owns the status: a status other than "finished" is kept in
+        the tag runlens.client_status. Returns run.json as a dict."""
+        if status not in _END_STATUSES:
+            raise ValueError("status must be one of %s, got %r" % (", ".join(_END_STATUSES), status))
+        record = self._end(status, None)
+        return record if record is not None else _read_run_file(self.dir)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, tp, value, tb):
+        if self._ended:
+            return False
+        if tp is None:
+            self._end("finished", 0)
+        elif issubclass(tp, KeyboardInterrupt):
+            self._end("killed", 130)
+        elif issubclass(tp, SystemExit):
+            self._end(*_exit_status(value.code if value is not None else None))
+        else:
+            self._end("failed", 1)
+        return False
+
+    def _end(self, status, exit_code):
+        with _MainCritical():
+            with self._end_lock:
+                if self._ended:
+                    return None
+                self._ended = True
+            try:
+                self._writer.close()
+            finally:
+                _unregister(self)
+            if self._forked:
+                return None  # a forked child (a DataLoader worker, say) does not speak for the run
+            if not self.owner:
+                if status == "finished":
+                    return None
+                return _update_run_file(
+                    self.dir, lambda r: _merge_field(r, "tags", {"runlens.client_status": status})
+                )
+            with self._lock:
+                summary = self._summary
+            metrics_file = os.path.join(self.dir, _METRICS_FILE)
+            try:
+                others_wrote = os.path.getsize(metrics_file) != self._writer.bytes_written + len(
+                    _METRICS_HEADER
+                ) + 1
+            except OSError:
+                others_wrote = False
+            if others_wrote:
+                # Points from forked children or other processes: fold the whole file, as the
+                # launcher does, so that the summary covers every point of the run.
+                try:
+                    summary = _summary_from_file(metrics_file)
+                except (OSError, ValueError):
+                    pass
+            summary = _encode_summary(summary)
+            code = exit_code if exit_code is not None else (0 if status == "finished" else 1)
+
+            def end(r):
+                if r.get("status") in _TERMINAL_STATUSES:
+                    return  # already ended (by a reader that found the process gone, say)
+                r["status"] = status
+                r["endTime"] = _now_ms()
+                r["exitCode"] = code
+                r["summary"] = summary
+
+            return _update_run_file(self.dir, end)
+
+    def _assert_open(self):
+        if self._ended:
+            raise RuntimeError("run %s has finished; call runlens.init() for a new run" % self.id)
+
+    def _after_fork(self):
+        self._lock = threading.Lock()
+        self._end_lock = threading.Lock()
+        self._forked = True
+        writer = self._writer
+        writer.lines = []  # the parent writes the points it buffered
+        writer.write_lock = threading.Lock()
+        writer.run_lock = self._lock
+
+
+def _merge_field(record, field, values):
+    current = record.get(field)
+    record[field] = dict(current) if isinstance(current, dict) else {}
+    record[field].update(values)
+
+
+# --------------------------------------------------------------------------------------------
+# Module-level API on the default run
+
+
+def init(experiment=None, name=None, params=None, tags=None, store=None):
+    """Start (or, inside a run launched by Runlens, attach to) a run and make it the default one.
+
+    params are defaults: values passed on the command line (``runlens run -p lr=0.1``) win, and
+    ``run.params`` holds the merged values. A previous default run still open is finished first.
+    Usable as a context manager: ``with runlens.init(...) as run:``."""
+    global _current
+    previous = _current
+    if previous is not None and not previous._ended:
+        previous.finish()
+    _current = Run(experiment=experiment, name=name, params=params, tags=tags, store=store)
+    return _current
+
+
+def active_run():
+    """The default run, or None before init()."""
+    return _current
+
+
+def _active():
+    if _current is None:
+        raise RuntimeError("no active run: call runlens.init() first")
+    return _current
+
+
+def log(metrics, step=None):
+    _active().log(metrics, step)
+
+
+def log_params(params):
+    _active().log_params(params)
+
+
+def log_param(key, value):
+    _active().log_param(key, value)
+
+
+def set_tags(tags):
+    _active().set_tags(tags)
+
+
+def log_artifact(path, name=None):
+    return _active().log_artifact(path, name)
+
+
+def log_input(path):
+    return _active().log_input(path)
+
+
+def flush():
+    _active().flush()
+
+
+def finish(status="finished"):
+    global _current
+    record = _active().finish(status)
+    _current = None
+    return record

@@ -1,0 +1,383 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { goalOf } from '../core/metrics/goals';
+import type { Goal } from '../core/metrics/goals';
+import { sortEntries } from '../core/store/query';
+import type { ListedStatus, RunEntry } from '../core/store/types';
+import { formatAge, formatDuration, formatNumber, formatParam } from '../core/format';
+import { Commands, ContextKeys, ItemKinds } from './ids';
+import type { ExtensionSettings } from './settings';
+import type { FolderStore, WorkspaceModel } from './storeModel';
+
+export type Section = 'params' | 'metrics' | 'artifacts' | 'inputs' | 'git';
+
+/** Tree elements are plain data: ids into the model, never copies of it. */
+export type ExplorerNode =
+  | { kind: 'folder'; folder: string }
+  | { kind: 'experiment'; folder: string; name: string }
+  | { kind: 'run'; folder: string; id: string }
+  | { kind: 'section'; folder: string; id: string; section: Section }
+  | { kind: 'artifact'; folder: string; id: string; rel: string }
+  | { kind: 'value'; key: string; label: string; description?: string; tooltip?: string; icon?: string }
+  | { kind: 'loadMore'; folder: string; experiment: string }
+  | { kind: 'error'; folder: string; message: string };
+
+export interface RunFilter {
+  text?: string;
+  statuses?: ListedStatus[];
+  tag?: string;
+  starred?: boolean;
+}
+
+const STATUS_ICONS: Record<ListedStatus, [string, string | undefined]> = {
+  running: ['loading~spin', undefined],
+  queued: ['clock', 'descriptionForeground'],
+  finished: ['pass', 'testing.iconPassed'],
+  failed: ['error', 'testing.iconFailed'],
+  killed: ['circle-slash', 'descriptionForeground'],
+  crashed: ['warning', 'problemsWarningIcon.foreground'],
+  unreadable: ['warning', 'problemsErrorIcon.foreground'],
+};
+
+export function statusIcon(status: ListedStatus): vscode.ThemeIcon {
+  const [icon, color] = STATUS_ICONS[status];
+  return new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
+}
+
+/** Pick the metric that best describes a run: a validation metric with a goal, else any with a goal. */
+export function keyMetric(
+  entry: RunEntry,
+  goals: Record<string, Goal>,
+  sortKey?: string,
+): string | undefined {
+  const keys = Object.keys(entry.metrics);
+  if (sortKey && keys.includes(sortKey)) return sortKey;
+  const ranked = keys
+    .map((k) => ({
+      k,
+      score:
+        (goalOf(k, goals) ? 2 : 0) +
+        (/^(val|valid|test|eval)[_/]/.test(k) ? 1 : 0) +
+        (goalOf(k, goals) === 'max' ? 0.5 : 0),
+    }))
+    .sort((a, b) => b.score - a.score || a.k.localeCompare(b.k));
+  return ranked[0]?.k;
+}
+
+export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, vscode.Disposable {
+  private readonly emitter = new vscode.EventEmitter<ExplorerNode | undefined>();
+  readonly onDidChangeTreeData = this.emitter.event;
+  filter: RunFilter = {};
+  sort = '-start';
+  private readonly shown = new Map<string, number>();
+  private readonly subscription: vscode.Disposable;
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly settings: ExtensionSettings,
+  ) {
+    this.subscription = model.onDidChange(() => this.emitter.fire(undefined));
+  }
+
+  setFilter(filter: RunFilter): void {
+    this.filter = filter;
+    void vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.filtered,
+      Object.values(filter).some((v) => v !== undefined && v !== ''),
+    );
+    this.emitter.fire(undefined);
+  }
+
+  setSort(sort: string): void {
+    this.sort = sort;
+    this.emitter.fire(undefined);
+  }
+
+  loadMore(node: Extract<ExplorerNode, { kind: 'loadMore' }>): void {
+    const key = `${node.folder}/${node.experiment}`;
+    this.shown.set(key, (this.shown.get(key) ?? this.settings.pageSize()) + this.settings.pageSize());
+    this.emitter.fire(undefined);
+  }
+
+  getChildren(node?: ExplorerNode): ExplorerNode[] {
+    if (!node) {
+      const folders = this.model.withStore;
+      if (folders.length > 1)
+        return folders.map((f) => ({ kind: 'folder', folder: f.folder.uri.toString() }));
+      return folders.length === 1 ? this.folderChildren(folders[0]) : [];
+    }
+    const folder = 'folder' in node ? this.model.byKey(node.folder) : undefined;
+    if (!folder) return [];
+    switch (node.kind) {
+      case 'folder':
+        return this.folderChildren(folder);
+      case 'experiment':
+        return this.runsOf(folder, node.name);
+      case 'run':
+        return (['params', 'metrics', 'artifacts', 'inputs', 'git'] as const).map((section) => ({
+          kind: 'section',
+          folder: node.folder,
+          id: node.id,
+          section,
+        }));
+      case 'section':
+        return this.sectionChildren(folder, node);
+      default:
+        return [];
+    }
+  }
+
+  private folderChildren(folder: FolderStore): ExplorerNode[] {
+    const key = folder.folder.uri.toString();
+    if (folder.error) return [{ kind: 'error', folder: key, message: folder.error }];
+    const names = new Map<string, number>();
+    for (const e of folder.entries.values()) {
+      const name = e.status === 'unreadable' ? '(unreadable runs)' : e.experiment;
+      names.set(name, Math.max(names.get(name) ?? 0, e.startTime));
+    }
+    return [...names.entries()]
+      .sort((a, b) => b[1] - a[1])
+      .map(([name]) => ({ kind: 'experiment', folder: key, name }));
+  }
+
+  /** Runs of an experiment after filter and sort; paged so that large stores stay fast. */
+  visibleRuns(folder: FolderStore, experiment: string): RunEntry[] {
+    const f = this.filter;
+    const text = f.text?.toLowerCase();
+    const runs = [...folder.entries.values()].filter(
+      (e) =>
+        (e.status === 'unreadable' ? '(unreadable runs)' : e.experiment) === experiment &&
+        (!f.statuses?.length || f.statuses.includes(e.status)) &&
+        (!f.starred || e.starred) &&
+        (!f.tag || Object.entries(e.tags).some(([k, v]) => `${k}=${v}`.includes(f.tag!) || k === f.tag)) &&
+        (!text ||
+          `${e.name} ${e.id} ${JSON.stringify(e.params)} ${JSON.stringify(e.tags)}`
+            .toLowerCase()
+            .includes(text)),
+    );
+    return sortEntries(runs, this.sort);
+  }
+
+  private runsOf(folder: FolderStore, experiment: string): ExplorerNode[] {
+    const key = folder.folder.uri.toString();
+    const runs = this.visibleRuns(folder, experiment);
+    const limit = this.shown.get(`${key}/${experiment}`) ?? this.settings.pageSize();
+    const nodes: ExplorerNode[] = runs.slice(0, limit).map((e) => ({ kind: 'run', folder: key, id: e.id }));
+    if (runs.length > limit) nodes.push({ kind: 'loadMore', folder: key, experiment });
+    return nodes;
+  }
+
+  private sectionChildren(
+    folder: FolderStore,
+    node: Extract<ExplorerNode, { kind: 'section' }>,
+  ): ExplorerNode[] {
+    const entry = folder.entries.get(node.id);
+    if (!entry) return [];
+    const goals = this.settings.metricGoals();
+    const v = (key: string, label: string, description?: string, tooltip?: string): ExplorerNode => ({
+      kind: 'value',
+      key: `${node.id}/${node.section}/${key}`,
+      label,
+      description,
+      tooltip,
+    });
+    if (node.section === 'params') {
+      const params = Object.entries(entry.params);
+      return params.length ? params.map(([k, p]) => v(k, k, formatParam(p))) : [v('none', 'no params')];
+    }
+    if (node.section === 'metrics') {
+      const metrics = Object.entries(entry.metrics).sort(([a], [b]) => a.localeCompare(b));
+      if (!metrics.length) return [v('none', 'no metrics yet')];
+      return metrics.map(([k, s]) => {
+        const goal = goalOf(k, goals);
+        const best = goal === 'min' ? s.min : goal === 'max' ? s.max : undefined;
+        const desc = `${formatNumber(s.last)} @ ${s.lastStep}${best !== undefined ? `  best ${formatNumber(best)}` : ''}`;
+        return v(
+          k,
+          k,
+          desc,
+          `${k}: last ${formatNumber(s.last)} at step ${s.lastStep}, min ${formatNumber(s.min)}, max ${formatNumber(s.max)}, ${s.count} points${s.source ? ' (from the output)' : ''}`,
+        );
+      });
+    }
+    const details = folder.getDetails(node.id);
+    if (!details) return [v('loading', 'loading…')];
+    if (node.section === 'artifacts') {
+      return details.artifacts.length
+        ? details.artifacts.map((rel) => ({ kind: 'artifact', folder: node.folder, id: node.id, rel }))
+        : [v('none', 'no artifacts')];
+    }
+    if (node.section === 'inputs') {
+      return details.run.inputs.length
+        ? details.run.inputs.map((i) =>
+            v(i.path, i.path, `${i.size.toLocaleString('en-US')} bytes`, `sha256 ${i.sha256}`),
+          )
+        : [v('none', 'no inputs declared')];
+    }
+    const git = details.run.git;
+    if (!git) return [v('none', 'not in a git repository')];
+    return [
+      v('commit', 'commit', git.commit.slice(0, 12), git.commit),
+      v('branch', 'branch', git.branch ?? '(detached)'),
+      v('dirty', 'uncommitted changes', git.dirty ? `yes (${git.diffArtifact})` : 'no'),
+    ];
+  }
+
+  getTreeItem(node: ExplorerNode): vscode.TreeItem {
+    switch (node.kind) {
+      case 'folder': {
+        const f = this.model.byKey(node.folder);
+        const item = new vscode.TreeItem(
+          f?.folder.name ?? node.folder,
+          vscode.TreeItemCollapsibleState.Expanded,
+        );
+        item.id = `folder:${node.folder}`;
+        item.iconPath = vscode.ThemeIcon.Folder;
+        item.contextValue = ItemKinds.workspaceFolder;
+        return item;
+      }
+      case 'experiment': {
+        const f = this.model.byKey(node.folder);
+        const runs = f ? this.visibleRuns(f, node.name) : [];
+        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        item.id = `exp:${node.folder}:${node.name}`;
+        item.description = `${runs.length} run${runs.length === 1 ? '' : 's'}`;
+        item.iconPath = new vscode.ThemeIcon('beaker');
+        item.contextValue = ItemKinds.experiment;
+        return item;
+      }
+      case 'run':
+        return this.runItem(node);
+      case 'section': {
+        const labels: Record<Section, [string, string]> = {
+          params: ['Params', 'symbol-property'],
+          metrics: ['Metrics', 'graph-line'],
+          artifacts: ['Artifacts', 'file-zip'],
+          inputs: ['Inputs', 'database'],
+          git: ['Git', 'git-commit'],
+        };
+        const item = new vscode.TreeItem(labels[node.section][0], vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `sec:${node.folder}:${node.id}:${node.section}`;
+        item.iconPath = new vscode.ThemeIcon(labels[node.section][1]);
+        item.contextValue = ItemKinds.section;
+        return item;
+      }
+      case 'artifact': {
+        const f = this.model.byKey(node.folder);
+        const uri = vscode.Uri.file(path.join(f?.store?.runDir(node.id) ?? '', 'artifacts', node.rel));
+        const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.None);
+        item.id = `art:${node.folder}:${node.id}:${node.rel}`;
+        item.label = node.rel;
+        item.contextValue = ItemKinds.artifact;
+        item.command = { command: Commands.openArtifact, title: 'Open Artifact', arguments: [uri] };
+        return item;
+      }
+      case 'value': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.None);
+        item.id = `val:${node.key}`;
+        item.description = node.description;
+        item.tooltip = node.tooltip;
+        item.contextValue = ItemKinds.value;
+        return item;
+      }
+      case 'loadMore': {
+        const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+        item.id = `more:${node.folder}:${node.experiment}`;
+        item.iconPath = new vscode.ThemeIcon('ellipsis');
+        item.contextValue = ItemKinds.loadMore;
+        item.command = { command: Commands.loadMore, title: 'Load More', arguments: [node] };
+        return item;
+      }
+      case 'error': {
+        const item = new vscode.TreeItem('The store cannot be read', vscode.TreeItemCollapsibleState.None);
+        item.id = `err:${node.folder}`;
+        item.description = node.message;
+        item.tooltip = `${node.message}\n\nThe view recovers by itself once the store is fixed.`;
+        item.iconPath = new vscode.ThemeIcon('error', new vscode.ThemeColor('problemsErrorIcon.foreground'));
+        item.contextValue = ItemKinds.error;
+        return item;
+      }
+    }
+  }
+
+  private runItem(node: Extract<ExplorerNode, { kind: 'run' }>): vscode.TreeItem {
+    const f = this.model.byKey(node.folder);
+    const e = f?.entries.get(node.id);
+    const item = new vscode.TreeItem(e?.name ?? node.id, vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `run:${node.folder}:${node.id}`;
+    if (!e) return item;
+    const goals = this.settings.metricGoals();
+    const sortKey = this.sort.replace(/^-/, '').replace(/^metrics\./, '');
+    const km = keyMetric(e, goals, sortKey);
+    const age = e.startTime ? formatAge(e.startTime) : '';
+    item.description = [km ? `${km} ${formatNumber(e.metrics[km].last)}` : '', age]
+      .filter(Boolean)
+      .join(' · ');
+    item.iconPath =
+      e.starred && e.status !== 'running'
+        ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
+        : statusIcon(e.status);
+    item.contextValue =
+      e.status === 'running' || e.status === 'queued'
+        ? ItemKinds.runRunning
+        : e.starred
+          ? ItemKinds.runStarred
+          : ItemKinds.run;
+    item.tooltip = runTooltip(e);
+    item.accessibilityInformation = {
+      label: `${e.name}, ${e.status}${km ? `, ${km} ${formatNumber(e.metrics[km].last)}` : ''}`,
+    };
+    return item;
+  }
+
+  getParent(node: ExplorerNode): ExplorerNode | undefined {
+    if (node.kind === 'run') {
+      const f = this.model.byKey(node.folder);
+      const e = f?.entries.get(node.id);
+      if (!e) return undefined;
+      return {
+        kind: 'experiment',
+        folder: node.folder,
+        name: e.status === 'unreadable' ? '(unreadable runs)' : e.experiment,
+      };
+    }
+    if (node.kind === 'experiment' && this.model.withStore.length > 1)
+      return { kind: 'folder', folder: node.folder };
+    if (node.kind === 'section') return { kind: 'run', folder: node.folder, id: node.id };
+    return undefined;
+  }
+
+  dispose(): void {
+    this.subscription.dispose();
+    this.emitter.dispose();
+  }
+}
+
+export function runTooltip(e: RunEntry): vscode.MarkdownString {
+  const md = new vscode.MarkdownString(undefined, true);
+  md.appendMarkdown(`**${escape(e.name)}** — ${e.status}${e.error ? `: ${escape(e.error)}` : ''}\n\n`);
+  md.appendMarkdown(`\`${e.id}\` · experiment *${escape(e.experiment)}*\n\n`);
+  if (e.startTime) {
+    md.appendMarkdown(
+      `started ${new Date(e.startTime).toLocaleString()} · ${formatDuration((e.endTime ?? Date.now()) - e.startTime)}${e.endTime ? '' : ' so far'}\n\n`,
+    );
+  }
+  const params = Object.entries(e.params);
+  if (params.length)
+    md.appendMarkdown(
+      `**Params** ${params.map(([k, v]) => `${escape(k)}=${escape(formatParam(v))}`).join(', ')}\n\n`,
+    );
+  const metrics = Object.entries(e.metrics);
+  if (metrics.length)
+    md.appendMarkdown(
+      `**Metrics** ${metrics.map(([k, s]) => `${escape(k)} ${formatNumber(s.last)}`).join(', ')}\n\n`,
+    );
+  if (e.gitCommit) md.appendMarkdown(`**Git** ${e.gitCommit.slice(0, 12)}\n\n`);
+  if (e.script) md.appendMarkdown(`**Script** ${escape(e.script)}`);
+  return md;
+}
+
+function escape(s: string): string {
+  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
+}

@@ -1,0 +1,233 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
+import { Registry } from '../core/store/registry';
+import type { RegisteredModel } from '../core/store/registry';
+import { readRunFile } from '../core/store/runFile';
+import { Store } from '../core/store/store';
+import type { RunEntry, RunRecord } from '../core/store/types';
+import type { ExtensionSettings } from './settings';
+
+export interface RunDetails {
+  run: RunRecord;
+  artifacts: string[];
+}
+
+const DEBOUNCE_MS = 120;
+const POLL_RUNNING_MS = 1_000;
+
+/**
+ * One workspace folder's store, held in memory. File events mark the runs they touch as dirty;
+ * after a short debounce only those runs (and new or removed folders, and running runs) are read
+ * again. The training processes write the store too, so this re-reads rather than assumes.
+ */
+export class FolderStore implements vscode.Disposable {
+  store: Store | undefined;
+  error: string | undefined;
+  entries = new Map<string, RunEntry>();
+  models: RegisteredModel[] = [];
+  private readonly details = new Map<string, RunDetails>();
+  private readonly dirty = new Set<string>();
+  private timer: NodeJS.Timeout | undefined;
+  private poll: NodeJS.Timeout | undefined;
+  private registryDirty = true;
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  private readonly disposables: vscode.Disposable[] = [this.emitter];
+
+  constructor(
+    readonly folder: vscode.WorkspaceFolder,
+    private readonly settings: ExtensionSettings,
+  ) {
+    const watcher = vscode.workspace.createFileSystemWatcher(
+      new vscode.RelativePattern(folder, `${this.relativeStoreDir}/**`),
+    );
+    this.disposables.push(
+      watcher,
+      watcher.onDidCreate((u) => this.touched(u)),
+      watcher.onDidChange((u) => this.touched(u)),
+      watcher.onDidDelete((u) => this.touched(u)),
+    );
+    this.reload();
+  }
+
+  get relativeStoreDir(): string {
+    return this.settings.storePath(this.folder);
+  }
+
+  get storeDir(): string {
+    return path.resolve(this.folder.uri.fsPath, this.relativeStoreDir);
+  }
+
+  /** (Re)open the store and read everything: at start, after a settings change or an error. */
+  reload(): void {
+    this.entries = new Map();
+    this.details.clear();
+    this.registryDirty = true;
+    this.refresh(true);
+  }
+
+  private touched(uri: vscode.Uri): void {
+    const rel = path.relative(this.storeDir, uri.fsPath).split(path.sep);
+    if (rel[0] === 'runs' && rel[1]) {
+      // A run's own files: only that run is read again.
+      if (rel[2] !== 'run.json.lock' && !rel[2]?.startsWith('.')) this.dirty.add(rel[1]);
+    } else if (rel[0] === 'registry' || rel[0] === 'baselines.json') {
+      this.registryDirty = true;
+    } else if (rel[0] === 'store.json' || rel[0] === 'runs') {
+      this.dirty.add('*');
+    } else {
+      return; // index files: written by readers, nothing new to show
+    }
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.refresh(false);
+    }, DEBOUNCE_MS);
+  }
+
+  refresh(full: boolean): void {
+    const reopen = full || this.dirty.has('*') || this.store === undefined || this.error !== undefined;
+    const dirty = new Set(this.dirty);
+    this.dirty.clear();
+    try {
+      if (reopen) {
+        this.store = fs.existsSync(this.storeDir) ? Store.open(this.storeDir) : undefined;
+        if (!this.store) this.entries = new Map();
+      }
+      if (this.store) {
+        const result = this.store.listRuns({ entries: reopen ? undefined : this.entries, dirty });
+        this.entries = new Map(result.entries.map((e) => [e.id, e]));
+        for (const id of [...dirty, ...result.changed]) this.details.delete(id);
+        if (this.registryDirty) {
+          this.models = new Registry(this.store).listModels();
+          this.registryDirty = false;
+        }
+      }
+      this.error = undefined;
+    } catch (e) {
+      this.error = errorMessage(e);
+      this.store = undefined;
+    }
+    this.updatePolling();
+    this.emitter.fire();
+  }
+
+  /** Running runs are also re-read every second: a safety net where file events are late. */
+  private updatePolling(): void {
+    const running = [...this.entries.values()].some((e) => e.status === 'running' || e.status === 'queued');
+    if (running && !this.poll) {
+      this.poll = setInterval(() => this.refresh(false), POLL_RUNNING_MS);
+    } else if (!running && this.poll) {
+      clearInterval(this.poll);
+      this.poll = undefined;
+    }
+  }
+
+  /** run.json and the artifact list of a run, read once and kept until the run changes. */
+  getDetails(id: string): RunDetails | undefined {
+    const cached = this.details.get(id);
+    if (cached) return cached;
+    if (!this.store) return undefined;
+    setImmediate(() => {
+      if (!this.store || this.details.has(id)) return;
+      try {
+        const dir = this.store.runDir(id);
+        this.details.set(id, {
+          run: readRunFile(dir),
+          artifacts: listArtifacts(path.join(dir, 'artifacts')),
+        });
+        this.emitter.fire();
+      } catch {
+        /* listed as unreadable already */
+      }
+    });
+    return undefined;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    if (this.poll) clearInterval(this.poll);
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+function listArtifacts(dir: string, prefix = ''): string[] {
+  let names: fs.Dirent[];
+  try {
+    names = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return [];
+  }
+  return names
+    .sort((a, b) => a.name.localeCompare(b.name))
+    .flatMap((d) =>
+      d.isDirectory() ? listArtifacts(path.join(dir, d.name), prefix + d.name + '/') : [prefix + d.name],
+    );
+}
+
+/** All workspace folders' stores. */
+export class WorkspaceModel implements vscode.Disposable {
+  folders: FolderStore[] = [];
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+  private readonly subscriptions: vscode.Disposable[] = [this.emitter];
+
+  constructor(private readonly settings: ExtensionSettings) {
+    this.syncFolders();
+    this.subscriptions.push(vscode.workspace.onDidChangeWorkspaceFolders(() => this.syncFolders()));
+  }
+
+  private syncFolders(): void {
+    const current = vscode.workspace.workspaceFolders ?? [];
+    for (const f of this.folders)
+      if (!current.some((c) => c.uri.toString() === f.folder.uri.toString())) f.dispose();
+    this.folders = current.map(
+      (folder) =>
+        this.folders.find((f) => f.folder.uri.toString() === folder.uri.toString()) ??
+        this.track(new FolderStore(folder, this.settings)),
+    );
+    this.emitter.fire();
+  }
+
+  private track(f: FolderStore): FolderStore {
+    f.onDidChange(() => this.emitter.fire());
+    return f;
+  }
+
+  get withStore(): FolderStore[] {
+    return this.folders.filter((f) => f.store || f.error);
+  }
+
+  folderOf(uri: vscode.Uri): FolderStore | undefined {
+    const wf = vscode.workspace.getWorkspaceFolder(uri);
+    return this.folders.find((f) => f.folder.uri.toString() === wf?.uri.toString());
+  }
+
+  byKey(key: string): FolderStore | undefined {
+    return this.folders.find((f) => f.folder.uri.toString() === key);
+  }
+
+  /** The folder whose store should receive a new run: the one of `uri`, else the first. */
+  target(uri?: vscode.Uri): FolderStore | undefined {
+    return (uri && this.folderOf(uri)) ?? this.folders[0];
+  }
+
+  allRuns(): { folder: FolderStore; entry: RunEntry }[] {
+    return this.folders.flatMap((folder) => [...folder.entries.values()].map((entry) => ({ folder, entry })));
+  }
+
+  reloadAll(): void {
+    for (const f of this.folders) f.reload();
+  }
+
+  dispose(): void {
+    for (const f of this.folders) f.dispose();
+    for (const d of this.subscriptions) d.dispose();
+  }
+}
