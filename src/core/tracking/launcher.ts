@@ -106,7 +106,7 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
   const child = spawn(options.command, options.args, {
     cwd,
     env,
-    stdio: ['inherit', 'pipe', 'pipe'],
+    stdio: [options.detached ? 'ignore' : 'inherit', 'pipe', 'pipe'],
     detached: options.detached ?? false,
   });
 

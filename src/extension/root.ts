@@ -1,0 +1,95 @@
+import * as vscode from 'vscode';
+import type { RunResult } from '../core/tracking/launcher';
+import type { LaunchRequest } from './training';
+import { registerCommands } from './commands';
+import { ExperimentsTree } from './experimentsTree';
+import type { ExplorerNode } from './experimentsTree';
+import { Commands, ContextKeys, Settings, Views } from './ids';
+import { ModelsTree } from './modelsTree';
+import { ExtensionSettings } from './settings';
+import { StatusBar } from './statusBar';
+import { WorkspaceModel } from './storeModel';
+import { TrainingLauncher } from './training';
+
+/** The composition root: the one place that builds the extension's services and wires them. */
+export function createRoot(context: vscode.ExtensionContext): vscode.Disposable {
+  const disposables: vscode.Disposable[] = [];
+  const own = <T extends vscode.Disposable>(d: T): T => {
+    disposables.push(d);
+    return d;
+  };
+  const settings = new ExtensionSettings();
+  const model = own(new WorkspaceModel(settings));
+  const tree = own(new ExperimentsTree(model, settings));
+  const treeView = own(
+    vscode.window.createTreeView<ExplorerNode>(Views.experiments, {
+      treeDataProvider: tree,
+      canSelectMany: true,
+      showCollapseAll: true,
+    }),
+  );
+  own(
+    vscode.window.createTreeView(Views.models, {
+      treeDataProvider: own(new ModelsTree(model)),
+      showCollapseAll: true,
+    }),
+  );
+  const launcher = own(
+    new TrainingLauncher(settings, context.extensionPath, pythonInterpreter, notifyFinished),
+  );
+  own(new StatusBar(model, settings));
+  for (const d of registerCommands({ model, tree, treeView, launcher, extensionUri: context.extensionUri }))
+    own(d);
+
+  const updateContext = () => {
+    void vscode.commands.executeCommand('setContext', ContextKeys.hasStore, model.withStore.length > 0);
+    void vscode.commands.executeCommand(
+      'setContext',
+      ContextKeys.running,
+      model.allRuns().some((r) => r.entry.status === 'running'),
+    );
+  };
+  own(model.onDidChange(updateContext));
+  updateContext();
+  own(
+    vscode.workspace.onDidChangeConfiguration((e) => {
+      if (ExtensionSettings.affects(e, Settings.storePath)) model.reloadAll();
+      else if (
+        ExtensionSettings.affects(e, Settings.metricGoals) ||
+        ExtensionSettings.affects(e, Settings.pageSize)
+      )
+        tree.setSort(tree.sort);
+    }),
+  );
+  return vscode.Disposable.from(...disposables.reverse());
+}
+
+function notifyFinished(result: RunResult, request: LaunchRequest): void {
+  const { run, status, exitCode } = result;
+  const show = 'Show Output';
+  const message = `Runlens: run "${run.name}" ${status}${status === 'finished' ? '' : ` (exit code ${exitCode})`}.`;
+  const notify =
+    status === 'finished' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+  void notify(message, show).then((choice) => {
+    if (choice === show)
+      void vscode.commands.executeCommand(Commands.showOutput, {
+        kind: 'run',
+        folder: request.entry.folder.uri.toString(),
+        id: run.id,
+      });
+  });
+}
+
+/** The interpreter chosen in the Python extension, when it is installed. */
+async function pythonInterpreter(resource: vscode.Uri): Promise<string | undefined> {
+  const python = vscode.extensions.getExtension('ms-python.python');
+  if (!python) return undefined;
+  try {
+    const api = (python.isActive ? python.exports : await python.activate()) as {
+      environments?: { getActiveEnvironmentPath(r?: vscode.Uri): { path: string } };
+    };
+    return api.environments?.getActiveEnvironmentPath(resource)?.path;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,251 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
+import type { ParamValue } from '../core/store/types';
+import { Store } from '../core/store/store';
+import type { LaunchedRun, RunResult } from '../core/tracking/launcher';
+import { launchRun } from '../core/tracking/launcher';
+import type { EntryPointSetting, ExtensionSettings } from './settings';
+
+export interface EntryPoint {
+  label: string;
+  folder: vscode.WorkspaceFolder;
+  /** Absolute path of the script, when the entry point is a script. */
+  script?: string;
+  command?: string;
+  args?: string[];
+  params?: Record<string, unknown>;
+  experiment?: string;
+  source: 'settings' | 'detected';
+}
+
+export interface LaunchRequest {
+  entry: EntryPoint;
+  params: Record<string, ParamValue>;
+  name?: string;
+}
+
+interface Active {
+  launched: LaunchedRun;
+  terminal: vscode.Terminal;
+  folderKey: string;
+}
+
+const SCRIPT_GLOB = '**/*train*.{py,js,mjs,cjs,ts}';
+const EXCLUDE =
+  '{**/node_modules/**,**/.runlens/**,**/dist/**,**/out/**,**/.venv/**,**/venv/**,**/site-packages/**}';
+
+/**
+ * Launches training from the editor through the same core launcher as `runlens run`: each run's
+ * output goes to a VS Code terminal, Stop ends its process group, and sweeps queue behind a
+ * concurrency limit.
+ */
+export class TrainingLauncher implements vscode.Disposable {
+  private readonly active = new Map<string, Active>();
+  private readonly queue: { request: LaunchRequest; resolve: (r: RunResult | undefined) => void }[] = [];
+  private running = 0;
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChange = this.emitter.event;
+
+  constructor(
+    private readonly settings: ExtensionSettings,
+    private readonly extensionPath: string,
+    private readonly pythonInterpreter: (resource: vscode.Uri) => Promise<string | undefined>,
+    private readonly onFinished: (result: RunResult, request: LaunchRequest) => void,
+  ) {}
+
+  async entryPoints(): Promise<EntryPoint[]> {
+    const out: EntryPoint[] = [];
+    for (const folder of vscode.workspace.workspaceFolders ?? []) {
+      for (const e of this.settings.entryPoints(folder)) out.push(fromSetting(folder, e));
+    }
+    const files = await vscode.workspace.findFiles(SCRIPT_GLOB, EXCLUDE, 200);
+    for (const uri of files.sort((a, b) => a.fsPath.localeCompare(b.fsPath))) {
+      const folder = vscode.workspace.getWorkspaceFolder(uri);
+      if (!folder || out.some((e) => e.script === uri.fsPath)) continue;
+      out.push({
+        label: vscode.workspace.asRelativePath(uri, false),
+        folder,
+        script: uri.fsPath,
+        source: 'detected',
+      });
+    }
+    return out;
+  }
+
+  /** Defaults for a script's parameters: its last run's params, else a params file next to it. */
+  defaultParams(
+    entry: EntryPoint,
+    lastParams: Record<string, ParamValue> | undefined,
+  ): Record<string, ParamValue> {
+    if (lastParams && Object.keys(lastParams).length) return lastParams;
+    if (entry.params) return entry.params as Record<string, ParamValue>;
+    if (!entry.script) return {};
+    const file = path.join(path.dirname(entry.script), 'params.json');
+    try {
+      const parsed = JSON.parse(fs.readFileSync(file, 'utf8'));
+      return parsed && typeof parsed === 'object' && !Array.isArray(parsed) ? parsed : {};
+    } catch {
+      return {};
+    }
+  }
+
+  /** Queue a run; resolves when it has ended (undefined when it could not start). */
+  launch(request: LaunchRequest): Promise<RunResult | undefined> {
+    return new Promise((resolve) => {
+      this.queue.push({ request, resolve });
+      this.pump();
+    });
+  }
+
+  private pump(): void {
+    while (this.running < this.settings.sweepConcurrency() && this.queue.length) {
+      const next = this.queue.shift()!;
+      this.running++;
+      this.start(next.request)
+        .then((r) => next.resolve(r))
+        .catch((e) => {
+          void vscode.window.showErrorMessage(
+            `Runlens: could not launch ${next.request.entry.label}: ${errorMessage(e)}`,
+          );
+          next.resolve(undefined);
+        })
+        .finally(() => {
+          this.running--;
+          this.pump();
+        });
+    }
+  }
+
+  get queued(): number {
+    return this.queue.length;
+  }
+
+  private async start(request: LaunchRequest): Promise<RunResult> {
+    const { entry } = request;
+    const { command, args } = await this.commandFor(entry);
+    const store = Store.open(path.join(entry.folder.uri.fsPath, this.settings.storePath(entry.folder)), {
+      create: true,
+    });
+    const writer = new vscode.EventEmitter<string>();
+    const closer = new vscode.EventEmitter<number | void>();
+    // The terminal exists before the run starts, so its handlers reach the run through this box.
+    const box: { launched?: LaunchedRun } = {};
+    const pty: vscode.Pseudoterminal = {
+      onDidWrite: writer.event,
+      onDidClose: closer.event,
+      open: () => undefined,
+      close: () => box.launched?.stop(),
+      handleInput: (data) => {
+        if (data === '\x03') box.launched?.stop();
+      },
+    };
+    const terminal = vscode.window.createTerminal({
+      name: `Runlens: ${request.name ?? path.basename(entry.script ?? entry.label)}`,
+      pty,
+      iconPath: new vscode.ThemeIcon('beaker'),
+    });
+    terminal.show(true);
+    const pythonPath = path.join(this.extensionPath, 'clients', 'python');
+    const launched = await launchRun(store, {
+      command,
+      args,
+      cwd: entry.script ? path.dirname(entry.script) : entry.folder.uri.fsPath,
+      experiment: entry.experiment,
+      name: request.name,
+      params: request.params,
+      detached: true,
+      stdoutPattern: this.settings.stdoutPattern(),
+      env: {
+        PYTHONPATH: [pythonPath, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+        FORCE_COLOR: '1',
+      },
+      onOutput: (chunk) => writer.fire(chunk.toString('utf8').replace(/\r?\n/g, '\r\n')),
+    });
+    box.launched = launched;
+    const key = launched.run.id;
+    this.active.set(key, { launched, terminal, folderKey: entry.folder.uri.toString() });
+    this.emitter.fire();
+    writer.fire(
+      `\x1b[2mrunlens: run ${launched.run.id} (${launched.run.name}) — ${[command, ...args].join(' ')}\x1b[0m\r\n`,
+    );
+    const result = await launched.done;
+    this.active.delete(key);
+    writer.fire(
+      `\r\n\x1b[2mrunlens: run ${result.run.id} ${result.status} (exit code ${result.exitCode})\x1b[0m\r\n`,
+    );
+    this.emitter.fire();
+    this.onFinished(result, request);
+    return result;
+  }
+
+  /** The program that runs a script: the Python extension's interpreter, node, or tsx. */
+  private async commandFor(entry: EntryPoint): Promise<{ command: string; args: string[] }> {
+    if (entry.command) return { command: entry.command, args: entry.args ?? [] };
+    const script = entry.script!;
+    if (!fs.existsSync(script)) throw new Error(`${script} does not exist`);
+    if (script.endsWith('.py')) {
+      const python =
+        this.settings.pythonPath() ?? (await this.pythonInterpreter(vscode.Uri.file(script))) ?? 'python3';
+      return { command: python, args: [script, ...(entry.args ?? [])] };
+    }
+    if (script.endsWith('.ts'))
+      return { command: 'npx', args: ['--yes', 'tsx', script, ...(entry.args ?? [])] };
+    return { command: 'node', args: [script, ...(entry.args ?? [])] };
+  }
+
+  isActive(runId: string): boolean {
+    return this.active.has(runId);
+  }
+
+  /** Stop a run launched here (its process group); false when it was not launched here. */
+  stop(runId: string): boolean {
+    const a = this.active.get(runId);
+    if (!a) return false;
+    a.launched.stop();
+    return true;
+  }
+
+  showTerminal(runId: string): boolean {
+    const a = this.active.get(runId);
+    a?.terminal.show();
+    return a !== undefined;
+  }
+
+  dispose(): void {
+    for (const a of this.active.values()) a.launched.stop(2_000);
+    this.emitter.dispose();
+  }
+}
+
+function fromSetting(folder: vscode.WorkspaceFolder, e: EntryPointSetting): EntryPoint {
+  const script = [e.command, ...(e.args ?? [])].find((a) => /\.(py|js|mjs|ts)$/.test(a));
+  return {
+    label: e.name ?? [e.command, ...(e.args ?? [])].join(' '),
+    folder,
+    command: e.command,
+    args: e.args,
+    params: e.params,
+    experiment: e.experiment,
+    script: script ? path.resolve(folder.uri.fsPath, script) : undefined,
+    source: 'settings',
+  };
+}
+
+/** Parse a parameter value typed by the user: numbers, booleans, null, else text. */
+export function parseParamInput(raw: string): ParamValue {
+  const t = raw.trim();
+  if (t === 'true') return true;
+  if (t === 'false') return false;
+  if (t === 'null') return null;
+  if (t !== '' && !Number.isNaN(Number(t))) return Number(t);
+  return raw;
+}
+
+/** Every combination of the values given per parameter (a grid sweep). */
+export function grid(values: Record<string, ParamValue[]>): Record<string, ParamValue>[] {
+  let out: Record<string, ParamValue>[] = [{}];
+  for (const [k, vs] of Object.entries(values)) out = out.flatMap((p) => vs.map((v) => ({ ...p, [k]: v })));
+  return out;
+}
