@@ -1,10 +1,11 @@
 // `npm run bench`: each figure next to a baseline measured in the same run, with its target.
 // `npm run bench -- store series` runs only the named groups.
 import { figures } from './common';
-import { clientThroughput, seriesRead, storeScale } from './store.bench';
+import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from './store.bench';
 
 const groups: Record<string, () => Promise<void>> = {
   client: clientThroughput,
+  pyclient: pythonClientThroughput,
   store: storeScale,
   series: seriesRead,
 };

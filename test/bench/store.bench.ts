@@ -223,3 +223,50 @@ export async function seriesRead(): Promise<void> {
     pass: readMs / bareMs <= 2,
   });
 }
+
+/** Python client vs the same JSON lines appended with plain buffered Python. */
+export async function pythonClientThroughput(): Promise<void> {
+  const n = 300_000;
+  const dir = benchDir('pyclient');
+  const store = Store.open(path.join(dir, '.runlens'), { create: true });
+  const script = `
+import json, sys, time
+sys.path.insert(0, ${JSON.stringify(path.join(repoRoot, 'clients', 'python'))})
+import runlens
+mode, n, out = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+t0 = time.perf_counter()
+if mode == "client":
+    run = runlens.init(store=out)
+    for i in range(n):
+        run.log({"loss": 1 / (i + 1)}, step=i)
+    run.finish()
+else:
+    # The floor: the same lines, built the same way, buffered by Python's file object.
+    with open(out, "a") as f:
+        for i in range(n):
+            f.write(json.dumps({"key": "loss", "value": 1 / (i + 1), "step": i, "time": int(time.time() * 1000)}, separators=(",", ":")) + "\\n")
+print((time.perf_counter() - t0) * 1000)
+`;
+  const python = fs.existsSync('/usr/bin/python3') ? '/usr/bin/python3' : 'python3';
+  const measure = (mode: string, out: string) => {
+    const times: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      const r = spawnSync(python, ['-c', script, mode, String(n), out], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(r.stderr);
+      times.push(Number(r.stdout.trim()));
+    }
+    return Math.min(...times);
+  };
+  const plainMs = measure('plain', path.join(dir, 'plain.jsonl'));
+  const clientMs = measure('client', store.dir);
+  const rate = (ms: number) => n / (ms / 1000);
+  record({
+    name: `Python client: points logged per second (${python})`,
+    value: rate(clientMs),
+    unit: 'points/s',
+    baselineName: 'plain buffered append in Python',
+    baseline: rate(plainMs),
+    target: 'ratio >= 0.5',
+    pass: rate(clientMs) / rate(plainMs) >= 0.5,
+  });
+}
