@@ -21,7 +21,15 @@ export interface MetricCell {
 }
 
 export interface CompareTable {
-  runs: { id: string; name: string; status: string; durationMs: number | null; gitCommit: string | null; inputs: string[]; isBaseline: boolean }[];
+  runs: {
+    id: string;
+    name: string;
+    status: string;
+    durationMs: number | null;
+    gitCommit: string | null;
+    inputs: string[];
+    isBaseline: boolean;
+  }[];
   params: { key: string; values: (ParamValue | undefined)[]; differs: boolean }[];
   metrics: { key: string; goal: Goal | undefined; cells: (MetricCell | undefined)[] }[];
   baselineId: string | undefined;
@@ -33,7 +41,11 @@ export interface CompareTable {
  */
 export function compareRuns(
   runs: CompareRun[],
-  options: { baselineId?: string; goals?: Record<string, Goal>; valuesAtStep?: Map<string, Record<string, number>> } = {},
+  options: {
+    baselineId?: string;
+    goals?: Record<string, Goal>;
+    valuesAtStep?: Map<string, Record<string, number>>;
+  } = {},
 ): CompareTable {
   const goals = options.goals ?? {};
   const paramKeys = [...new Set(runs.flatMap((r) => Object.keys(r.entry.params)))].sort();
@@ -46,7 +58,9 @@ export function compareRuns(
   const metricKeys = [...new Set(runs.flatMap((r) => Object.keys(r.entry.metrics)))].sort();
   const metrics = metricKeys.map((key) => {
     const goal = goalOf(key, goals);
-    const lasts = runs.map((r) => r.entry.metrics[key]?.last).filter((v): v is number => v !== undefined && Number.isFinite(v));
+    const lasts = runs
+      .map((r) => r.entry.metrics[key]?.last)
+      .filter((v): v is number => v !== undefined && Number.isFinite(v));
     const bestLast = goal === 'min' ? Math.min(...lasts) : goal === 'max' ? Math.max(...lasts) : undefined;
     const cells = runs.map((r): MetricCell | undefined => {
       const s = r.entry.metrics[key];
