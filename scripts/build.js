@@ -61,6 +61,8 @@ async function main() {
     return;
   }
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  // The MLflow importer reads mlflow.db with sql.js, which loads its WebAssembly next to the bundle.
+  fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(root, 'dist', 'sql-wasm.wasm'));
 }
 
 main().catch((e) => {

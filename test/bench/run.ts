@@ -1,6 +1,7 @@
 // `npm run bench`: each figure next to a baseline measured in the same run, with its target.
 // `npm run bench -- store series` runs only the named groups.
 import { figures } from './common';
+import { benchImporters } from './importers.bench';
 import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from './store.bench';
 
 const groups: Record<string, () => Promise<void>> = {
@@ -8,6 +9,7 @@ const groups: Record<string, () => Promise<void>> = {
   pyclient: pythonClientThroughput,
   store: storeScale,
   series: seriesRead,
+  importers: benchImporters,
 };
 
 async function main() {
