@@ -53,6 +53,9 @@ npmDependencies();
 if (purpose === 'test') {
   // Chromium: webview and VS Code tests. scikit-learn/scipy/pandas: reference values for statistics.
   debianPackages(['chromium', 'python3-sklearn', 'python3-scipy', 'python3-pandas', 'git']);
+  // A real VS Code to run the integration tests in: Node 24 and code-server from the npm registry.
+  step('VS Code test tools (Node 24, code-server), cached in .cache/e2e-tools');
+  run('bash', ['scripts/e2e/install-tools.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });
 }
 if (purpose === 'demo') {
   step('building');

@@ -1,6 +1,7 @@
 import * as vscode from 'vscode';
 import type { RunResult } from '../core/tracking/launcher';
 import type { LaunchRequest } from './training';
+import { CodeLensController } from './codeLens';
 import { registerCommands } from './commands';
 import { ExperimentsTree } from './experimentsTree';
 import type { ExplorerNode } from './experimentsTree';
@@ -11,8 +12,19 @@ import { StatusBar } from './statusBar';
 import { WorkspaceModel } from './storeModel';
 import { TrainingLauncher } from './training';
 
+/** What activate() returns: the live services, for integration tests and other extensions. */
+export interface RunlensApi {
+  model: WorkspaceModel;
+  experiments: ExperimentsTree;
+  models: ModelsTree;
+  launcher: TrainingLauncher;
+}
+
 /** The composition root: the one place that builds the extension's services and wires them. */
-export function createRoot(context: vscode.ExtensionContext): vscode.Disposable {
+export function createRoot(context: vscode.ExtensionContext): {
+  disposable: vscode.Disposable;
+  api: RunlensApi;
+} {
   const disposables: vscode.Disposable[] = [];
   const own = <T extends vscode.Disposable>(d: T): T => {
     disposables.push(d);
@@ -28,16 +40,13 @@ export function createRoot(context: vscode.ExtensionContext): vscode.Disposable 
       showCollapseAll: true,
     }),
   );
-  own(
-    vscode.window.createTreeView(Views.models, {
-      treeDataProvider: own(new ModelsTree(model)),
-      showCollapseAll: true,
-    }),
-  );
+  const models = own(new ModelsTree(model));
+  own(vscode.window.createTreeView(Views.models, { treeDataProvider: models, showCollapseAll: true }));
   const launcher = own(
     new TrainingLauncher(settings, context.extensionPath, pythonInterpreter, notifyFinished),
   );
   own(new StatusBar(model, settings));
+  own(new CodeLensController(model, settings));
   for (const d of registerCommands({ model, tree, treeView, launcher, extensionUri: context.extensionUri }))
     own(d);
 
@@ -61,7 +70,10 @@ export function createRoot(context: vscode.ExtensionContext): vscode.Disposable 
         tree.setSort(tree.sort);
     }),
   );
-  return vscode.Disposable.from(...disposables.reverse());
+  return {
+    disposable: vscode.Disposable.from(...disposables.reverse()),
+    api: { model, experiments: tree, models, launcher },
+  };
 }
 
 function notifyFinished(result: RunResult, request: LaunchRequest): void {

@@ -1,0 +1,234 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatAge, formatNumber } from '../core/format';
+import type { LensLine } from '../core/lens/recognize';
+import { languageOf, matchesKey, recognizeMetricLines } from '../core/lens/recognize';
+import { bestOf, delta, goalOf } from '../core/metrics/goals';
+import { readSeries } from '../core/store/metrics';
+import { Registry } from '../core/store/registry';
+import type { MetricSummary, RunEntry } from '../core/store/types';
+import { keyMetric } from './experimentsTree';
+import { Commands, Settings } from './ids';
+import { ExtensionSettings } from './settings';
+import type { FolderStore, WorkspaceModel } from './storeModel';
+
+const SELECTOR: vscode.DocumentSelector = [
+  { language: 'python', scheme: 'file' },
+  { language: 'javascript', scheme: 'file' },
+  { language: 'typescript', scheme: 'file' },
+];
+
+interface ScriptRuns {
+  folder: FolderStore;
+  latest: RunEntry;
+  baseline: RunEntry | undefined;
+  runs: RunEntry[];
+}
+
+/**
+ * Lenses over training scripts: at the top, run it and the last run's status; above each line
+ * that logs a metric, the metric's latest value in the latest run of this script, its best, and
+ * the delta to the experiment's baseline.
+ */
+export class MetricLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly recognized = new Map<string, { version: number; lines: LensLine[] }>();
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly settings: ExtensionSettings,
+  ) {}
+
+  /** New metrics landed: lenses are asked again (VS Code keeps the old ones until then: no flicker). */
+  refresh(): void {
+    this.emitter.fire();
+  }
+
+  lines(document: vscode.TextDocument): LensLine[] {
+    const language = languageOf(document.fileName);
+    if (!language) return [];
+    const key = document.uri.toString();
+    const cached = this.recognized.get(key);
+    if (cached?.version === document.version) return cached.lines;
+    const lines = recognizeMetricLines(document.getText(), language);
+    this.recognized.set(key, { version: document.version, lines });
+    return lines;
+  }
+
+  runsOf(document: vscode.TextDocument): ScriptRuns | undefined {
+    const folder = this.model.folderOf(document.uri);
+    if (!folder?.store) return undefined;
+    const rel = path.relative(folder.store.root, document.uri.fsPath).split(path.sep).join('/');
+    const runs = [...folder.entries.values()]
+      .filter((e) => e.script === rel)
+      .sort((a, b) => b.startTime - a.startTime);
+    if (!runs.length) return undefined;
+    const latest = runs[0];
+    let baseline: RunEntry | undefined;
+    try {
+      const id = new Registry(folder.store).baselineRun(latest.experiment);
+      baseline = id ? folder.entries.get(id) : undefined;
+    } catch {
+      baseline = undefined;
+    }
+    return { folder, latest, baseline, runs };
+  }
+
+  provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
+    const lines = this.lines(document);
+    const runs = this.runsOf(document);
+    if (!lines.length && !runs) return [];
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses: vscode.CodeLens[] = [];
+    if (vscode.workspace.isTrusted) {
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title: '$(play) Run with Runlens',
+          command: Commands.runScript,
+          arguments: [document.uri],
+        }),
+      );
+    }
+    const goals = this.settings.metricGoals();
+    if (runs) {
+      const { latest, folder } = runs;
+      const km = keyMetric(latest, goals);
+      const title = `$(beaker) last run ${latest.name}: ${latest.status} ${formatAge(latest.startTime)}${km ? ` · ${km} ${formatNumber(latest.metrics[km].last)}` : ''}`;
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title,
+          command: Commands.revealRun,
+          arguments: [folder.folder.uri.toString(), latest.id],
+        }),
+      );
+    }
+    for (const line of lines) {
+      if (token.isCancellationRequested) return lenses;
+      const range = new vscode.Range(line.line - 1, 0, line.line - 1, 0);
+      const keys = runs ? Object.keys(runs.latest.metrics).filter((k) => matchesKey(line, k)) : [];
+      if (!keys.length) {
+        const names = [
+          ...line.keys,
+          ...line.patterns.map((p) => p.replace(/^\^|\$$/g, '').replace(/\(\.\+\)/g, '*')),
+        ].join(', ');
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: `$(graph-line) ${names || 'metrics'}: no values yet`,
+            command: '',
+          }),
+        );
+        continue;
+      }
+      for (const key of keys.slice(0, 4)) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: lensTitle(key, runs!, goals),
+            command: Commands.revealRun,
+            arguments: [runs!.folder.folder.uri.toString(), runs!.latest.id],
+          }),
+        );
+      }
+    }
+    return lenses;
+  }
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const line = this.lines(document).find((l) => l.line - 1 === position.line);
+    const runs = line && this.runsOf(document);
+    if (!line || !runs?.folder.store) return undefined;
+    const key = Object.keys(runs.latest.metrics).find((k) => matchesKey(line, k));
+    if (!key) return undefined;
+    const md = new vscode.MarkdownString(`**${key}** in the last runs of this script\n\n`);
+    md.supportHtml = true;
+    for (const run of runs.runs.filter((r) => r.metrics[key]).slice(0, 5)) {
+      const { series } = readSeries(runs.folder.store.metricsFile(run.id), key);
+      const svg = sparkline(series.values);
+      md.appendMarkdown(
+        `![${key}](data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}) ${run.name}: ${formatNumber(run.metrics[key].last)}\n\n`,
+      );
+    }
+    return new vscode.Hover(md);
+  }
+}
+
+export function lensTitle(key: string, runs: ScriptRuns, goals: Record<string, 'min' | 'max'>): string {
+  const s = runs.latest.metrics[key] as MetricSummary;
+  const goal = goalOf(key, goals);
+  const best = bestOf(s, goal);
+  let title = `$(graph-line) ${key} ${formatNumber(s.last)}`;
+  if (best !== undefined) title += ` · best ${formatNumber(best)}`;
+  title += ` @ step ${s.lastStep}`;
+  const base = runs.baseline?.metrics[key];
+  if (base && runs.baseline!.id !== runs.latest.id) {
+    const d = delta(s.last, base.last, goal);
+    const sign = d.absolute > 0 ? '+' : '';
+    const icon = d.verdict === 'better' ? '$(arrow-up)' : d.verdict === 'worse' ? '$(arrow-down)' : '$(dash)';
+    const rel = d.relative !== undefined ? ` (${sign}${(d.relative * 100).toFixed(1)}%)` : '';
+    title += ` · ${icon} ${sign}${formatNumber(d.absolute)}${rel} vs baseline${d.verdict && d.verdict !== 'same' ? ` (${d.verdict})` : ''}`;
+  }
+  return title;
+}
+
+/** A tiny line chart as SVG (values downsampled to at most 120 points, NaN skipped). */
+export function sparkline(values: number[], width = 160, height = 32): string {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2)
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"/>`;
+  const step = Math.max(1, Math.ceil(values.length / 120));
+  const pts = values.filter((_, i) => i % step === 0 || i === values.length - 1);
+  const min = Math.min(...finite);
+  const max = Math.max(...finite);
+  const y = (v: number) => (max === min ? height / 2 : height - 2 - ((v - min) / (max - min)) * (height - 4));
+  const d = pts
+    .map((v, i) =>
+      Number.isFinite(v)
+        ? `${i === 0 ? 'M' : 'L'}${((i / (pts.length - 1)) * (width - 2) + 1).toFixed(1)},${y(v).toFixed(1)}`
+        : '',
+    )
+    .filter(Boolean)
+    .join(' ');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><path d="${d}" fill="none" stroke="#3794ff" stroke-width="1.5"/></svg>`;
+}
+
+/** Registers the providers while the setting is on; refreshes lenses when the store changes. */
+export class CodeLensController implements vscode.Disposable {
+  private registration: vscode.Disposable | undefined;
+  private readonly provider: MetricLensProvider;
+  private readonly subscriptions: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+
+  constructor(model: WorkspaceModel, settings: ExtensionSettings) {
+    this.provider = new MetricLensProvider(model, settings);
+    this.apply(settings.codeLensEnabled());
+    this.subscriptions.push(
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (ExtensionSettings.affects(e, Settings.codeLensEnabled)) this.apply(settings.codeLensEnabled());
+        if (ExtensionSettings.affects(e, Settings.metricGoals)) this.provider.refresh();
+      }),
+      model.onDidChange(() => {
+        if (this.timer) return;
+        this.timer = setTimeout(() => {
+          this.timer = undefined;
+          this.provider.refresh();
+        }, 200);
+      }),
+    );
+  }
+
+  private apply(enabled: boolean): void {
+    this.registration?.dispose();
+    this.registration = enabled
+      ? vscode.Disposable.from(
+          vscode.languages.registerCodeLensProvider(SELECTOR, this.provider),
+          vscode.languages.registerHoverProvider(SELECTOR, this.provider),
+        )
+      : undefined;
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.registration?.dispose();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}

@@ -1,0 +1,65 @@
+// CodeLens over the fixture's train.py: the values of its last run above the line that logs them,
+// in the real editor (vscode.executeCodeLensProvider asks every registered provider).
+import * as assert from 'node:assert/strict';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunlensApi } from '../../../src/extension/root';
+
+async function lensTitles(uri: vscode.Uri): Promise<Map<number, string[]>> {
+  const lenses =
+    (await vscode.commands.executeCommand<vscode.CodeLens[]>('vscode.executeCodeLensProvider', uri, 100)) ??
+    [];
+  const byLine = new Map<number, string[]>();
+  for (const l of lenses) {
+    const title = l.command?.title ?? '';
+    byLine.set(l.range.start.line, [...(byLine.get(l.range.start.line) ?? []), title]);
+  }
+  return byLine;
+}
+
+suite('CodeLens', () => {
+  test('train.py shows its last run and the latest loss and val_acc above the log line', async () => {
+    const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
+    assert.ok(ext);
+    await ext.activate();
+    const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(ws);
+    const uri = vscode.Uri.file(path.join(ws, 'train.py'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    await vscode.window.showTextDocument(doc);
+    const logLine = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('runlens.log('));
+    assert.ok(logLine > 0);
+
+    // The fixture run: lr 0.3, 12 epochs; last step 11: loss = exp(-0.3 * 12), val_acc = 0.5 + 0.45 * (1 - loss).
+    const loss = Math.exp(-0.3 * 12);
+    const valAcc = 0.5 + 0.45 * (1 - loss);
+    let titles = new Map<number, string[]>();
+    const deadline = Date.now() + 20_000;
+    while (Date.now() < deadline) {
+      titles = await lensTitles(uri);
+      if ((titles.get(logLine) ?? []).some((t) => t.includes('val_acc'))) break;
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    const top = titles.get(0) ?? [];
+    assert.ok(
+      top.some((t) => /last run fixture-run: finished/.test(t)),
+      `top lens: ${JSON.stringify(top)}`,
+    );
+    const atLog = titles.get(logLine) ?? [];
+    assert.equal(atLog.length, 2, `lenses at line ${logLine + 1}: ${JSON.stringify(atLog)}`);
+    assert.match(
+      atLog.find((t) => t.includes(' loss '))!,
+      new RegExp(`loss ${loss.toPrecision(4)}.* @ step 11`),
+    );
+    assert.match(
+      atLog.find((t) => t.includes('val_acc'))!,
+      new RegExp(`val_acc ${valAcc.toPrecision(4)}`),
+    );
+    // No lens on lines that log nothing.
+    for (const line of titles.keys())
+      assert.ok(line === 0 || line === logLine, `unexpected lens at line ${line + 1}`);
+  });
+});

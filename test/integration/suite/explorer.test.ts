@@ -1,0 +1,115 @@
+// The explorer over the fixture store, a training run launched from a command while the tree
+// follows it, stopping it, and a store that turns corrupt and is fixed again.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { ExplorerNode } from '../../../src/extension/experimentsTree';
+import type { RunlensApi } from '../../../src/extension/root';
+
+async function api(): Promise<RunlensApi> {
+  const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
+  assert.ok(ext);
+  return ext.activate();
+}
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+function workspace(): string {
+  const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+  assert.ok(ws, 'a workspace folder is open');
+  return ws;
+}
+
+function label(item: vscode.TreeItem): string {
+  return typeof item.label === 'string' ? item.label : (item.label?.label ?? '');
+}
+
+suite('explorer', () => {
+  test('shows the fixture experiment, its run, status, key metric and sections', async () => {
+    const { experiments } = await api();
+    const exp = await waitFor('the fixture experiment', () =>
+      experiments
+        .getChildren()
+        .find(
+          (n): n is Extract<ExplorerNode, { kind: 'experiment' }> =>
+            n.kind === 'experiment' && n.name === 'fixture',
+        ),
+    );
+    const [run] = experiments.getChildren(exp);
+    const item = experiments.getTreeItem(run);
+    assert.equal(label(item), 'fixture-run');
+    assert.equal(item.contextValue, 'run');
+    assert.match(String(item.description), /^val_acc 0\.\d+ · \d+[smhd] ago$/);
+    assert.equal((item.iconPath as vscode.ThemeIcon).id, 'pass');
+    const sections = experiments.getChildren(run).map((n) => label(experiments.getTreeItem(n)));
+    assert.deepEqual(sections, ['Params', 'Metrics', 'Artifacts', 'Inputs', 'Git']);
+    const metrics = experiments
+      .getChildren(experiments.getChildren(run)[1])
+      .map((n) => experiments.getTreeItem(n));
+    assert.deepEqual(metrics.map(label), ['loss', 'val_acc']);
+    assert.match(String(metrics[0].description), /@ 11 {2}best/);
+    const params = experiments
+      .getChildren(experiments.getChildren(run)[0])
+      .map((n) => [label(experiments.getTreeItem(n)), experiments.getTreeItem(n).description]);
+    assert.deepEqual(params, [
+      ['lr', '0.3'],
+      ['epochs', '12'],
+    ]);
+  });
+
+  test('a run launched from the palette appears, updates while it trains, and stops', async () => {
+    const { model, experiments } = await api();
+    const ws = workspace();
+    const script = path.join(ws, 'train_slow.py');
+    fs.writeFileSync(
+      script,
+      'import time, runlens\nwith runlens.init(experiment="live", params={"steps": 400}) as run:\n' +
+        '    for i in range(400):\n        runlens.log({"loss": 1.0 / (i + 1)}, step=i)\n        time.sleep(0.05)\n',
+    );
+    // Not awaited: the command resolves when the run ends.
+    void vscode.commands.executeCommand('runlens.runScript', vscode.Uri.file(script));
+    const live = await waitFor('the launched run to appear as running', () =>
+      model
+        .allRuns()
+        .find((r) => r.entry.experiment === 'live' && r.entry.status === 'running' && r.entry.metrics.loss),
+    );
+    const first = live.entry.metrics.loss.count;
+    const grown = await waitFor('its metric count to grow while it runs', () => {
+      const e = live.folder.entries.get(live.entry.id);
+      return e && e.status === 'running' && e.metrics.loss.count >= first + 5 ? e : undefined;
+    });
+    const runNode = { kind: 'run' as const, folder: live.folder.folder.uri.toString(), id: grown.id };
+    assert.equal(experiments.getTreeItem(runNode).contextValue, 'run.running');
+    assert.equal((experiments.getTreeItem(runNode).iconPath as vscode.ThemeIcon).id, 'loading~spin');
+    await vscode.commands.executeCommand('runlens.stopRun', runNode);
+    const stopped = await waitFor('the run to be killed', () => {
+      const e = live.folder.entries.get(grown.id);
+      return e?.status === 'killed' ? e : undefined;
+    });
+    assert.ok(stopped.metrics.loss.count < 400, 'stopped before the end');
+  });
+
+  test('a store that turns corrupt shows the error and recovers when fixed', async () => {
+    const { experiments } = await api();
+    const storeFile = path.join(workspace(), '.runlens', 'store.json');
+    const good = fs.readFileSync(storeFile, 'utf8');
+    fs.writeFileSync(storeFile, '{ not json');
+    const err = await waitFor('an error node', () =>
+      experiments.getChildren().find((n) => n.kind === 'error'),
+    );
+    assert.match(String(experiments.getTreeItem(err).description), /store\.json is corrupt/);
+    fs.writeFileSync(storeFile, good);
+    await waitFor('the experiments to come back', () =>
+      experiments.getChildren().some((n) => n.kind === 'experiment'),
+    );
+  });
+});
