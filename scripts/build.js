@@ -61,6 +61,10 @@ async function main() {
     return;
   }
   await Promise.all(builds.map((b) => esbuild.build(b)));
+  // NODE_PATH for launched training scripts: `require('runlens')` resolves to the bundled client.
+  const shim = path.join(root, 'dist', 'modules', 'runlens');
+  fs.mkdirSync(shim, { recursive: true });
+  fs.writeFileSync(path.join(shim, 'index.js'), "module.exports = require('../../client.js');\n");
   // The MLflow importer reads mlflow.db with sql.js, which loads its WebAssembly next to the bundle.
   fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(root, 'dist', 'sql-wasm.wasm'));
 }

@@ -438,7 +438,16 @@ def _fold_summary(summary, key, value, step, t, source=None):
     """foldSummary of src/core/store/metrics.ts: NaN never becomes min or max unless all are NaN."""
     s = summary.get(key)
     if s is None:
-        summary[key] = {"last": value, "lastStep": step, "min": value, "max": value, "count": 1, "lastTime": t}
+        summary[key] = {
+            "last": value,
+            "lastStep": step,
+            "min": value,
+            "max": value,
+            "minStep": step,
+            "maxStep": step,
+            "count": 1,
+            "lastTime": t,
+        }
         if source:
             summary[key]["source"] = source
         return
@@ -449,8 +458,10 @@ def _fold_summary(summary, key, value, step, t, source=None):
         s["lastTime"] = t
     if value < s["min"] or _isnan(s["min"]):
         s["min"] = value
+        s["minStep"] = step
     if value > s["max"] or _isnan(s["max"]):
         s["max"] = value
+        s["maxStep"] = step
 
 
 def _is_number(v):

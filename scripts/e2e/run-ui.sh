@@ -62,6 +62,10 @@ step "start code-server on a copy of examples/quickstart"
 # without the example's own store: the scenario starts from what a new user has
 cp -r examples/quickstart "$RUN/quickstart"
 rm -rf "$RUN/quickstart/.runlens"
+# TensorFlow.js for train.js, as after `npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm` there;
+# `require('runlens')` itself comes from the extension (NODE_PATH set by the launcher).
+mkdir -p "$RUN/quickstart/node_modules"
+ln -s "$REPO/node_modules/@tensorflow" "$RUN/quickstart/node_modules/@tensorflow"
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 scripts/e2e/start-code-server.sh "$PORT" "$RUN"
 

@@ -156,9 +156,11 @@ export function lensTitle(key: string, runs: ScriptRuns, goals: Record<string, '
   const s = runs.latest.metrics[key] as MetricSummary;
   const goal = goalOf(key, goals);
   const best = bestOf(s, goal);
-  let title = `$(graph-line) ${key} ${formatNumber(s.last)}`;
-  if (best !== undefined) title += ` · best ${formatNumber(best)}`;
-  title += ` @ step ${s.lastStep}`;
+  let title = `$(graph-line) ${key} ${formatNumber(s.last)} @ step ${s.lastStep}`;
+  if (best !== undefined) {
+    const bestStep = goal === 'min' ? s.minStep : s.maxStep;
+    title += ` · best ${formatNumber(best)}${bestStep !== undefined ? ` @ step ${bestStep}` : ''}`;
+  }
   const base = runs.baseline?.metrics[key];
   if (base && runs.baseline!.id !== runs.latest.id) {
     const d = delta(s.last, base.last, goal);

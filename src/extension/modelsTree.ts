@@ -50,7 +50,8 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Di
       const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
       item.id = `model:${node.folder}:${node.name}`;
       const prod = m?.versions.filter((v) => v.stage === 'production').at(-1);
-      item.description = `${m?.versions.length ?? 0} versions${prod ? ` · production v${prod.version}` : ''}`;
+      const count = m?.versions.length ?? 0;
+      item.description = `${count} version${count === 1 ? '' : 's'}${prod ? ` · production v${prod.version}` : ''}`;
       item.iconPath = new vscode.ThemeIcon('package');
       item.contextValue = ItemKinds.model;
       return item;

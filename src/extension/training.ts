@@ -132,10 +132,17 @@ export class TrainingLauncher implements vscode.Disposable {
     const closer = new vscode.EventEmitter<number | void>();
     // The terminal exists before the run starts, so its handlers reach the run through this box.
     const box: { launched?: LaunchedRun } = {};
+    // Output that arrives before VS Code opens the terminal is kept, not dropped.
+    let pending: string[] | undefined = [];
+    const write = (text: string) => (pending ? pending.push(text) : writer.fire(text));
     const pty: vscode.Pseudoterminal = {
       onDidWrite: writer.event,
       onDidClose: closer.event,
-      open: () => undefined,
+      open: () => {
+        const early = pending ?? [];
+        pending = undefined;
+        for (const text of early) writer.fire(text);
+      },
       close: () => box.launched?.stop(),
       handleInput: (data) => {
         if (data === '\x03') box.launched?.stop();
@@ -159,20 +166,24 @@ export class TrainingLauncher implements vscode.Disposable {
       stdoutPattern: this.settings.stdoutPattern(),
       env: {
         PYTHONPATH: [pythonPath, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
+        // `require('runlens')` works in any project without installing the package
+        NODE_PATH: [path.join(this.extensionPath, 'dist', 'modules'), process.env.NODE_PATH]
+          .filter(Boolean)
+          .join(path.delimiter),
         FORCE_COLOR: '1',
       },
-      onOutput: (chunk) => writer.fire(chunk.toString('utf8').replace(/\r?\n/g, '\r\n')),
+      onOutput: (chunk) => write(chunk.toString('utf8').replace(/\r?\n/g, '\r\n')),
     });
     box.launched = launched;
     const key = launched.run.id;
     this.active.set(key, { launched, terminal, folderKey: entry.folder.uri.toString() });
     this.emitter.fire();
-    writer.fire(
+    write(
       `\x1b[2mrunlens: run ${launched.run.id} (${launched.run.name}) — ${[command, ...args].join(' ')}\x1b[0m\r\n`,
     );
     const result = await launched.done;
     this.active.delete(key);
-    writer.fire(
+    write(
       `\r\n\x1b[2mrunlens: run ${result.run.id} ${result.status} (exit code ${result.exitCode})\x1b[0m\r\n`,
     );
     this.emitter.fire();

@@ -135,6 +135,8 @@ test('creates a run in the nearest .runlens above the working directory', { time
     lastStep: 1,
     min: 0.25,
     max: 0.5,
+    minStep: 1,
+    maxStep: 0,
     count: 2,
     lastTime: run.summary?.loss.lastTime,
   });

@@ -249,6 +249,8 @@ export function foldSummary(summary: Record<string, MetricSummary>, p: MetricPoi
       lastStep: p.step,
       min: p.value,
       max: p.value,
+      minStep: p.step,
+      maxStep: p.step,
       count: 1,
       lastTime: p.time,
       ...(p.source ? { source: p.source } : {}),
@@ -262,8 +264,14 @@ export function foldSummary(summary: Record<string, MetricSummary>, p: MetricPoi
     s.lastTime = p.time;
   }
   // NaN never becomes min or max: comparisons with NaN are false.
-  if (p.value < s.min || Number.isNaN(s.min)) s.min = p.value;
-  if (p.value > s.max || Number.isNaN(s.max)) s.max = p.value;
+  if (p.value < s.min || Number.isNaN(s.min)) {
+    s.min = p.value;
+    s.minStep = p.step;
+  }
+  if (p.value > s.max || Number.isNaN(s.max)) {
+    s.max = p.value;
+    s.maxStep = p.step;
+  }
 }
 
 /** Series of one key, as parallel arrays (cheap to downsample and to send to a chart). */

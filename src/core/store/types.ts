@@ -36,6 +36,9 @@ export interface MetricSummary {
   lastStep: number;
   min: number;
   max: number;
+  /** Steps of the first minimum and maximum (absent in summaries written by Runlens before 0.1). */
+  minStep?: number;
+  maxStep?: number;
   count: number;
   lastTime: number;
   /** 'stdout' when the points were captured from the program's output. */

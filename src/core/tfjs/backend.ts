@@ -1,3 +1,4 @@
+import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as TfModule from '@tensorflow/tfjs';
 import type * as WasmModule from '@tensorflow/tfjs-backend-wasm';
@@ -30,7 +31,28 @@ export function loadTf(): Promise<LoadedTf> {
   return loaded;
 }
 
+/**
+ * TensorFlow.js from the training project's own node_modules when it has one (the versions the user
+ * chose), else from Runlens's. All packages come from the same place: a backend registered on another
+ * copy of tfjs-core would not be seen.
+ */
+function tfRequire(): NodeJS.Require {
+  for (const base of [path.join(process.cwd(), 'index.js'), __filename]) {
+    const req = createRequire(base);
+    try {
+      req.resolve('@tensorflow/tfjs');
+      return req;
+    } catch {
+      // not installed there
+    }
+  }
+  throw new Error(
+    'TensorFlow.js is not installed: run `npm install @tensorflow/tfjs @tensorflow/tfjs-backend-wasm` in the project',
+  );
+}
+
 async function choose(): Promise<LoadedTf> {
+  const require = tfRequire();
   const forced = process.env.RUNLENS_TF_BACKEND as BackendName | undefined;
   const fallbacks: string[] = [];
   if (!forced || forced === 'tensorflow') {

@@ -52,7 +52,7 @@ suite('CodeLens', () => {
     assert.equal(atLog.length, 2, `lenses at line ${logLine + 1}: ${JSON.stringify(atLog)}`);
     assert.match(
       atLog.find((t) => t.includes(' loss '))!,
-      new RegExp(`loss ${loss.toPrecision(4)}.* @ step 11`),
+      new RegExp(`loss ${loss.toPrecision(4)} @ step 11 · best ${loss.toPrecision(4)} @ step 11`),
     );
     assert.match(
       atLog.find((t) => t.includes('val_acc'))!,
