@@ -2,6 +2,7 @@
 // `npm run bench -- store series` runs only the named groups.
 import { figures } from './common';
 import { benchImporters } from './importers.bench';
+import { lensBench } from './lens.bench';
 import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from './store.bench';
 
 const groups: Record<string, () => Promise<void>> = {
@@ -10,6 +11,7 @@ const groups: Record<string, () => Promise<void>> = {
   store: storeScale,
   series: seriesRead,
   importers: benchImporters,
+  lens: lensBench,
 };
 
 async function main() {

@@ -11,6 +11,9 @@ import type { InputFile, ParamValue, RunRecord, RunStatus } from '../store/types
 import { describeInput, gitInfo, relativeToRoot } from './environment';
 import { MetricLog } from './metricLog';
 import { StdoutMetricParser } from './stdoutMetrics';
+import { TensorBoardFollow } from './tensorboardFollow';
+
+const TENSORBOARD_POLL_MS = 1000;
 
 export interface LaunchOptions {
   command: string;
@@ -28,6 +31,8 @@ export interface LaunchOptions {
   detached?: boolean;
   /** Called with each chunk of output; defaults to writing to this process's stdout/stderr. */
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
+  /** Follow TensorBoard event files written under cwd as the run's metrics (default true). */
+  followTensorBoard?: boolean;
 }
 
 export interface LaunchedRun {
@@ -133,6 +138,24 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
   child.stdout?.on('data', handle('stdout'));
   child.stderr?.on('data', handle('stderr'));
 
+  // Scalars a script writes with a TensorBoard writer become metrics while it trains; a logging
+  // client, once attached, is the truth instead (as for captured output).
+  const tensorboard =
+    options.followTensorBoard === false
+      ? undefined
+      : new TensorBoardFollow(cwd, run.startTime, (p) => metricLog.push(p));
+  const followTensorBoard = () => {
+    clientAttached ||= fs.existsSync(clientMarker);
+    if (!tensorboard || clientAttached) return;
+    tensorboard.poll();
+    for (const w of tensorboard.warnings.splice(0))
+      fs.writeSync(
+        output,
+        `runlens: ${w.file}${w.offset !== undefined ? ` at byte ${w.offset}` : ''}: ${w.message}\n`,
+      );
+  };
+  const tensorboardTimer = tensorboard ? setInterval(followTensorBoard, TENSORBOARD_POLL_MS) : undefined;
+
   const signalTarget = (signal: NodeJS.Signals) => {
     if (child.pid === undefined || child.exitCode !== null) return;
     try {
@@ -151,6 +174,8 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
     child.on('close', (code, signal) => {
       for (const stream of ['stdout', 'stderr'] as const)
         if (lineBuffers[stream]) capture(lineBuffers[stream]);
+      clearInterval(tensorboardTimer);
+      followTensorBoard();
       metricLog.close();
       fs.closeSync(output);
       let status: RunStatus;
