@@ -26,6 +26,8 @@ export const Commands = {
   revealRun: 'runlens.revealRun',
   openQuickstart: 'runlens.openQuickstart',
   runScript: 'runlens.runScript',
+  importMlflow: 'runlens.importMlflow',
+  importTensorboard: 'runlens.importTensorboard',
 } as const;
 
 export const Views = {

@@ -3,6 +3,7 @@ import type { RunResult } from '../core/tracking/launcher';
 import type { LaunchRequest } from './training';
 import { CodeLensController } from './codeLens';
 import { registerCommands } from './commands';
+import { registerImportCommands } from './importCommands';
 import { ExperimentsTree } from './experimentsTree';
 import type { ExplorerNode } from './experimentsTree';
 import { Commands, ContextKeys, Settings, Views } from './ids';
@@ -47,6 +48,8 @@ export function createRoot(context: vscode.ExtensionContext): {
   );
   own(new StatusBar(model, settings));
   own(new CodeLensController(model, settings));
+  const output = own(vscode.window.createOutputChannel('Runlens'));
+  for (const d of registerImportCommands(model, settings, output)) own(d);
   for (const d of registerCommands({ model, tree, treeView, launcher, extensionUri: context.extensionUri }))
     own(d);
 

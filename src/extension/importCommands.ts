@@ -1,0 +1,84 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
+import type { ImportReport } from '../core/importers/common';
+import { formatWarning } from '../core/importers/common';
+import { importMlflow } from '../core/importers/mlflow';
+import { importTensorboard } from '../core/importers/tensorboard';
+import { Store } from '../core/store/store';
+import { Commands } from './ids';
+import type { ExtensionSettings } from './settings';
+import type { WorkspaceModel } from './storeModel';
+
+/** "Import MLflow Runs..." and "Import TensorBoard Logs...": the CLI's importers, into a folder's store. */
+export function registerImportCommands(
+  model: WorkspaceModel,
+  settings: ExtensionSettings,
+  output: vscode.OutputChannel,
+): vscode.Disposable[] {
+  /** `given`: the source when called with one (from another command or a test), else a dialog asks. */
+  const run = async (kind: 'mlflow' | 'tensorboard', given?: vscode.Uri) => {
+    const folder = await pickFolder();
+    if (!folder) return;
+    const picked = given
+      ? [given]
+      : await vscode.window.showOpenDialog({
+          title:
+            kind === 'mlflow'
+              ? 'Import MLflow Runs: an mlruns folder or mlflow.db'
+              : 'Import TensorBoard Logs: the log folder',
+          defaultUri: folder.uri,
+          canSelectFolders: true,
+          canSelectFiles: kind === 'mlflow',
+          filters: kind === 'mlflow' ? { 'MLflow database': ['db', 'sqlite'] } : undefined,
+          openLabel: 'Import',
+        });
+    const source = picked?.[0]?.fsPath;
+    if (!source) return;
+    const store = Store.open(path.join(folder.uri.fsPath, settings.storePath(folder)), { create: true });
+    let report: ImportReport;
+    try {
+      report = await vscode.window.withProgress(
+        {
+          location: vscode.ProgressLocation.Notification,
+          title: `Runlens: importing ${path.basename(source)}`,
+        },
+        () => (kind === 'mlflow' ? importMlflow(store, source) : importTensorboard(store, source)),
+      );
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Runlens: could not import ${source}: ${errorMessage(e)}`);
+      return;
+    }
+    output.appendLine(`import ${kind} ${source}`);
+    output.appendLine(
+      `  runs: ${report.runs.found} found, ${report.runs.created} created, ${report.runs.updated} updated, ${report.runs.skipped} skipped; ${report.points} metric points`,
+    );
+    for (const w of report.warnings) output.appendLine(`  warning: ${formatWarning(w)}`);
+    model.byKey(folder.uri.toString())?.reload();
+    const details = 'Show Details';
+    const message = `Runlens: imported ${report.runs.created} new run${report.runs.created === 1 ? '' : 's'} (${report.runs.updated} updated, ${report.runs.skipped} already there)${report.warnings.length ? `, ${report.warnings.length} warnings` : ''}.`;
+    void vscode.window.showInformationMessage(message, details).then((c) => {
+      if (c === details) output.show(true);
+    });
+  };
+  return [
+    vscode.commands.registerCommand(Commands.importMlflow, (uri?: vscode.Uri) =>
+      run('mlflow', uri instanceof vscode.Uri ? uri : undefined),
+    ),
+    vscode.commands.registerCommand(Commands.importTensorboard, (uri?: vscode.Uri) =>
+      run('tensorboard', uri instanceof vscode.Uri ? uri : undefined),
+    ),
+  ];
+}
+
+async function pickFolder(): Promise<vscode.WorkspaceFolder | undefined> {
+  const folders = vscode.workspace.workspaceFolders ?? [];
+  if (folders.length === 0) {
+    void vscode.window.showWarningMessage(
+      'Runlens: open a folder first; the runs are imported into its .runlens store.',
+    );
+    return undefined;
+  }
+  if (folders.length === 1) return folders[0];
+  return vscode.window.showWorkspaceFolderPick({ placeHolder: 'Import into the store of which folder?' });
+}

@@ -1,0 +1,101 @@
+// The import commands over real TensorBoard logs and a real MLflow store (test/fixtures/importers,
+// sources in its SOURCES.md): the imported runs appear in the explorer.
+import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import type { RunlensApi } from '../../../src/extension/root';
+
+// This file runs as out/test/integration/suite/import.test.js.
+const fixtures = path.resolve(__dirname, '../../../../test/fixtures/importers');
+
+async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const v = fn();
+    if (v) return v;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+suite('import', () => {
+  test('Import TensorBoard Logs brings each run folder in as a run with its scalars', async () => {
+    const logdir = path.join(fixtures, 'tfevents/tensorboard-reducer/tests/runs/strict');
+    assert.ok(fs.existsSync(logdir), logdir);
+    const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
+    assert.ok(ext);
+    const { model } = await ext.activate();
+    await vscode.commands.executeCommand('runlens.importTensorboard', vscode.Uri.file(logdir));
+    const runs = await waitFor('three imported runs', () => {
+      const r = model.allRuns().filter((x) => x.entry.metrics['strict/foo']);
+      return r.length === 3 ? r : undefined;
+    });
+    // 100 points each (test/fixtures/importers/expected-tfevents.json, from tfevents_tool.py).
+    for (const r of runs) assert.equal(r.entry.metrics['strict/foo'].count, 100);
+  });
+
+  test('Import MLflow Runs brings in the experiments of an mlruns folder', async () => {
+    const mlruns = path.join(fixtures, 'mlruns/ConvNeXt-V2-UNet/examples/mlruns');
+    const expected = JSON.parse(fs.readFileSync(path.join(fixtures, 'expected-mlruns.json'), 'utf8'))[
+      'mlruns/ConvNeXt-V2-UNet/examples/mlruns'
+    ] as Record<string, { name: string; runs: Record<string, { lifecycle_stage: string }> }>;
+    const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
+    assert.ok(ext);
+    const { model } = await ext.activate();
+    await vscode.commands.executeCommand('runlens.importMlflow', vscode.Uri.file(mlruns));
+    for (const exp of Object.values(expected)) {
+      // deleted runs are left out unless asked for
+      const count = Object.values(exp.runs).filter((r) => r.lifecycle_stage === 'active').length;
+      await waitFor(`${count} runs of experiment ${exp.name}`, () => {
+        const n = model.allRuns().filter((x) => x.entry.experiment === exp.name).length;
+        return n === count;
+      });
+    }
+  });
+
+  test('a launched script writing TensorBoard events shows its scalars while it trains', async () => {
+    const event = path.join(
+      fixtures,
+      'tfevents/tensorboard-reducer/tests/runs/strict/run_2/events.out.tfevents.1622543341.janoshs-mbp.lan.86862.1',
+    );
+    const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(ws);
+    // A writer that appends a real event file in pieces, as SummaryWriter flushes: records cut mid-way.
+    const script = path.join(ws, 'train_tb.js');
+    fs.writeFileSync(
+      script,
+      `const fs = require('fs');
+const data = fs.readFileSync(${JSON.stringify(event)});
+fs.mkdirSync('tb_logs/run', { recursive: true });
+const out = fs.openSync('tb_logs/run/' + ${JSON.stringify(path.basename(event))}, 'a');
+let at = 0;
+const tick = () => {
+  if (at >= data.length) return fs.closeSync(out);
+  fs.writeSync(out, data.subarray(at, at + 250));
+  at += 250;
+  setTimeout(tick, 200);
+};
+tick();
+`,
+    );
+    const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
+    assert.ok(ext);
+    const { model } = await ext.activate();
+    void vscode.commands.executeCommand('runlens.runScript', vscode.Uri.file(script));
+    const live = await waitFor('a running run with some strict/foo points', () =>
+      model.allRuns().find((r) => r.entry.status === 'running' && r.entry.metrics['strict/foo']?.count > 0),
+    );
+    assert.ok(live.entry.metrics['strict/foo'].count < 100);
+    const done = await waitFor('the run to finish with every point', () => {
+      const e = live.folder.entries.get(live.entry.id);
+      return e?.status === 'finished' ? e : undefined;
+    });
+    // 100 points, last value from expected-tfevents.json (tfevents_tool.py)
+    const expected = JSON.parse(fs.readFileSync(path.join(fixtures, 'expected-tfevents.json'), 'utf8'))[
+      'strict/run_2'
+    ].series['strict/foo'];
+    assert.equal(done.metrics['strict/foo'].count, expected.count);
+    assert.equal(done.metrics['strict/foo'].last, expected.last);
+  });
+});
