@@ -82,8 +82,14 @@ if [ ! -f "$CS_DIR/.install-ok" ]; then
   # npm runs under Node 24 (first on PATH): code-server's postinstall checks the Node version in
   # npm's user agent. npm_config_nodedir: node-gyp builds against the headers shipped with that
   # Node instead of downloading them (and overrides any nodedir in the system npmrc).
+  # Started from `npm test`, the environment carries the outer npm's npm_* variables (its user agent
+  # names Node 20, and npm reads npm_config_* as settings): the inner npm starts without them.
+  unset_npm=()
+  while IFS='=' read -r name _; do
+    case $name in npm_*) unset_npm+=(-u "$name") ;; esac
+  done < <(env)
   (cd "$CS_DIR" &&
-    PATH="$E2E_NODE24/bin:$PATH" npm_config_nodedir="$E2E_NODE24" npm_config_globalconfig="$globalconfig" \
+    env "${unset_npm[@]}" PATH="$E2E_NODE24/bin:$PATH" npm_config_nodedir="$E2E_NODE24" npm_config_globalconfig="$globalconfig" \
       npm install --no-audit --no-fund --loglevel=error "code-server@$CODE_SERVER_VERSION" >&2)
   [ -f "$E2E_CS_ENTRY" ] || { log "code-server entry point missing: $E2E_CS_ENTRY"; exit 1; }
   echo "code-server@$CODE_SERVER_VERSION" > "$CS_DIR/.install-ok"
