@@ -232,6 +232,8 @@ export class PointWriter {
       s.lastStep = step;
       s.min = value;
       s.max = value;
+      s.minStep = step;
+      s.maxStep = step;
       s.lastTime = time;
       s.count = 1;
       return;
@@ -243,8 +245,14 @@ export class PointWriter {
       s.lastTime = time;
     }
     // NaN never becomes min or max (as in foldSummary).
-    if (value < s.min || Number.isNaN(s.min)) s.min = value;
-    if (value > s.max || Number.isNaN(s.max)) s.max = value;
+    if (value < s.min || Number.isNaN(s.min)) {
+      s.min = value;
+      s.minStep = step;
+    }
+    if (value > s.max || Number.isNaN(s.max)) {
+      s.max = value;
+      s.maxStep = step;
+    }
   }
 
   flush(): void {
