@@ -1,0 +1,318 @@
+import * as fs from 'node:fs';
+import type { NonFiniteCode, RunInfo } from '../../protocol/common';
+import type { ChartData, MetricsSnapshot, SeriesData, ZoomRange } from '../../protocol/metrics';
+import { goalOf } from '../metrics/goals';
+import type { Goal } from '../metrics/goals';
+import { scanMetrics } from '../store/metrics';
+import type { ScanWarning, Series } from '../store/metrics';
+import type { RunEntry } from '../store/types';
+import { downsample } from './downsample';
+
+/** A run a panel shows: its index entry, where its metrics are, and the handle the webview uses. */
+export interface PanelRun {
+  ref: string;
+  entry: RunEntry;
+  metricsFile: string;
+}
+
+interface FileState {
+  /** Inode of the file read: a new one means it was replaced, not appended to. */
+  ino: number;
+  offset: number;
+  line: number;
+  series: Map<string, Series>;
+  t0: number;
+  warnings: ScanWarning[];
+}
+
+/**
+ * Full-resolution series of the runs a panel shows, per metrics file. A file that grew is read
+ * from where the last read stopped (metric files are append-only), so a training run's new points
+ * cost only their own bytes; a file that shrank was replaced and is read again.
+ */
+export class SeriesCache {
+  private readonly files = new Map<string, FileState>();
+
+  load(file: string): FileState {
+    let state = this.files.get(file);
+    const stat = statOf(file);
+    if (state && (stat.ino !== state.ino || stat.size < state.offset)) state = undefined;
+    if (!state) {
+      state = { ino: stat.ino, offset: 0, line: 0, series: new Map(), t0: Infinity, warnings: [] };
+      this.files.set(file, state);
+    }
+    const s = state;
+    let result: ReturnType<typeof scanMetrics>;
+    try {
+      result = scanMetrics(
+        file,
+        (p) => {
+          let series = s.series.get(p.key);
+          if (!series) s.series.set(p.key, (series = { key: p.key, steps: [], values: [], times: [] }));
+          series.steps.push(p.step);
+          series.values.push(p.value);
+          series.times.push(p.time);
+          if (p.time < s.t0) s.t0 = p.time;
+        },
+        { fromOffset: s.offset, fromLine: s.line },
+      );
+    } catch (e) {
+      this.files.delete(file);
+      throw e;
+    }
+    s.offset = result.endOffset;
+    s.line += result.lines;
+    s.warnings.push(...result.warnings);
+    return s;
+  }
+
+  /** Drop files no longer shown. */
+  retain(files: Iterable<string>): void {
+    const keep = new Set(files);
+    for (const f of this.files.keys()) if (!keep.has(f)) this.files.delete(f);
+  }
+}
+
+function statOf(file: string): { ino: number; size: number } {
+  try {
+    const st = fs.statSync(file);
+    return { ino: st.ino, size: st.size };
+  } catch (e) {
+    // A run without metrics yet has no file: an empty series set, read again when it appears.
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') return { ino: -1, size: 0 };
+    throw e;
+  }
+}
+
+/** A colour per run id, the same in every panel and session: a hue from a hash of the id. */
+export function runColor(id: string): string {
+  let h = 2166136261;
+  for (let i = 0; i < id.length; i++) {
+    h ^= id.charCodeAt(i);
+    h = Math.imul(h, 16777619);
+  }
+  const hue = (h >>> 0) % 360;
+  // Two lightness bands double the number of tellable colours when a hundred runs are shown.
+  const light = (h >>> 9) & 1 ? 42 : 56;
+  return `hsl(${hue}, 70%, ${light}%)`;
+}
+
+/** Legend text per run: its name, and the params whose values are not the same in all `entries`. */
+export function legendLabels(entries: RunEntry[], maxParams = 4): Map<string, string> {
+  const keys = [...new Set(entries.flatMap((e) => Object.keys(e.params)))].sort();
+  const differing = keys.filter(
+    (k) => new Set(entries.map((e) => JSON.stringify(e.params[k] ?? null))).size > 1,
+  );
+  const names = new Map<string, number>();
+  for (const e of entries) names.set(e.name, (names.get(e.name) ?? 0) + 1);
+  const labels = new Map<string, string>();
+  for (const e of entries) {
+    const parts = differing
+      .filter((k) => k in e.params)
+      .slice(0, maxParams)
+      .map((k) => `${k}=${e.params[k]}`);
+    if (differing.length > maxParams) parts.push('…');
+    // Same name and same params: only the id tells them apart.
+    if (!parts.length && (names.get(e.name) ?? 0) > 1) parts.push(e.id.slice(-6));
+    labels.set(e.id, parts.length ? `${e.name} (${parts.join(', ')})` : e.name);
+  }
+  return labels;
+}
+
+export function runInfos(runs: PanelRun[]): RunInfo[] {
+  const labels = legendLabels(runs.map((r) => r.entry));
+  return runs.map((r) => ({
+    ref: r.ref,
+    id: r.entry.id,
+    name: r.entry.name,
+    experiment: r.entry.experiment,
+    status: r.entry.status,
+    label: labels.get(r.entry.id) ?? r.entry.name,
+    color: runColor(r.entry.id),
+  }));
+}
+
+/** Points per series for a chart `width` CSS pixels wide: about two per pixel column. */
+export function pointBudget(width: number): number {
+  return Math.max(64, Math.min(8192, Math.round(2 * (Number.isFinite(width) ? width : 600))));
+}
+
+function sortedByStep(s: Series): Series {
+  for (let i = 1; i < s.steps.length; i++) {
+    if (s.steps[i] < s.steps[i - 1]) {
+      const order = s.steps.map((_, j) => j).sort((a, b) => s.steps[a] - s.steps[b] || a - b);
+      return {
+        key: s.key,
+        steps: order.map((j) => s.steps[j]),
+        values: order.map((j) => s.values[j]),
+        times: order.map((j) => s.times[j]),
+      };
+    }
+  }
+  return s;
+}
+
+function axisValues(s: Series, axis: ZoomRange['axis']): number[] {
+  return axis === 'step' ? s.steps : s.times;
+}
+
+/**
+ * Indices of the points of `s` (sorted by step) that downsampling over `axis` keeps: the kept
+ * points are found again in the input by a single forward walk.
+ */
+function keptIndices(
+  s: Series,
+  points: number,
+  axis: ZoomRange['axis'],
+  range?: { min: number; max: number },
+): number[] {
+  const x = axisValues(s, axis);
+  const reduced = downsample({ x, y: s.values }, points, range);
+  const out: number[] = [];
+  let j = 0;
+  for (let k = 0; k < reduced.x.length; k++) {
+    while (j < x.length && !(x[j] === reduced.x[k] && Object.is(s.values[j], reduced.y[k]))) j++;
+    out.push(j++);
+  }
+  return out;
+}
+
+/** A series reduced to about `points` points (first, last, each bucket's min and max), same shape. */
+export function downsampleSeries(input: Series, points: number): Series {
+  const s = sortedByStep(input);
+  const idx = keptIndices(s, points, 'step');
+  return {
+    key: s.key,
+    steps: idx.map((i) => s.steps[i]),
+    values: idx.map((i) => s.values[i]),
+    times: idx.map((i) => s.times[i]),
+  };
+}
+
+/** Downsample one series over `axis` (optionally within a range) into what the webview draws. */
+export function reduceSeries(
+  ref: string,
+  input: Series,
+  t0: number,
+  points: number,
+  axis: ZoomRange['axis'] = 'step',
+  range?: { min: number; max: number },
+): SeriesData {
+  const s = sortedByStep(input);
+  const idx = keptIndices(s, points, axis, range);
+  const values: (number | null)[] = [];
+  const nonFinite: [number, NonFiniteCode][] = [];
+  idx.forEach((i, k) => {
+    const v = s.values[i];
+    if (Number.isFinite(v)) values.push(v);
+    else {
+      values.push(null);
+      nonFinite.push([k, Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity']);
+    }
+  });
+  return {
+    ref,
+    steps: idx.map((i) => s.steps[i]),
+    times: idx.map((i) => s.times[i]),
+    values,
+    nonFinite,
+    total: s.steps.length,
+    t0: Number.isFinite(t0) ? t0 : 0,
+  };
+}
+
+/**
+ * The metrics panel's state for `runs`: one chart per metric key (sorted), one downsampled
+ * series per run that has the key, runs without it listed as missing.
+ */
+export function buildMetricsSnapshot(
+  runs: PanelRun[],
+  options: {
+    cache: SeriesCache;
+    points: number;
+    available?: PanelRun[];
+    goals?: Record<string, Goal>;
+    notices?: string[];
+  },
+): MetricsSnapshot {
+  const notices = [...(options.notices ?? [])];
+  const loaded = runs.map((r) => {
+    try {
+      return options.cache.load(r.metricsFile);
+    } catch (e) {
+      notices.push(`${r.entry.name}: ${(e as Error).message}`);
+      return undefined;
+    }
+  });
+  for (const f of loaded) {
+    const w = f?.warnings[0];
+    if (w)
+      notices.push(
+        `${w.file}:${w.line}: ${w.message}${f.warnings.length > 1 ? ` (and ${f.warnings.length - 1} more lines)` : ''}`,
+      );
+  }
+  options.cache.retain(runs.map((r) => r.metricsFile));
+  const keys = [...new Set(loaded.flatMap((f) => (f ? [...f.series.keys()] : [])))].sort();
+  const charts: ChartData[] = keys.map((key) => {
+    const series: SeriesData[] = [];
+    const missing: string[] = [];
+    runs.forEach((r, i) => {
+      const s = loaded[i]?.series.get(key);
+      if (!s) missing.push(r.ref);
+      else series.push(reduceSeries(r.ref, s, loaded[i]!.t0, options.points));
+    });
+    return { key, goal: goalOf(key, options.goals) ?? null, series, missing };
+  });
+  return {
+    runs: runInfos(runs),
+    available: runInfos(options.available ?? runs),
+    charts,
+    points: options.points,
+    notices,
+  };
+}
+
+/** One chart's series over a zoomed x range, at full resolution up to the same point budget. */
+export function zoomSeries(
+  runs: PanelRun[],
+  key: string,
+  range: ZoomRange,
+  options: { cache: SeriesCache; points: number },
+): SeriesData[] {
+  const out: SeriesData[] = [];
+  for (const r of runs) {
+    const f = options.cache.load(r.metricsFile);
+    const s = f.series.get(key);
+    if (!s) continue;
+    const t0 = Number.isFinite(f.t0) ? f.t0 : 0;
+    const shift = range.axis === 'relative' ? t0 : 0;
+    out.push(
+      reduceSeries(r.ref, s, f.t0, options.points, range.axis === 'step' ? 'step' : 'wall', {
+        min: range.min + shift,
+        max: range.max + shift,
+      }),
+    );
+  }
+  return out;
+}
+
+/** Every point of one metric of the runs, full resolution, as CSV (run, run_id, step, time, value). */
+export function seriesCsv(runs: PanelRun[], key: string, cache: SeriesCache): string {
+  const rows = ['run,run_id,step,time,value'];
+  for (const r of runs) {
+    const s = cache.load(r.metricsFile).series.get(key);
+    if (!s) continue;
+    const name = csvCell(r.entry.name);
+    for (let i = 0; i < s.steps.length; i++)
+      rows.push(`${name},${r.entry.id},${s.steps[i]},${s.times[i]},${formatCsvNumber(s.values[i])}`);
+  }
+  return rows.join('\n') + '\n';
+}
+
+function csvCell(s: string): string {
+  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function formatCsvNumber(v: number): string {
+  return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import * as vscode from 'vscode';
+import { messageType } from '../../protocol/common';
+import { pageHtml } from './html';
+
+/** Options of every Runlens webview: scripts on, and only the built webview folder loadable. */
+export function webviewOptions(extensionUri: vscode.Uri): vscode.WebviewOptions & vscode.WebviewPanelOptions {
+  return {
+    enableScripts: true,
+    localResourceRoots: [vscode.Uri.joinPath(extensionUri, 'dist', 'webview')],
+  };
+}
+
+/**
+ * The page of a webview: the bundle dist/webview/<name>.js and its CSS under a CSP that allows
+ * nothing else (default-src 'none', the script by nonce). No data goes into the HTML: it all
+ * comes through postMessage after the `ready` handshake.
+ */
+export function webviewHtml(
+  webview: vscode.Webview,
+  extensionUri: vscode.Uri,
+  name: string,
+  title: string,
+): string {
+  const asset = (file: string) =>
+    webview.asWebviewUri(vscode.Uri.joinPath(extensionUri, 'dist', 'webview', file)).toString();
+  return pageHtml({
+    cspSource: webview.cspSource,
+    nonce: randomBytes(16).toString('base64'),
+    scriptUri: asset(`${name}.js`),
+    styleUri: asset(`${name}.css`),
+    title,
+  });
+}
+
+/**
+ * The host end of one webview: typed posting that waits for the webview's `ready`, and incoming
+ * messages checked against the known types (an unknown one is logged and ignored).
+ */
+export class WebviewHost<ToWebview, FromWebview extends { type: string }> implements vscode.Disposable {
+  private isReady = false;
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(
+    readonly panel: vscode.WebviewPanel,
+    private readonly knownTypes: readonly FromWebview['type'][],
+    handler: (message: FromWebview) => void | Promise<void>,
+    private readonly log: (line: string) => void,
+  ) {
+    this.disposables.push(
+      panel.webview.onDidReceiveMessage(async (m: unknown) => {
+        const type = messageType(m);
+        if (!type || !this.knownTypes.includes(type as FromWebview['type'])) {
+          this.log(
+            `${panel.viewType}: ignored a webview message of unknown type ${JSON.stringify(type ?? m)}`,
+          );
+          return;
+        }
+        if (type === 'ready') this.isReady = true;
+        try {
+          await handler(m as FromWebview);
+        } catch (e) {
+          const text = e instanceof Error ? e.message : String(e);
+          this.log(`${panel.viewType}: ${type}: ${text}`);
+          void vscode.window.showErrorMessage(`Runlens: ${text}`);
+        }
+      }),
+    );
+  }
+
+  get ready(): boolean {
+    return this.isReady;
+  }
+
+  /** Post when the webview listens; before `ready` the message is dropped (a snapshot follows `ready`). */
+  post(message: ToWebview): void {
+    if (this.isReady) void this.panel.webview.postMessage(message);
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) d.dispose();
+  }
+}
+
+/** Save bytes where the user chooses; returns the path, or undefined when cancelled. */
+export async function saveWithDialog(
+  defaultName: string,
+  filters: Record<string, string[]>,
+  content: Uint8Array,
+): Promise<string | undefined> {
+  const folder = vscode.workspace.workspaceFolders?.[0]?.uri;
+  const uri = await vscode.window.showSaveDialog({
+    defaultUri: folder ? vscode.Uri.joinPath(folder, defaultName) : undefined,
+    filters,
+  });
+  if (!uri) return undefined;
+  await vscode.workspace.fs.writeFile(uri, content);
+  return uri.fsPath;
+}
+
+/** A file name from a metric key ("val/loss" -> "val-loss"). */
+export function safeFileName(s: string): string {
+  return s.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'chart';
+}

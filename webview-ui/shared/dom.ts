@@ -1,0 +1,46 @@
+/** Small DOM helpers: elements built with properties, never with HTML strings from data. */
+type Props = Record<string, string | number | boolean | undefined>;
+
+export function el<K extends keyof HTMLElementTagNameMap>(
+  tag: K,
+  props: Props = {},
+  ...children: (Node | string | null | undefined)[]
+): HTMLElementTagNameMap[K] {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(props)) {
+    if (v === undefined || v === false) continue;
+    if (k === 'class') e.className = String(v);
+    else if (k === 'text') e.textContent = String(v);
+    else if (
+      k.startsWith('aria-') ||
+      k.startsWith('data-') ||
+      k === 'role' ||
+      k === 'for' ||
+      k === 'tabindex'
+    )
+      e.setAttribute(k, String(v));
+    else (e as unknown as Record<string, unknown>)[k] = v;
+  }
+  for (const c of children) if (c !== null && c !== undefined) e.append(c);
+  return e;
+}
+
+/** Numbers as people read them on a chart: few digits, exponent only when very small or large. */
+export function formatNumber(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3);
+  return Number(v.toPrecision(5)).toString();
+}
+
+export function formatDuration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  const h = Math.floor(s / 3600);
+  const m = Math.floor((s % 3600) / 60);
+  const sec = s % 60;
+  return h
+    ? `${h}h ${String(m).padStart(2, '0')}m`
+    : m
+      ? `${m}m ${String(sec).padStart(2, '0')}s`
+      : `${sec}s`;
+}
