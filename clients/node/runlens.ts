@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../../src/core/errors';
-import { mkdirp } from '../../src/core/store/fsutil';
+import { mkdirp, writeFileAtomic } from '../../src/core/store/fsutil';
 import { ARTIFACTS_DIR, readRunFile, updateRunFileSync } from '../../src/core/store/runFile';
 import { Store } from '../../src/core/store/store';
 import type { ParamValue, RunRecord, RunStatus } from '../../src/core/store/types';
@@ -11,6 +11,79 @@ import { relativeToRoot } from '../../src/core/tracking/environment';
 import { MetricLog } from '../../src/core/tracking/metricLog';
 
 export const CLIENT_VERSION = '0.1.0';
+
+type Label = string | number | boolean;
+
+export interface PredictionsOptions {
+  labels: ArrayLike<Label>;
+  predictions?: ArrayLike<Label>;
+  /** Binary: one probability a row; multiclass: one row of class probabilities a row. */
+  scores?: ArrayLike<number> | ArrayLike<ArrayLike<number>>;
+  classes?: Label[];
+  /** File name in artifacts/ without .csv (default "predictions"). */
+  name?: string;
+}
+
+function csvCell(v: Label): string {
+  const s =
+    typeof v === 'number' && !Number.isFinite(v)
+      ? Number.isNaN(v)
+        ? 'NaN'
+        : v > 0
+          ? 'Infinity'
+          : '-Infinity'
+      : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** The CSV that logPredictions writes (exported for tools that write predictions elsewhere). */
+export function predictionsCsv(o: PredictionsOptions): string {
+  const n = o.labels.length;
+  if (n === 0) throw new RunlensError('logPredictions: labels is empty', undefined, 'usage');
+  const cols: [string, (i: number) => Label][] = [['label', (i) => o.labels[i]]];
+  if (o.predictions) {
+    const p = o.predictions;
+    if (p.length !== n)
+      throw new RunlensError(`logPredictions: ${n} labels but ${p.length} predictions`, undefined, 'usage');
+    cols.push(['prediction', (i) => p[i]]);
+  }
+  if (o.scores) {
+    const sc = o.scores;
+    if (sc.length !== n)
+      throw new RunlensError(
+        `logPredictions: ${n} labels but ${sc.length} rows of scores`,
+        undefined,
+        'usage',
+      );
+    if (typeof sc[0] === 'number') cols.push(['score', (i) => sc[i] as number]);
+    else {
+      const rows = sc as ArrayLike<ArrayLike<number>>;
+      const width = rows[0].length;
+      for (let i = 0; i < n; i++) {
+        if (typeof rows[i] !== 'object' || rows[i].length !== width) {
+          throw new RunlensError(
+            `logPredictions: scores row ${i} has ${rows[i]?.length ?? 'one'} values, row 0 has ${width}`,
+            undefined,
+            'usage',
+          );
+        }
+      }
+      const classes = o.classes ?? Array.from({ length: width }, (_, k) => k);
+      if (classes.length !== width)
+        throw new RunlensError(
+          `logPredictions: ${classes.length} classes but ${width} score columns`,
+          undefined,
+          'usage',
+        );
+      classes.forEach((c, k) => cols.push([`score_${String(c)}`, (i) => rows[i][k]]));
+    }
+  } else if (!o.predictions) {
+    throw new RunlensError('logPredictions: give predictions, scores or both', undefined, 'usage');
+  }
+  const lines = [cols.map(([h]) => csvCell(h)).join(',')];
+  for (let i = 0; i < n; i++) lines.push(cols.map(([, f]) => csvCell(f(i))).join(','));
+  return lines.join('\n') + '\n';
+}
 
 export interface InitOptions {
   experiment?: string;
@@ -107,6 +180,27 @@ export class Run {
     const rel = path.join(ARTIFACTS_DIR, name ?? path.basename(file));
     mkdirp(path.dirname(path.join(this.dir, rel)));
     fs.copyFileSync(file, path.join(this.dir, rel));
+    return rel.split(path.sep).join('/');
+  }
+
+  /**
+   * Save a model's predictions as artifacts/<name>.csv, the input of `runlens eval`: columns `label`,
+   * `prediction`, and `score` (one number a row: the positive class's probability) or `score_<class>`
+   * (rows of numbers; `classes` names the columns, default 0..k-1).
+   */
+  logPredictions(options: PredictionsOptions): string {
+    const csv = predictionsCsv(options);
+    const rel = path.join(ARTIFACTS_DIR, `${options.name ?? 'predictions'}.csv`);
+    const abs = path.join(this.dir, rel);
+    if (!abs.startsWith(path.join(this.dir, ARTIFACTS_DIR) + path.sep)) {
+      throw new RunlensError(
+        `logPredictions: name "${options.name}" must stay inside artifacts/`,
+        undefined,
+        'usage',
+      );
+    }
+    mkdirp(path.dirname(abs));
+    writeFileAtomic(abs, csv);
     return rel.split(path.sep).join('/');
   }
 
@@ -224,6 +318,9 @@ export function setTags(tags: Record<string, string>): void {
 }
 export function logArtifact(file: string, name?: string): string {
   return active().logArtifact(file, name);
+}
+export function logPredictions(options: PredictionsOptions): string {
+  return active().logPredictions(options);
 }
 export function logInput(file: string): void {
   active().logInput(file);

@@ -24,7 +24,9 @@ its points are appended, but it never changes run.json. Such children usually le
 """
 
 import atexit
+import csv
 import hashlib
+import io
 import itertools
 import json
 import math
@@ -52,6 +54,7 @@ __all__ = [
     "set_tags",
     "log_artifact",
     "log_input",
+    "log_predictions",
     "flush",
     "finish",
     "active_run",
@@ -1101,6 +1104,55 @@ class Run(object):
                 raise
         return "/".join([_ARTIFACTS_DIR] + parts)
 
+    def log_predictions(self, labels, predictions=None, scores=None, classes=None, name="predictions"):
+        """Save a model's predictions as artifacts/<name>.csv, the input of ``runlens eval``.
+
+        Columns: ``label`` (the truth), ``prediction``, and ``score`` (binary: one probability a row,
+        of the positive class) or ``score_<class>`` (one column per class of a 2-D ``scores``;
+        ``classes`` names them, default 0..k-1). Lists, tuples, numpy arrays and pandas Series work.
+        """
+        labels = _as_list(labels, "labels")
+        n = len(labels)
+        if n == 0:
+            raise ValueError("log_predictions: labels is empty")
+        columns = [("label", labels)]
+        if predictions is not None:
+            predictions = _as_list(predictions, "predictions")
+            if len(predictions) != n:
+                raise ValueError("log_predictions: %d labels but %d predictions" % (n, len(predictions)))
+            columns.append(("prediction", predictions))
+        if scores is not None:
+            scores = _as_list(scores, "scores")
+            if len(scores) != n:
+                raise ValueError("log_predictions: %d labels but %d rows of scores" % (n, len(scores)))
+            rows2d = [_as_list(r, "scores row") if _is_row(r) else None for r in scores]
+            if all(r is None for r in rows2d):
+                columns.append(("score", scores))
+            else:
+                width = len(rows2d[0] or [])
+                for i, r in enumerate(rows2d):
+                    if r is None or len(r) != width:
+                        raise ValueError("log_predictions: scores row %d has %s values, row 0 has %d" % (i, "one" if r is None else len(r), width))
+                names = list(classes) if classes is not None else list(range(width))
+                if len(names) != width:
+                    raise ValueError("log_predictions: %d classes but %d score columns" % (len(names), width))
+                for k, c in enumerate(names):
+                    columns.append(("score_%s" % (c,), [r[k] for r in rows2d]))
+        elif predictions is None:
+            raise ValueError("log_predictions: give predictions, scores or both")
+        buf = io.StringIO()
+        writer = csv.writer(buf, lineterminator="\n")
+        writer.writerow([c for c, _ in columns])
+        for i in range(n):
+            writer.writerow([_csv_cell(values[i]) for _, values in columns])
+        parts = [p for p in str(name).replace("\\", "/").split("/") if p not in ("", ".")]
+        if not parts or ".." in parts:
+            raise ValueError("log_predictions: name %r must be a relative path inside artifacts/" % (name,))
+        dest = os.path.join(self.dir, _ARTIFACTS_DIR, *parts[:-1], parts[-1] + ".csv")
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        _write_atomic(dest, buf.getvalue())
+        return "/".join([_ARTIFACTS_DIR] + parts[:-1] + [parts[-1] + ".csv"])
+
     def log_input(self, path):
         """Record a data file the run reads: its path (relative to the workspace), size and sha256."""
         src = os.path.abspath(os.fspath(path))
@@ -1271,8 +1323,33 @@ def log_artifact(path, name=None):
     return _active().log_artifact(path, name)
 
 
+def _as_list(values, what):
+    if hasattr(values, "tolist"):
+        return values.tolist()
+    try:
+        return list(values)
+    except TypeError:
+        raise TypeError("log_predictions: %s must be a sequence, not %s" % (what, type(values).__name__))
+
+
+def _is_row(v):
+    return not isinstance(v, (str, bytes)) and (hasattr(v, "__len__") or hasattr(v, "tolist"))
+
+
+def _csv_cell(v):
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if isinstance(v, float):
+        return repr(v) if math.isfinite(v) else ("NaN" if math.isnan(v) else ("Infinity" if v > 0 else "-Infinity"))
+    return str(v)
+
+
 def log_input(path):
     return _active().log_input(path)
+
+
+def log_predictions(labels, predictions=None, scores=None, classes=None, name="predictions"):
+    return _active().log_predictions(labels, predictions, scores, classes, name)
 
 
 def flush():
