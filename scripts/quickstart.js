@@ -86,10 +86,38 @@ if (sklearn) {
 }
 
 runlens(['ls', '-e', 'quickstart', '--limit', '8']);
+
+// Package the best TensorFlow.js run for serving, serve it once: smoke test plus one request.
+const best = JSON.parse(
+  spawnSync(
+    process.execPath,
+    [
+      cli,
+      'ls',
+      '-e',
+      'quickstart',
+      '-w',
+      'tags.framework=tfjs',
+      '-w',
+      'status=finished',
+      '-s',
+      '-metrics.val_acc',
+      '-l',
+      '1',
+      '--json',
+    ],
+    { cwd: dir, encoding: 'utf8' },
+  ).stdout || '[]',
+)[0];
+if (best) {
+  runlens(['package', best.id, '--out', 'serving/quickstart']);
+  runlens(['serve', 'serving/quickstart', '--port', '0', '--once']);
+}
 console.log(`
 Where to look next:
   runlens show <id>                  one run: params, metrics (last/min/max), inputs, git
   runlens metrics <id> --key val_acc the points of one metric (--csv, --json)
   runlens ls --where "metrics.val_acc>=0.97" --sort -metrics.val_acc
+  runlens serve serving/quickstart   serve the packaged model on http://127.0.0.1:8080 (Ctrl+C stops)
   code ${path.relative(process.cwd(), dir) || '.'}            open the quickstart in VS Code with the Runlens extension
 The store is ${path.join(dir, '.runlens')}: plain JSON files, see docs/store-format.md.`);

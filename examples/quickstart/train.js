@@ -73,14 +73,29 @@ async function main() {
       return { modelArtifactsInfo: { dateSaved: new Date(), modelTopologyType: 'JSON' } };
     }),
   );
+  // The format of src/core/model/preprocessing.ts: what evaluation and serving apply to raw rows.
   const preprocessing = {
-    features: data.features,
-    scaling: { mean: scale.mean, std: scale.std },
-    labels: data.classes,
+    schemaVersion: 1,
     target: 'label',
+    task: 'binary',
+    labels: data.classes,
+    features: data.features.map((name, j) => ({
+      name,
+      kind: 'numeric',
+      mean: scale.mean[j],
+      std: scale.std[j],
+    })),
   };
   fs.writeFileSync(path.join(modelDir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 2));
   for (const f of fs.readdirSync(modelDir)) run.logArtifact(path.join(modelDir, f), `model/${f}`);
+
+  // Validation predictions for `runlens eval`: score is p(class 1).
+  const scores = model.predict(xVal).dataSync();
+  const csv = ['label,prediction,score'];
+  val.y.forEach((y, i) => csv.push(`${y},${scores[i] >= 0.5 ? 1 : 0},${scores[i]}`));
+  const predFile = path.join(path.dirname(modelDir), 'predictions.csv');
+  fs.writeFileSync(predFile, csv.join('\n') + '\n');
+  run.logArtifact(predFile, 'predictions.csv');
   console.log(`saved model to run ${run.id}`);
 }
 

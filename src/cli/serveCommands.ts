@@ -1,0 +1,178 @@
+import type { Command } from 'commander';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RunlensError } from '../core/errors';
+import type { MonitorWindow } from '../core/serving/monitor';
+import { monitorPackage } from '../core/serving/monitor';
+import { packageModel } from '../core/serving/package';
+import type { SmokeResult } from '../core/serving/serve';
+import { readManifest, smokeTest, startServer } from '../core/serving/serve';
+import type { Store } from '../core/store/store';
+
+interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+export function formatSmoke(r: SmokeResult): string {
+  return `smoke test ${r.ok ? 'passed' : 'FAILED'}: ${r.rows} rows from ${r.source}, largest score difference ${r.maxDifference.toExponential(2)} (tolerance ${r.tolerance}), ${r.labelMismatches} label mismatches; served on ${r.servedBackend}, in-process on ${r.localBackend}`;
+}
+
+function curlExample(predictUrl: string, dir: string, token: boolean): string {
+  const m = readManifest(dir);
+  const rows = m.smoke
+    ? (JSON.parse(fs.readFileSync(path.join(dir, m.smoke.file), 'utf8')) as unknown[]).slice(0, 1)
+    : [];
+  const auth = token ? ` -H "Authorization: Bearer $RUNLENS_SERVE_TOKEN"` : '';
+  return `curl -s ${predictUrl} -H 'content-type: application/json'${auth} -d '${JSON.stringify({ instances: rows })}'`;
+}
+
+/** `runlens package MODEL@VERSION|RUN`, `runlens serve DIR`. */
+export function registerServeCommands(
+  program: Command,
+  openStore: (create?: boolean) => Store,
+  io: Io,
+  setExit: (code: number) => void = (c) => (process.exitCode = c),
+): void {
+  program
+    .command('package')
+    .description(
+      'package a model version or run for serving: model, manifest, server, Dockerfile, k8s, model card',
+    )
+    .argument('<ref>', 'MODEL@VERSION, MODEL@STAGE (e.g. churn@production) or a run id/name')
+    .option('--out <dir>', 'output folder (default: serving/<model>-v<N> next to .runlens)')
+    .option('--force', 'package even when the baseline gate verdict is fail')
+    .option('--json', 'print the manifest as JSON')
+    .addHelpText(
+      'after',
+      '\nExample:\n  runlens package quickstart@production --out ./serving/quickstart\n  runlens serve ./serving/quickstart',
+    )
+    .action(async (ref: string, opts: { out?: string; force?: boolean; json?: boolean }) => {
+      const r = await packageModel(openStore(), ref, { out: opts.out, force: opts.force });
+      if (opts.json) {
+        io.out(JSON.stringify({ dir: r.dir, files: r.files, ms: r.ms, manifest: r.manifest }, null, 2));
+        return;
+      }
+      const m = r.manifest;
+      io.out(
+        `packaged ${m.name}${m.version !== null ? ` v${m.version}` : ''} from run ${m.sourceRun} into ${r.dir} (${r.ms} ms)`,
+      );
+      io.out(
+        `  baseline verdict  ${m.gate ? `${m.gate.verdict}${m.forced ? ' (forced)' : ''}` : 'not evaluated'}`,
+      );
+      io.out(`  input schema      ${m.inputSchema.length} fields from ${m.inputSchemaSource}`);
+      io.out(
+        `  smoke rows        ${m.smoke ? `${m.smoke.rows} from ${m.smoke.source}` : 'none (no CSV input recorded)'}`,
+      );
+      io.out(`  files             ${r.files.filter((f) => !f.startsWith('model/')).join(', ')}, model/`);
+      io.out(`serve it: runlens serve ${path.relative(process.cwd(), r.dir) || '.'}`);
+    });
+
+  program
+    .command('serve')
+    .description(
+      'serve a model package locally (child process), then smoke-test it against in-process predictions',
+    )
+    .argument('<dir>', 'a folder made by `runlens package`')
+    .option('--port <port>', 'port (0 picks a free one)', '8080')
+    .option('--host <host>', 'interface to bind', '127.0.0.1')
+    .option('--no-smoke', 'skip the smoke test')
+    .option('--once', 'run the smoke test and one request, then stop the server')
+    .addHelpText(
+      'after',
+      '\nThe bearer token in RUNLENS_SERVE_TOKEN, when set, protects the predict endpoints.',
+    )
+    .action(async (dir: string, opts: { port: string; host: string; smoke: boolean; once?: boolean }) => {
+      const port = Number(opts.port);
+      if (!Number.isInteger(port) || port < 0 || port > 65535) {
+        throw new RunlensError(`--port ${opts.port}: expected a port number 0-65535`, undefined, 'usage');
+      }
+      const token = process.env.RUNLENS_SERVE_TOKEN || undefined;
+      const s = await startServer(dir, { port, host: opts.host, onStderr: (l) => io.err(`server: ${l}`) });
+      io.out(`serving ${s.model} at ${s.url} (pid ${s.pid}, ${s.backendDescription})`);
+      io.out(`  predict   POST ${s.predictUrl}`);
+      io.out(`  mlflow    POST ${s.url}/invocations`);
+      io.out(`  health    GET  ${s.url}/healthz   metrics GET ${s.url}/metrics`);
+      io.out(`  log       ${s.logFile}`);
+      try {
+        if (opts.smoke) {
+          const r = await smokeTest(s, { token });
+          io.out(formatSmoke(r));
+          if (!r.ok) setExit(1);
+        }
+        io.out(`try: ${curlExample(s.predictUrl, s.dir, Boolean(token))}`);
+        if (opts.once) {
+          const m = readManifest(s.dir);
+          const rows = m.smoke
+            ? (JSON.parse(fs.readFileSync(path.join(s.dir, m.smoke.file), 'utf8')) as unknown[]).slice(0, 1)
+            : [];
+          const res = await fetch(s.predictUrl, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/json',
+              ...(token ? { authorization: `Bearer ${token}` } : {}),
+            },
+            body: JSON.stringify({ instances: rows }),
+          });
+          io.out(`one request: ${res.status} ${await res.text()}`);
+        }
+      } catch (e) {
+        await s.stop();
+        throw e;
+      }
+      if (opts.once) {
+        await s.stop();
+        return;
+      }
+      io.out('press Ctrl+C to stop');
+      const stop = () => void s.stop();
+      process.once('SIGINT', stop);
+      process.once('SIGTERM', stop);
+      const code = await s.exited;
+      io.out(`server stopped (exit ${code})`);
+    });
+
+  program
+    .command('monitor')
+    .description(
+      "drift of a served model's logged requests against its training data, overall and by time window",
+    )
+    .argument('<dir>', 'a folder made by `runlens package` (its logs/ folder, or --logs)')
+    .option('--logs <dir>', 'the prediction log folder (default: DIR/logs)')
+    .option('--window <size>', 'time window: hour or day', 'hour')
+    .option('--json', 'print the drift report as JSON')
+    .action(async (dir: string, opts: { logs?: string; window: string; json?: boolean }) => {
+      if (opts.window !== 'hour' && opts.window !== 'day') {
+        throw new RunlensError(`--window ${opts.window}: expected hour or day`, undefined, 'usage');
+      }
+      const r = await monitorPackage(dir, { logDir: opts.logs, window: opts.window as MonitorWindow });
+      if (opts.json) {
+        io.out(
+          JSON.stringify(
+            { requests: r.requests, files: r.files, skippedLines: r.skippedLines, report: r.report },
+            null,
+            2,
+          ),
+        );
+        return;
+      }
+      const rep = r.report;
+      io.out(
+        `${r.requests} logged rows from ${r.files.length} file(s) against ${rep.reference.rows} training rows`,
+      );
+      io.out(
+        `dataset drift: ${rep.datasetDrift ? 'YES' : 'no'} (${rep.drifted}/${rep.tested} columns drifted, threshold share ${rep.driftShare})`,
+      );
+      for (const c of rep.columns.filter((c) => c.drifted).slice(0, 10)) {
+        io.out(
+          `  ${c.column}  ${c.method} ${c.statistic.toPrecision(3)}${c.pValue !== null ? ` p=${c.pValue.toExponential(2)}` : ''}`,
+        );
+      }
+      for (const w of rep.timeline?.windows ?? []) {
+        io.out(
+          `  window ${w.window}  ${w.rows} rows  ${w.drifted}/${w.tested} drifted${w.datasetDrift ? '  DRIFT' : ''}`,
+        );
+      }
+      if (r.skippedLines) io.err(`skipped ${r.skippedLines} unreadable log lines`);
+    });
+}
