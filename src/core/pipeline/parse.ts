@@ -1,0 +1,410 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import type { Node, Pair, Scalar } from 'yaml';
+import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
+import { RunlensError, errorMessage, isErrno } from '../errors';
+import type { ParamValue } from '../store/types';
+import { ACTION_NAMES } from './actionNames';
+import type { PipelineDef, PipelineIssue, SourcePos, StageDef } from './types';
+
+export const PIPELINE_FILE = 'runlens.yaml';
+
+/** Top-level keys other features read from the same file (gate: the baseline gate's policy). */
+const TOP_KEYS = new Set(['params', 'stages', 'gate', 'experiment', 'watch']);
+const STAGE_KEYS = new Set([
+  'cmd',
+  'action',
+  'with',
+  'deps',
+  'outs',
+  'params',
+  'after',
+  'experiment',
+  'desc',
+]);
+const SHELL_BUILTINS = new Set([
+  ':',
+  '.',
+  '[',
+  'cd',
+  'echo',
+  'exit',
+  'export',
+  'false',
+  'printf',
+  'pwd',
+  'set',
+  'source',
+  'test',
+  'true',
+  'exec',
+  'eval',
+  'if',
+  'for',
+  'while',
+  'case',
+  'env',
+]);
+
+/** Every problem of a pipeline file, each with file, line and column. */
+export class PipelineError extends RunlensError {
+  constructor(readonly issues: PipelineIssue[]) {
+    super(
+      [...issues]
+        .sort((a, b) => a.line - b.line || a.column - b.column)
+        .map((i) => `${i.file}:${i.line}:${i.column}: ${i.message}`)
+        .join('\n'),
+      'each stage has a cmd or an action, and deps/outs/params/after (schemas/runlens.schema.json)',
+      'data',
+    );
+    this.name = 'PipelineError';
+  }
+}
+
+export interface ParseResult {
+  pipeline?: PipelineDef;
+  issues: PipelineIssue[];
+}
+
+/** Read and check a pipeline file; throws PipelineError with every issue when it has errors. */
+export function loadPipeline(file: string): PipelineDef {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT'))
+      throw new RunlensError(
+        `no pipeline file ${file}`,
+        'create runlens.yaml with a stages: mapping',
+        'notFound',
+      );
+    throw new RunlensError(`cannot read ${file}: ${errorMessage(e)}`, undefined, 'io');
+  }
+  const r = parsePipeline(text, file);
+  if (!r.pipeline || r.issues.some((i) => i.severity === 'error')) throw new PipelineError(r.issues);
+  return r.pipeline;
+}
+
+/**
+ * Parse runlens.yaml text: YAML syntax, the shape of each stage, unknown stages and inputs, cycles,
+ * and commands that are not found. Never throws for bad content: the issues carry positions.
+ */
+export function parsePipeline(text: string, file: string): ParseResult {
+  const lc = new LineCounter();
+  const doc = parseDocument(text, { lineCounter: lc, prettyErrors: false });
+  const issues: PipelineIssue[] = [];
+  const at = (offset: number | undefined): SourcePos => {
+    const p = lc.linePos(offset ?? 0);
+    return { file, line: p.line, column: p.col };
+  };
+  const nodePos = (n: Node | null | undefined): SourcePos => at(n?.range?.[0]);
+  const err = (pos: SourcePos, message: string) => issues.push({ ...pos, message, severity: 'error' });
+
+  for (const e of doc.errors) err(at(e.pos[0]), `YAML syntax error: ${e.message.split('\n')[0]}`);
+  if (doc.errors.length) return { issues };
+
+  const root = doc.contents;
+  if (!isMap(root)) {
+    err(nodePos(root), 'expected a mapping with a stages: key');
+    return { issues };
+  }
+  const dir = path.dirname(path.resolve(file));
+  let params: Record<string, ParamValue> = {};
+  let paramsFile: string | undefined;
+  let experiment = path.basename(dir);
+  let stagesNode: Node | null = null;
+  const watch: PipelineDef['watch'] = { paths: [] };
+  for (const pair of root.items as Pair<Scalar, Node>[]) {
+    const key = String(pair.key?.value);
+    if (!TOP_KEYS.has(key)) {
+      err(nodePos(pair.key), `unknown key "${key}" (expected ${[...TOP_KEYS].join(', ')})`);
+      continue;
+    }
+    if (key === 'stages') stagesNode = pair.value;
+    if (key === 'watch') parseWatch(pair.value, watch, nodePos, err);
+    if (key === 'experiment') {
+      if (isScalar(pair.value) && typeof pair.value.value === 'string') experiment = pair.value.value;
+      else err(nodePos(pair.value), 'experiment must be a string');
+    }
+    if (key === 'params') {
+      const v = pair.value;
+      if (isScalar(v) && typeof v.value === 'string') {
+        paramsFile = v.value;
+        params = readParamsFile(path.resolve(dir, v.value), nodePos(v), err);
+      } else if (isMap(v)) {
+        params = v.toJSON() as Record<string, ParamValue>;
+      } else err(nodePos(v), 'params must be a mapping or the name of a JSON or YAML params file');
+    }
+  }
+  if (!stagesNode) {
+    err(nodePos(root), 'missing stages: (a mapping of stage name to its cmd or action)');
+    return { issues };
+  }
+  if (!isMap(stagesNode)) {
+    err(nodePos(stagesNode), 'stages must be a mapping of stage name to its definition');
+    return { issues };
+  }
+  const stages: StageDef[] = [];
+  for (const pair of stagesNode.items as Pair<Scalar, Node>[]) {
+    const name = String(pair.key?.value);
+    const s = parseStage(name, pair, nodePos, err);
+    if (s) stages.push(s);
+  }
+  const pipeline: PipelineDef = {
+    file: path.resolve(file),
+    root: dir,
+    params,
+    paramsFile,
+    experiment,
+    stages,
+    watch,
+  };
+  for (const w of watch.paths) {
+    if (!fs.existsSync(path.resolve(dir, w.path))) err(w.pos, `watch: path "${w.path}" does not exist`);
+  }
+  checkGraph(pipeline, err);
+  checkCommands(pipeline, err);
+  return { pipeline, issues };
+}
+
+function parseWatch(
+  v: Node | null,
+  watch: PipelineDef['watch'],
+  nodePos: (n: Node | null | undefined) => SourcePos,
+  err: (p: SourcePos, m: string) => void,
+): void {
+  if (!isMap(v)) {
+    err(nodePos(v), 'watch must be a mapping with paths and cron');
+    return;
+  }
+  for (const f of v.items as Pair<Scalar, Node>[]) {
+    const key = String(f.key?.value);
+    const val = f.value;
+    if (key === 'cron' && isScalar(val) && typeof val.value === 'string') watch.cron = val.value;
+    else if (key === 'paths' && (isSeq(val) || isScalar(val))) {
+      for (const it of isSeq(val) ? val.items : [val]) {
+        if (isScalar(it)) watch.paths.push({ path: String(it.value), pos: nodePos(it as Node) });
+        else err(nodePos(it as Node), 'watch.paths items must be strings');
+      }
+    } else err(nodePos(f.key), `watch: unexpected "${key}" (expected paths: [..] and cron: "..")`);
+  }
+}
+
+function readParamsFile(
+  file: string,
+  pos: SourcePos,
+  err: (p: SourcePos, m: string) => void,
+): Record<string, ParamValue> {
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    err(pos, `params file ${file} does not exist`);
+    return {};
+  }
+  try {
+    const v: unknown = file.endsWith('.json') ? JSON.parse(text) : parseDocument(text).toJSON();
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('expected an object');
+    return v as Record<string, ParamValue>;
+  } catch (e) {
+    err(pos, `params file ${file} is not a JSON/YAML object: ${errorMessage(e)}`);
+    return {};
+  }
+}
+
+function parseStage(
+  name: string,
+  pair: Pair<Scalar, Node>,
+  nodePos: (n: Node | null | undefined) => SourcePos,
+  err: (p: SourcePos, m: string) => void,
+): StageDef | undefined {
+  const pos = nodePos(pair.key);
+  if (!/^[A-Za-z0-9][\w.-]*$/.test(name)) {
+    err(pos, `invalid stage name "${name}": use letters, digits, ".", "_" and "-"`);
+    return undefined;
+  }
+  const v = pair.value;
+  if (!isMap(v)) {
+    err(nodePos(v ?? pair.key), `stage "${name}" must be a mapping with cmd or action`);
+    return undefined;
+  }
+  const stage: StageDef = { name, with: {}, deps: [], outs: [], after: [], pos, fieldPos: {} };
+  const strings = (field: string, n: Node | null): string[] => {
+    const items = isSeq(n) ? n.items : [n];
+    const out: string[] = [];
+    items.forEach((it, i) => {
+      const item = it as Node;
+      if (isScalar(item) && (typeof item.value === 'string' || typeof item.value === 'number')) {
+        out.push(String(item.value));
+        stage.fieldPos[`${field}.${out.length - 1}`] = nodePos(item);
+      } else err(nodePos(item), `stage "${name}": ${field}[${i}] must be a string`);
+    });
+    return out;
+  };
+  for (const f of v.items as Pair<Scalar, Node>[]) {
+    const key = String(f.key?.value);
+    stage.fieldPos[key] = nodePos(f.value ?? f.key);
+    if (!STAGE_KEYS.has(key)) {
+      err(nodePos(f.key), `stage "${name}": unknown key "${key}" (expected ${[...STAGE_KEYS].join(', ')})`);
+      continue;
+    }
+    const val = f.value;
+    switch (key) {
+      case 'cmd':
+      case 'action':
+      case 'experiment':
+      case 'desc':
+        if (isScalar(val) && typeof val.value === 'string' && val.value.trim()) {
+          if (key !== 'desc') stage[key] = val.value.trim();
+        } else err(nodePos(val ?? f.key), `stage "${name}": ${key} must be a non-empty string`);
+        break;
+      case 'with':
+        if (isMap(val)) stage.with = val.toJSON() as Record<string, unknown>;
+        else err(nodePos(val ?? f.key), `stage "${name}": with must be a mapping of action arguments`);
+        break;
+      case 'deps':
+      case 'outs':
+      case 'after':
+        stage[key] = strings(key, val);
+        break;
+      case 'params':
+        stage.params = strings('params', val);
+        break;
+    }
+  }
+  if (!stage.cmd && !stage.action) err(pos, `stage "${name}" needs a cmd or an action`);
+  if (stage.cmd && stage.action) err(pos, `stage "${name}" has both cmd and action: keep one`);
+  if (stage.action && !ACTION_NAMES.includes(stage.action)) {
+    err(
+      stage.fieldPos.action ?? pos,
+      `stage "${name}": unknown action "${stage.action}" (expected ${ACTION_NAMES.join(', ')})`,
+    );
+  }
+  return stage;
+}
+
+/** Normalised relative path for matching deps against outs. */
+export function normPath(p: string): string {
+  return path.posix.normalize(p.split(path.sep).join('/')).replace(/\/+$/, '');
+}
+
+/** The stage that writes `dep` (the dep is the out, or inside an out folder). */
+export function producerOf(pipeline: PipelineDef, dep: string): StageDef | undefined {
+  const d = normPath(dep);
+  return pipeline.stages.find((s) =>
+    s.outs.some((o) => d === normPath(o) || d.startsWith(normPath(o) + '/')),
+  );
+}
+
+/** Direct upstream stages: explicit `after` and the writers of the deps. */
+export function upstreamOf(pipeline: PipelineDef, stage: StageDef): string[] {
+  const up = new Set(stage.after);
+  for (const dep of stage.deps) {
+    const p = producerOf(pipeline, dep);
+    if (p && p.name !== stage.name) up.add(p.name);
+  }
+  for (const ref of stageRefs(stage)) up.add(ref);
+  return [...up].filter((n) => pipeline.stages.some((s) => s.name === n));
+}
+
+/** Stages an action names in its arguments (`run: train`), which it therefore needs first. */
+export function stageRefs(stage: StageDef): string[] {
+  return ['run', 'candidate', 'gate', 'package']
+    .map((k) => stage.with[k])
+    .filter((v): v is string => typeof v === 'string');
+}
+
+function checkGraph(p: PipelineDef, err: (pos: SourcePos, m: string) => void): void {
+  const names = new Set(p.stages.map((s) => s.name));
+  for (const s of p.stages) {
+    s.after.forEach((a, i) => {
+      if (!names.has(a))
+        err(s.fieldPos[`after.${i}`] ?? s.pos, `stage "${s.name}": unknown stage "${a}" in after`);
+    });
+    for (const ref of stageRefs(s)) {
+      if (!names.has(ref))
+        err(s.fieldPos.with ?? s.pos, `stage "${s.name}": with names unknown stage "${ref}"`);
+    }
+    s.deps.forEach((d, i) => {
+      const produced = producerOf(p, d);
+      if (produced?.name === s.name) {
+        err(
+          s.fieldPos[`deps.${i}`] ?? s.pos,
+          `stage "${s.name}": "${d}" is both a dep and an out of the stage`,
+        );
+      } else if (!produced && !fs.existsSync(path.resolve(p.root, d))) {
+        err(
+          s.fieldPos[`deps.${i}`] ?? s.pos,
+          `stage "${s.name}": unknown input "${d}": no such file or folder, and no stage lists it in outs`,
+        );
+      }
+    });
+  }
+  const order = topoOrder(p);
+  if (order.cycle) {
+    const first = p.stages.find((s) => s.name === order.cycle![0])!;
+    err(first.pos, `cycle between stages: ${order.cycle.join(' -> ')}`);
+  }
+}
+
+/** Stages in dependency order, or the cycle that prevents one. */
+export function topoOrder(p: PipelineDef): { order: string[]; cycle?: string[] } {
+  const state = new Map<string, 'visiting' | 'done'>();
+  const order: string[] = [];
+  const byName = new Map(p.stages.map((s) => [s.name, s]));
+  let cycle: string[] | undefined;
+  const visit = (name: string, trail: string[]): void => {
+    if (cycle) return;
+    const st = state.get(name);
+    if (st === 'done') return;
+    if (st === 'visiting') {
+      cycle = [...trail.slice(trail.indexOf(name)), name];
+      return;
+    }
+    state.set(name, 'visiting');
+    for (const up of upstreamOf(p, byName.get(name)!)) visit(up, [...trail, name]);
+    state.set(name, 'done');
+    order.push(name);
+  };
+  for (const s of p.stages) visit(s.name, []);
+  return { order, cycle };
+}
+
+/** The first word of a command, when it is a program to look up (not an assignment or builtin). */
+export function programOf(cmd: string): string | undefined {
+  const words = cmd.trim().split(/\s+/);
+  const first = words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
+  if (!first || SHELL_BUILTINS.has(first) || /[$`(){}|;&<>]/.test(first)) return undefined;
+  return first.replace(/^["']|["']$/g, '');
+}
+
+/** Whether a program is found: a path relative to `cwd`, or a name on PATH. */
+export function programExists(program: string, cwd: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  if (program.includes('/') || program.includes('\\')) return fs.existsSync(path.resolve(cwd, program));
+  const exts = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
+  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
+    if (!dir) continue;
+    for (const ext of exts) {
+      try {
+        const st = fs.statSync(path.join(dir, program + ext));
+        if (st.isFile()) return true;
+      } catch {
+        /* not in this folder */
+      }
+    }
+  }
+  return false;
+}
+
+function checkCommands(p: PipelineDef, err: (pos: SourcePos, m: string) => void): void {
+  for (const s of p.stages) {
+    if (!s.cmd) continue;
+    const prog = programOf(s.cmd);
+    if (prog && !programExists(prog, p.root)) {
+      err(
+        s.fieldPos.cmd ?? s.pos,
+        `stage "${s.name}": command "${prog}" not found (on PATH or in ${p.root})`,
+      );
+    }
+  }
+}

@@ -1,0 +1,238 @@
+import { CronExpressionParser } from 'cron-parser';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RunlensError, errorMessage } from '../errors';
+import { appendLines, mkdirp } from '../store/fsutil';
+import type { Store } from '../store/store';
+import { loadPipeline, producerOf } from './parse';
+import { pipelineDir, runPipeline } from './run';
+import type { PipelineRunResult, SourcePos, StageEvent } from './types';
+
+export interface TriggerRecord {
+  time: number;
+  reason: string;
+  /** The pipeline run it started; absent when it coalesced into a run already queued. */
+  pipelineRun?: string;
+  coalesced?: boolean;
+  ok?: boolean;
+}
+
+export interface WatchOptions {
+  /** Files or folders to watch (default: every stage dep that no stage writes, e.g. the data). */
+  paths?: string[];
+  /** A cron expression ("0 3 * * *"): also run on this schedule. */
+  cron?: string;
+  debounceMs?: number;
+  /** Checks served requests for drift; a dataset drift triggers a run. */
+  driftCheck?: () => Promise<{ drift: boolean; reason: string }>;
+  driftIntervalMs?: number;
+  log?: (line: string) => void;
+  onEvent?: (e: StageEvent) => void;
+  onRunDone?: (r: PipelineRunResult, trigger: string) => void;
+}
+
+interface Watched {
+  rel: string;
+  abs: string;
+  /** Where the path was named (a stage's deps in runlens.yaml), for the message when it disappears. */
+  pos?: SourcePos;
+}
+
+export function triggersFile(store: Store): string {
+  return path.join(pipelineDir(store), 'triggers.jsonl');
+}
+
+export function readTriggers(store: Store): TriggerRecord[] {
+  const f = triggersFile(store);
+  if (!fs.existsSync(f)) return [];
+  return fs
+    .readFileSync(f, 'utf8')
+    .split('\n')
+    .filter((l) => l.trim())
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l) as TriggerRecord];
+      } catch {
+        return []; // a torn last line of a killed writer
+      }
+    });
+}
+
+/** The next time a cron expression fires after `from`; a bad expression is a RunlensError. */
+export function nextCron(expr: string, from = new Date()): Date {
+  try {
+    return CronExpressionParser.parse(expr, { currentDate: from }).next().toDate();
+  } catch (e) {
+    throw new RunlensError(
+      `invalid cron expression "${expr}": ${errorMessage(e)}`,
+      'e.g. "0 3 * * *" (03:00 every day)',
+      'usage',
+    );
+  }
+}
+
+/**
+ * Continuous training: reruns the pipeline when a watched path changes (debounced), on a cron
+ * schedule, or when the drift check reports dataset drift. One pipeline at a time: triggers that
+ * arrive during a run coalesce into one more run after it.
+ */
+export class Watcher {
+  private watchers: fs.FSWatcher[] = [];
+  private timers: NodeJS.Timeout[] = [];
+  private debounce?: NodeJS.Timeout;
+  private running?: Promise<void>;
+  private pending?: string;
+  private stopped = false;
+  readonly watched: Watched[];
+  readonly cron?: string;
+  lastTrigger?: TriggerRecord;
+
+  constructor(
+    private readonly store: Store,
+    private readonly file: string,
+    private readonly options: WatchOptions = {},
+  ) {
+    const def = loadPipeline(file);
+    if (options.paths?.length) {
+      this.watched = options.paths.map((p) => ({ rel: p, abs: path.resolve(def.root, p) }));
+    } else if (def.watch.paths.length) {
+      this.watched = def.watch.paths.map((w) => ({
+        rel: w.path,
+        abs: path.resolve(def.root, w.path),
+        pos: w.pos,
+      }));
+    } else {
+      const seen = new Map<string, Watched>();
+      for (const s of def.stages)
+        s.deps.forEach((d, i) => {
+          if (!producerOf(def, d) && !seen.has(d))
+            seen.set(d, { rel: d, abs: path.resolve(def.root, d), pos: s.fieldPos[`deps.${i}`] });
+        });
+      this.watched = [...seen.values()];
+    }
+    for (const w of this.watched) {
+      if (!fs.existsSync(w.abs))
+        throw new RunlensError(`${this.where(w)}watched path ${w.rel} does not exist`, undefined, 'notFound');
+    }
+    this.cron = options.cron ?? def.watch.cron;
+    if (this.cron) nextCron(this.cron);
+  }
+
+  private where(w: Watched): string {
+    return w.pos ? `${w.pos.file}:${w.pos.line}:${w.pos.column}: ` : '';
+  }
+
+  private log(line: string): void {
+    this.options.log?.(`runlens watch: ${line}`);
+  }
+
+  start(): void {
+    for (const w of this.watched) this.watchPath(w);
+    if (this.cron) this.scheduleCron(this.cron);
+    if (this.options.driftCheck) {
+      const t = setInterval(() => void this.checkDrift(), this.options.driftIntervalMs ?? 60_000);
+      this.timers.push(t);
+    }
+    this.log(
+      `watching ${this.watched.map((w) => w.rel).join(', ') || 'nothing'}${this.cron ? `; cron "${this.cron}"` : ''}${this.options.driftCheck ? '; drift of served requests' : ''}`,
+    );
+  }
+
+  private watchPath(w: Watched): void {
+    const isDir = fs.statSync(w.abs).isDirectory();
+    // A file is watched through its folder: editors and atomic writes replace the file (new inode).
+    const target = isDir ? w.abs : path.dirname(w.abs);
+    const name = path.basename(w.abs);
+    const storeDir = this.store.dir;
+    const watcher = fs.watch(target, { recursive: isDir }, (_event, changed) => {
+      if (!isDir && changed !== null && changed !== name) return;
+      if (isDir && changed && path.resolve(target, changed).startsWith(storeDir)) return;
+      if (!fs.existsSync(w.abs)) {
+        const msg = `${this.where(w)}watched path ${w.rel} disappeared; it is no longer a trigger until it is back`;
+        this.log(msg);
+        this.record({ time: Date.now(), reason: `watched path ${w.rel} disappeared` });
+        return;
+      }
+      this.schedule(`${w.rel} changed`);
+    });
+    watcher.on('error', (e) => this.log(`${this.where(w)}cannot watch ${w.rel}: ${errorMessage(e)}`));
+    this.watchers.push(watcher);
+  }
+
+  private schedule(reason: string): void {
+    clearTimeout(this.debounce);
+    this.debounce = setTimeout(() => this.trigger(reason), this.options.debounceMs ?? 1000);
+  }
+
+  private scheduleCron(expr: string): void {
+    if (this.stopped) return;
+    const delay = Math.max(0, nextCron(expr).getTime() - Date.now());
+    const t = setTimeout(
+      () => {
+        this.trigger(`cron "${expr}"`);
+        this.scheduleCron(expr);
+      },
+      Math.min(delay, 2 ** 31 - 1),
+    );
+    this.timers.push(t);
+  }
+
+  private async checkDrift(): Promise<void> {
+    try {
+      const r = await this.options.driftCheck!();
+      if (r.drift) this.trigger(`drift: ${r.reason}`);
+    } catch (e) {
+      this.log(`drift check failed: ${errorMessage(e)}`);
+    }
+  }
+
+  private record(t: TriggerRecord): void {
+    mkdirp(pipelineDir(this.store));
+    appendLines(triggersFile(this.store), [JSON.stringify(t)]);
+    this.lastTrigger = t;
+  }
+
+  /** Ask for a run: starts one now, or coalesces into the one queued after the current run. */
+  trigger(reason: string): void {
+    if (this.stopped) return;
+    if (this.running) {
+      if (this.pending) this.record({ time: Date.now(), reason, coalesced: true });
+      this.pending = this.pending ? this.pending : reason;
+      this.log(`${reason}: a pipeline is running; queued`);
+      return;
+    }
+    this.running = this.runOnce(reason).finally(() => {
+      this.running = undefined;
+      const next = this.pending;
+      this.pending = undefined;
+      if (next) this.trigger(next);
+    });
+  }
+
+  private async runOnce(reason: string): Promise<void> {
+    this.log(`${reason}: running the pipeline`);
+    try {
+      const def = loadPipeline(this.file);
+      const r = await runPipeline(this.store, def, { trigger: reason, onEvent: this.options.onEvent });
+      this.record({ time: Date.now(), reason, pipelineRun: r.id, ok: r.ok });
+      this.log(r.ok ? `pipeline ${r.id} succeeded` : `pipeline ${r.id} failed: ${r.failed.join(', ')}`);
+      this.options.onRunDone?.(r, reason);
+    } catch (e) {
+      this.record({ time: Date.now(), reason, ok: false });
+      this.log(`${reason}: ${errorMessage(e)}`);
+    }
+  }
+
+  /** Resolves when no pipeline runs and none is queued. */
+  async idle(): Promise<void> {
+    while (this.running) await this.running;
+  }
+
+  stop(): void {
+    this.stopped = true;
+    clearTimeout(this.debounce);
+    for (const t of this.timers) clearTimeout(t);
+    for (const w of this.watchers) w.close();
+    this.watchers = [];
+  }
+}
