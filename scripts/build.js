@@ -32,6 +32,8 @@ const node = {
 const builds = [
   { ...node, entryPoints: ['src/cli/cli.ts'], outfile: 'dist/cli.js' },
   { ...node, entryPoints: ['clients/node/runlens.ts'], outfile: 'dist/client.js' },
+  // the prediction server copied into every serving package (`runlens package`)
+  { ...node, entryPoints: ['src/core/serving/server.ts'], outfile: 'dist/serving-server.js' },
 ];
 if (fs.existsSync(path.join(root, 'src/extension/extension.ts'))) {
   builds.push({ ...node, entryPoints: ['src/extension/extension.ts'], outfile: 'dist/extension.js' });

@@ -24,7 +24,7 @@ function sh(name, cmd, args, env = {}) {
 }
 
 /** Run node:test files with the spec reporter on screen and TAP in a file for the totals. */
-function nodeTests(name, globs, env = {}) {
+function nodeTests(name, globs, { env = {}, concurrency = 2 } = {}) {
   if (only.length && !only.includes(name)) return;
   const tap = path.join(os.tmpdir(), `runlens-${name}-${process.pid}.tap`);
   sh(
@@ -34,7 +34,7 @@ function nodeTests(name, globs, env = {}) {
       '--import',
       'tsx',
       '--test',
-      '--test-concurrency=2',
+      `--test-concurrency=${concurrency}`,
       '--test-reporter=spec',
       '--test-reporter-destination=stdout',
       '--test-reporter=tap',
@@ -96,6 +96,8 @@ sh('format', npx('prettier'), ['--check', '.']);
 sh('typecheck', npx('tsc'), ['--noEmit', '-p', '.']);
 if (!sh('build', process.execPath, ['scripts/build.js'])) failures.push('build (later tiers need it)');
 nodeTests('unit', ['test/unit/**/*.test.ts']);
+// the webviews in headless Chromium (the bundles were built above); screenshots in $RUNLENS_SHOTS
+nodeTests('webview', ['test/webview/**/*.test.ts'], { concurrency: 1 });
 vscodeTests('integration', 'scripts/e2e/run-integration.sh');
 vscodeTests('ui', 'scripts/e2e/run-ui.sh');
 

@@ -3,7 +3,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError, errorMessage } from '../core/errors';
 import { languageOf, recognizeMetricLines } from '../core/lens/recognize';
+import { registerEvalCommands } from './evalCommands';
 import { registerImportCommands } from './importCommands';
+import { registerServeCommands } from './serveCommands';
+import { registerPipelineCommands } from './pipelineCommands';
+import { downsampleSeries } from '../core/charts/panelData';
 import { readSeries } from '../core/store/metrics';
 import { matches, parseWhere, sortEntries } from '../core/store/query';
 import type { Stage } from '../core/store/registry';
@@ -266,7 +270,12 @@ export function buildProgram(
     .option('-k, --key <key>', 'only this metric')
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
+    .option(
+      '--points <n>',
+      "reduce each series to about N points, as the charts do (first and last point and each bucket's min and max kept)",
+    )
     .action((ref: string, opts) => {
+      const points = opts.points === undefined ? undefined : parsePoints(opts.points as string);
       const store = openStore();
       const id = store.resolveRunId(ref);
       const file = store.metricsFile(id);
@@ -274,6 +283,7 @@ export function buildProgram(
         ? [opts.key as string]
         : Object.keys(store.listRuns().entries.find((e) => e.id === id)?.metrics ?? {}).sort();
       const all = keys.map((k) => readSeries(file, k));
+      if (points !== undefined) for (const s of all) s.series = downsampleSeries(s.series, points);
       for (const w of all.flatMap((s) => s.warnings)) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
       if (opts.key && all[0].series.steps.length === 0) {
         throw new RunlensError(
@@ -480,6 +490,9 @@ export function buildProgram(
     });
 
   registerImportCommands(program, openStore, io);
+  registerServeCommands(program, openStore, io, setExit);
+  registerPipelineCommands(program, openStore, io, setExit);
+  registerEvalCommands(program, openStore, io, setExit);
   return program;
 }
 
@@ -495,6 +508,17 @@ function indent(s: string): string {
     .split('\n')
     .map((l) => '  ' + l)
     .join('\n');
+}
+
+function parsePoints(text: string): number {
+  const n = Number(text);
+  if (!Number.isInteger(n) || n < 2)
+    throw new RunlensError(
+      `--points must be a whole number of at least 2, got "${text}"`,
+      undefined,
+      'usage',
+    );
+  return n;
 }
 
 function csvCell(s: string): string {

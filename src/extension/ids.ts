@@ -28,6 +28,10 @@ export const Commands = {
   runScript: 'runlens.runScript',
   importMlflow: 'runlens.importMlflow',
   importTensorboard: 'runlens.importTensorboard',
+  inferSchema: 'runlens.inferSchema',
+  validateData: 'runlens.validateData',
+  openMetricsChart: 'runlens.openMetricsChart',
+  compareRuns: 'runlens.compareRuns',
 } as const;
 
 export const Views = {

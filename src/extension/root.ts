@@ -3,11 +3,14 @@ import type { RunResult } from '../core/tracking/launcher';
 import type { LaunchRequest } from './training';
 import { CodeLensController } from './codeLens';
 import { registerCommands } from './commands';
+import { DataValidation } from './dataValidation';
 import { registerImportCommands } from './importCommands';
 import { ExperimentsTree } from './experimentsTree';
 import type { ExplorerNode } from './experimentsTree';
 import { Commands, ContextKeys, Settings, Views } from './ids';
 import { ModelsTree } from './modelsTree';
+import { registerPanels } from './panels/register';
+import type { Panels } from './panels/register';
 import { ExtensionSettings } from './settings';
 import { StatusBar } from './statusBar';
 import { WorkspaceModel } from './storeModel';
@@ -19,6 +22,8 @@ export interface RunlensApi {
   experiments: ExperimentsTree;
   models: ModelsTree;
   launcher: TrainingLauncher;
+  /** The chart panels; `panels.metrics.current?.lastRendered` is what the webview last drew. */
+  panels: Panels;
 }
 
 /** The composition root: the one place that builds the extension's services and wires them. */
@@ -50,6 +55,15 @@ export function createRoot(context: vscode.ExtensionContext): {
   own(new CodeLensController(model, settings));
   const output = own(vscode.window.createOutputChannel('Runlens'));
   for (const d of registerImportCommands(model, settings, output)) own(d);
+  own(new DataValidation());
+  const { panels, disposables: panelDisposables } = registerPanels({
+    model,
+    settings,
+    treeView,
+    extensionUri: context.extensionUri,
+    output,
+  });
+  for (const d of panelDisposables) own(d);
   for (const d of registerCommands({ model, tree, treeView, launcher, extensionUri: context.extensionUri }))
     own(d);
 
@@ -75,7 +89,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   );
   return {
     disposable: vscode.Disposable.from(...disposables.reverse()),
-    api: { model, experiments: tree, models, launcher },
+    api: { model, experiments: tree, models, launcher, panels },
   };
 }
 

@@ -1,8 +1,11 @@
 // `npm run bench`: each figure next to a baseline measured in the same run, with its target.
 // `npm run bench -- store series` runs only the named groups.
+import { chartsBench } from './charts.bench';
 import { figures } from './common';
+import { evalBenchmarks } from './eval.bench';
 import { benchImporters } from './importers.bench';
 import { lensBench } from './lens.bench';
+import { servingBench } from './serving.bench';
 import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from './store.bench';
 
 const groups: Record<string, () => Promise<void>> = {
@@ -12,6 +15,9 @@ const groups: Record<string, () => Promise<void>> = {
   series: seriesRead,
   importers: benchImporters,
   lens: lensBench,
+  charts: chartsBench,
+  eval: evalBenchmarks,
+  serving: servingBench,
 };
 
 async function main() {

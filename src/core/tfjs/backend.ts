@@ -8,7 +8,6 @@ export type Tf = typeof TfModule;
 
 // Loaded on demand with require: tfjs-node may be absent, and nothing pays for TensorFlow.js at
 // start-up unless it is used.
-/* eslint-disable @typescript-eslint/no-require-imports */
 
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu';
 
@@ -85,8 +84,6 @@ async function choose(): Promise<LoadedTf> {
   await tf.ready();
   return { tf, backend: 'cpu', fallbacks };
 }
-
-/* eslint-enable @typescript-eslint/no-require-imports */
 
 function shortReason(e: unknown): string {
   const code = (e as NodeJS.ErrnoException)?.code;
