@@ -124,8 +124,10 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
         lenses.push(
           new vscode.CodeLens(range, {
             title: lensTitle(key, runs!, goals),
-            command: Commands.revealRun,
-            arguments: [runs!.folder.folder.uri.toString(), runs!.latest.id],
+            tooltip: `Open the chart of ${key} for the last runs of this script`,
+            // the chart of this script's last runs (the newest ten)
+            command: Commands.openMetricsChart,
+            arguments: [undefined, runNodes(runs!)],
           }),
         );
       }
@@ -150,6 +152,11 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     }
     return new vscode.Hover(md);
   }
+}
+
+function runNodes(runs: ScriptRuns): { kind: 'run'; folder: string; id: string }[] {
+  const folder = runs.folder.folder.uri.toString();
+  return runs.runs.slice(0, 10).map((r) => ({ kind: 'run' as const, folder, id: r.id }));
 }
 
 export function lensTitle(key: string, runs: ScriptRuns, goals: Record<string, 'min' | 'max'>): string {

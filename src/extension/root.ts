@@ -96,10 +96,17 @@ export function createRoot(context: vscode.ExtensionContext): {
 function notifyFinished(result: RunResult, request: LaunchRequest): void {
   const { run, status, exitCode } = result;
   const show = 'Show Output';
+  const charts = 'Open Charts';
   const message = `Runlens: run "${run.name}" ${status}${status === 'finished' ? '' : ` (exit code ${exitCode})`}.`;
   const notify =
     status === 'finished' ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
-  void notify(message, show).then((choice) => {
+  void notify(message, charts, show).then((choice) => {
+    if (choice === charts)
+      void vscode.commands.executeCommand(Commands.openMetricsChart, {
+        kind: 'run',
+        folder: request.entry.folder.uri.toString(),
+        id: run.id,
+      });
     if (choice === show)
       void vscode.commands.executeCommand(Commands.showOutput, {
         kind: 'run',
