@@ -4,6 +4,7 @@ import type { LaunchRequest } from './training';
 import { CodeLensController } from './codeLens';
 import { registerCommands } from './commands';
 import { DataValidation } from './dataValidation';
+import { PipelineDiagnostics } from './pipelineDiagnostics';
 import { registerImportCommands } from './importCommands';
 import { ExperimentsTree } from './experimentsTree';
 import type { ExplorerNode } from './experimentsTree';
@@ -56,6 +57,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   const output = own(vscode.window.createOutputChannel('Runlens'));
   for (const d of registerImportCommands(model, settings, output)) own(d);
   own(new DataValidation());
+  own(new PipelineDiagnostics());
   const { panels, disposables: panelDisposables } = registerPanels({
     model,
     settings,
