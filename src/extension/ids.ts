@@ -30,6 +30,9 @@ export const Commands = {
   importTensorboard: 'runlens.importTensorboard',
   inferSchema: 'runlens.inferSchema',
   validateData: 'runlens.validateData',
+  packageModel: 'runlens.packageModel',
+  serveModel: 'runlens.serveModel',
+  stopServing: 'runlens.stopServing',
   openMetricsChart: 'runlens.openMetricsChart',
   compareRuns: 'runlens.compareRuns',
 } as const;

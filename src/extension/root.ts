@@ -5,6 +5,7 @@ import { CodeLensController } from './codeLens';
 import { registerCommands } from './commands';
 import { DataValidation } from './dataValidation';
 import { PipelineDiagnostics } from './pipelineDiagnostics';
+import { Serving } from './serving';
 import { registerImportCommands } from './importCommands';
 import { ExperimentsTree } from './experimentsTree';
 import type { ExplorerNode } from './experimentsTree';
@@ -25,6 +26,7 @@ export interface RunlensApi {
   launcher: TrainingLauncher;
   /** The chart panels; `panels.metrics.current?.lastRendered` is what the webview last drew. */
   panels: Panels;
+  serving: Serving;
 }
 
 /** The composition root: the one place that builds the extension's services and wires them. */
@@ -58,6 +60,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   for (const d of registerImportCommands(model, settings, output)) own(d);
   own(new DataValidation());
   own(new PipelineDiagnostics());
+  const serving = own(new Serving(model, output));
   const { panels, disposables: panelDisposables } = registerPanels({
     model,
     settings,
@@ -91,7 +94,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   );
   return {
     disposable: vscode.Disposable.from(...disposables.reverse()),
-    api: { model, experiments: tree, models, launcher, panels },
+    api: { model, experiments: tree, models, launcher, panels, serving },
   };
 }
 

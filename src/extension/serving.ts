@@ -1,0 +1,177 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { errorMessage } from '../core/errors';
+import { packageModel } from '../core/serving/package';
+import type { ServerHandle, SmokeResult } from '../core/serving/serve';
+import { smokeTest, startServer } from '../core/serving/serve';
+import { Commands } from './ids';
+import type { ModelNode } from './modelsTree';
+import type { WorkspaceModel } from './storeModel';
+
+type VersionNode = Extract<ModelNode, { kind: 'version' }>;
+
+/**
+ * Package Model for Serving (Models view), Serve Model Locally (a package folder: started as a
+ * child process on 127.0.0.1, then smoke-tested against in-process predictions), Stop Serving.
+ * The status bar shows the endpoint while a model is served.
+ */
+export class Serving implements vscode.Disposable {
+  private server: ServerHandle | undefined;
+  private readonly status = vscode.window.createStatusBarItem(
+    'runlens.serving',
+    vscode.StatusBarAlignment.Left,
+    9,
+  );
+  private readonly subscriptions: vscode.Disposable[] = [];
+  lastSmoke: SmokeResult | undefined;
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly output: vscode.OutputChannel,
+  ) {
+    this.status.name = 'Runlens Serving';
+    this.subscriptions.push(
+      this.status,
+      vscode.commands.registerCommand(Commands.packageModel, (node?: VersionNode, force?: boolean) =>
+        this.package(node, force === true),
+      ),
+      vscode.commands.registerCommand(Commands.serveModel, (dir?: vscode.Uri) => this.serve(dir)),
+      vscode.commands.registerCommand(Commands.stopServing, () => this.stop()),
+    );
+  }
+
+  get endpoint(): string | undefined {
+    return this.server?.predictUrl;
+  }
+
+  async package(node: VersionNode | undefined, force = false): Promise<string | undefined> {
+    const target = node ?? (await this.pickVersion());
+    if (!target) return undefined;
+    const folder = this.model.byKey(target.folder);
+    if (!folder?.store) throw new Error('the store of this model is not open');
+    const out = path.join(folder.folder.uri.fsPath, 'serving', target.name);
+    try {
+      const r = await packageModel(folder.store, `${target.name}@${target.version}`, { out, force });
+      const serve = 'Serve Locally';
+      void vscode.window
+        .showInformationMessage(
+          `Runlens: packaged ${target.name} v${target.version} in ${vscode.workspace.asRelativePath(r.dir)} (${r.files.length} files, ${r.ms} ms).`,
+          serve,
+        )
+        .then((c) => (c === serve ? this.serve(vscode.Uri.file(r.dir)) : undefined));
+      return r.dir;
+    } catch (e) {
+      const message = errorMessage(e);
+      if (/gate verdict is fail/.test(message) && !force) {
+        const anyway = 'Package Anyway';
+        const c = await vscode.window.showWarningMessage(`Runlens: ${message}`, { modal: true }, anyway);
+        return c === anyway ? this.package(target, true) : undefined;
+      }
+      void vscode.window.showErrorMessage(
+        `Runlens: could not package ${target.name} v${target.version}: ${message}`,
+      );
+      return undefined;
+    }
+  }
+
+  async serve(dir?: vscode.Uri): Promise<SmokeResult | undefined> {
+    const target = dir?.fsPath ?? (await this.pickPackage());
+    if (!target) return undefined;
+    await this.stop();
+    try {
+      this.server = await startServer(target, {
+        port: 0,
+        // the extension host may be Electron: run the server as plain Node
+        env: { ELECTRON_RUN_AS_NODE: '1' },
+        onStderr: (line) => this.output.appendLine(`[serve] ${line}`),
+      });
+    } catch (e) {
+      void vscode.window.showErrorMessage(`Runlens: could not serve ${target}: ${errorMessage(e)}`);
+      return undefined;
+    }
+    const server = this.server;
+    void server.exited.then(() => {
+      if (this.server === server) {
+        this.server = undefined;
+        this.status.hide();
+      }
+    });
+    this.status.text = `$(broadcast) ${server.model} on ${new URL(server.url).host}`;
+    this.status.tooltip = `Runlens is serving ${server.model} (${server.backendDescription})\n${server.predictUrl}\nClick to stop.`;
+    this.status.command = Commands.stopServing;
+    this.status.show();
+    const smoke = await smokeTest(server).catch((e: unknown) => {
+      this.output.appendLine(`[serve] smoke test: ${errorMessage(e)}`);
+      return undefined;
+    });
+    this.lastSmoke = smoke;
+    const summary = smoke
+      ? `smoke test ${smoke.ok ? 'passed' : 'FAILED'}: ${smoke.rows} rows, largest difference ${smoke.maxDifference}, ${smoke.labelMismatches} label mismatches (${smoke.servedBackend})`
+      : 'smoke test could not run (see the Runlens output)';
+    this.output.appendLine(`[serve] ${server.predictUrl}: ${summary}`);
+    const notify = smoke?.ok ? vscode.window.showInformationMessage : vscode.window.showWarningMessage;
+    void notify(`Runlens: serving ${server.model} at ${server.predictUrl}; ${summary}.`);
+    return smoke;
+  }
+
+  async stop(): Promise<void> {
+    const server = this.server;
+    this.server = undefined;
+    this.status.hide();
+    if (server) await server.stop();
+  }
+
+  private async pickVersion(): Promise<VersionNode | undefined> {
+    const items = this.model.folders.flatMap((f) =>
+      f.models.flatMap((m) =>
+        m.versions.map((v) => ({
+          label: `${m.name} v${v.version}`,
+          description: v.stage,
+          node: {
+            kind: 'version' as const,
+            folder: f.folder.uri.toString(),
+            name: m.name,
+            version: v.version,
+          },
+        })),
+      ),
+    );
+    if (!items.length) {
+      void vscode.window.showInformationMessage(
+        'Runlens: no registered models yet: register one from a run first.',
+      );
+      return undefined;
+    }
+    return (await vscode.window.showQuickPick(items, { title: 'Package which model version?' }))?.node;
+  }
+
+  private async pickPackage(): Promise<string | undefined> {
+    const dirs = (vscode.workspace.workspaceFolders ?? []).flatMap((f) => {
+      const root = path.join(f.uri.fsPath, 'serving');
+      if (!fs.existsSync(root)) return [];
+      return fs
+        .readdirSync(root)
+        .map((n) => path.join(root, n))
+        .filter((d) => fs.existsSync(path.join(d, 'manifest.json')));
+    });
+    if (!dirs.length) {
+      void vscode.window.showInformationMessage(
+        'Runlens: no model packages in serving/ yet: use "Package Model for Serving" on a model version.',
+      );
+      return undefined;
+    }
+    if (dirs.length === 1) return dirs[0];
+    return (
+      await vscode.window.showQuickPick(
+        dirs.map((d) => ({ label: path.basename(d), description: vscode.workspace.asRelativePath(d), d })),
+        { title: 'Serve which package?' },
+      )
+    )?.d;
+  }
+
+  dispose(): void {
+    void this.stop();
+    for (const s of this.subscriptions) s.dispose();
+  }
+}
