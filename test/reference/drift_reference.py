@@ -1,7 +1,7 @@
 """Expected drift statistics from scipy 1.10 for test/unit/drift-reference.test.ts.
 
 Run:  /usr/bin/python3 test/reference/drift_reference.py
-Reads /work/shared/fixtures/datasets/bike-sharing (or the copies in test/fixtures/datasets), writes the
+Reads the bike-sharing data (test/fixtures/datasets/bike-sharing, copies of the shared fixtures), writes the
 2011/2012 splits the tests read to test/fixtures/datasets/bike-sharing/, and the expected values to
 test/fixtures/reference/drift/expected.json. The test choice follows Evidently's defaults (reference
 <= 1000 rows: ks_2samp for numeric columns with > 5 values, chisquare for more than 2 values, Z-test of
@@ -22,7 +22,6 @@ _ALT = os.environ.get("RUNLENS_REFERENCE_OUT")
 DATA = os.path.join(_ALT, "bike-sharing") if _ALT else os.path.join(HERE, "..", "fixtures", "datasets", "bike-sharing")
 OUT = _ALT or os.path.join(HERE, "..", "fixtures", "reference", "drift")
 COMMITTED = os.path.join(HERE, "..", "fixtures", "datasets", "bike-sharing")
-SHARED = "/work/shared/fixtures/datasets/bike-sharing"
 
 
 def keys_of(r, c):
@@ -85,7 +84,7 @@ def case(ref, cur, columns, numeric):
 def main():
     os.makedirs(DATA, exist_ok=True)
     os.makedirs(OUT, exist_ok=True)
-    src = SHARED if os.path.isdir(SHARED) else COMMITTED
+    src = COMMITTED
     day = pd.read_csv(os.path.join(src, "day.csv"))
     hour = pd.read_csv(os.path.join(src, "hour.csv"))
     splits = {
