@@ -33,6 +33,7 @@ export const Commands = {
   packageModel: 'runlens.packageModel',
   serveModel: 'runlens.serveModel',
   stopServing: 'runlens.stopServing',
+  runPipeline: 'runlens.runPipeline',
   openMetricsChart: 'runlens.openMetricsChart',
   compareRuns: 'runlens.compareRuns',
 } as const;

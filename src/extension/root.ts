@@ -4,6 +4,7 @@ import type { LaunchRequest } from './training';
 import { CodeLensController } from './codeLens';
 import { registerCommands } from './commands';
 import { DataValidation } from './dataValidation';
+import { registerPipelineCommand } from './pipelineCommand';
 import { PipelineDiagnostics } from './pipelineDiagnostics';
 import { Serving } from './serving';
 import { registerImportCommands } from './importCommands';
@@ -60,6 +61,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   for (const d of registerImportCommands(model, settings, output)) own(d);
   own(new DataValidation());
   own(new PipelineDiagnostics());
+  own(registerPipelineCommand(settings, output));
   const serving = own(new Serving(model, output));
   const { panels, disposables: panelDisposables } = registerPanels({
     model,

@@ -49,4 +49,43 @@ suite('pipeline file', () => {
     await vscode.commands.executeCommand('workbench.action.revertAndCloseActiveEditor');
     fs.rmSync(file);
   });
+
+  test('Run Pipeline runs the stages as tracked runs, then skips them when nothing changed', async () => {
+    const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(ws);
+    const file = path.join(ws, 'runlens.yaml');
+    fs.writeFileSync(path.join(ws, 'pipe_in.txt'), 'one\n');
+    fs.writeFileSync(
+      file,
+      [
+        'experiment: pipe',
+        'stages:',
+        '  prepare:',
+        "    cmd: node -e \"require('fs').writeFileSync('pipe_out.txt', require('fs').readFileSync('pipe_in.txt', 'utf8').toUpperCase())\"",
+        '    deps: [pipe_in.txt]',
+        '    outs: [pipe_out.txt]',
+        '  report:',
+        "    cmd: node -e \"console.log('lines=' + require('fs').readFileSync('pipe_out.txt', 'utf8').split('\\\\n').length)\"",
+        '    deps: [pipe_out.txt]',
+        '',
+      ].join('\n'),
+    );
+    type Result = { ok: boolean; stages: { stage: string; state: string }[] };
+    const first = await vscode.commands.executeCommand<Result>('runlens.runPipeline');
+    assert.ok(first?.ok, JSON.stringify(first));
+    assert.deepEqual(
+      first.stages.map((s) => [s.stage, s.state]),
+      [
+        ['prepare', 'succeeded'],
+        ['report', 'succeeded'],
+      ],
+    );
+    assert.equal(fs.readFileSync(path.join(ws, 'pipe_out.txt'), 'utf8'), 'ONE\n');
+    const second = await vscode.commands.executeCommand<Result>('runlens.runPipeline');
+    assert.deepEqual(
+      second?.stages.map((s) => s.state),
+      ['skipped', 'skipped'],
+    );
+    fs.rmSync(file);
+  });
 });
