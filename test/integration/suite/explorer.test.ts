@@ -6,21 +6,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { ExplorerNode } from '../../../src/extension/experimentsTree';
 import type { RunlensApi } from '../../../src/extension/root';
+import { waitFor } from './wait';
 
 async function api(): Promise<RunlensApi> {
   const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
   assert.ok(ext);
   return ext.activate();
-}
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
 }
 
 function workspace(): string {

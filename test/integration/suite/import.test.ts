@@ -5,19 +5,10 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunlensApi } from '../../../src/extension/root';
+import { waitFor } from './wait';
 
 // This file runs as out/test/integration/suite/import.test.js.
 const fixtures = path.resolve(__dirname, '../../../../test/fixtures/importers');
-
-async function waitFor<T>(what: string, fn: () => T | undefined | false, timeoutMs = 20_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const v = fn();
-    if (v) return v;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 suite('import', () => {
   test('Import TensorBoard Logs brings each run folder in as a run with its scalars', async () => {
