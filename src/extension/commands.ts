@@ -12,6 +12,7 @@ import type { ModelNode } from './modelsTree';
 import type { FolderStore, WorkspaceModel } from './storeModel';
 import type { EntryPoint, TrainingLauncher } from './training';
 import { grid, parseParamInput } from './training';
+import { pickVersion } from './pickers';
 
 type RunNode = Extract<ExplorerNode, { kind: 'run' }>;
 
@@ -387,23 +388,4 @@ async function pickEntryPoint(launcher: TrainingLauncher): Promise<EntryPoint | 
     { title: 'Launch Training: choose an entry point', matchOnDescription: true },
   );
   return pick?.entry;
-}
-
-async function pickVersion(
-  model: WorkspaceModel,
-): Promise<Extract<ModelNode, { kind: 'version' }> | undefined> {
-  const items = model.folders.flatMap((f) =>
-    f.models.flatMap((m) =>
-      m.versions.map((v) => ({
-        label: `${m.name} v${v.version}`,
-        description: v.stage,
-        node: { kind: 'version' as const, folder: f.folder.uri.toString(), name: m.name, version: v.version },
-      })),
-    ),
-  );
-  if (!items.length) {
-    void vscode.window.showInformationMessage('Runlens: no registered models yet. Register one from a run.');
-    return undefined;
-  }
-  return (await vscode.window.showQuickPick(items, { title: 'Which model version?' }))?.node;
 }

@@ -6,10 +6,9 @@ import { packageModel } from '../core/serving/package';
 import type { ServerHandle, SmokeResult } from '../core/serving/serve';
 import { smokeTest, startServer } from '../core/serving/serve';
 import { Commands } from './ids';
-import type { ModelNode } from './modelsTree';
+import { pickVersion } from './pickers';
+import type { VersionNode } from './pickers';
 import type { WorkspaceModel } from './storeModel';
-
-type VersionNode = Extract<ModelNode, { kind: 'version' }>;
 
 /**
  * Package Model for Serving (Models view), Serve Model Locally (a package folder: started as a
@@ -46,7 +45,7 @@ export class Serving implements vscode.Disposable {
   }
 
   async package(node: VersionNode | undefined, force = false): Promise<string | undefined> {
-    const target = node ?? (await this.pickVersion());
+    const target = node ?? (await pickVersion(this.model, 'Package which model version?'));
     if (!target) return undefined;
     const folder = this.model.byKey(target.folder);
     if (!folder?.store) throw new Error('the store of this model is not open');
@@ -120,30 +119,6 @@ export class Serving implements vscode.Disposable {
     this.server = undefined;
     this.status.hide();
     if (server) await server.stop();
-  }
-
-  private async pickVersion(): Promise<VersionNode | undefined> {
-    const items = this.model.folders.flatMap((f) =>
-      f.models.flatMap((m) =>
-        m.versions.map((v) => ({
-          label: `${m.name} v${v.version}`,
-          description: v.stage,
-          node: {
-            kind: 'version' as const,
-            folder: f.folder.uri.toString(),
-            name: m.name,
-            version: v.version,
-          },
-        })),
-      ),
-    );
-    if (!items.length) {
-      void vscode.window.showInformationMessage(
-        'Runlens: no registered models yet: register one from a run first.',
-      );
-      return undefined;
-    }
-    return (await vscode.window.showQuickPick(items, { title: 'Package which model version?' }))?.node;
   }
 
   private async pickPackage(): Promise<string | undefined> {

@@ -16,7 +16,15 @@ import type {
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../storeModel';
 import { allRuns, resolveRuns, runsSignature } from './runRefs';
-import { WebviewHost, safeFileName, saveWithDialog, webviewHtml, webviewOptions } from './webviewHost';
+import {
+  OwnedPanel,
+  PanelSlot,
+  WebviewHost,
+  safeFileName,
+  saveWithDialog,
+  webviewHtml,
+  webviewOptions,
+} from './webviewHost';
 
 export const METRICS_VIEW_TYPE = 'runlens.metricsChart';
 
@@ -29,7 +37,6 @@ const KNOWN: MetricsFromWebview['type'][] = [
   'exportCsv',
   'rendered',
 ];
-const UPDATE_DEBOUNCE_MS = 150;
 
 /** What the webview last reported drawing: for integration tests and diagnostics. */
 export interface MetricsRendered {
@@ -39,51 +46,43 @@ export interface MetricsRendered {
 }
 
 /** The metrics chart panel: one chart per metric key, one line per shown run, live while runs train. */
-export class MetricsPanel implements vscode.Disposable {
+export class MetricsPanel extends OwnedPanel {
   private readonly host: WebviewHost<MetricsToWebview, MetricsFromWebview>;
   private readonly cache = new SeriesCache();
-  private readonly disposables: vscode.Disposable[] = [];
   private width = 600;
   private signature = '';
-  private timer: NodeJS.Timeout | undefined;
   lastRendered: MetricsRendered | undefined;
   private readonly renderedEmitter = new vscode.EventEmitter<MetricsRendered>();
   readonly onDidRender = this.renderedEmitter.event;
 
   constructor(
-    readonly panel: vscode.WebviewPanel,
+    panel: vscode.WebviewPanel,
     private refs: string[],
     private readonly model: WorkspaceModel,
     private readonly settings: ExtensionSettings,
     extensionUri: vscode.Uri,
     log: (line: string) => void,
   ) {
+    super(panel);
     panel.webview.options = webviewOptions(extensionUri);
     panel.webview.html = webviewHtml(panel.webview, extensionUri, 'metrics', 'Runlens Metrics');
     this.host = new WebviewHost(panel, KNOWN, (m) => this.handle(m), log);
     this.disposables.push(
       this.host,
       this.renderedEmitter,
-      model.onDidChange(() => this.schedule()),
-      panel.onDidDispose(() => this.dispose()),
+      model.onDidChange(() =>
+        this.debounce(() => {
+          // Only a shown run's new points, status or name (or its deletion) needs a new snapshot.
+          if (runsSignature(resolveRuns(this.model, this.refs).runs) !== this.signature) this.sendSnapshot();
+        }),
+      ),
     );
   }
 
   show(refs: string[]): void {
     this.refs = refs;
     this.signature = '';
-    this.panel.reveal();
     this.sendSnapshot();
-  }
-
-  private schedule(): void {
-    if (this.timer) return;
-    this.timer = setTimeout(() => {
-      this.timer = undefined;
-      const { runs } = resolveRuns(this.model, this.refs);
-      // Only a shown run's new points, status or name (or its deletion) needs a new snapshot.
-      if (runsSignature(runs) !== this.signature) this.sendSnapshot();
-    }, UPDATE_DEBOUNCE_MS);
   }
 
   private sendSnapshot(): void {
@@ -151,66 +150,24 @@ export class MetricsPanel implements vscode.Disposable {
         assertNever(m, 'metrics webview message');
     }
   }
-
-  private readonly disposeEmitter = new vscode.EventEmitter<void>();
-  readonly onDidDispose = this.disposeEmitter.event;
-
-  dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
-    for (const d of this.disposables.splice(0)) d.dispose();
-    this.disposeEmitter.fire();
-    this.disposeEmitter.dispose();
-    this.panel.dispose();
-  }
 }
 
 /** Opens, reuses and restores the metrics panel; the serializer brings it back after a reload. */
-export class MetricsPanels implements vscode.Disposable, vscode.WebviewPanelSerializer<MetricsViewState> {
-  current: MetricsPanel | undefined;
-  private readonly disposables: vscode.Disposable[];
-
+export class MetricsPanels extends PanelSlot<MetricsPanel, Partial<MetricsViewState>> {
   constructor(
-    private readonly model: WorkspaceModel,
-    private readonly settings: ExtensionSettings,
-    private readonly extensionUri: vscode.Uri,
-    private readonly log: (line: string) => void,
+    model: WorkspaceModel,
+    settings: ExtensionSettings,
+    extensionUri: vscode.Uri,
+    log: (line: string) => void,
   ) {
-    this.disposables = [vscode.window.registerWebviewPanelSerializer(METRICS_VIEW_TYPE, this)];
-  }
-
-  open(refs: string[]): MetricsPanel {
-    if (this.current) {
-      this.current.show(refs);
-      return this.current;
-    }
-    const panel = vscode.window.createWebviewPanel(
-      METRICS_VIEW_TYPE,
-      'Runlens Metrics',
-      vscode.ViewColumn.Active,
-      webviewOptions(this.extensionUri),
-    );
-    return this.adopt(panel, refs);
-  }
-
-  async deserializeWebviewPanel(
-    panel: vscode.WebviewPanel,
-    state: MetricsViewState | undefined,
-  ): Promise<void> {
-    this.current?.dispose();
-    this.adopt(panel, Array.isArray(state?.refs) ? state.refs.filter((r) => typeof r === 'string') : []);
-  }
-
-  private adopt(panel: vscode.WebviewPanel, refs: string[]): MetricsPanel {
-    const p = new MetricsPanel(panel, refs, this.model, this.settings, this.extensionUri, this.log);
-    this.current = p;
-    p.onDidDispose(() => {
-      if (this.current === p) this.current = undefined;
+    super(METRICS_VIEW_TYPE, 'Runlens Metrics', extensionUri, (panel, state) => {
+      const refs = Array.isArray(state?.refs) ? state.refs.filter((r) => typeof r === 'string') : [];
+      return new MetricsPanel(panel, refs, model, settings, extensionUri, log);
     });
-    return p;
   }
 
-  dispose(): void {
-    this.current?.dispose();
-    for (const d of this.disposables) d.dispose();
+  /** Chart these runs: in the open panel, or a new one. */
+  show(refs: string[]): MetricsPanel {
+    return this.open((p) => p.show(refs), { refs });
   }
 }

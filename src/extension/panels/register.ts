@@ -83,7 +83,7 @@ export function registerPanels(deps: {
       guard(async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
         let refs = refsOf(node, nodes);
         if (!refs.length) refs = (await pick('Chart the metrics of which runs?', [])) ?? [];
-        if (refs.length) metrics.open(refs);
+        if (refs.length) metrics.show(refs);
       }),
     ),
     vscode.commands.registerCommand(
@@ -91,7 +91,7 @@ export function registerPanels(deps: {
       guard(async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
         let refs = refsOf(node, nodes);
         if (refs.length < 2) refs = (await pick('Compare which runs? (two or more)', refs)) ?? [];
-        if (refs.length) compare.open(refs);
+        if (refs.length) compare.show(refs);
       }),
     ),
   ];

@@ -102,3 +102,90 @@ export async function saveWithDialog(
 export function safeFileName(s: string): string {
   return s.replace(/[^\w.-]+/g, '-').replace(/^-+|-+$/g, '') || 'chart';
 }
+
+/**
+ * The life of one panel object: its disposables, a debounced refresh for store changes, and an
+ * event when it closes. Subclasses build their WebviewHost and push what they own to `disposables`.
+ */
+export abstract class OwnedPanel implements vscode.Disposable {
+  protected readonly disposables: vscode.Disposable[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private readonly disposeEmitter = new vscode.EventEmitter<void>();
+  readonly onDidDispose = this.disposeEmitter.event;
+
+  constructor(readonly panel: vscode.WebviewPanel) {
+    this.disposables.push(panel.onDidDispose(() => this.dispose()));
+  }
+
+  /** Run `refresh` once, `ms` after the first of a burst of calls (store changes come in bursts). */
+  protected debounce(refresh: () => void, ms = 150): void {
+    if (this.timer) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      refresh();
+    }, ms);
+  }
+
+  dispose(): void {
+    if (this.timer) clearTimeout(this.timer);
+    for (const d of this.disposables.splice(0)) d.dispose();
+    this.disposeEmitter.fire();
+    this.disposeEmitter.dispose();
+    this.panel.dispose();
+  }
+}
+
+/**
+ * One panel of a kind at a time: `open` reuses the shown one or creates it, the serializer brings it
+ * back after a reload from the state the webview saved with setState, and a closed panel is forgotten.
+ */
+export class PanelSlot<P extends OwnedPanel, S>
+  implements vscode.Disposable, vscode.WebviewPanelSerializer<S>
+{
+  current: P | undefined;
+  private readonly registration: vscode.Disposable;
+
+  constructor(
+    private readonly viewType: string,
+    private readonly title: string,
+    private readonly extensionUri: vscode.Uri,
+    /** Builds the panel object over a new or restored webview panel (state: undefined when new). */
+    private readonly make: (panel: vscode.WebviewPanel, state: S | undefined) => P,
+  ) {
+    this.registration = vscode.window.registerWebviewPanelSerializer(viewType, this);
+  }
+
+  /** Reveal the current panel after `reuse` updated it, or create one. */
+  open(reuse: (p: P) => void, initial: S): P {
+    if (this.current) {
+      reuse(this.current);
+      this.current.panel.reveal();
+      return this.current;
+    }
+    const panel = vscode.window.createWebviewPanel(
+      this.viewType,
+      this.title,
+      vscode.ViewColumn.Active,
+      webviewOptions(this.extensionUri),
+    );
+    return this.adopt(this.make(panel, initial));
+  }
+
+  async deserializeWebviewPanel(panel: vscode.WebviewPanel, state: S | undefined): Promise<void> {
+    this.current?.dispose();
+    this.adopt(this.make(panel, state));
+  }
+
+  private adopt(p: P): P {
+    this.current = p;
+    p.onDidDispose(() => {
+      if (this.current === p) this.current = undefined;
+    });
+    return p;
+  }
+
+  dispose(): void {
+    this.current?.dispose();
+    this.registration.dispose();
+  }
+}
