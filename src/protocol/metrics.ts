@@ -67,7 +67,9 @@ export type MetricsFromWebview =
   | { type: 'exportPng'; key: string; dataUrl: string }
   /** Save a chart's full-resolution data as CSV. */
   | { type: 'exportCsv'; key: string }
-  /** The charts were drawn (for tests and diagnostics): what each chart shows. */
+  /** One chart was drawn (charts are drawn one per frame, those in view first). */
+  | { type: 'painted'; key: string; index: number; of: number }
+  /** Every chart was drawn (for tests and diagnostics): what each chart shows. */
   | { type: 'rendered'; charts: RenderedChart[]; series: number; points: number };
 
 export interface RenderedChart {

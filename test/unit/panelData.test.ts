@@ -16,6 +16,7 @@ import {
 } from '../../src/core/charts/panelData';
 import type { PanelRun } from '../../src/core/charts/panelData';
 import { METRICS_HEADER, formatPoint } from '../../src/core/store/metrics';
+import { metricsCacheFile, readMetricsCache } from '../../src/core/store/metricsCache';
 import type { MetricPoint, RunEntry } from '../../src/core/store/types';
 import { tempDir } from '../helpers/tmp';
 
@@ -59,18 +60,85 @@ describe('panel data', () => {
     const file = path.join(dir, 'm.jsonl');
     writePoints(file, pts('loss', [3, 2, 1]));
     const cache = new SeriesCache();
-    assert.deepEqual(cache.load(file).series.get('loss')!.values, [3, 2, 1]);
+    assert.deepEqual([...cache.load(file).series.get('loss')!.values], [3, 2, 1]);
     writePoints(file, pts('loss', [0.5], 3), false);
     fs.appendFileSync(file, '{"key":"loss","value":0.25,"st');
-    assert.deepEqual(cache.load(file).series.get('loss')!.steps, [0, 1, 2, 3]);
+    assert.deepEqual([...cache.load(file).series.get('loss')!.steps], [0, 1, 2, 3]);
     fs.appendFileSync(file, 'ep":4,"time":5}\n');
-    assert.deepEqual(cache.load(file).series.get('loss')!.values, [3, 2, 1, 0.5, 0.25]);
+    assert.deepEqual([...cache.load(file).series.get('loss')!.values], [3, 2, 1, 0.5, 0.25]);
     fs.writeFileSync(
       file,
       METRICS_HEADER + '\n' + formatPoint({ key: 'acc', value: 0.9, step: 0, time: T0 }) + '\n',
     );
     const replaced = cache.load(file);
     assert.deepEqual([...replaced.series.keys()], ['acc']);
+  });
+
+  test('a long series is cached as columns on disk; a new reader starts from it and reads on', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'metrics.jsonl');
+    const n = 6000; // about 400 KB of JSONL: over the size that makes the cache worth writing
+    const values = Array.from({ length: n }, (_, i) => (i === 7 ? NaN : Math.sin(i) * 1e3 + i / 3));
+    writePoints(file, [...pts('loss', values), ...pts('acc', values.slice(0, 10))]);
+    fs.appendFileSync(file, 'not json\n');
+    const first = new SeriesCache().load(file);
+    const cacheFile = metricsCacheFile(file);
+    assert.equal(path.basename(cacheFile), 'metrics.cache');
+    assert.ok(fs.existsSync(cacheFile), 'cache written');
+    const cached = readMetricsCache(file)!;
+    assert.equal(cached.offset, fs.statSync(file).size);
+    assert.deepEqual([...cached.series.get('loss')!.values], values);
+    // A fresh reader (another process, a reload) gets the same series, warnings and t0 from the cache.
+    const second = new SeriesCache().load(file);
+    for (const key of ['loss', 'acc'])
+      for (const col of ['steps', 'values', 'times'] as const)
+        assert.deepEqual(
+          [...second.series.get(key)![col]],
+          [...first.series.get(key)![col]],
+          `${key}.${col}`,
+        );
+    assert.equal(second.warnings.length, 1);
+    assert.match(second.warnings[0].message, /not valid JSON/);
+    assert.equal(second.t0, first.t0);
+    // Points appended after the cache was written are read from the JSONL on top of it.
+    writePoints(file, pts('loss', [42], n), false);
+    const third = new SeriesCache().load(file).series.get('loss')!;
+    assert.equal(third.values.length, n + 1);
+    assert.equal(third.values[n], 42);
+  });
+
+  test('a cache that no longer matches its JSONL, or is torn, is ignored', () => {
+    const dir = tempDir();
+    const file = path.join(dir, 'metrics.jsonl');
+    writePoints(
+      file,
+      pts(
+        'loss',
+        Array.from({ length: 6000 }, (_, i) => i),
+      ),
+    );
+    new SeriesCache().load(file);
+    assert.ok(readMetricsCache(file));
+    // Replaced by other content at least as long: the bytes the cache covered changed.
+    fs.writeFileSync(file, '');
+    writePoints(
+      file,
+      pts(
+        'val',
+        Array.from({ length: 6000 }, (_, i) => i + 0.5),
+      ),
+    );
+    assert.equal(readMetricsCache(file), undefined);
+    const replaced = new SeriesCache({ writeCache: false }).load(file);
+    assert.deepEqual([...replaced.series.keys()], ['val']);
+    // A torn cache file (a crash while copying it around) is not an error either.
+    new SeriesCache().load(file);
+    const cacheFile = metricsCacheFile(file);
+    fs.truncateSync(cacheFile, Math.floor(fs.statSync(cacheFile).size / 2));
+    assert.equal(readMetricsCache(file), undefined);
+    assert.equal(new SeriesCache().load(file).series.get('val')!.values.length, 6000);
+    fs.writeFileSync(cacheFile, 'garbage');
+    assert.equal(new SeriesCache().load(file).series.get('val')!.values[5999], 5999.5);
   });
 
   test('reduceSeries keeps first, last, extrema; every kept point is an input point with its time', () => {

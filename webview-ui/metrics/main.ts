@@ -311,8 +311,6 @@ function renderAll(): void {
   empty.textContent = s.runs.length
     ? 'None of the runs shown has logged a metric yet. Charts appear as soon as points arrive.'
     : 'No runs shown. Select runs in the Runlens explorer and choose Open Metrics Chart, or press Runs… above.';
-  let points = 0;
-  let series = 0;
   for (const data of s.charts) {
     let v = views.get(data.key);
     if (!v) {
@@ -321,14 +319,52 @@ function renderAll(): void {
     }
     grid.append(v.card);
     v.data = data;
-    refreshDatasets(v);
-    series += data.series.length;
-    points += data.series.reduce((n, d) => n + d.steps.length, 0);
   }
-  requestAnimationFrame(() => {
-    post({ type: 'rendered', charts: [...views.values()].map(describe), series, points });
-    checkWidth();
-  });
+  paintProgressively([...views.values()]);
+}
+
+let paintGeneration = 0;
+
+/**
+ * Fill the charts one per frame, those in view first: the first chart shows after one chart's
+ * work instead of all of them, and input is never blocked for long. A newer snapshot cancels the
+ * rest of an older pass. Posts `painted` after each chart and `rendered` after the last.
+ */
+function paintProgressively(pending: ChartView[]): void {
+  const generation = ++paintGeneration;
+  const height = window.innerHeight;
+  const inView = (v: ChartView) => {
+    const r = v.card.getBoundingClientRect();
+    return r.bottom > 0 && r.top < height;
+  };
+  const order = [...pending.filter(inView), ...pending.filter((v) => !inView(v))];
+  const total = order.length;
+  const next = () => {
+    if (generation !== paintGeneration) return;
+    const v = order.shift();
+    if (!v) {
+      const shown = [...views.values()];
+      post({
+        type: 'rendered',
+        charts: shown.map(describe),
+        series: shown.reduce((n, w) => n + w.data.series.length, 0),
+        points: shown.reduce((n, w) => n + w.data.series.reduce((m, d) => m + d.steps.length, 0), 0),
+      });
+      checkWidth();
+      return;
+    }
+    refreshDatasets(v);
+    // After the frame that shows it: the next chart's work starts once this one is on screen.
+    requestAnimationFrame(() =>
+      setTimeout(() => {
+        if (generation !== paintGeneration) return;
+        post({ type: 'painted', key: v.key, index: total - order.length - 1, of: total });
+        next();
+      }, 0),
+    );
+  };
+  if (total === 0) requestAnimationFrame(next);
+  else next();
 }
 
 function describe(v: ChartView): RenderedChart {
@@ -374,38 +410,49 @@ function buildLines(v: ChartView): Line[] {
 function refreshDatasets(v: ChartView): void {
   v.lines = buildLines(v);
   const weight = state.smoothing;
+  // One device pixel wide lines are drawn by the rasteriser's hairline path, 20-30x faster than
+  // wider strokes: with many runs overlaid they are also the more legible choice.
+  const hairline = 1 / (window.devicePixelRatio || 1);
+  const mainWidth = v.lines.length > MANY_LINES ? hairline : 1.5;
   const datasets = v.chart.data.datasets;
   const wanted: ChartDataset<'line', Point[]>[] = [];
   const byLabel = new Map(datasets.map((d) => [d.label, d]));
+  let rawMin = Infinity;
+  let rawMax = -Infinity;
+  const log = state.logKeys.includes(v.key);
   for (const line of v.lines) {
     const hidden = state.hidden.includes(line.run.ref);
-    const rawId = `${line.run.ref}\u0000raw`;
     const color = themedColor(line.run.color, theme);
-    const raw = byLabel.get(rawId) ?? newDataset(rawId, color, true);
-    raw.data = line.points;
-    raw.hidden = hidden || weight === 0;
-    const main = byLabel.get(line.run.ref) ?? newDataset(line.run.ref, color, false);
+    const main = byLabel.get(line.run.ref) ?? newDataset(line.run.ref, color);
     main.borderColor = color;
-    raw.borderColor = fade(color);
+    main.borderWidth = mainWidth;
     if (weight > 0) {
       const ys = smooth(
         line.raw.map((y) => (y === null ? NaN : y)),
         weight,
       );
       main.data = line.points.map((p, i) => ({ x: p.x, y: Number.isFinite(ys[i]) ? ys[i] : null }));
+      // The faint raw lines are drawn by the rawLines plugin: the y axis must still reach them.
+      if (!hidden)
+        for (const y of line.raw)
+          if (y !== null && (!log || y > 0)) {
+            if (y < rawMin) rawMin = y;
+            if (y > rawMax) rawMax = y;
+          }
     } else {
       main.data = line.points;
     }
     main.hidden = hidden;
     // Without gaps the line needs no segmenting: chart.js then draws one stroke per pixel column.
-    main.spanGaps = raw.spanGaps = line.flags.size === 0;
-    wanted.push(raw, main);
+    main.spanGaps = line.flags.size === 0;
+    wanted.push(main);
   }
   v.chart.data.datasets = wanted;
-  const log = state.logKeys.includes(v.key);
   v.logButton.setAttribute('aria-pressed', String(log));
   const y = v.chart.options.scales!.y!;
   y.type = log ? 'logarithmic' : 'linear';
+  y.suggestedMin = Number.isFinite(rawMin) ? rawMin : undefined;
+  y.suggestedMax = Number.isFinite(rawMax) ? rawMax : undefined;
   const x = v.chart.options.scales!.x!;
   (x as { title: { text: string } }).title.text = X_LABELS[state.xAxis];
   v.chart.update('none');
@@ -430,21 +477,64 @@ function refreshDatasets(v: ChartView): void {
   );
 }
 
-function newDataset(label: string, color: string, faint: boolean): ChartDataset<'line', Point[]> {
+/** Above this many runs in a chart its lines are drawn one device pixel wide. */
+const MANY_LINES = 20;
+
+function newDataset(label: string, color: string): ChartDataset<'line', Point[]> {
   return {
     label,
     data: [],
-    borderColor: faint ? fade(color) : color,
+    borderColor: color,
     backgroundColor: color,
-    borderWidth: faint ? 1 : 1.5,
+    borderWidth: 1.5,
     pointRadius: 0,
     pointHoverRadius: 0,
     spanGaps: false,
     tension: 0,
     parsing: false,
     normalized: true,
-    order: faint ? 1 : 0,
   } as ChartDataset<'line', Point[]>;
+}
+
+/**
+ * The raw lines under the smoothed ones, faint and one device pixel wide, stroked straight onto
+ * the canvas: as chart.js datasets they would double the per-point work of every update.
+ */
+function rawLines(v: () => ChartView | undefined): Plugin<'line'> {
+  return {
+    id: 'runlensRawLines',
+    beforeDatasetsDraw(chart) {
+      const view = v();
+      if (!view || state.smoothing === 0) return;
+      const { ctx, chartArea: area } = chart;
+      const xs = chart.scales.x;
+      const ys = chart.scales.y;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+      ctx.clip();
+      ctx.lineWidth = 1 / (window.devicePixelRatio || 1);
+      for (const line of view.lines) {
+        if (state.hidden.includes(line.run.ref)) continue;
+        ctx.strokeStyle = fade(themedColor(line.run.color, theme));
+        ctx.beginPath();
+        let pen = false;
+        for (const p of line.points) {
+          if (p.y === null || (ys.type === 'logarithmic' && p.y <= 0)) {
+            pen = false;
+            continue;
+          }
+          const px = xs.getPixelForValue(p.x);
+          const py = ys.getPixelForValue(p.y);
+          if (pen) ctx.lineTo(px, py);
+          else ctx.moveTo(px, py);
+          pen = true;
+        }
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+  };
 }
 
 function fade(color: string): string {
@@ -529,7 +619,7 @@ function createView(data: ChartData): ChartView {
   const chart = new Chart<'line', Point[]>(canvas, {
     type: 'line',
     data: { datasets: [] },
-    plugins: [background, crosshair(() => holder.view)],
+    plugins: [background, rawLines(() => holder.view), crosshair(() => holder.view)],
     options: {
       animation: false,
       responsive: true,
@@ -694,9 +784,7 @@ function hover(v: ChartView, e: MouseEvent): void {
   if (e.offsetX < area.left || e.offsetX > area.right) return unhover(v);
   const x = v.chart.scales.x.getValueForPixel(e.offsetX);
   if (x === undefined) return unhover(v);
-  const smoothed = new Map(
-    v.chart.data.datasets.filter((d) => !String(d.label).endsWith('\u0000raw')).map((d) => [d.label, d.data]),
-  );
+  const smoothed = new Map(v.chart.data.datasets.map((d) => [d.label, d.data]));
   const rows: { run: RunInfo; value: number | null; raw: number | null; flag?: NonFiniteCode; at: number }[] =
     [];
   for (const line of v.lines) {

@@ -1,7 +1,7 @@
 /** A series as parallel arrays: x (step, time...) and y. */
-export interface XY {
-  x: number[];
-  y: number[];
+export interface XY<T extends ArrayLike<number> = ArrayLike<number>> {
+  x: T;
+  y: T;
 }
 
 /**
@@ -11,7 +11,17 @@ export interface XY {
  * kept as gaps: every one in the input is kept, in place, when there are few, else one per bucket.
  * Already short series are returned as they are (copied).
  */
-export function downsample(series: XY, target: number, range?: { min: number; max: number }): XY {
+export function downsample(series: XY, target: number, range?: { min: number; max: number }): XY<number[]> {
+  const keep = downsampleIndices(series, target, range);
+  return { x: keep.map((i) => series.x[i]), y: keep.map((i) => series.y[i]) };
+}
+
+/** The indices, ascending, of the points `downsample` keeps. */
+export function downsampleIndices(
+  series: XY,
+  target: number,
+  range?: { min: number; max: number },
+): number[] {
   let lo = 0;
   let hi = series.x.length;
   if (range) {
@@ -22,10 +32,11 @@ export function downsample(series: XY, target: number, range?: { min: number; ma
     hi = Math.min(series.x.length, hi + 1);
   }
   const n = hi - lo;
-  if (n <= Math.max(target, 2)) return { x: series.x.slice(lo, hi), y: series.y.slice(lo, hi) };
+  if (n <= Math.max(target, 2)) return Array.from({ length: n }, (_, k) => lo + k);
   const buckets = Math.max(1, Math.floor((target - 2) / 2));
   const x0 = series.x[lo];
   const span = series.x[hi - 1] - x0 || 1;
+  const scale = buckets / span;
   const keep: number[] = [lo];
   let b = 0;
   let minI = -1;
@@ -38,7 +49,7 @@ export function downsample(series: XY, target: number, range?: { min: number; ma
     minI = maxI = gapI = -1;
   };
   for (let i = lo; i < hi; i++) {
-    const bucket = Math.min(buckets - 1, Math.floor(((series.x[i] - x0) / span) * buckets));
+    const bucket = Math.min(buckets - 1, Math.floor((series.x[i] - x0) * scale));
     if (bucket !== b) {
       flush();
       b = bucket;
@@ -53,10 +64,10 @@ export function downsample(series: XY, target: number, range?: { min: number; ma
   }
   flush();
   keep.push(hi - 1);
-  return { x: keep.map((i) => series.x[i]), y: keep.map((i) => series.y[i]) };
+  return keep;
 }
 
-function lowerBound(xs: number[], v: number): number {
+function lowerBound(xs: ArrayLike<number>, v: number): number {
   let a = 0;
   let b = xs.length;
   while (a < b) {
@@ -67,7 +78,7 @@ function lowerBound(xs: number[], v: number): number {
   return a;
 }
 
-function upperBound(xs: number[], v: number): number {
+function upperBound(xs: ArrayLike<number>, v: number): number {
   let a = 0;
   let b = xs.length;
   while (a < b) {

@@ -5,8 +5,9 @@ import { goalOf } from '../metrics/goals';
 import type { Goal } from '../metrics/goals';
 import { scanMetrics } from '../store/metrics';
 import type { ScanWarning, Series } from '../store/metrics';
+import { readMetricsCache, writeMetricsCache } from '../store/metricsCache';
 import type { RunEntry } from '../store/types';
-import { downsample } from './downsample';
+import { downsampleIndices } from './downsample';
 
 /** A run a panel shows: its index entry, where its metrics are, and the handle the webview uses. */
 export interface PanelRun {
@@ -15,30 +16,80 @@ export interface PanelRun {
   metricsFile: string;
 }
 
+/** The series of one metric as columns; read-only views (they may share the cache's memory). */
+export interface ColumnSeries {
+  key: string;
+  steps: Float64Array;
+  values: Float64Array;
+  times: Float64Array;
+}
+
+/** A growable column of numbers: appends double the capacity when full. */
+class Column {
+  constructor(
+    private data: Float64Array,
+    public n: number,
+  ) {}
+
+  static empty(): Column {
+    return new Column(new Float64Array(64), 0);
+  }
+
+  push(v: number): void {
+    if (this.n === this.data.length) {
+      const grown = new Float64Array(Math.max(64, this.data.length * 2));
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.n++] = v;
+  }
+
+  view(): Float64Array {
+    return this.data.subarray(0, this.n);
+  }
+}
+
+interface Growing {
+  key: string;
+  steps: Column;
+  values: Column;
+  times: Column;
+}
+
 interface FileState {
   /** Inode of the file read: a new one means it was replaced, not appended to. */
   ino: number;
   offset: number;
   line: number;
-  series: Map<string, Series>;
+  columns: Map<string, Growing>;
+  series: Map<string, ColumnSeries>;
   t0: number;
   warnings: ScanWarning[];
+  /** Bytes the metrics cache file on disk covers. */
+  cachedOffset: number;
 }
+
+/** Parsed JSONL bytes that make writing the cache worth it: at least this, and half of what it holds. */
+const CACHE_WRITE_BYTES = 256 * 1024;
 
 /**
  * Full-resolution series of the runs a panel shows, per metrics file. A file that grew is read
  * from where the last read stopped (metric files are append-only), so a training run's new points
- * cost only their own bytes; a file that shrank was replaced and is read again.
+ * cost only their own bytes; a file that shrank was replaced and is read again. A file never read
+ * in this process starts from its binary cache (store/metricsCache.ts) when there is a valid one,
+ * and the cache is rewritten when enough new JSONL was parsed.
  */
 export class SeriesCache {
   private readonly files = new Map<string, FileState>();
+
+  constructor(private readonly options: { writeCache?: boolean } = {}) {}
 
   load(file: string): FileState {
     let state = this.files.get(file);
     const stat = statOf(file);
     if (state && (stat.ino !== state.ino || stat.size < state.offset)) state = undefined;
     if (!state) {
-      state = { ino: stat.ino, offset: 0, line: 0, series: new Map(), t0: Infinity, warnings: [] };
+      state = fromCache(file, stat.ino);
       this.files.set(file, state);
     }
     const s = state;
@@ -47,11 +98,15 @@ export class SeriesCache {
       result = scanMetrics(
         file,
         (p) => {
-          let series = s.series.get(p.key);
-          if (!series) s.series.set(p.key, (series = { key: p.key, steps: [], values: [], times: [] }));
-          series.steps.push(p.step);
-          series.values.push(p.value);
-          series.times.push(p.time);
+          let g = s.columns.get(p.key);
+          if (!g)
+            s.columns.set(
+              p.key,
+              (g = { key: p.key, steps: Column.empty(), values: Column.empty(), times: Column.empty() }),
+            );
+          g.steps.push(p.step);
+          g.values.push(p.value);
+          g.times.push(p.time);
           if (p.time < s.t0) s.t0 = p.time;
         },
         { fromOffset: s.offset, fromLine: s.line },
@@ -60,9 +115,30 @@ export class SeriesCache {
       this.files.delete(file);
       throw e;
     }
+    const grew = result.endOffset !== s.offset;
     s.offset = result.endOffset;
     s.line += result.lines;
     s.warnings.push(...result.warnings);
+    if (grew || s.series.size !== s.columns.size) {
+      for (const g of s.columns.values())
+        s.series.set(g.key, {
+          key: g.key,
+          steps: g.steps.view(),
+          values: g.values.view(),
+          times: g.times.view(),
+        });
+    }
+    const parsed = s.offset - s.cachedOffset;
+    if (this.options.writeCache !== false && parsed >= Math.max(CACHE_WRITE_BYTES, s.cachedOffset / 2)) {
+      const written = writeMetricsCache(file, {
+        offset: s.offset,
+        lines: s.line,
+        t0: s.t0,
+        warnings: s.warnings,
+        series: s.series,
+      });
+      if (written) s.cachedOffset = s.offset;
+    }
     return s;
   }
 
@@ -71,6 +147,35 @@ export class SeriesCache {
     const keep = new Set(files);
     for (const f of this.files.keys()) if (!keep.has(f)) this.files.delete(f);
   }
+}
+
+function fromCache(file: string, ino: number): FileState {
+  const cached = readMetricsCache(file);
+  const state: FileState = {
+    ino,
+    offset: 0,
+    line: 0,
+    columns: new Map(),
+    series: new Map(),
+    t0: Infinity,
+    warnings: [],
+    cachedOffset: 0,
+  };
+  if (!cached) return state;
+  state.offset = state.cachedOffset = cached.offset;
+  state.line = cached.lines;
+  state.t0 = cached.t0;
+  state.warnings = cached.warnings;
+  for (const [key, c] of cached.series) {
+    const n = c.steps.length;
+    state.columns.set(key, {
+      key,
+      steps: new Column(c.steps, n),
+      values: new Column(c.values, n),
+      times: new Column(c.times, n),
+    });
+  }
+  return state;
 }
 
 function statOf(file: string): { ino: number; size: number } {
@@ -137,10 +242,15 @@ export function pointBudget(width: number): number {
   return Math.max(64, Math.min(8192, Math.round(2 * (Number.isFinite(width) ? width : 600))));
 }
 
-function sortedByStep(s: Series): Series {
+/** A series as parallel columns: plain arrays (read from JSONL) or typed arrays (the cache's). */
+type AnySeries = Series | ColumnSeries;
+
+function sortedByStep(s: AnySeries): AnySeries {
   for (let i = 1; i < s.steps.length; i++) {
     if (s.steps[i] < s.steps[i - 1]) {
-      const order = s.steps.map((_, j) => j).sort((a, b) => s.steps[a] - s.steps[b] || a - b);
+      const order = Array.from({ length: s.steps.length }, (_, j) => j).sort(
+        (a, b) => s.steps[a] - s.steps[b] || a - b,
+      );
       return {
         key: s.key,
         steps: order.map((j) => s.steps[j]),
@@ -152,7 +262,7 @@ function sortedByStep(s: Series): Series {
   return s;
 }
 
-function axisValues(s: Series, axis: ZoomRange['axis']): number[] {
+function axisValues(s: AnySeries, axis: ZoomRange['axis']): ArrayLike<number> {
   return axis === 'step' ? s.steps : s.times;
 }
 
@@ -161,24 +271,16 @@ function axisValues(s: Series, axis: ZoomRange['axis']): number[] {
  * points are found again in the input by a single forward walk.
  */
 function keptIndices(
-  s: Series,
+  s: AnySeries,
   points: number,
   axis: ZoomRange['axis'],
   range?: { min: number; max: number },
 ): number[] {
-  const x = axisValues(s, axis);
-  const reduced = downsample({ x, y: s.values }, points, range);
-  const out: number[] = [];
-  let j = 0;
-  for (let k = 0; k < reduced.x.length; k++) {
-    while (j < x.length && !(x[j] === reduced.x[k] && Object.is(s.values[j], reduced.y[k]))) j++;
-    out.push(j++);
-  }
-  return out;
+  return downsampleIndices({ x: axisValues(s, axis), y: s.values }, points, range);
 }
 
 /** A series reduced to about `points` points (first, last, each bucket's min and max), same shape. */
-export function downsampleSeries(input: Series, points: number): Series {
+export function downsampleSeries(input: AnySeries, points: number): Series {
   const s = sortedByStep(input);
   const idx = keptIndices(s, points, 'step');
   return {
@@ -192,7 +294,7 @@ export function downsampleSeries(input: Series, points: number): Series {
 /** Downsample one series over `axis` (optionally within a range) into what the webview draws. */
 export function reduceSeries(
   ref: string,
-  input: Series,
+  input: AnySeries,
   t0: number,
   points: number,
   axis: ZoomRange['axis'] = 'step',

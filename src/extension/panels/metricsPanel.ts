@@ -35,6 +35,7 @@ const KNOWN: MetricsFromWebview['type'][] = [
   'zoom',
   'exportPng',
   'exportCsv',
+  'painted',
   'rendered',
 ];
 
@@ -142,6 +143,8 @@ export class MetricsPanel extends OwnedPanel {
         if (saved) this.host.post({ type: 'notice', text: `Saved ${saved}` });
         return;
       }
+      case 'painted':
+        return;
       case 'rendered':
         this.lastRendered = { charts: m.charts, series: m.series, points: m.points };
         this.renderedEmitter.fire(this.lastRendered);
