@@ -67,6 +67,8 @@ interface FileState {
   warnings: ScanWarning[];
   /** Bytes the metrics cache file on disk covers. */
   cachedOffset: number;
+  /** The last reduction of each key for the panel (unchanged series are not reduced again). */
+  reduced: Map<string, { length: number; points: number; t0: number; data: SeriesData }>;
 }
 
 /** Parsed JSONL bytes that make writing the cache worth it: at least this, and half of what it holds. */
@@ -160,6 +162,7 @@ function fromCache(file: string, ino: number): FileState {
     t0: Infinity,
     warnings: [],
     cachedOffset: 0,
+    reduced: new Map(),
   };
   if (!cached) return state;
   state.offset = state.cachedOffset = cached.offset;
@@ -361,7 +364,7 @@ export function buildMetricsSnapshot(
     runs.forEach((r, i) => {
       const s = loaded[i]?.series.get(key);
       if (!s) missing.push(r.ref);
-      else series.push(reduceSeries(r.ref, s, loaded[i]!.t0, options.points));
+      else series.push(reducedOnce(loaded[i]!, r.ref, s, options.points));
     });
     return { key, goal: goalOf(key, options.goals) ?? null, series, missing };
   });
@@ -372,6 +375,16 @@ export function buildMetricsSnapshot(
     points: options.points,
     notices,
   };
+}
+
+/** reduceSeries, memoised per file and key: a run that logged nothing new costs nothing. */
+function reducedOnce(f: FileState, ref: string, s: ColumnSeries, points: number): SeriesData {
+  const last = f.reduced.get(s.key);
+  if (last && last.length === s.steps.length && last.points === points && last.t0 === f.t0)
+    return last.data.ref === ref ? last.data : { ...last.data, ref };
+  const data = reduceSeries(ref, s, f.t0, points);
+  f.reduced.set(s.key, { length: s.steps.length, points, t0: f.t0, data });
+  return data;
 }
 
 /** One chart's series over a zoomed x range, at full resolution up to the same point budget. */
