@@ -1,4 +1,7 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { loadPolicy } from '../core/gate/gate';
 import type { Goal } from '../core/metrics/goals';
 import { SETTINGS_SECTION, Settings } from './ids';
 
@@ -34,8 +37,41 @@ export class ExtensionSettings {
     return this.config.get<string>(Settings.stdoutPattern) || undefined;
   }
 
+  /**
+   * The goal of each metric: the runlens.metricGoals setting, overridden by the goals of the gate
+   * policy in the workspace's runlens.yaml, so lenses, charts and the compare panel judge a delta
+   * the way `runlens compare` does.
+   */
   metricGoals(): Record<string, Goal> {
-    return this.config.get<Record<string, Goal>>(Settings.metricGoals, {});
+    const goals = { ...this.config.get<Record<string, Goal>>(Settings.metricGoals, {}) };
+    for (const folder of vscode.workspace.workspaceFolders ?? [])
+      Object.assign(goals, this.policyGoals(folder.uri.fsPath));
+    return goals;
+  }
+
+  private readonly policyCache = new Map<string, { mtimeMs: number; goals: Record<string, Goal> }>();
+
+  /** Goals named in runlens.yaml's gate policy, read again only when the file changed. */
+  private policyGoals(workspace: string): Record<string, Goal> {
+    let mtimeMs = -1;
+    try {
+      mtimeMs = fs.statSync(path.join(workspace, 'runlens.yaml')).mtimeMs;
+    } catch {
+      // no pipeline file: no policy goals
+    }
+    const cached = this.policyCache.get(workspace);
+    if (cached?.mtimeMs === mtimeMs) return cached.goals;
+    const goals: Record<string, Goal> = {};
+    if (mtimeMs >= 0) {
+      try {
+        for (const [k, rule] of Object.entries(loadPolicy(workspace).metrics))
+          if (rule.goal) goals[k] = rule.goal;
+      } catch {
+        // A broken runlens.yaml is reported by its diagnostics; the setting's goals still apply.
+      }
+    }
+    this.policyCache.set(workspace, { mtimeMs, goals });
+    return goals;
   }
 
   sweepConcurrency(): number {
