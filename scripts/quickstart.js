@@ -113,11 +113,37 @@ if (best) {
   runlens(['package', best.id, '--out', 'serving/quickstart']);
   runlens(['serve', 'serving/quickstart', '--port', '0', '--once']);
 }
-console.log(`
+main().catch((e) => {
+  console.error(`quickstart: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(1);
+});
+
+async function main() {
+  if (best) await checkServedDrift();
+  printNext();
+}
+
+// Drift of the requests the server just logged (smoke test and one request) against the training
+// data, computed by core in this process, as `runlens monitor serving/quickstart` would.
+async function checkServedDrift() {
+  require('tsx/cjs/api').register();
+  const { monitorPackage } = require('../src/core/serving/monitor.ts');
+  const r = await monitorPackage(path.join(dir, 'serving', 'quickstart'));
+  const rep = r.report;
+  console.log(`\n# drift of the served requests (core monitorPackage)`);
+  console.log(
+    `${r.requests} logged rows against ${rep.reference.rows} training rows: dataset drift ${rep.datasetDrift ? 'YES' : 'no'} (${rep.drifted}/${rep.tested} columns drifted)`,
+  );
+}
+
+function printNext() {
+  console.log(`
 Where to look next:
   runlens show <id>                  one run: params, metrics (last/min/max), inputs, git
   runlens metrics <id> --key val_acc the points of one metric (--csv, --json)
   runlens ls --where "metrics.val_acc>=0.97" --sort -metrics.val_acc
   runlens serve serving/quickstart   serve the packaged model on http://127.0.0.1:8080 (Ctrl+C stops)
+  runlens monitor serving/quickstart drift of the logged requests (--feedback labels.csv: accuracy)
   code ${path.relative(process.cwd(), dir) || '.'}            open the quickstart in VS Code with the Runlens extension
 The store is ${path.join(dir, '.runlens')}: plain JSON files, see docs/store-format.md.`);
+}

@@ -89,6 +89,14 @@ async function main() {
   fs.writeFileSync(path.join(modelDir, 'preprocessing.json'), JSON.stringify(preprocessing, null, 2));
   for (const f of fs.readdirSync(modelDir)) run.logArtifact(path.join(modelDir, f), `model/${f}`);
 
+  // The validation rows as they came (raw features and label): the rows `runlens serve` sends to the
+  // served model in its smoke test, so serving is checked on exactly what was evaluated.
+  const valCsv = [[...data.features, 'label'].join(',')];
+  val.x.forEach((row, i) => valCsv.push([...row, val.y[i]].join(',')));
+  const valFile = path.join(path.dirname(modelDir), 'validation.csv');
+  fs.writeFileSync(valFile, valCsv.join('\n') + '\n');
+  run.logArtifact(valFile, 'validation.csv');
+
   // Validation predictions for `runlens eval`: score is p(class 1).
   const scores = model.predict(xVal).dataSync();
   const csv = ['label,prediction,score'];

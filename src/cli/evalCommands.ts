@@ -5,6 +5,7 @@ import { detectDrift } from '../core/drift/drift';
 import { RunlensError, errorMessage } from '../core/errors';
 import type { EvaluationResult } from '../core/eval/evaluate';
 import { evaluateFile, saveEvaluation } from '../core/eval/evaluate';
+import { evaluateModel } from '../core/eval/modelEval';
 import { compareRuns, gateMarkdown, loadPolicy } from '../core/gate/gate';
 import { inferSchema, readSchema, validateFile, writeSchema } from '../core/schema/schema';
 import type { Store } from '../core/store/store';
@@ -108,10 +109,52 @@ export function registerEvalCommands(
   io: Io,
   setExit: (code: number) => void = (c) => (process.exitCode = c),
 ): void {
+  const evalModel = async (
+    model: string,
+    file: string | undefined,
+    opts: { data?: string; target?: string; slice?: string; run?: string; json?: boolean },
+  ): Promise<void> => {
+    const data = opts.data ?? file;
+    if (data === undefined)
+      throw new RunlensError(`--model ${model}: name the data file with --data`, undefined, 'usage');
+    if (opts.data !== undefined && file !== undefined)
+      throw new RunlensError(
+        `both ${file} and --data ${opts.data}: name the data file once`,
+        undefined,
+        'usage',
+      );
+    const store = openStore();
+    const e = await evaluateModel(store, model, data, { target: opts.target, sliceBy: opts.slice });
+    const run = opts.run ?? e.run;
+    const saved = path.join(
+      store.runDir(store.resolveRunId(run)),
+      await saveEvaluation(store, run, e.result),
+    );
+    io.err(e.backend);
+    if (opts.json) io.out(JSON.stringify(e.result, null, 1));
+    else {
+      io.out(`model ${model} (${e.modelDir})`);
+      for (const l of formatEvaluation(e.result)) io.out(l);
+    }
+    for (const w of e.result.warnings) io.err(`warning: ${w.message}`);
+    if (!opts.json) io.out(`saved ${saved}`);
+  };
+
   program
     .command('eval')
-    .description('evaluate a predictions file (CSV or JSONL: label, prediction, score or score_<class>)')
-    .argument('<file>', 'the predictions file')
+    .description(
+      'evaluate a predictions file (CSV or JSONL: label, prediction, score or score_<class>), or a model on a data file',
+    )
+    .argument('[file]', 'the predictions file (without --model)')
+    .option('--model <ref>', 'evaluate this model (MODEL@VERSION, MODEL@STAGE or a run) on --data')
+    .option(
+      '--data <file>',
+      'with --model: the data file (CSV or JSONL with the feature columns and the target)',
+    )
+    .option(
+      '--target <column>',
+      "with --model: column of the true label (default: the model's recorded target)",
+    )
     .option('--label-column <name>', 'column of the true label', 'label')
     .option('--prediction-column <name>', 'column of the predicted label or value', 'prediction')
     .option('--score-column <name>', "binary: column of the positive class's probability", 'score')
@@ -123,12 +166,15 @@ export function registerEvalCommands(
     .option('--json', 'print the evaluation as JSON')
     .addHelpText(
       'after',
-      '\nExamples:\n  runlens eval predictions.csv\n  runlens eval preds.jsonl --slice country --run 20250101-abc --json',
+      "\nExamples:\n  runlens eval predictions.csv\n  runlens eval preds.jsonl --slice country --run 20250101-abc --json\n  runlens eval --model cancer@2 --data holdout.csv --target label\n\nWith --model the evaluation is saved with the model's run unless --run names another.",
     )
     .action(
       async (
-        file: string,
+        file: string | undefined,
         opts: {
+          model?: string;
+          data?: string;
+          target?: string;
           labelColumn: string;
           predictionColumn: string;
           scoreColumn: string;
@@ -147,6 +193,18 @@ export function registerEvalCommands(
             'usage',
           );
         }
+        if (opts.model !== undefined) {
+          await evalModel(opts.model, file, opts);
+          return;
+        }
+        if (opts.data !== undefined || opts.target !== undefined)
+          throw new RunlensError('--data and --target go with --model', undefined, 'usage');
+        if (file === undefined)
+          throw new RunlensError(
+            'name a predictions file, or a model with --model and its data with --data',
+            undefined,
+            'usage',
+          );
         const result = await evaluateFile(file, {
           labelColumn: opts.labelColumn,
           predictionColumn: opts.predictionColumn,

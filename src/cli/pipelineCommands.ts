@@ -5,7 +5,7 @@ import { formatDuration } from '../core/format';
 import { initCi } from '../core/pipeline/ci';
 import { lineageOf } from '../core/pipeline/lineage';
 import { PIPELINE_FILE, loadPipeline } from '../core/pipeline/parse';
-import { listPipelineRuns, readState, runPipeline, selectStages } from '../core/pipeline/run';
+import { listPipelineRuns, pipelineStatus, readState, runPipeline, selectStages } from '../core/pipeline/run';
 import type { PipelineDef, PipelineRunResult, StageEvent } from '../core/pipeline/types';
 import { writeFileAtomic } from '../core/store/fsutil';
 import { ARTIFACTS_DIR } from '../core/store/runFile';
@@ -110,11 +110,14 @@ export function registerPipelineCommands(
       const store = openStore(true);
       const state = readState(store);
       const last = listPipelineRuns(store).at(-1);
+      const fresh = new Map(pipelineStatus(store, def).map((f) => [f.stage, f]));
       const rows = selectStages(def).map((s) => ({
         stage: s.name,
         kind: s.cmd ? 'cmd' : `action ${s.action}`,
         lastRun: state.stages[s.name]?.runId ?? null,
         lastResult: last?.stages.find((r) => r.stage === s.name) ?? null,
+        upToDate: fresh.get(s.name)?.upToDate ?? false,
+        rerunBecause: fresh.get(s.name)?.why ?? null,
       }));
       if (opts.json) {
         io.out(JSON.stringify({ lastPipelineRun: last ?? null, stages: rows }, null, 2));
@@ -129,7 +132,7 @@ export function registerPipelineCommands(
           ? `${r.lastResult.state}${r.lastResult.reason ? ` (${r.lastResult.reason})` : ''}`
           : 'not run';
         io.out(
-          `${r.stage.padEnd(14)} ${r.kind.padEnd(18)} ${res}${r.lastRun ? `  last good run ${r.lastRun}` : ''}`,
+          `${r.stage.padEnd(14)} ${r.kind.padEnd(18)} ${res}${r.lastRun ? `  last good run ${r.lastRun}` : ''}  ${r.upToDate ? 'up to date now' : `next run reruns it (${r.rerunBecause})`}`,
         );
       }
     });
@@ -166,7 +169,9 @@ export function registerPipelineCommands(
 
   program
     .command('watch')
-    .description('continuous training: rerun the pipeline when data changes or on a cron schedule')
+    .description(
+      'continuous training: rerun the pipeline when data changes, on a cron schedule, or when served requests drift (watch: in runlens.yaml)',
+    )
     .option('-f, --file <path>', 'the pipeline file', PIPELINE_FILE)
     .option(
       '-p, --path <path...>',

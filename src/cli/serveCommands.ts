@@ -2,7 +2,7 @@ import type { Command } from 'commander';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../core/errors';
-import type { MonitorWindow } from '../core/serving/monitor';
+import type { MonitorWindow, OnlineAccuracy } from '../core/serving/monitor';
 import { monitorPackage } from '../core/serving/monitor';
 import { packageModel } from '../core/serving/package';
 import type { SmokeResult } from '../core/serving/serve';
@@ -140,39 +140,95 @@ export function registerServeCommands(
     .argument('<dir>', 'a folder made by `runlens package` (its logs/ folder, or --logs)')
     .option('--logs <dir>', 'the prediction log folder (default: DIR/logs)')
     .option('--window <size>', 'time window: hour or day', 'hour')
+    .option(
+      '--feedback <file>',
+      'true labels of served requests (CSV or JSONL with request_id and label): online accuracy or MAE',
+    )
+    .option('--id-column <name>', 'request id column of the feedback file', 'request_id')
+    .option('--label-column <name>', 'label column of the feedback file', 'label')
+    .option(
+      '--row-column <name>',
+      'row index within a request, for requests of several rows (default: "row" when present, else feedback order)',
+    )
     .option('--json', 'print the drift report as JSON')
-    .action(async (dir: string, opts: { logs?: string; window: string; json?: boolean }) => {
-      if (opts.window !== 'hour' && opts.window !== 'day') {
-        throw new RunlensError(`--window ${opts.window}: expected hour or day`, undefined, 'usage');
-      }
-      const r = await monitorPackage(dir, { logDir: opts.logs, window: opts.window as MonitorWindow });
-      if (opts.json) {
+    .addHelpText(
+      'after',
+      '\nExample:\n  runlens monitor serving/quickstart --window day --feedback labels.csv',
+    )
+    .action(
+      async (
+        dir: string,
+        opts: {
+          logs?: string;
+          window: string;
+          json?: boolean;
+          feedback?: string;
+          idColumn: string;
+          labelColumn: string;
+          rowColumn?: string;
+        },
+      ) => {
+        if (opts.window !== 'hour' && opts.window !== 'day') {
+          throw new RunlensError(`--window ${opts.window}: expected hour or day`, undefined, 'usage');
+        }
+        const r = await monitorPackage(dir, {
+          logDir: opts.logs,
+          window: opts.window as MonitorWindow,
+          feedback: opts.feedback
+            ? {
+                file: opts.feedback,
+                idColumn: opts.idColumn,
+                labelColumn: opts.labelColumn,
+                rowColumn: opts.rowColumn,
+              }
+            : undefined,
+        });
+        if (opts.json) {
+          io.out(
+            JSON.stringify(
+              {
+                requests: r.requests,
+                files: r.files,
+                skippedLines: r.skippedLines,
+                report: r.report,
+                ...(r.online ? { online: r.online } : {}),
+              },
+              null,
+              2,
+            ),
+          );
+          return;
+        }
+        const rep = r.report;
         io.out(
-          JSON.stringify(
-            { requests: r.requests, files: r.files, skippedLines: r.skippedLines, report: r.report },
-            null,
-            2,
-          ),
+          `${r.requests} logged rows from ${r.files.length} file(s) against ${rep.reference.rows} training rows`,
         );
-        return;
-      }
-      const rep = r.report;
-      io.out(
-        `${r.requests} logged rows from ${r.files.length} file(s) against ${rep.reference.rows} training rows`,
-      );
-      io.out(
-        `dataset drift: ${rep.datasetDrift ? 'YES' : 'no'} (${rep.drifted}/${rep.tested} columns drifted, threshold share ${rep.driftShare})`,
-      );
-      for (const c of rep.columns.filter((c) => c.drifted).slice(0, 10)) {
         io.out(
-          `  ${c.column}  ${c.method} ${c.statistic.toPrecision(3)}${c.pValue !== null ? ` p=${c.pValue.toExponential(2)}` : ''}`,
+          `dataset drift: ${rep.datasetDrift ? 'YES' : 'no'} (${rep.drifted}/${rep.tested} columns drifted, threshold share ${rep.driftShare})`,
         );
-      }
-      for (const w of rep.timeline?.windows ?? []) {
-        io.out(
-          `  window ${w.window}  ${w.rows} rows  ${w.drifted}/${w.tested} drifted${w.datasetDrift ? '  DRIFT' : ''}`,
-        );
-      }
-      if (r.skippedLines) io.err(`skipped ${r.skippedLines} unreadable log lines`);
-    });
+        for (const c of rep.columns.filter((c) => c.drifted).slice(0, 10)) {
+          io.out(
+            `  ${c.column}  ${c.method} ${c.statistic.toPrecision(3)}${c.pValue !== null ? ` p=${c.pValue.toExponential(2)}` : ''}`,
+          );
+        }
+        for (const w of rep.timeline?.windows ?? []) {
+          io.out(
+            `  window ${w.window}  ${w.rows} rows  ${w.drifted}/${w.tested} drifted${w.datasetDrift ? '  DRIFT' : ''}`,
+          );
+        }
+        if (r.online) for (const l of formatOnline(r.online)) io.out(l);
+        if (r.skippedLines) io.err(`skipped ${r.skippedLines} unreadable log lines`);
+        for (const w of r.online?.warnings ?? []) io.err(w);
+      },
+    );
+}
+
+/** The online accuracy lines of `runlens monitor --feedback`. */
+export function formatOnline(o: OnlineAccuracy): string[] {
+  const name = o.metric === 'accuracy' ? 'accuracy' : 'MAE';
+  const v = (x: number) => (o.metric === 'accuracy' ? x.toFixed(4) : x.toPrecision(4));
+  return [
+    `online ${name}: ${o.value === null ? 'n/a (no prediction joined)' : v(o.value)} over ${o.joined} joined rows (${o.feedbackRows} feedback rows, ${o.unmatchedFeedback} unmatched, ${o.unlabeledPredictions} predictions without feedback${o.duplicateFeedback ? `, ${o.duplicateFeedback} duplicates` : ''})`,
+    ...o.windows.map((w) => `  window ${w.window}  ${name} ${v(w.value)}  ${w.joined} rows`),
+  ];
 }

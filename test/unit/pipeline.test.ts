@@ -8,7 +8,7 @@ import { ACTIONS } from '../../src/core/pipeline/actions';
 import { checkWorkflow, initCi } from '../../src/core/pipeline/ci';
 import { lineageOf } from '../../src/core/pipeline/lineage';
 import { PipelineError, loadPipeline, parsePipeline } from '../../src/core/pipeline/parse';
-import { readState, runPipeline } from '../../src/core/pipeline/run';
+import { pipelineStatus, readState, runPipeline } from '../../src/core/pipeline/run';
 import type { PipelineRunResult, StageEvent } from '../../src/core/pipeline/types';
 import { Watcher, nextCron, readTriggers } from '../../src/core/pipeline/watch';
 import { inferSchema, writeSchema } from '../../src/core/schema/schema';
@@ -169,6 +169,46 @@ describe('pipeline run', () => {
     // A deleted output makes its stage out of date.
     fs.rmSync(path.join(dir, 'notes.txt'));
     assert.equal(states(await run(dir, store)).notes, 'succeeded');
+  });
+
+  test('status says which stages a run would skip, and why the others would rerun', async () => {
+    const { dir, store } = workspace();
+    const def = () => loadPipeline(path.join(dir, 'runlens.yaml'));
+    const why = () =>
+      Object.fromEntries(pipelineStatus(store, def()).map((s) => [s.stage, s.why ?? 'up to date']));
+    assert.deepEqual(new Set(Object.values(why())), new Set(['never ran']));
+    await run(dir, store);
+    assert.deepEqual(new Set(Object.values(why())), new Set(['up to date']));
+
+    fs.writeFileSync(path.join(dir, 'data', 'raw.csv'), rawData('6,1\n'));
+    fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ threshold: 0.5 }));
+    fs.rmSync(path.join(dir, 'notes.txt'));
+    assert.deepEqual(why(), {
+      prepare: 'changed: data/raw.csv',
+      train: 'after prepare reruns',
+      evaluate: 'after train reruns',
+      gate: 'after evaluate reruns',
+      register: 'after gate reruns',
+      notes: 'outs changed: notes.txt',
+    });
+    // What status predicts is what a run does.
+    const r = await run(dir, store);
+    assert.deepEqual(
+      r.stages.filter((s) => s.state === 'skipped').map((s) => s.stage),
+      [],
+    );
+    fs.writeFileSync(path.join(dir, 'params.json'), JSON.stringify({ threshold: 0.25 }));
+    assert.equal(why().train, 'changed: param threshold');
+    assert.equal(why().prepare, 'up to date');
+    const cli = runlens(['pipeline', 'status'], dir);
+    assert.equal(cli.status, 0, cli.stderr);
+    assert.match(cli.stdout, /^prepare .* up to date now$/m);
+    assert.match(cli.stdout, /^train .* next run reruns it \(changed: param threshold\)$/m);
+    const json = JSON.parse(runlens(['pipeline', 'status', '--json'], dir).stdout);
+    assert.equal(
+      json.stages.find((x: { stage: string }) => x.stage === 'evaluate').rerunBecause,
+      'after train reruns',
+    );
   });
 
   test('two pipelines started at once run one after the other', async () => {
@@ -471,6 +511,18 @@ describe('runlens.yaml schema and the quickstart', () => {
     assert.deepEqual(Object.values(states(cold)), Array(7).fill('succeeded'));
     assert.match(cold.stages.find((s) => s.stage === 'serve-smoke')!.reason!, /0 label mismatches/);
     assert.ok(fs.existsSync(path.join(dir, 'serving', 'quickstart-classifier', 'manifest.json')));
+    // The model card says which pipeline run and params produced the packaged model.
+    const card = fs.readFileSync(path.join(dir, 'serving', 'quickstart-classifier', 'MODEL_CARD.md'), 'utf8');
+    assert.match(card, new RegExp(`## Lineage\\n\\nTrained by pipeline run ${cold.id}, stage train;`));
+    assert.match(card, /runlens pipeline lineage quickstart-classifier@v1/);
+    const qsParams = JSON.parse(fs.readFileSync(path.join(src, 'params.json'), 'utf8'));
+    assert.match(card, new RegExp(`\\| epochs \\| ${qsParams.epochs} \\|`));
+    const def = loadPipeline(path.join(dir, 'runlens.yaml'));
+    assert.equal(def.watch.drift?.package, 'serving/quickstart-classifier');
+    assert.deepEqual(
+      def.watch.paths.map((p) => p.path),
+      ['data/breast_cancer.csv', 'params.json', 'train.js'],
+    );
     const registry = new Registry(store);
     assert.equal(registry.getVersion('quickstart-classifier', 'staging').version, 1);
     const warm = await run(dir, store);

@@ -210,8 +210,16 @@ describe('the packaged server (child process, real HTTP)', () => {
   });
 
   test('smoke test: served equals in-process on the evaluation rows', async () => {
+    // The rows train.js evaluated on, kept as the run's validation.csv artifact (a header, then rows).
+    const validation = fs
+      .readFileSync(path.join(store.runDir(ws.runId), 'artifacts', 'validation.csv'), 'utf8')
+      .trim()
+      .split('\n');
+    assert.equal(manifest.smoke?.source, 'validation.csv (run artifact)');
+    assert.equal(rows.length, validation.length - 1);
+    assert.equal(rows[0].radius_mean, Number(validation[1].split(',')[0]));
     const r = await smokeTest(s);
-    assert.equal(r.rows, 200);
+    assert.equal(r.rows, validation.length - 1);
     assert.equal(r.maxDifference, 0);
     assert.equal(r.labelMismatches, 0);
     assert.equal(r.ok, true);
@@ -354,7 +362,7 @@ describe('server under load, auth, drain and restart', () => {
     assert.match(r.stdout, /serving quickstart at http:\/\/127\.0\.0\.1:\d+/);
     assert.match(
       r.stdout,
-      /smoke test passed: 200 rows from data\/breast_cancer\.csv, largest score difference 0\.00e\+0/,
+      /smoke test passed: \d+ rows from validation\.csv \(run artifact\), largest score difference 0\.00e\+0/,
     );
     assert.match(r.stdout, /one request: 200 \{"predictions":\[\[/);
   });

@@ -1,4 +1,7 @@
-import { RunlensError } from '../errors';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { RunlensError, errorMessage, isErrno } from '../errors';
+import { ARTIFACTS_DIR } from '../store/runFile';
 import { foldSummary } from '../store/metrics';
 import type { Store } from '../store/store';
 import type { MetricPoint } from '../store/types';
@@ -64,6 +67,8 @@ export interface EvaluationResult {
   metrics: Record<string, number>;
   slices?: { column: string; slices: SliceResult[] };
   warnings: EvalWarning[];
+  /** Set when a model was evaluated on a data file (runlens eval --model): what predicted it, where. */
+  source?: { model: string; data: string; backend: string };
 }
 
 /** What was read from a predictions file, column by column. */
@@ -583,4 +588,36 @@ export async function saveEvaluation(
     }
   });
   return rel;
+}
+
+/** The file a run's evaluation is kept in (it may not exist). */
+export function evaluationFile(store: Store, runId: string): string {
+  return path.join(store.runDir(runId), ARTIFACTS_DIR, EVALUATION_FILE);
+}
+
+/** A run's saved evaluation, or undefined when it has none; a damaged file is an error naming it. */
+export function readEvaluation(store: Store, runId: string): EvaluationResult | undefined {
+  const file = evaluationFile(store, runId);
+  let text: string;
+  try {
+    text = fs.readFileSync(file, 'utf8');
+  } catch (e) {
+    if (isErrno(e, 'ENOENT')) return undefined;
+    throw new RunlensError(`cannot read ${file}: ${errorMessage(e)}`, undefined, 'io');
+  }
+  let r: EvaluationResult;
+  try {
+    r = JSON.parse(text) as EvaluationResult;
+  } catch (e) {
+    throw new RunlensError(`${file}: not valid JSON (${errorMessage(e)})`, undefined, 'data');
+  }
+  if (typeof r !== 'object' || r === null || typeof r.metrics !== 'object' || typeof r.task !== 'string')
+    throw new RunlensError(`${file}: not an evaluation (no task or metrics)`, undefined, 'data');
+  if (typeof r.schemaVersion !== 'number' || r.schemaVersion > EVALUATION_SCHEMA_VERSION)
+    throw new RunlensError(
+      `${file}: evaluation schema version ${String(r.schemaVersion)} is newer than this Runlens reads (${EVALUATION_SCHEMA_VERSION})`,
+      'update Runlens',
+      'data',
+    );
+  return r;
 }

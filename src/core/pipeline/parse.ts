@@ -162,6 +162,12 @@ export function parsePipeline(text: string, file: string): ParseResult {
   for (const w of watch.paths) {
     if (!fs.existsSync(path.resolve(dir, w.path))) err(w.pos, `watch: path "${w.path}" does not exist`);
   }
+  if (watch.drift && !watch.drift.package) {
+    // The package a stage of this pipeline writes: the model it trains is the one being served.
+    const out = stages.find((s) => s.action === 'package' && typeof s.with.out === 'string')?.with.out;
+    if (typeof out === 'string') watch.drift.package = out;
+    else err(watch.drift.pos, 'watch.drift: no package stage with an out folder; name the package folder');
+  }
   checkGraph(pipeline, err);
   checkCommands(pipeline, err);
   return { pipeline, issues };
@@ -181,13 +187,59 @@ function parseWatch(
     const key = String(f.key?.value);
     const val = f.value;
     if (key === 'cron' && isScalar(val) && typeof val.value === 'string') watch.cron = val.value;
+    else if (key === 'drift') parseDrift(f, watch, nodePos, err);
     else if (key === 'paths' && (isSeq(val) || isScalar(val))) {
       for (const it of isSeq(val) ? val.items : [val]) {
         if (isScalar(it)) watch.paths.push({ path: String(it.value), pos: nodePos(it as Node) });
         else err(nodePos(it as Node), 'watch.paths items must be strings');
       }
-    } else err(nodePos(f.key), `watch: unexpected "${key}" (expected paths: [..] and cron: "..")`);
+    } else
+      err(nodePos(f.key), `watch: unexpected "${key}" (expected paths: [..], cron: ".." and drift: {..})`);
   }
+}
+
+/** Default seconds between drift checks of a served package. */
+export const DRIFT_INTERVAL_SEC = 300;
+
+/**
+ * `drift: true` (the package stage's out), `drift: serving/model`, or
+ * `drift: { package: serving/model, interval: 60, logs: logs }`.
+ */
+function parseDrift(
+  pair: Pair<Scalar, Node>,
+  watch: PipelineDef['watch'],
+  nodePos: (n: Node | null | undefined) => SourcePos,
+  err: (p: SourcePos, m: string) => void,
+): void {
+  const v = pair.value;
+  const pos = nodePos(v ?? pair.key);
+  if (isScalar(v) && v.value === false) return;
+  if (isScalar(v) && (v.value === true || typeof v.value === 'string')) {
+    watch.drift = { package: v.value === true ? '' : String(v.value), intervalSec: DRIFT_INTERVAL_SEC, pos };
+    return;
+  }
+  if (!isMap(v)) {
+    err(pos, 'watch.drift must be true, a package folder, or { package, interval, logs }');
+    return;
+  }
+  const d: NonNullable<PipelineDef['watch']['drift']> = { package: '', intervalSec: DRIFT_INTERVAL_SEC, pos };
+  for (const f of v.items as Pair<Scalar, Node>[]) {
+    const key = String(f.key?.value);
+    const val = isScalar(f.value) ? f.value.value : undefined;
+    if (key === 'package' && typeof val === 'string') d.package = val;
+    else if (key === 'logs' && typeof val === 'string') d.logDir = val;
+    else if (key === 'interval' && typeof val === 'number' && val > 0) d.intervalSec = val;
+    else
+      err(
+        nodePos(key === 'interval' || key === 'package' || key === 'logs' ? f.value : f.key),
+        key === 'interval'
+          ? 'watch.drift.interval must be a number of seconds above 0'
+          : key === 'package' || key === 'logs'
+            ? `watch.drift.${key} must be a folder path`
+            : `watch.drift: unexpected "${key}" (expected package, interval, logs)`,
+      );
+  }
+  watch.drift = d;
 }
 
 function readParamsFile(

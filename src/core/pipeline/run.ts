@@ -9,11 +9,11 @@ import { launchRun } from '../tracking/launcher';
 import { runAction } from './actions';
 import { HashCache, sha256Text } from './hash';
 import { stageRefs, topoOrder, upstreamOf } from './parse';
+import { TAG_PIPELINE_RUN, TAG_STAGE } from './tags';
 import type { PipelineDef, PipelineRunResult, StageDef, StageEvent, StageResult } from './types';
 
 export const PIPELINE_STATE_VERSION = 1;
-export const TAG_PIPELINE_RUN = 'runlens.pipeline.run';
-export const TAG_STAGE = 'runlens.pipeline.stage';
+export { TAG_PIPELINE_RUN, TAG_STAGE } from './tags';
 
 /** What a stage's last successful run saw: the up-to-date check compares against it. */
 export interface StageRecord {
@@ -130,6 +130,72 @@ function commandLine(cmd: string): { command: string; args: string[] } {
     : { command: '/bin/sh', args: ['-c', cmd] };
 }
 
+function hashPaths(p: PipelineDef, cache: HashCache, list: string[]): Record<string, string | null> {
+  return Object.fromEntries(list.map((d) => [d, cache.hash(path.resolve(p.root, d))]));
+}
+
+/** What decides whether a stage is up to date: its command, params, inputs' hashes, and linked stage runs. */
+function stageInputs(p: PipelineDef, s: StageDef, cache: HashCache, stageRuns: Map<string, string>) {
+  const params = stageParams(p, s);
+  const deps = hashPaths(p, cache, s.deps);
+  // Stages an action reads by run (gate of `run: train`) or orders after rerun when those reran.
+  const linked = [...new Set([...s.after, ...stageRefs(s)])].sort().map((u) => [u, stageRuns.get(u) ?? null]);
+  const command = describeCommand(s);
+  const fingerprint = sha256Text(JSON.stringify({ command, params, deps, linked }));
+  return { fingerprint, command, params, deps };
+}
+
+function outsIntact(p: PipelineDef, cache: HashCache, s: StageDef, prev: StageRecord): boolean {
+  const outs = hashPaths(p, cache, s.outs);
+  return s.outs.every((o) => outs[o] !== null && outs[o] === prev.outs[o]);
+}
+
+/** Whether a stage would be skipped by a run now, and if not, why. */
+export interface StageFreshness {
+  stage: string;
+  upToDate: boolean;
+  /** "never ran", "changed: data/train.csv, param lr", "after train reruns", "outs changed: model.json". */
+  why?: string;
+}
+
+/**
+ * Which stages a run now would skip, without running anything (the same check as the runner's):
+ * a stage is stale when its command, params or inputs changed since its last successful run, its
+ * outs were changed or removed, or a stage it depends on is stale.
+ */
+export function pipelineStatus(store: Store, pipeline: PipelineDef): StageFreshness[] {
+  const state = readState(store);
+  const cache = new HashCache(path.join(pipelineDir(store), 'hashcache.json'));
+  const stageRuns = new Map(Object.entries(state.stages).map(([n, r]) => [n, r.runId]));
+  const stale = new Set<string>();
+  const out: StageFreshness[] = [];
+  for (const s of selectStages(pipeline)) {
+    const prev = state.stages[s.name];
+    const up = upstreamOf(pipeline, s).find((u) => stale.has(u));
+    let why: string | undefined;
+    if (!prev) why = 'never ran';
+    else if (up) why = `after ${up} reruns`;
+    else {
+      const now = stageInputs(pipeline, s, cache, stageRuns);
+      if (now.fingerprint !== prev.fingerprint) {
+        const changed = [
+          ...(now.command !== prev.command ? ['command'] : []),
+          ...Object.keys({ ...now.deps, ...prev.deps }).filter((d) => now.deps[d] !== prev.deps[d]),
+          ...Object.keys({ ...now.params, ...prev.params })
+            .filter((k) => JSON.stringify(now.params[k]) !== JSON.stringify(prev.params[k]))
+            .map((k) => `param ${k}`),
+        ];
+        why = changed.length ? `changed: ${changed.join(', ')}` : 'a linked stage ran again';
+      } else if (!outsIntact(pipeline, cache, s, prev)) {
+        why = `outs changed: ${s.outs.join(', ')}`;
+      }
+    }
+    if (why) stale.add(s.name);
+    out.push(why ? { stage: s.name, upToDate: false, why } : { stage: s.name, upToDate: true });
+  }
+  return out;
+}
+
 /**
  * Run a pipeline: stages in dependency order, each a tracked run tagged with the pipeline run and
  * stage; up-to-date stages are skipped; a failure blocks the stages after it. State is written
@@ -207,22 +273,12 @@ async function runStages(
       finish({ stage: s.name, state: 'blocked', reason: `blocked by ${bad}`, durationMs: 0 });
       continue;
     }
-    const params = stageParams(pipeline, s);
-    const hashes = (list: string[]) =>
-      Object.fromEntries(list.map((d) => [d, cache.hash(path.resolve(pipeline.root, d))]));
-    const deps = hashes(s.deps);
-    // Stages an action reads by run (gate of `run: train`) or orders after rerun when those reran.
-    const linked = [...new Set([...s.after, ...stageRefs(s)])]
-      .sort()
-      .map((u) => [u, stageRuns.get(u) ?? null]);
-    const command = describeCommand(s);
-    const fingerprint = sha256Text(JSON.stringify({ command, params, deps, linked }));
+    const hashes = (list: string[]) => hashPaths(pipeline, cache, list);
+    const { fingerprint, command, params, deps } = stageInputs(pipeline, s, cache, stageRuns);
     const prev = state.stages[s.name];
     record.inputs[s.name] = { deps, params };
     if (!options.force && prev && prev.fingerprint === fingerprint) {
-      const outs = hashes(s.outs);
-      const same = s.outs.every((o) => outs[o] !== null && outs[o] === prev.outs[o]);
-      if (same) {
+      if (outsIntact(pipeline, cache, s, prev)) {
         finish({
           stage: s.name,
           state: 'skipped',

@@ -34,6 +34,17 @@ export interface StageDef {
   fieldPos: Record<string, SourcePos>;
 }
 
+/** `watch: drift:`: retrain when the requests a package served drift from its training data. */
+export interface DriftWatch {
+  /** The model package folder (relative to the pipeline folder) whose logged requests are checked. */
+  package: string;
+  /** Its request log folder (default: logs/ in the package). */
+  logDir?: string;
+  /** Seconds between checks. */
+  intervalSec: number;
+  pos: SourcePos;
+}
+
 export interface PipelineDef {
   file: string;
   /** The folder commands run in and paths are relative to. */
@@ -43,8 +54,8 @@ export interface PipelineDef {
   paramsFile?: string;
   experiment: string;
   stages: StageDef[];
-  /** Defaults of `runlens watch`: paths (with where each is named) and a cron schedule. */
-  watch: { paths: { path: string; pos: SourcePos }[]; cron?: string };
+  /** Defaults of `runlens watch`: paths (with where each is named), a cron schedule, drift of a served package. */
+  watch: { paths: { path: string; pos: SourcePos }[]; cron?: string; drift?: DriftWatch };
 }
 
 export type StageState = 'queued' | 'running' | 'skipped' | 'succeeded' | 'failed' | 'blocked';

@@ -2,11 +2,12 @@ import { CronExpressionParser } from 'cron-parser';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError, errorMessage } from '../errors';
+import { monitorPackage } from '../serving/monitor';
 import { appendLines, mkdirp } from '../store/fsutil';
 import type { Store } from '../store/store';
 import { loadPipeline, producerOf } from './parse';
 import { pipelineDir, runPipeline } from './run';
-import type { PipelineRunResult, SourcePos, StageEvent } from './types';
+import type { PipelineDef, PipelineRunResult, SourcePos, StageEvent } from './types';
 
 export interface TriggerRecord {
   time: number;
@@ -23,9 +24,12 @@ export interface WatchOptions {
   /** A cron expression ("0 3 * * *"): also run on this schedule. */
   cron?: string;
   debounceMs?: number;
-  /** Checks served requests for drift; a dataset drift triggers a run. */
-  driftCheck?: () => Promise<{ drift: boolean; reason: string }>;
+  /** Checks served requests for drift; a dataset drift triggers a run (default: from `watch: drift:`). */
+  driftCheck?: () => Promise<DriftCheckResult>;
+  /** Between drift checks (default: `watch: drift: interval:` seconds). */
   driftIntervalMs?: number;
+  /** Runs the pipeline for a trigger (default: runPipeline); an editor passes its own runner. */
+  run?: (trigger: string) => Promise<PipelineRunResult>;
   log?: (line: string) => void;
   onEvent?: (e: StageEvent) => void;
   onRunDone?: (r: PipelineRunResult, trigger: string) => void;
@@ -36,6 +40,62 @@ interface Watched {
   abs: string;
   /** Where the path was named (a stage's deps in runlens.yaml), for the message when it disappears. */
   pos?: SourcePos;
+}
+
+export interface DriftCheckResult {
+  drift: boolean;
+  reason: string;
+}
+
+/**
+ * A drift check over a model package's logged requests (monitorPackage). Requests already judged
+ * are not judged again: without new requests the check reports no drift, so one drifted batch
+ * retrains once, not at every interval (a package the gate keeps keeps its logs).
+ */
+export function packageDriftCheck(
+  packageDir: string,
+  o: { logDir?: string } = {},
+): () => Promise<DriftCheckResult> {
+  let seen = '';
+  return async () => {
+    const logDir = path.resolve(packageDir, o.logDir ?? 'logs');
+    if (!fs.existsSync(path.join(packageDir, 'manifest.json')))
+      return { drift: false, reason: `no model package in ${packageDir} yet` };
+    if (!fs.existsSync(logDir)) return { drift: false, reason: `no request logs in ${logDir} yet` };
+    const signature = fs
+      .readdirSync(logDir)
+      .filter((n) => n.startsWith('predictions.jsonl'))
+      .sort()
+      .map((n) => {
+        const st = fs.statSync(path.join(logDir, n));
+        return `${n}:${st.size}:${st.mtimeMs}`;
+      })
+      .join('|');
+    if (!signature) return { drift: false, reason: `no request logs in ${logDir} yet` };
+    if (signature === seen) return { drift: false, reason: 'no new requests since the last check' };
+    const r = await monitorPackage(packageDir, { logDir });
+    seen = signature;
+    const rep = r.report;
+    const cols = rep.columns.filter((c) => c.drifted).map((c) => c.column);
+    const summary = `${rep.drifted}/${rep.tested} columns drifted in ${r.requests} requests`;
+    return rep.datasetDrift
+      ? {
+          drift: true,
+          reason: `dataset drift in ${path.basename(packageDir)}: ${summary} (${cols.slice(0, 3).join(', ')}${cols.length > 3 ? ', ...' : ''})`,
+        }
+      : { drift: false, reason: `no dataset drift: ${summary}` };
+  };
+}
+
+function driftFromPipeline(
+  def: PipelineDef,
+): { check: () => Promise<DriftCheckResult>; ms: number } | undefined {
+  const d = def.watch.drift;
+  if (!d?.package) return undefined;
+  return {
+    check: packageDriftCheck(path.resolve(def.root, d.package), { logDir: d.logDir }),
+    ms: d.intervalSec * 1000,
+  };
 }
 
 export function triggersFile(store: Store): string {
@@ -85,7 +145,13 @@ export class Watcher {
   private stopped = false;
   readonly watched: Watched[];
   readonly cron?: string;
+  /** The package whose served requests are checked for drift, when drift is a trigger. */
+  readonly driftPackage?: string;
+  private readonly driftCheck?: () => Promise<DriftCheckResult>;
+  private readonly driftIntervalMs: number;
   lastTrigger?: TriggerRecord;
+  /** The last drift check's answer (or why it failed). */
+  lastDriftCheck?: { time: number; drift: boolean; reason: string };
 
   constructor(
     private readonly store: Store,
@@ -116,6 +182,10 @@ export class Watcher {
     }
     this.cron = options.cron ?? def.watch.cron;
     if (this.cron) nextCron(this.cron);
+    const fromDef = driftFromPipeline(def);
+    this.driftCheck = options.driftCheck ?? fromDef?.check;
+    this.driftPackage = options.driftCheck ? undefined : def.watch.drift?.package;
+    this.driftIntervalMs = options.driftIntervalMs ?? fromDef?.ms ?? 60_000;
   }
 
   private where(w: Watched): string {
@@ -129,12 +199,15 @@ export class Watcher {
   start(): void {
     for (const w of this.watched) this.watchPath(w);
     if (this.cron) this.scheduleCron(this.cron);
-    if (this.options.driftCheck) {
-      const t = setInterval(() => void this.checkDrift(), this.options.driftIntervalMs ?? 60_000);
+    if (this.driftCheck) {
+      const t = setInterval(() => void this.checkDrift(), this.driftIntervalMs);
       this.timers.push(t);
     }
+    const drift = this.driftCheck
+      ? `; drift of served requests${this.driftPackage ? ` (${this.driftPackage})` : ''} every ${this.driftIntervalMs / 1000} s`
+      : '';
     this.log(
-      `watching ${this.watched.map((w) => w.rel).join(', ') || 'nothing'}${this.cron ? `; cron "${this.cron}"` : ''}${this.options.driftCheck ? '; drift of served requests' : ''}`,
+      `watching ${this.watched.map((w) => w.rel).join(', ') || 'nothing'}${this.cron ? `; cron "${this.cron}"` : ''}${drift}`,
     );
   }
 
@@ -177,12 +250,21 @@ export class Watcher {
     this.timers.push(t);
   }
 
-  private async checkDrift(): Promise<void> {
+  private checking = false;
+
+  /** One drift check now (the interval calls it); overlapping checks are skipped. */
+  async checkDrift(): Promise<void> {
+    if (this.checking || this.stopped) return;
+    this.checking = true;
     try {
-      const r = await this.options.driftCheck!();
+      const r = await this.driftCheck!();
+      this.lastDriftCheck = { time: Date.now(), ...r };
       if (r.drift) this.trigger(`drift: ${r.reason}`);
     } catch (e) {
+      this.lastDriftCheck = { time: Date.now(), drift: false, reason: `check failed: ${errorMessage(e)}` };
       this.log(`drift check failed: ${errorMessage(e)}`);
+    } finally {
+      this.checking = false;
     }
   }
 
@@ -212,8 +294,12 @@ export class Watcher {
   private async runOnce(reason: string): Promise<void> {
     this.log(`${reason}: running the pipeline`);
     try {
-      const def = loadPipeline(this.file);
-      const r = await runPipeline(this.store, def, { trigger: reason, onEvent: this.options.onEvent });
+      const r = this.options.run
+        ? await this.options.run(reason)
+        : await runPipeline(this.store, loadPipeline(this.file), {
+            trigger: reason,
+            onEvent: this.options.onEvent,
+          });
       this.record({ time: Date.now(), reason, pipelineRun: r.id, ok: r.ok });
       this.log(r.ok ? `pipeline ${r.id} succeeded` : `pipeline ${r.id} failed: ${r.failed.join(', ')}`);
       this.options.onRunDone?.(r, reason);

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { createRequire } from 'node:module';
 import * as path from 'node:path';
 import type * as Esbuild from 'esbuild';
+import { parse as parseCsv } from 'csv-parse/sync';
 import { stringify } from 'yaml';
 import { RunlensError } from '../errors';
 import { inputWidth, PREPROCESSING_FILE, readPreprocessing } from '../model/preprocessing';
@@ -12,6 +13,7 @@ import type { ModelVersion } from '../store/registry';
 import { ARTIFACTS_DIR } from '../store/runFile';
 import type { Store } from '../store/store';
 import type { RunRecord } from '../store/types';
+import { TAG_PIPELINE_RUN, TAG_STAGE } from '../pipeline/tags';
 import type { InputField, PackageManifest } from './manifest';
 import {
   inputSchemaFromPreprocessing,
@@ -155,7 +157,7 @@ function inputSchema(runDir: string, p: Preprocessing): { fields: InputField[]; 
 }
 
 /**
- * Rows of the training data for the smoke test (the first 200) and the drift reference (all): the run's first CSV input. A header of names maps by name; scikit-learn's
+ * Rows of the training data for the drift reference (all) and, without validation rows, the smoke test (the first 200): the run's first CSV input. A header of names maps by name; scikit-learn's
  * bundled format (first line "n_rows,n_features,class names…") maps columns in feature order.
  */
 export function smokeRows(
@@ -191,6 +193,33 @@ export function smokeRows(
     return { rows, source: input.path };
   }
   return null;
+}
+
+/** The run artifact with the rows the model was evaluated on, as the training script wrote them. */
+export const VALIDATION_ARTIFACT = 'validation.csv';
+const MAX_EVAL_SMOKE_ROWS = 10_000;
+
+/**
+ * The evaluation rows for the smoke test: the run's validation.csv artifact (a header naming every
+ * feature), so the served model is checked on exactly the rows it was evaluated on. Null when the
+ * run has none or it does not name the features.
+ */
+export function validationRows(
+  runDir: string,
+  p: Preprocessing,
+): { rows: Record<string, unknown>[]; source: string } | null {
+  const file = path.join(runDir, ARTIFACTS_DIR, VALIDATION_ARTIFACT);
+  if (!fs.existsSync(file)) return null;
+  const records = parseCsv(fs.readFileSync(file, 'utf8'), {
+    columns: true,
+    skip_empty_lines: true,
+    to: MAX_EVAL_SMOKE_ROWS,
+  }) as Record<string, string>[];
+  if (!records.length || !p.features.every((f) => f.name in records[0])) return null;
+  const rows = records.map((r) =>
+    Object.fromEntries(p.features.map((f) => [f.name, f.kind === 'numeric' ? Number(r[f.name]) : r[f.name]])),
+  );
+  return { rows, source: `${VALIDATION_ARTIFACT} (run artifact)` };
 }
 
 function csvCell(v: unknown): string {
@@ -336,8 +365,10 @@ export function k8sManifests(name: string, version: number | null): { deployment
   return { deployment: stringify(deployment), service: stringify(service) };
 }
 
-function modelCard(m: PackageManifest, p: Preprocessing): string {
+function modelCard(m: PackageManifest, p: Preprocessing, run: Pick<RunRecord, 'params' | 'tags'>): string {
   const metrics = Object.entries(m.metrics);
+  const pipelineRun = run.tags[TAG_PIPELINE_RUN];
+  const params = Object.entries(run.params);
   const lines = [
     `# Model card: ${m.name}${m.version !== null ? ` v${m.version}` : ''}`,
     '',
@@ -362,6 +393,16 @@ function modelCard(m: PackageManifest, p: Preprocessing): string {
     ...(m.dataHashes.length
       ? m.dataHashes.map((d) => `- Data: ${d.path} sha256 ${d.sha256} (${d.size} bytes)`)
       : ['- Data: no inputs recorded']),
+    '',
+    '## Lineage',
+    '',
+    pipelineRun
+      ? `Trained by pipeline run ${pipelineRun}, stage ${run.tags[TAG_STAGE] ?? 'unknown'}; \`runlens pipeline lineage ${m.name}${m.version !== null ? `@v${m.version}` : ''}\` lists its stage runs and the hashes of the data each read.`
+      : 'Not trained by a Runlens pipeline.',
+    '',
+    ...(params.length
+      ? ['| param | value |', '| --- | --- |', ...params.map(([k, v]) => `| ${k} | ${JSON.stringify(v)} |`)]
+      : ['No params recorded.']),
     '',
     '## Input schema',
     '',
@@ -419,6 +460,10 @@ export async function packageModel(
   }
   const schema = inputSchema(src.runDir, prep);
   const smoke = smokeRows(src, prep, workspace);
+  // The evaluation rows when the run kept them; else the first rows of the training data.
+  const smokeSet =
+    validationRows(src.runDir, prep) ??
+    (smoke ? { rows: smoke.rows.slice(0, SMOKE_ROWS), source: smoke.source } : null);
   const manifest: PackageManifest = {
     schemaVersion: MANIFEST_SCHEMA_VERSION,
     name: src.name,
@@ -438,9 +483,7 @@ export async function packageModel(
     metrics: { ...runMetricsOf(src), ...evaluationMetrics(src.runDir) },
     gate,
     forced: Boolean(o.force && gate?.verdict === 'fail'),
-    smoke: smoke
-      ? { file: SMOKE_FILE, source: smoke.source, rows: Math.min(SMOKE_ROWS, smoke.rows.length) }
-      : null,
+    smoke: smokeSet ? { file: SMOKE_FILE, source: smokeSet.source, rows: smokeSet.rows.length } : null,
     reference: smoke ? { file: REFERENCE_FILE, source: smoke.source, rows: smoke.rows.length } : null,
   };
   const tfVersion = installedVersion('@tensorflow/tfjs');
@@ -477,8 +520,8 @@ export async function packageModel(
     }
     put(`model/${PREPROCESSING_FILE}`, JSON.stringify(prep, null, 2) + '\n');
     put(MANIFEST_FILE, JSON.stringify(manifest, null, 2) + '\n');
+    if (smokeSet) put(SMOKE_FILE, JSON.stringify(smokeSet.rows));
     if (smoke) {
-      put(SMOKE_FILE, JSON.stringify(smoke.rows.slice(0, SMOKE_ROWS)));
       const names = prep.features.map((f) => f.name);
       put(
         REFERENCE_FILE,
@@ -492,7 +535,7 @@ export async function packageModel(
     put('.dockerignore', 'node_modules\nlogs\n');
     put('k8s/deployment.yaml', k8s.deployment);
     put('k8s/service.yaml', k8s.service);
-    put('MODEL_CARD.md', modelCard(manifest, prep));
+    put('MODEL_CARD.md', modelCard(manifest, prep, src.run));
     if (fs.existsSync(out)) fs.rmSync(out, { recursive: true, force: true });
     fs.renameSync(tmp, out);
   } catch (e) {
