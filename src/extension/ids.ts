@@ -34,20 +34,36 @@ export const Commands = {
   serveModel: 'runlens.serveModel',
   stopServing: 'runlens.stopServing',
   runPipeline: 'runlens.runPipeline',
+  runPipelineForce: 'runlens.runPipelineForce',
+  runPipelineStage: 'runlens.runPipelineStage',
+  createPipelineFile: 'runlens.createPipelineFile',
+  showPipelineLog: 'runlens.showPipelineLog',
+  startContinuousTraining: 'runlens.startContinuousTraining',
+  stopContinuousTraining: 'runlens.stopContinuousTraining',
   openMetricsChart: 'runlens.openMetricsChart',
   compareRuns: 'runlens.compareRuns',
+  checkDataDrift: 'runlens.checkDataDrift',
+  checkDriftAgainst: 'runlens.checkDriftAgainst',
+  checkServingDrift: 'runlens.checkServingDrift',
+  evaluateModel: 'runlens.evaluateModel',
+  openEvaluation: 'runlens.openEvaluation',
+  compareToBaseline: 'runlens.compareToBaseline',
 } as const;
 
 export const Views = {
   container: 'runlens',
   experiments: 'runlens.experiments',
   models: 'runlens.models',
+  pipeline: 'runlens.pipeline',
 } as const;
 
 export const ContextKeys = {
   hasStore: 'runlens.hasStore',
   filtered: 'runlens.filtered',
   running: 'runlens.hasRunningRuns',
+  hasPipeline: 'runlens.hasPipeline',
+  pipelineRunning: 'runlens.pipelineRunning',
+  watching: 'runlens.watching',
 } as const;
 
 /** contextValue of tree items; menus in package.json match on these. */
@@ -63,6 +79,9 @@ export const ItemKinds = {
   error: 'error',
   model: 'model',
   modelVersion: 'modelVersion',
+  lineage: 'lineage',
+  lineageRun: 'lineageRun',
+  pipelineStage: 'pipelineStage',
   workspaceFolder: 'folder',
 } as const;
 
@@ -76,4 +95,5 @@ export const Settings = {
   sweepConcurrency: 'sweep.concurrency',
   entryPoints: 'entryPoints',
   pageSize: 'explorer.pageSize',
+  monitorFeedbackFile: 'monitor.feedbackFile',
 } as const;

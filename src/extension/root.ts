@@ -4,10 +4,13 @@ import type { LaunchRequest } from './training';
 import { CodeLensController } from './codeLens';
 import { registerCommands } from './commands';
 import { DataValidation } from './dataValidation';
-import { registerPipelineCommand } from './pipelineCommand';
+import { DriftCommands } from './driftCommands';
+import { createPipeline } from './pipelineView';
+import type { PipelineApi } from './pipelineView';
 import { PipelineDiagnostics } from './pipelineDiagnostics';
 import { Serving } from './serving';
 import { registerImportCommands } from './importCommands';
+import { EvaluationFeature } from './evaluationCommands';
 import { ExperimentsTree } from './experimentsTree';
 import type { ExplorerNode } from './experimentsTree';
 import { Commands, ContextKeys, Settings, Views } from './ids';
@@ -28,6 +31,12 @@ export interface RunlensApi {
   /** The chart panels; `panels.metrics.current?.lastRendered` is what the webview last drew. */
   panels: Panels;
   serving: Serving;
+  /** The Pipeline view, its shared runner and continuous training. */
+  pipeline: PipelineApi;
+  /** Drift checks; `drift.panels.current?.lastRendered` is what the drift webview last drew. */
+  drift: DriftCommands;
+  /** Evaluation and gate panels; `evaluation.evaluation.current?.lastRendered` is what the webview drew. */
+  evaluation: EvaluationFeature;
 }
 
 /** The composition root: the one place that builds the extension's services and wires them. */
@@ -61,8 +70,12 @@ export function createRoot(context: vscode.ExtensionContext): {
   for (const d of registerImportCommands(model, settings, output)) own(d);
   own(new DataValidation());
   own(new PipelineDiagnostics());
-  own(registerPipelineCommand(settings, output));
+  const pipeline = own(createPipeline(settings, output, model, context.extensionPath));
   const serving = own(new Serving(model, output));
+  const drift = own(new DriftCommands(context.extensionUri, output, () => serving.endpoint));
+  const evaluation = own(
+    new EvaluationFeature({ model, settings, extensionUri: context.extensionUri, output }),
+  );
   const { panels, disposables: panelDisposables } = registerPanels({
     model,
     settings,
@@ -96,7 +109,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   );
   return {
     disposable: vscode.Disposable.from(...disposables.reverse()),
-    api: { model, experiments: tree, models, launcher, panels, serving },
+    api: { model, experiments: tree, models, launcher, panels, serving, pipeline, drift, evaluation },
   };
 }
 

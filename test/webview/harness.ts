@@ -13,9 +13,9 @@ import { pageHtml } from '../../src/extension/panels/html';
 export const repoRoot = path.resolve(__dirname, '..', '..');
 const CHROMIUM = process.env.RUNLENS_CHROMIUM ?? '/usr/bin/chromium';
 
-export type ThemeKind = 'light' | 'dark';
+export type ThemeKind = 'light' | 'dark' | 'high-contrast';
 
-/** A subset of VS Code's Light Modern and Dark Modern theme colours, as VS Code sets them. */
+/** A subset of VS Code's Light Modern, Dark Modern and Dark High Contrast theme colours, as VS Code sets them. */
 export const THEMES: Record<ThemeKind, Record<string, string>> = {
   light: {
     '--vscode-font-family':
@@ -72,6 +72,37 @@ export const THEMES: Record<ThemeKind, Record<string, string>> = {
     '--vscode-charts-green': '#89d185',
     '--vscode-charts-red': '#f14c4c',
     '--vscode-list-hoverBackground': '#2a2d2e',
+  },
+  'high-contrast': {
+    '--vscode-font-family':
+      '-apple-system, BlinkMacSystemFont, "Segoe WPC", "Segoe UI", "Ubuntu", "Droid Sans", sans-serif',
+    '--vscode-font-size': '13px',
+    '--vscode-editor-background': '#000000',
+    '--vscode-foreground': '#ffffff',
+    '--vscode-descriptionForeground': '#ffffffb3',
+    '--vscode-contrastBorder': '#6fc3df',
+    '--vscode-contrastActiveBorder': '#f38518',
+    '--vscode-widget-border': '#6fc3df',
+    '--vscode-editorWidget-background': '#0c141f',
+    '--vscode-editorWidget-border': '#6fc3df',
+    '--vscode-input-background': '#000000',
+    '--vscode-input-border': '#6fc3df',
+    '--vscode-input-foreground': '#ffffff',
+    '--vscode-button-background': '#000000',
+    '--vscode-button-foreground': '#ffffff',
+    '--vscode-button-border': '#6fc3df',
+    '--vscode-button-secondaryBackground': '#000000',
+    '--vscode-button-secondaryForeground': '#ffffff',
+    '--vscode-button-secondaryHoverBackground': '#000000',
+    '--vscode-focusBorder': '#f38518',
+    '--vscode-editorHoverWidget-background': '#0c141f',
+    '--vscode-editorHoverWidget-foreground': '#ffffff',
+    '--vscode-editorHoverWidget-border': '#6fc3df',
+    '--vscode-editorWarning-foreground': '#ff0000',
+    '--vscode-textBlockQuote-background': '#000000',
+    '--vscode-charts-green': '#89d185',
+    '--vscode-charts-red': '#f48771',
+    '--vscode-list-hoverBackground': '#000000',
   },
 };
 
@@ -152,7 +183,7 @@ export async function openWebview(
   fs.writeFileSync(file, html);
   const page = await browser.newPage({
     viewport: { width: options.width ?? 1280, height: options.height ?? 900 },
-    colorScheme: options.theme,
+    colorScheme: options.theme === 'light' ? 'light' : 'dark',
   });
   const consoleMessages: string[] = [];
   const errors: string[] = [];

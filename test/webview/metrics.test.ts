@@ -40,7 +40,7 @@ async function done(w: WebviewPage): Promise<void> {
 }
 
 describe('metrics webview', () => {
-  for (const theme of ['light', 'dark'] as const) {
+  for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     test(`draws every chart of recorded TensorBoard runs (${theme})`, async () => {
       const w = await show(tensorboardLax, theme);
       const r = await w.waitFor<Rendered>('rendered');

@@ -1,0 +1,216 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { detectDrift } from '../../core/drift/drift';
+import { driftSnapshot } from '../../core/drift/view';
+import { errorMessage } from '../../core/errors';
+import { monitorPackage } from '../../core/serving/monitor';
+import { readManifest } from '../../core/serving/serve';
+import { assertNever } from '../../protocol/common';
+import type {
+  DriftFromWebview,
+  DriftRendered,
+  DriftSnapshot,
+  DriftSource,
+  DriftToWebview,
+  DriftViewState,
+} from '../../protocol/drift';
+import {
+  OwnedPanel,
+  PanelSlot,
+  WebviewHost,
+  saveWithDialog,
+  webviewHtml,
+  webviewOptions,
+} from './webviewHost';
+
+export const DRIFT_VIEW_TYPE = 'runlens.drift';
+
+const KNOWN: DriftFromWebview['type'][] = ['ready', 'selectColumn', 'saveReport', 'refresh', 'rendered'];
+
+/** A computed drift report: what the webview shows, and the full report for "Save Report". */
+export interface DriftResult {
+  snapshot: DriftSnapshot;
+  report: unknown;
+}
+
+function relative(file: string): string {
+  return vscode.workspace.asRelativePath(file, false);
+}
+
+/** Compute the report of a source in core: two files, or a served package's logged requests. */
+export async function computeDrift(source: DriftSource): Promise<DriftResult> {
+  if (source.kind === 'files') {
+    const report = await detectDrift(source.reference, source.current, source.by ? { by: source.by } : {});
+    const snapshot = driftSnapshot(report, {
+      source,
+      title: `Drift: ${path.basename(source.current)} against ${path.basename(source.reference)}`,
+      referenceLabel: relative(source.reference),
+      currentLabel: relative(source.current),
+    });
+    return { snapshot, report };
+  }
+  const r = await monitorPackage(source.dir, {
+    window: source.window,
+    feedback: source.feedback ? { file: source.feedback } : undefined,
+  });
+  const m = readManifest(source.dir);
+  const snapshot = driftSnapshot(r.report, {
+    source,
+    title: `Serving drift: ${m.name}${m.version !== null ? ` v${m.version}` : ''}`,
+    referenceLabel: `training data (${m.reference?.source ?? 'reference.csv'})`,
+    currentLabel: `${r.requests} logged requests`,
+    online: r.online,
+    notices: [
+      ...(r.skippedLines ? [`${r.skippedLines} unreadable log lines were skipped`] : []),
+      ...(source.feedback
+        ? []
+        : ['No feedback file: online accuracy needs one (runlens.monitor.feedbackFile).']),
+    ],
+  });
+  return {
+    snapshot,
+    report: {
+      requests: r.requests,
+      files: r.files,
+      skippedLines: r.skippedLines,
+      report: r.report,
+      online: r.online,
+    },
+  };
+}
+
+/** The drift report panel: summary, columns by severity, histograms, timeline, online accuracy. */
+export class DriftPanel extends OwnedPanel {
+  private readonly host: WebviewHost<DriftToWebview, DriftFromWebview>;
+  private result: DriftResult | undefined;
+  private computing: Promise<void> | undefined;
+  lastRendered: DriftRendered | undefined;
+  /** The column the user last chose in the webview. */
+  selected: string | undefined;
+  private readonly renderedEmitter = new vscode.EventEmitter<DriftRendered>();
+  readonly onDidRender = this.renderedEmitter.event;
+
+  constructor(
+    panel: vscode.WebviewPanel,
+    private source: DriftSource | undefined,
+    extensionUri: vscode.Uri,
+    private readonly log: (line: string) => void,
+  ) {
+    super(panel);
+    panel.webview.options = webviewOptions(extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'drift', 'Runlens Drift');
+    this.host = new WebviewHost(panel, KNOWN, (m) => this.handle(m), log);
+    this.disposables.push(this.host, this.renderedEmitter);
+  }
+
+  /** Show a computed result. */
+  show(result: DriftResult): void {
+    this.result = result;
+    this.source = result.snapshot.source;
+    this.send();
+  }
+
+  private send(): void {
+    if (!this.result) return;
+    this.panel.title = this.result.snapshot.title;
+    this.host.post({ type: 'snapshot', snapshot: this.result.snapshot });
+  }
+
+  /** Compute again from the source (after a reload, or on Refresh). */
+  private recompute(): Promise<void> {
+    const source = this.source;
+    if (!source) return Promise.resolve();
+    this.computing ??= (async () => {
+      const what = source.kind === 'files' ? path.basename(source.current) : path.basename(source.dir);
+      this.host.post({ type: 'progress', text: `Computing the drift of ${what}…` });
+      try {
+        this.show(await computeDrift(source));
+      } catch (e) {
+        this.log(`drift: ${errorMessage(e)}`);
+        this.host.post({ type: 'error', text: errorMessage(e) });
+      } finally {
+        this.computing = undefined;
+      }
+    })();
+    return this.computing;
+  }
+
+  private async handle(m: DriftFromWebview): Promise<void> {
+    switch (m.type) {
+      case 'ready':
+        if (this.result) this.send();
+        else if (this.source) await this.recompute();
+        else
+          this.host.post({
+            type: 'error',
+            text: 'The files of this report are gone: run "Check Data Drift..." or "Check Serving Drift" again.',
+          });
+        return;
+      case 'refresh':
+        await this.recompute();
+        return;
+      case 'selectColumn':
+        this.selected = m.column;
+        return;
+      case 'saveReport': {
+        if (!this.result) return;
+        const s = this.result.snapshot.source;
+        const base = s.kind === 'files' ? path.parse(s.current).name : path.basename(s.dir);
+        const saved = await saveWithDialog(
+          `drift-${base}.json`,
+          { JSON: ['json'] },
+          Buffer.from(JSON.stringify(this.result.report, null, 2) + '\n', 'utf8'),
+        );
+        if (saved) this.host.post({ type: 'notice', text: `Saved ${saved}` });
+        return;
+      }
+      case 'rendered':
+        this.lastRendered = m.rendered;
+        this.renderedEmitter.fire(m.rendered);
+        return;
+      default:
+        assertNever(m, 'drift webview message');
+    }
+  }
+}
+
+function validSource(s: unknown): DriftSource | undefined {
+  if (typeof s !== 'object' || s === null) return undefined;
+  const o = s as Record<string, unknown>;
+  if (o.kind === 'files' && typeof o.reference === 'string' && typeof o.current === 'string') {
+    if (!fs.existsSync(o.reference) || !fs.existsSync(o.current)) return undefined;
+    return {
+      kind: 'files',
+      reference: o.reference,
+      current: o.current,
+      ...(typeof o.by === 'string' ? { by: o.by } : {}),
+    };
+  }
+  if (o.kind === 'serving' && typeof o.dir === 'string' && fs.existsSync(o.dir)) {
+    return {
+      kind: 'serving',
+      dir: o.dir,
+      window: o.window === 'day' ? 'day' : 'hour',
+      ...(typeof o.feedback === 'string' ? { feedback: o.feedback } : {}),
+    };
+  }
+  return undefined;
+}
+
+/** Opens, reuses and restores the drift panel; after a reload it recomputes from the saved source. */
+export class DriftPanels extends PanelSlot<DriftPanel, Partial<DriftViewState>> {
+  constructor(extensionUri: vscode.Uri, log: (line: string) => void) {
+    super(DRIFT_VIEW_TYPE, 'Runlens Drift', extensionUri, (panel, state) => {
+      const source = validSource(state?.source);
+      if (state?.source && !source) log('drift: the restored report’s files are gone; nothing to recompute');
+      return new DriftPanel(panel, source, extensionUri, log);
+    });
+  }
+
+  show(result: DriftResult): DriftPanel {
+    const panel = this.open(() => undefined, { source: result.snapshot.source });
+    panel.show(result);
+    return panel;
+  }
+}
