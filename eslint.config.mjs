@@ -18,7 +18,18 @@ const noVscode = {
 };
 
 export default tseslint.config(
-  { ignores: ['node_modules', 'dist', 'out', '.vscode-test', '**/.runlens', '.cache'] },
+  {
+    ignores: [
+      'node_modules',
+      'dist',
+      'out',
+      '.vscode-test',
+      '**/.runlens',
+      '.cache',
+      'tmp',
+      'examples/quickstart/serving',
+    ],
+  },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
