@@ -107,6 +107,17 @@ describe('drift trigger', () => {
       );
       assert.equal(w.lastDriftCheck?.reason, 'no new requests since the last check');
       assert.equal(done.length, 1);
+
+      // Training-like requests after the retrain are judged on their own: the drifted ones that
+      // started it are behind the retrain and do not start another.
+      await predict(train);
+      const after = await waitFor(
+        'a check of the requests after the retrain',
+        () => /in 300 requests$/.test(w.lastDriftCheck?.reason ?? '') && w.lastDriftCheck,
+        30_000,
+      );
+      assert.match(after.reason, /^no dataset drift: \d+\/30 columns drifted in 300 requests$/);
+      assert.equal(done.length, 1);
     } finally {
       w.stop();
     }

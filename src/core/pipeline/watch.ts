@@ -57,6 +57,9 @@ export function packageDriftCheck(
   o: { logDir?: string } = {},
 ): () => Promise<DriftCheckResult> {
   let seen = '';
+  // After drift started a retrain, only requests logged later are judged: the drifted ones that
+  // triggered it must not trigger again at every interval.
+  let since: number | undefined;
   return async () => {
     const logDir = path.resolve(packageDir, o.logDir ?? 'logs');
     if (!fs.existsSync(path.join(packageDir, 'manifest.json')))
@@ -73,11 +76,20 @@ export function packageDriftCheck(
       .join('|');
     if (!signature) return { drift: false, reason: `no request logs in ${logDir} yet` };
     if (signature === seen) return { drift: false, reason: 'no new requests since the last check' };
-    const r = await monitorPackage(packageDir, { logDir });
+    const checkedAt = Date.now();
+    let r: Awaited<ReturnType<typeof monitorPackage>>;
+    try {
+      r = await monitorPackage(packageDir, { logDir, since });
+    } catch (e) {
+      if (since === undefined || !(e instanceof RunlensError) || e.kind !== 'notFound') throw e;
+      seen = signature;
+      return { drift: false, reason: 'no new requests since the last retrain' };
+    }
     seen = signature;
     const rep = r.report;
     const cols = rep.columns.filter((c) => c.drifted).map((c) => c.column);
     const summary = `${rep.drifted}/${rep.tested} columns drifted in ${r.requests} requests`;
+    if (rep.datasetDrift) since = checkedAt;
     return rep.datasetDrift
       ? {
           drift: true,

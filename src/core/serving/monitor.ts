@@ -100,7 +100,13 @@ function windowOf(time: number | undefined, window: MonitorWindow | undefined): 
  */
 export async function monitorPackage(
   dir: string,
-  o: { logDir?: string; window?: MonitorWindow; feedback?: FeedbackOptions } = {},
+  o: {
+    logDir?: string;
+    window?: MonitorWindow;
+    feedback?: FeedbackOptions;
+    /** Only requests logged after this time (ms since the epoch). */
+    since?: number;
+  } = {},
 ): Promise<MonitorResult> {
   const m = readManifest(dir);
   if (!m.reference) {
@@ -126,6 +132,7 @@ export async function monitorPackage(
         skippedLines++;
         continue;
       }
+      if (o.since !== undefined && (rec.time ?? 0) <= o.since) continue;
       const window = windowOf(rec.time, o.window);
       for (const row of rec.inputs ?? [])
         lines.push([...features.map((c) => csvCell(row[c])), window].join(','));
@@ -135,7 +142,7 @@ export async function monitorPackage(
   }
   if (lines.length === 1) {
     throw new RunlensError(
-      `no logged predictions in ${logDir}`,
+      `no logged predictions in ${logDir}${o.since !== undefined ? ` after ${new Date(o.since).toISOString()}` : ''}`,
       'serve the package and send requests first (RUNLENS_LOG_SAMPLE > 0)',
       'notFound',
     );
