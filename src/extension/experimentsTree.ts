@@ -318,12 +318,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       e.starred && e.status !== 'running'
         ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
         : statusIcon(e.status);
-    item.contextValue =
+    const kind =
       e.status === 'running' || e.status === 'queued'
         ? ItemKinds.runRunning
         : e.starred
           ? ItemKinds.runStarred
           : ItemKinds.run;
+    // A run with an evaluation (its eval/* metrics) also offers Open Evaluation.
+    const evaluated = Object.keys(e.metrics).some((k) => k.startsWith('eval/'));
+    item.contextValue = evaluated ? `${kind} ${ItemKinds.evaluatedSuffix}` : kind;
     item.tooltip = runTooltip(e);
     item.accessibilityInformation = {
       label: `${e.name}, ${e.status}${km ? `, ${km} ${formatNumber(e.metrics[km].last)}` : ''}`,

@@ -72,6 +72,8 @@ export const ItemKinds = {
   run: 'run',
   runRunning: 'run.running',
   runStarred: 'run.starred',
+  /** Appended, after a space, to a run's kind when it has an evaluation. */
+  evaluatedSuffix: 'evaluated',
   section: 'section',
   artifact: 'artifact',
   value: 'value',

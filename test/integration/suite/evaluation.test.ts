@@ -9,6 +9,7 @@ import * as vscode from 'vscode';
 import { Registry } from '../../../src/core/store/registry';
 import type { Store } from '../../../src/core/store/store';
 import type { RunRecord } from '../../../src/core/store/types';
+import type { ExplorerNode } from '../../../src/extension/experimentsTree';
 import type { EvaluateCommandResult } from '../../../src/extension/evaluationCommands';
 import type { RunlensApi } from '../../../src/extension/root';
 import { waitFor } from './wait';
@@ -95,6 +96,12 @@ suite('evaluation', () => {
       'eval/accuracy in the run summary',
       () => a.model.byKey(folderKey)?.entries.get(baseRun.id)?.metrics['eval/accuracy'],
     );
+
+    // The explorer marks the run as evaluated: its context menu offers Open Evaluation
+    // (package.json: viewItem =~ /^run.* evaluated$/), a run without eval/* metrics does not.
+    const item = (id: string) => a.experiments.getTreeItem(node(id) as ExplorerNode).contextValue ?? '';
+    await waitFor('the run item to be marked evaluated', () => /^run.* evaluated$/.test(item(baseRun.id)));
+    assert.doesNotMatch(item(candRun.id), / evaluated$/);
 
     // Open Evaluation on the run, in a new panel.
     a.evaluation.evaluation.current?.dispose();
