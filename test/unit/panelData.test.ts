@@ -105,6 +105,19 @@ describe('panel data', () => {
     const third = new SeriesCache().load(file).series.get('loss')!;
     assert.equal(third.values.length, n + 1);
     assert.equal(third.values[n], 42);
+    // A step logged out of order (a resumed run) is still drawn in step order, from the cache too.
+    writePoints(file, pts('loss', [7], 5), false);
+    // Read as the cache's columns plus the JSONL written after it, then with no cache at all.
+    for (const withCache of [true, false]) {
+      if (!withCache) fs.rmSync(metricsCacheFile(file));
+      const f = new SeriesCache({ writeCache: false }).load(file);
+      const r = reduceSeries('ref', f.series.get('loss')!, f.t0, 600);
+      assert.ok(
+        r.steps.every((st, i) => i === 0 || st >= r.steps[i - 1]),
+        `reduced steps ascend (${withCache ? 'from the cache' : 'from JSONL'})`,
+      );
+      assert.equal(r.total, n + 2);
+    }
   });
 
   test('a cache that no longer matches its JSONL, or is torn, is ignored', () => {

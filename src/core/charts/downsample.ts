@@ -34,36 +34,65 @@ export function downsampleIndices(
   const n = hi - lo;
   if (n <= Math.max(target, 2)) return Array.from({ length: n }, (_, k) => lo + k);
   const buckets = Math.max(1, Math.floor((target - 2) / 2));
-  const x0 = series.x[lo];
-  const span = series.x[hi - 1] - x0 || 1;
+  // One loop over typed arrays only: with a mix of plain and typed arrays the loop would not be
+  // specialised, and it is the hot path of every chart.
+  return bucketExtremes(asFloat64(series.x), asFloat64(series.y), lo, hi, buckets);
+}
+
+function asFloat64(a: ArrayLike<number>): Float64Array {
+  return a instanceof Float64Array ? a : Float64Array.from(a);
+}
+
+function bucketExtremes(x: Float64Array, y: Float64Array, lo: number, hi: number, buckets: number): number[] {
+  const x0 = x[lo];
+  const span = x[hi - 1] - x0 || 1;
   const scale = buckets / span;
+  const last = hi - 1;
   const keep: number[] = [lo];
+  const push = (i: number) => {
+    if (i > lo && i < last && i !== keep[keep.length - 1]) keep.push(i);
+  };
   let b = 0;
   let minI = -1;
   let maxI = -1;
   let gapI = -1;
+  let minV = 0;
+  let maxV = 0;
   const flush = () => {
-    const idx = [minI, maxI, gapI].filter((i) => i > lo && i < hi - 1);
-    idx.sort((a, c) => a - c);
-    for (let k = 0; k < idx.length; k++) if (k === 0 || idx[k] !== idx[k - 1]) keep.push(idx[k]);
+    // The bucket's minimum, maximum and first gap, in x order, each once.
+    let a = minI;
+    let c = maxI;
+    let d = gapI;
+    if (a > c) [a, c] = [c, a];
+    if (c > d) [c, d] = [d, c];
+    if (a > c) [a, c] = [c, a];
+    if (a >= 0) push(a);
+    if (c >= 0) push(c);
+    if (d >= 0) push(d);
     minI = maxI = gapI = -1;
   };
   for (let i = lo; i < hi; i++) {
-    const bucket = Math.min(buckets - 1, Math.floor((series.x[i] - x0) * scale));
+    const bucket = Math.min(buckets - 1, Math.floor((x[i] - x0) * scale));
     if (bucket !== b) {
       flush();
       b = bucket;
     }
-    const v = series.y[i];
-    if (!Number.isFinite(v)) {
+    const v = y[i];
+    if (v !== v || v === Infinity || v === -Infinity) {
       if (gapI < 0) gapI = i;
       continue;
     }
-    if (minI < 0 || v < series.y[minI]) minI = i;
-    if (maxI < 0 || v > series.y[maxI]) maxI = i;
+    if (minI < 0 || v < minV) {
+      minI = i;
+      minV = v;
+    }
+    if (maxI < 0 || v > maxV) {
+      maxI = i;
+      maxV = v;
+    }
   }
   flush();
-  keep.push(hi - 1);
+  keep.push(last);
   return keep;
 }
 

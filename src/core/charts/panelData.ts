@@ -22,6 +22,8 @@ export interface ColumnSeries {
   steps: Float64Array;
   values: Float64Array;
   times: Float64Array;
+  /** Steps never decrease (known while reading): no sort needed before downsampling. */
+  sorted?: boolean;
 }
 
 /** A growable column of numbers: appends double the capacity when full. */
@@ -44,6 +46,10 @@ class Column {
     this.data[this.n++] = v;
   }
 
+  last(): number {
+    return this.data[this.n - 1];
+  }
+
   view(): Float64Array {
     return this.data.subarray(0, this.n);
   }
@@ -54,6 +60,7 @@ interface Growing {
   steps: Column;
   values: Column;
   times: Column;
+  sorted: boolean;
 }
 
 interface FileState {
@@ -104,8 +111,15 @@ export class SeriesCache {
           if (!g)
             s.columns.set(
               p.key,
-              (g = { key: p.key, steps: Column.empty(), values: Column.empty(), times: Column.empty() }),
+              (g = {
+                key: p.key,
+                steps: Column.empty(),
+                values: Column.empty(),
+                times: Column.empty(),
+                sorted: true,
+              }),
             );
+          if (g.sorted && g.steps.n > 0 && p.step < g.steps.last()) g.sorted = false;
           g.steps.push(p.step);
           g.values.push(p.value);
           g.times.push(p.time);
@@ -128,6 +142,7 @@ export class SeriesCache {
           steps: g.steps.view(),
           values: g.values.view(),
           times: g.times.view(),
+          sorted: g.sorted,
         });
     }
     const parsed = s.offset - s.cachedOffset;
@@ -171,11 +186,14 @@ function fromCache(file: string, ino: number): FileState {
   state.warnings = cached.warnings;
   for (const [key, c] of cached.series) {
     const n = c.steps.length;
+    let sorted = true;
+    for (let i = 1; i < n && sorted; i++) sorted = c.steps[i] >= c.steps[i - 1];
     state.columns.set(key, {
       key,
       steps: new Column(c.steps, n),
       values: new Column(c.values, n),
       times: new Column(c.times, n),
+      sorted,
     });
   }
   return state;
@@ -249,6 +267,7 @@ export function pointBudget(width: number): number {
 type AnySeries = Series | ColumnSeries;
 
 function sortedByStep(s: AnySeries): AnySeries {
+  if ('sorted' in s && s.sorted) return s;
   for (let i = 1; i < s.steps.length; i++) {
     if (s.steps[i] < s.steps[i - 1]) {
       const order = Array.from({ length: s.steps.length }, (_, j) => j).sort(
