@@ -281,12 +281,19 @@ describe('runlens CLI', () => {
     Store.open(path.join(ws, '.runlens'), { create: true });
     fs.chmodSync(ws, 0o755);
     fs.chmodSync(path.join(ws, '.runlens', 'runs'), 0o555);
-    // Root may write anywhere: run the CLI as an unprivileged user then.
-    const asUser =
-      process.getuid?.() === 0
-        ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', node]
-        : [node];
-    const r = spawnSync(asUser[0], [...asUser.slice(1), cliPath, 'run', '--', node, 'train.js'], {
+    // Root may write anywhere: run the CLI as an unprivileged user then, from a copy of the bundle
+    // that user can read (the checkout may be inside a folder only root can enter).
+    const asRoot = process.getuid?.() === 0;
+    const asUser = asRoot ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', node] : [node];
+    let cli = cliPath;
+    if (asRoot) {
+      const bin = tempDir('runlens-cli-bin-');
+      fs.chmodSync(bin, 0o755);
+      cli = path.join(bin, 'cli.js');
+      fs.copyFileSync(cliPath, cli);
+      fs.chmodSync(cli, 0o644);
+    }
+    const r = spawnSync(asUser[0], [...asUser.slice(1), cli, 'run', '--', node, 'train.js'], {
       cwd: ws,
       encoding: 'utf8',
       env: { ...process.env, RUNLENS_STORE: '' },
