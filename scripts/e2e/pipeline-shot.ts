@@ -2,8 +2,8 @@
 // run from the palette (a screenshot while train runs and after), then continuous training retraining
 // after a params change, and the lineage of the registered version in the Models view.
 // Run as run-ui.sh runs ui-scenario.ts (same arguments: <baseUrl> <workspaceFolder> <shotsDir>):
-//   sed 's#ui-scenario.ts#pipeline-shot.ts#; s#^REPO=.*#REPO='"$PWD"'#' scripts/e2e/run-ui.sh > /tmp/pipeline-shot.sh
-//   bash /tmp/pipeline-shot.sh
+//   f=$(mktemp); sed 's#ui-scenario.ts#pipeline-shot.ts#; s#^REPO=.*#REPO='"$PWD"'#' scripts/e2e/run-ui.sh > "$f"
+//   bash "$f"
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
