@@ -3,9 +3,9 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { openTable } from '../core/eval/table';
-import { readManifest } from '../core/serving/serve';
 import type { DriftSource } from '../protocol/drift';
 import { Commands, SETTINGS_SECTION } from './ids';
+import { pickPackage } from './pickers';
 import { DriftPanels, computeDrift } from './panels/driftPanel';
 import type { DriftPanel } from './panels/driftPanel';
 
@@ -84,7 +84,13 @@ export class DriftCommands implements vscode.Disposable {
     feedback?: vscode.Uri,
     window: 'hour' | 'day' = 'hour',
   ): Promise<DriftPanel | undefined> {
-    const target = dir?.fsPath ?? (await this.pickPackage());
+    const target =
+      dir?.fsPath ??
+      (await pickPackage({
+        title: 'Check the drift of which served model?',
+        none: 'package a model version and serve it first.',
+        servedEndpoint: this.servedEndpoint(),
+      }));
     if (!target) return undefined;
     const fb = feedback?.fsPath ?? this.feedbackFile(target);
     return this.run({ kind: 'serving', dir: target, window, ...(fb ? { feedback: fb } : {}) });
@@ -155,42 +161,6 @@ export class DriftCommands implements vscode.Disposable {
     const found = candidates.find((f) => fs.existsSync(f));
     if (setting && !found) this.output.appendLine(`[drift] feedback file ${candidates[0]} does not exist`);
     return found;
-  }
-
-  private async pickPackage(): Promise<string | undefined> {
-    const dirs = (vscode.workspace.workspaceFolders ?? []).flatMap((f) => {
-      const root = path.join(f.uri.fsPath, 'serving');
-      if (!fs.existsSync(root)) return [];
-      return fs
-        .readdirSync(root)
-        .map((n) => path.join(root, n))
-        .filter((d) => fs.existsSync(path.join(d, 'manifest.json')));
-    });
-    if (!dirs.length) {
-      void vscode.window.showInformationMessage(
-        'Runlens: no model packages in serving/ yet: package a model version and serve it first.',
-      );
-      return undefined;
-    }
-    const endpoint = this.servedEndpoint();
-    const items = dirs.map((d) => {
-      let name = path.basename(d);
-      try {
-        name = readManifest(d).name;
-      } catch {
-        // an unreadable manifest still lists the folder; checking it reports the problem
-      }
-      const serving = endpoint?.includes(`/v1/models/${name}:`) ?? false;
-      return {
-        label: path.basename(d),
-        description: `${vscode.workspace.asRelativePath(d)}${serving ? ' · serving now' : ''}`,
-        d,
-        serving,
-      };
-    });
-    items.sort((a, b) => Number(b.serving) - Number(a.serving));
-    if (items.length === 1) return items[0].d;
-    return (await vscode.window.showQuickPick(items, { title: 'Check the drift of which served model?' }))?.d;
   }
 
   dispose(): void {

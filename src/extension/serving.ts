@@ -1,4 +1,3 @@
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
@@ -6,7 +5,7 @@ import { packageModel } from '../core/serving/package';
 import type { ServerHandle, SmokeResult } from '../core/serving/serve';
 import { smokeTest, startServer } from '../core/serving/serve';
 import { Commands } from './ids';
-import { pickVersion } from './pickers';
+import { pickPackage, pickVersion } from './pickers';
 import type { VersionNode } from './pickers';
 import type { WorkspaceModel } from './storeModel';
 
@@ -75,7 +74,12 @@ export class Serving implements vscode.Disposable {
   }
 
   async serve(dir?: vscode.Uri): Promise<SmokeResult | undefined> {
-    const target = dir?.fsPath ?? (await this.pickPackage());
+    const target =
+      dir?.fsPath ??
+      (await pickPackage({
+        title: 'Serve which package?',
+        none: 'use "Package Model for Serving" on a model version.',
+      }));
     if (!target) return undefined;
     await this.stop();
     try {
@@ -119,30 +123,6 @@ export class Serving implements vscode.Disposable {
     this.server = undefined;
     this.status.hide();
     if (server) await server.stop();
-  }
-
-  private async pickPackage(): Promise<string | undefined> {
-    const dirs = (vscode.workspace.workspaceFolders ?? []).flatMap((f) => {
-      const root = path.join(f.uri.fsPath, 'serving');
-      if (!fs.existsSync(root)) return [];
-      return fs
-        .readdirSync(root)
-        .map((n) => path.join(root, n))
-        .filter((d) => fs.existsSync(path.join(d, 'manifest.json')));
-    });
-    if (!dirs.length) {
-      void vscode.window.showInformationMessage(
-        'Runlens: no model packages in serving/ yet: use "Package Model for Serving" on a model version.',
-      );
-      return undefined;
-    }
-    if (dirs.length === 1) return dirs[0];
-    return (
-      await vscode.window.showQuickPick(
-        dirs.map((d) => ({ label: path.basename(d), description: vscode.workspace.asRelativePath(d), d })),
-        { title: 'Serve which package?' },
-      )
-    )?.d;
   }
 
   dispose(): void {
