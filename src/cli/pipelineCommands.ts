@@ -109,7 +109,7 @@ export function registerPipelineCommands(
       const def = loadPipeline(pipelineFile(opts.file));
       const store = openStore(true);
       const state = readState(store);
-      const last = listPipelineRuns(store).at(-1);
+      const last = listPipelineRuns(store, { last: 1 }).at(-1);
       const fresh = new Map(pipelineStatus(store, def).map((f) => [f.stage, f]));
       const rows = selectStages(def).map((s) => ({
         stage: s.name,

@@ -5,7 +5,7 @@ import { errorMessage } from '../core/errors';
 import { formatDuration } from '../core/format';
 import { PIPELINE_FILE, loadPipeline, parsePipeline, topoOrder } from '../core/pipeline/parse';
 import type { PipelineRunRecord, StageFreshness } from '../core/pipeline/run';
-import { pipelineDir, pipelineStatus, runPipeline, selectStages } from '../core/pipeline/run';
+import { listPipelineRuns, pipelineStatus, runPipeline, selectStages } from '../core/pipeline/run';
 import type {
   PipelineDef,
   PipelineRunResult,
@@ -14,7 +14,6 @@ import type {
   StageState,
 } from '../core/pipeline/types';
 import { Store } from '../core/store/store';
-import { readJsonFile } from '../core/store/fsutil';
 import { Commands, ContextKeys } from './ids';
 import type { ExtensionSettings } from './settings';
 
@@ -211,21 +210,7 @@ export class PipelineRunner implements vscode.Disposable {
 
   private recentRuns(): PipelineRunRecord[] {
     const store = this.openStore(false);
-    if (!store) return [];
-    const dir = path.join(pipelineDir(store), 'runs');
-    if (!fs.existsSync(dir)) return [];
-    return fs
-      .readdirSync(dir)
-      .filter((f) => f.endsWith('.json'))
-      .sort()
-      .slice(-RECENT_RUNS)
-      .flatMap((f) => {
-        try {
-          return [readJsonFile<PipelineRunRecord>(path.join(dir, f))];
-        } catch {
-          return []; // a record being replaced by another process
-        }
-      });
+    return store ? listPipelineRuns(store, { last: RECENT_RUNS, skipUnreadable: true }) : [];
   }
 
   /** Run the pipeline (after any run in progress); stage states go to the view and the output channel. */

@@ -80,14 +80,28 @@ export function readPipelineRun(store: Store, id: string): PipelineRunRecord {
   return readJsonFile<PipelineRunRecord>(path.join(pipelineDir(store), 'runs', `${id}.json`));
 }
 
-export function listPipelineRuns(store: Store): PipelineRunRecord[] {
+/**
+ * The recorded pipeline runs, oldest first (ids sort by time); `last` reads only the newest ones.
+ * With `skipUnreadable` a record that cannot be read is left out instead of failing the listing.
+ */
+export function listPipelineRuns(
+  store: Store,
+  o: { last?: number; skipUnreadable?: boolean } = {},
+): PipelineRunRecord[] {
   const dir = path.join(pipelineDir(store), 'runs');
   if (!fs.existsSync(dir)) return [];
-  return fs
+  const files = fs
     .readdirSync(dir)
     .filter((f) => f.endsWith('.json'))
-    .sort()
-    .map((f) => readJsonFile<PipelineRunRecord>(path.join(dir, f)));
+    .sort();
+  return files.slice(o.last === undefined ? 0 : -o.last).flatMap((f) => {
+    try {
+      return [readJsonFile<PipelineRunRecord>(path.join(dir, f))];
+    } catch (e) {
+      if (o.skipUnreadable) return [];
+      throw e;
+    }
+  });
 }
 
 /** The stages a run of `target` (or of everything) covers, in dependency order. */
