@@ -6,18 +6,22 @@ import type { CompareFromWebview, CompareToWebview, CompareViewState } from '../
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../storeModel';
 import { resolveRuns, runsSignature } from './runRefs';
-import { OwnedPanel, PanelSlot, WebviewHost, webviewHtml, webviewOptions } from './webviewHost';
+import { HostedPanel, PanelSlot } from './webviewHost';
 
 export const COMPARE_VIEW_TYPE = 'runlens.compareRuns';
 
 const KNOWN: CompareFromWebview['type'][] = ['ready', 'setBaseline', 'setStep', 'rendered'];
 
+/** What the compare webview last reported drawing. */
+export interface CompareRendered {
+  rows: number;
+  columns: number;
+}
+
 /** The comparison of two or more runs: table, parallel coordinates, scatter. */
-export class ComparePanel extends OwnedPanel {
-  private readonly host: WebviewHost<CompareToWebview, CompareFromWebview>;
+export class ComparePanel extends HostedPanel<CompareToWebview, CompareFromWebview, CompareRendered> {
   private readonly cache = new SeriesCache();
   private signature = '';
-  lastRendered: { rows: number; columns: number } | undefined;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -29,12 +33,8 @@ export class ComparePanel extends OwnedPanel {
     extensionUri: vscode.Uri,
     log: (line: string) => void,
   ) {
-    super(panel);
-    panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'compare', 'Runlens Compare');
-    this.host = new WebviewHost(panel, KNOWN, (m) => this.handle(m), log);
+    super(panel, { extensionUri, bundle: 'compare', title: 'Runlens Compare', known: KNOWN, log });
     this.disposables.push(
-      this.host,
       model.onDidChange(() =>
         this.debounce(() => {
           if (runsSignature(resolveRuns(this.model, this.refs).runs) !== this.signature) this.send();
@@ -67,7 +67,7 @@ export class ComparePanel extends OwnedPanel {
     this.host.post({ type: 'snapshot', snapshot });
   }
 
-  private handle(m: CompareFromWebview): void {
+  protected handle(m: CompareFromWebview): void {
     switch (m.type) {
       case 'ready':
         this.send();
@@ -81,7 +81,7 @@ export class ComparePanel extends OwnedPanel {
         this.send();
         return;
       case 'rendered':
-        this.lastRendered = { rows: m.rows, columns: m.columns };
+        this.rendered({ rows: m.rows, columns: m.columns });
         return;
       default:
         assertNever(m, 'compare webview message');

@@ -15,14 +15,7 @@ import type {
   DriftToWebview,
   DriftViewState,
 } from '../../protocol/drift';
-import {
-  OwnedPanel,
-  PanelSlot,
-  WebviewHost,
-  saveWithDialog,
-  webviewHtml,
-  webviewOptions,
-} from './webviewHost';
+import { HostedPanel, PanelSlot, saveWithDialog } from './webviewHost';
 
 export const DRIFT_VIEW_TYPE = 'runlens.drift';
 
@@ -81,15 +74,11 @@ export async function computeDrift(source: DriftSource): Promise<DriftResult> {
 }
 
 /** The drift report panel: summary, columns by severity, histograms, timeline, online accuracy. */
-export class DriftPanel extends OwnedPanel {
-  private readonly host: WebviewHost<DriftToWebview, DriftFromWebview>;
+export class DriftPanel extends HostedPanel<DriftToWebview, DriftFromWebview, DriftRendered> {
   private result: DriftResult | undefined;
   private computing: Promise<void> | undefined;
-  lastRendered: DriftRendered | undefined;
   /** The column the user last chose in the webview. */
   selected: string | undefined;
-  private readonly renderedEmitter = new vscode.EventEmitter<DriftRendered>();
-  readonly onDidRender = this.renderedEmitter.event;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -97,11 +86,7 @@ export class DriftPanel extends OwnedPanel {
     extensionUri: vscode.Uri,
     private readonly log: (line: string) => void,
   ) {
-    super(panel);
-    panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'drift', 'Runlens Drift');
-    this.host = new WebviewHost(panel, KNOWN, (m) => this.handle(m), log);
-    this.disposables.push(this.host, this.renderedEmitter);
+    super(panel, { extensionUri, bundle: 'drift', title: 'Runlens Drift', known: KNOWN, log });
   }
 
   /** Show a computed result. */
@@ -136,7 +121,7 @@ export class DriftPanel extends OwnedPanel {
     return this.computing;
   }
 
-  private async handle(m: DriftFromWebview): Promise<void> {
+  protected async handle(m: DriftFromWebview): Promise<void> {
     switch (m.type) {
       case 'ready':
         if (this.result) this.send();
@@ -166,8 +151,7 @@ export class DriftPanel extends OwnedPanel {
         return;
       }
       case 'rendered':
-        this.lastRendered = m.rendered;
-        this.renderedEmitter.fire(m.rendered);
+        this.rendered(m.rendered);
         return;
       default:
         assertNever(m, 'drift webview message');

@@ -1,5 +1,5 @@
 import * as fs from 'node:fs';
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { evaluationFile, readEvaluation } from '../../core/eval/evaluate';
 import { evaluationSnapshot } from '../../core/eval/view';
@@ -13,7 +13,7 @@ import type {
 } from '../../protocol/evaluation';
 import type { WorkspaceModel } from '../storeModel';
 import { parseRef, runRef } from './runRefs';
-import { OwnedPanel, PanelSlot, WebviewHost, webviewHtml, webviewOptions } from './webviewHost';
+import { HostedPanel, PanelSlot } from './webviewHost';
 
 export const EVALUATION_VIEW_TYPE = 'runlens.evaluation';
 
@@ -36,12 +36,12 @@ function mtime(file: string): number {
 }
 
 /** One run's evaluation (evaluation.json): metric cards, confusion matrix, curves, slices. */
-export class EvaluationPanel extends OwnedPanel {
-  private readonly host: WebviewHost<EvaluationToWebview, EvaluationFromWebview>;
+export class EvaluationPanel extends HostedPanel<
+  EvaluationToWebview,
+  EvaluationFromWebview,
+  EvaluationRendered
+> {
   private signature = '';
-  lastRendered: EvaluationRendered | undefined;
-  private readonly renderedEmitter = new vscode.EventEmitter<EvaluationRendered>();
-  readonly onDidRender = this.renderedEmitter.event;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -50,13 +50,8 @@ export class EvaluationPanel extends OwnedPanel {
     extensionUri: vscode.Uri,
     log: (line: string) => void,
   ) {
-    super(panel);
-    panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'evaluation', 'Runlens Evaluation');
-    this.host = new WebviewHost(panel, KNOWN, (m) => this.handle(m), log);
+    super(panel, { extensionUri, bundle: 'evaluation', title: 'Runlens Evaluation', known: KNOWN, log });
     this.disposables.push(
-      this.host,
-      this.renderedEmitter,
       // A new evaluation of the run (or of its baseline) is written by the CLI or a pipeline too.
       model.onDidChange(() =>
         this.debounce(() => {
@@ -142,14 +137,13 @@ export class EvaluationPanel extends OwnedPanel {
     this.host.post({ type: 'snapshot', snapshot });
   }
 
-  private handle(m: EvaluationFromWebview): void {
+  protected handle(m: EvaluationFromWebview): void {
     switch (m.type) {
       case 'ready':
         this.send();
         return;
       case 'rendered':
-        this.lastRendered = { ref: this.ref, cards: m.cards, charts: m.charts, normalized: m.normalized };
-        this.renderedEmitter.fire(this.lastRendered);
+        this.rendered({ ref: this.ref, cards: m.cards, charts: m.charts, normalized: m.normalized });
         return;
       default:
         assertNever(m, 'evaluation webview message');

@@ -13,7 +13,7 @@ import type { GateFromWebview, GateToWebview, GateViewState } from '../../protoc
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../storeModel';
 import { parseRef } from './runRefs';
-import { OwnedPanel, PanelSlot, WebviewHost, webviewHtml, webviewOptions } from './webviewHost';
+import { HostedPanel, PanelSlot } from './webviewHost';
 
 export const GATE_VIEW_TYPE = 'runlens.gate';
 
@@ -70,13 +70,9 @@ export async function pickBaselineRef(
 }
 
 /** The baseline gate: a candidate run against its experiment's (or a chosen) baseline, by policy. */
-export class GatePanel extends OwnedPanel {
-  private readonly host: WebviewHost<GateToWebview, GateFromWebview>;
+export class GatePanel extends HostedPanel<GateToWebview, GateFromWebview, GateRendered> {
   private signature = '';
   lastResult: GateResult | undefined;
-  lastRendered: GateRendered | undefined;
-  private readonly renderedEmitter = new vscode.EventEmitter<GateRendered>();
-  readonly onDidRender = this.renderedEmitter.event;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -87,13 +83,8 @@ export class GatePanel extends OwnedPanel {
     extensionUri: vscode.Uri,
     log: (line: string) => void,
   ) {
-    super(panel);
-    panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'gate', 'Runlens Gate');
-    this.host = new WebviewHost(panel, KNOWN, (m) => this.handle(m), log);
+    super(panel, { extensionUri, bundle: 'gate', title: 'Runlens Gate', known: KNOWN, log });
     this.disposables.push(
-      this.host,
-      this.renderedEmitter,
       model.onDidChange(() =>
         this.debounce(() => {
           if (this.currentSignature() !== this.signature) this.send();
@@ -168,7 +159,7 @@ export class GatePanel extends OwnedPanel {
     }
   }
 
-  private async handle(m: GateFromWebview): Promise<void> {
+  protected async handle(m: GateFromWebview): Promise<void> {
     switch (m.type) {
       case 'ready':
         this.send();
@@ -187,8 +178,7 @@ export class GatePanel extends OwnedPanel {
         return;
       }
       case 'rendered':
-        this.lastRendered = { verdict: m.verdict, rows: m.rows, charts: m.charts };
-        this.renderedEmitter.fire(this.lastRendered);
+        this.rendered({ verdict: m.verdict, rows: m.rows, charts: m.charts });
         return;
       default:
         assertNever(m, 'gate webview message');

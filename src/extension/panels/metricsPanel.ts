@@ -1,4 +1,4 @@
-import * as vscode from 'vscode';
+import type * as vscode from 'vscode';
 import {
   SeriesCache,
   buildMetricsSnapshot,
@@ -16,15 +16,7 @@ import type {
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../storeModel';
 import { allRuns, resolveRuns, runsSignature } from './runRefs';
-import {
-  OwnedPanel,
-  PanelSlot,
-  WebviewHost,
-  safeFileName,
-  saveWithDialog,
-  webviewHtml,
-  webviewOptions,
-} from './webviewHost';
+import { HostedPanel, PanelSlot, safeFileName, saveWithDialog } from './webviewHost';
 
 export const METRICS_VIEW_TYPE = 'runlens.metricsChart';
 
@@ -47,14 +39,10 @@ export interface MetricsRendered {
 }
 
 /** The metrics chart panel: one chart per metric key, one line per shown run, live while runs train. */
-export class MetricsPanel extends OwnedPanel {
-  private readonly host: WebviewHost<MetricsToWebview, MetricsFromWebview>;
+export class MetricsPanel extends HostedPanel<MetricsToWebview, MetricsFromWebview, MetricsRendered> {
   private readonly cache = new SeriesCache();
   private width = 600;
   private signature = '';
-  lastRendered: MetricsRendered | undefined;
-  private readonly renderedEmitter = new vscode.EventEmitter<MetricsRendered>();
-  readonly onDidRender = this.renderedEmitter.event;
 
   constructor(
     panel: vscode.WebviewPanel,
@@ -64,13 +52,8 @@ export class MetricsPanel extends OwnedPanel {
     extensionUri: vscode.Uri,
     log: (line: string) => void,
   ) {
-    super(panel);
-    panel.webview.options = webviewOptions(extensionUri);
-    panel.webview.html = webviewHtml(panel.webview, extensionUri, 'metrics', 'Runlens Metrics');
-    this.host = new WebviewHost(panel, KNOWN, (m) => this.handle(m), log);
+    super(panel, { extensionUri, bundle: 'metrics', title: 'Runlens Metrics', known: KNOWN, log });
     this.disposables.push(
-      this.host,
-      this.renderedEmitter,
       model.onDidChange(() =>
         this.debounce(() => {
           // Only a shown run's new points, status or name (or its deletion) needs a new snapshot.
@@ -101,7 +84,7 @@ export class MetricsPanel extends OwnedPanel {
     this.host.post({ type: 'snapshot', snapshot });
   }
 
-  private async handle(m: MetricsFromWebview): Promise<void> {
+  protected async handle(m: MetricsFromWebview): Promise<void> {
     switch (m.type) {
       case 'ready':
       case 'resize':
@@ -146,8 +129,7 @@ export class MetricsPanel extends OwnedPanel {
       case 'painted':
         return;
       case 'rendered':
-        this.lastRendered = { charts: m.charts, series: m.series, points: m.points };
-        this.renderedEmitter.fire(this.lastRendered);
+        this.rendered({ charts: m.charts, series: m.series, points: m.points });
         return;
       default:
         assertNever(m, 'metrics webview message');

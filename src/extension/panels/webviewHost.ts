@@ -136,6 +136,46 @@ export abstract class OwnedPanel implements vscode.Disposable {
 }
 
 /**
+ * A panel whose page is one of the webview bundles: the options and CSP'd page, the typed host,
+ * and what the webview last reported drawing (`rendered`, for integration tests and diagnostics).
+ */
+export abstract class HostedPanel<
+  ToWebview,
+  FromWebview extends { type: string },
+  Rendered = never,
+> extends OwnedPanel {
+  protected readonly host: WebviewHost<ToWebview, FromWebview>;
+  lastRendered: Rendered | undefined;
+  private readonly renderedEmitter = new vscode.EventEmitter<Rendered>();
+  readonly onDidRender = this.renderedEmitter.event;
+
+  constructor(
+    panel: vscode.WebviewPanel,
+    page: {
+      extensionUri: vscode.Uri;
+      /** dist/webview/<bundle>.js and .css */
+      bundle: string;
+      title: string;
+      known: readonly FromWebview['type'][];
+      log: (line: string) => void;
+    },
+  ) {
+    super(panel);
+    panel.webview.options = webviewOptions(page.extensionUri);
+    panel.webview.html = webviewHtml(panel.webview, page.extensionUri, page.bundle, page.title);
+    this.host = new WebviewHost(panel, page.known, (m) => this.handle(m), page.log);
+    this.disposables.push(this.host, this.renderedEmitter);
+  }
+
+  protected abstract handle(message: FromWebview): void | Promise<void>;
+
+  protected rendered(r: Rendered): void {
+    this.lastRendered = r;
+    this.renderedEmitter.fire(r);
+  }
+}
+
+/**
  * One panel of a kind at a time: `open` reuses the shown one or creates it, the serializer brings it
  * back after a reload from the state the webview saved with setState, and a closed panel is forgotten.
  */
