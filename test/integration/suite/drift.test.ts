@@ -3,16 +3,15 @@
 // quickstart's real training script trained, the extension packaged and served, with real requests
 // and a feedback file of their true labels (online accuracy).
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { detectDrift } from '../../../src/core/drift/drift';
 import type { RunlensApi } from '../../../src/extension/root';
+import { repo, trainQuickstartModel } from './quickstart';
 import { waitFor } from './wait';
 
 // This file runs as out/test/integration/suite/drift.test.js.
-const repo = path.resolve(__dirname, '../../../..');
 
 async function api(): Promise<RunlensApi> {
   const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
@@ -55,27 +54,7 @@ suite('drift', () => {
     this.timeout(240_000);
     const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
     assert.ok(ws);
-    const cli = (...args: string[]) =>
-      execFileSync(process.env.RUNLENS_NODE || 'node', [path.join(repo, 'bin/runlens.js'), ...args], {
-        cwd: ws,
-        encoding: 'utf8',
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', RUNLENS_STORE: '' },
-        timeout: 180_000,
-      });
-    cli(
-      'run',
-      '-e',
-      'drift-serving',
-      '-n',
-      'qs',
-      '-p',
-      'epochs=5',
-      '--',
-      'node',
-      path.join(repo, 'examples/quickstart/train.js'),
-    );
-    const runs = JSON.parse(cli('ls', '-e', 'drift-serving', '--json')) as { id: string }[];
-    cli('model', 'register', 'drift-model', '--run', runs[0].id);
+    trainQuickstartModel('drift-serving', 'drift-model');
     const a = await api();
     const folder = vscode.workspace.workspaceFolders![0].uri.toString();
     const dir = await a.serving.package({ kind: 'version', folder, name: 'drift-model', version: 1 });

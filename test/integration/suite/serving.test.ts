@@ -2,41 +2,18 @@
 // trains a model into the workspace store (a tracked run), it is registered, then the extension's
 // commands package it and serve it, and the smoke test compares served and in-process predictions.
 import * as assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunlensApi } from '../../../src/extension/root';
+import { trainQuickstartModel } from './quickstart';
 
 // This file runs as out/test/integration/suite/serving.test.js.
-const repo = path.resolve(__dirname, '../../../..');
 
 suite('serving', () => {
   test('Package Model for Serving, then Serve Model Locally passes the smoke test', async function () {
     this.timeout(240_000);
-    const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
-    assert.ok(ws);
-    const cli = (...args: string[]) =>
-      execFileSync(process.env.RUNLENS_NODE || 'node', [path.join(repo, 'bin/runlens.js'), ...args], {
-        cwd: ws,
-        encoding: 'utf8',
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1', RUNLENS_STORE: '' },
-        timeout: 180_000,
-      });
-    cli(
-      'run',
-      '-e',
-      'serving',
-      '-n',
-      'qs',
-      '-p',
-      'epochs=5',
-      '--',
-      'node',
-      path.join(repo, 'examples/quickstart/train.js'),
-    );
-    const runs = JSON.parse(cli('ls', '-e', 'serving', '--json')) as { id: string }[];
-    cli('model', 'register', 'qs-model', '--run', runs[0].id);
+    trainQuickstartModel('serving', 'qs-model');
 
     const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
     assert.ok(ext);
