@@ -21,7 +21,7 @@ import type {
 } from '../../src/protocol/compare';
 import { assertNever, messageType } from '../../src/protocol/common';
 import { el, formatDuration, formatNumber } from '../shared/dom';
-import { onThemeChange, readTheme, themedColor } from '../shared/theme';
+import { backgroundPlugin, onThemeChange, readTheme, themedColor } from '../shared/theme';
 import type { ThemeColors } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
 
@@ -410,15 +410,7 @@ function axisOf(values: (string | number | boolean | null)[]): {
   return { nums: values.map((v) => (v === null ? null : labels.indexOf(String(v)))), labels };
 }
 
-const background: Plugin = {
-  id: 'runlensBackground',
-  beforeDraw(chart) {
-    chart.ctx.save();
-    chart.ctx.fillStyle = theme.background;
-    chart.ctx.fillRect(0, 0, chart.width, chart.height);
-    chart.ctx.restore();
-  },
-};
+const background = backgroundPlugin(() => theme);
 
 /** Min and max of each parallel axis, written at its top and bottom. */
 function axisLabels(ranges: () => { min: string; max: string }[]): Plugin {

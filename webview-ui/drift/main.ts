@@ -11,7 +11,6 @@ import {
   PointElement,
   Tooltip,
 } from 'chart.js';
-import type { Plugin } from 'chart.js';
 import { assertNever, messageType } from '../../src/protocol/common';
 import type {
   DriftColumnView,
@@ -22,7 +21,7 @@ import type {
   DriftViewState,
 } from '../../src/protocol/drift';
 import { el, formatNumber } from '../shared/dom';
-import { onThemeChange, readTheme } from '../shared/theme';
+import { backgroundPlugin, onThemeChange, readTheme } from '../shared/theme';
 import type { ThemeColors } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
 
@@ -348,15 +347,7 @@ let histChart: Chart | undefined;
 let timelineChart: Chart | undefined;
 let accuracyChart: Chart | undefined;
 
-const background: Plugin = {
-  id: 'runlensBackground',
-  beforeDraw(chart) {
-    chart.ctx.save();
-    chart.ctx.fillStyle = theme.background;
-    chart.ctx.fillRect(0, 0, chart.width, chart.height);
-    chart.ctx.restore();
-  },
-};
+const background = backgroundPlugin(() => theme);
 
 function isDark(): boolean {
   return (

@@ -12,11 +12,11 @@ import {
   ScatterController,
   Tooltip,
 } from 'chart.js';
-import type { ChartDataset, Plugin } from 'chart.js';
+import type { ChartDataset } from 'chart.js';
 import type { CurveData } from '../../src/protocol/evaluation';
 import { formatNumber } from '../shared/dom';
 import type { ThemeColors } from '../shared/theme';
-import { themedColor } from '../shared/theme';
+import { backgroundPlugin, themedColor } from '../shared/theme';
 
 Chart.register(
   BarController,
@@ -44,18 +44,6 @@ export function classColor(i: number, theme: ThemeColors): string {
 export function withAlpha(color: string, alpha: number): string {
   const m = /^hsl\((.*)\)$/.exec(color);
   return m ? `hsla(${m[1]}, ${alpha})` : color;
-}
-
-export function backgroundPlugin(theme: () => ThemeColors): Plugin {
-  return {
-    id: 'runlensBackground',
-    beforeDraw(chart) {
-      chart.ctx.save();
-      chart.ctx.fillStyle = theme().background;
-      chart.ctx.fillRect(0, 0, chart.width, chart.height);
-      chart.ctx.restore();
-    },
-  };
 }
 
 export interface CurveSet {

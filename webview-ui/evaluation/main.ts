@@ -10,18 +10,10 @@ import type {
   RenderedEvalChart,
 } from '../../src/protocol/evaluation';
 import { el, formatNumber } from '../shared/dom';
-import { onThemeChange, readTheme } from '../shared/theme';
+import { backgroundPlugin, onThemeChange, readTheme } from '../shared/theme';
 import type { ThemeColors } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
-import {
-  backgroundPlugin,
-  classColor,
-  curveDatasets,
-  pointsOf,
-  referenceLine,
-  withAlpha,
-  xyChart,
-} from './charts';
+import { classColor, curveDatasets, pointsOf, referenceLine, withAlpha, xyChart } from './charts';
 
 const vscode = vscodeApi<EvaluationViewState, EvaluationFromWebview>();
 const post = (m: EvaluationFromWebview) => vscode.postMessage(m);

@@ -25,7 +25,7 @@ import type {
   ZoomRange,
 } from '../../src/protocol/metrics';
 import { el, formatDuration, formatNumber } from '../shared/dom';
-import { onThemeChange, readTheme, themedColor } from '../shared/theme';
+import { backgroundPlugin, onThemeChange, readTheme, themedColor } from '../shared/theme';
 import type { ThemeColors } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
 
@@ -556,17 +556,7 @@ function formatX(value: number): string {
   }
 }
 
-/** Paints the editor background under the chart, so an exported PNG is readable anywhere. */
-const background: Plugin<'line'> = {
-  id: 'runlensBackground',
-  beforeDraw(chart) {
-    const { ctx, width, height } = chart;
-    ctx.save();
-    ctx.fillStyle = theme.background;
-    ctx.fillRect(0, 0, width, height);
-    ctx.restore();
-  },
-};
+const background = backgroundPlugin<'line'>(() => theme);
 
 /** A vertical line at the hovered x. */
 function crosshair(v: () => ChartView | undefined): Plugin<'line'> {

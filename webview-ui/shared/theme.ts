@@ -1,3 +1,4 @@
+import type { ChartType, Plugin } from 'chart.js';
 /** Colours and font of the current VS Code theme, read from its CSS variables (canvas cannot use var()). */
 export interface ThemeColors {
   foreground: string;
@@ -56,4 +57,17 @@ function luminance(css: string): number {
   const rgb = /rgba?\((\d+),\s*(\d+),\s*(\d+)/.exec(css);
   if (rgb) return (0.2126 * Number(rgb[1]) + 0.7152 * Number(rgb[2]) + 0.0722 * Number(rgb[3])) / 255;
   return 1;
+}
+
+/** Paints the editor background under a chart, so an exported PNG is readable anywhere. */
+export function backgroundPlugin<T extends ChartType = ChartType>(theme: () => ThemeColors): Plugin<T> {
+  return {
+    id: 'runlensBackground',
+    beforeDraw(chart) {
+      chart.ctx.save();
+      chart.ctx.fillStyle = theme().background;
+      chart.ctx.fillRect(0, 0, chart.width, chart.height);
+      chart.ctx.restore();
+    },
+  };
 }
