@@ -49,7 +49,7 @@ export function createRoot(context: vscode.ExtensionContext): {
     disposables.push(d);
     return d;
   };
-  const settings = new ExtensionSettings();
+  const settings = own(new ExtensionSettings());
   const model = own(new WorkspaceModel(settings));
   const tree = own(new ExperimentsTree(model, settings));
   const treeView = own(

@@ -13,8 +13,8 @@ export interface EntryPointSetting {
   experiment?: string;
 }
 
-/** Typed reads of the runlens.* settings, always current (no caching across changes). */
-export class ExtensionSettings {
+/** Typed reads of the runlens.* settings, always current; the gate policy's goals are cached until a runlens.yaml changes. */
+export class ExtensionSettings implements vscode.Disposable {
   private get config(): vscode.WorkspaceConfiguration {
     return vscode.workspace.getConfiguration(SETTINGS_SECTION);
   }
@@ -49,20 +49,23 @@ export class ExtensionSettings {
     return goals;
   }
 
-  private readonly policyCache = new Map<string, { mtimeMs: number; goals: Record<string, Goal> }>();
+  private readonly policyCache = new Map<string, Record<string, Goal>>();
+  // Goals are asked for on every tree item and lens: the policy is read once, again only after
+  // a runlens.yaml changed.
+  private readonly policyWatcher = vscode.workspace.createFileSystemWatcher('**/runlens.yaml');
+  private readonly policyWatch = [
+    this.policyWatcher,
+    this.policyWatcher.onDidChange(() => this.policyCache.clear()),
+    this.policyWatcher.onDidCreate(() => this.policyCache.clear()),
+    this.policyWatcher.onDidDelete(() => this.policyCache.clear()),
+  ];
 
-  /** Goals named in runlens.yaml's gate policy, read again only when the file changed. */
+  /** Goals named in the gate policy of the workspace folder's runlens.yaml. */
   private policyGoals(workspace: string): Record<string, Goal> {
-    let mtimeMs = -1;
-    try {
-      mtimeMs = fs.statSync(path.join(workspace, 'runlens.yaml')).mtimeMs;
-    } catch {
-      // no pipeline file: no policy goals
-    }
     const cached = this.policyCache.get(workspace);
-    if (cached?.mtimeMs === mtimeMs) return cached.goals;
+    if (cached) return cached;
     const goals: Record<string, Goal> = {};
-    if (mtimeMs >= 0) {
+    if (fs.existsSync(path.join(workspace, 'runlens.yaml'))) {
       try {
         for (const [k, rule] of Object.entries(loadPolicy(workspace).metrics))
           if (rule.goal) goals[k] = rule.goal;
@@ -70,8 +73,12 @@ export class ExtensionSettings {
         // A broken runlens.yaml is reported by its diagnostics; the setting's goals still apply.
       }
     }
-    this.policyCache.set(workspace, { mtimeMs, goals });
+    this.policyCache.set(workspace, goals);
     return goals;
+  }
+
+  dispose(): void {
+    for (const d of this.policyWatch) d.dispose();
   }
 
   sweepConcurrency(): number {

@@ -1,9 +1,11 @@
 // CodeLens over the fixture's train.py: the values of its last run above the line that logs them,
 // in the real editor (vscode.executeCodeLensProvider asks every registered provider).
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunlensApi } from '../../../src/extension/root';
+import { waitFor } from './wait';
 
 async function lensTitles(uri: vscode.Uri): Promise<Map<number, string[]>> {
   const lenses =
@@ -61,5 +63,35 @@ suite('CodeLens', () => {
     // No lens on lines that log nothing.
     for (const line of titles.keys())
       assert.ok(line === 0 || line === logLine, `unexpected lens at line ${line + 1}`);
+  });
+
+  test('the gate policy in runlens.yaml sets the goal the lenses judge "best" by', async () => {
+    const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(ws);
+    const uri = vscode.Uri.file(path.join(ws, 'train.py'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const logLine = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('runlens.log('));
+    const lossLens = async () =>
+      ((await lensTitles(uri)).get(logLine) ?? []).find((t) => t.includes(' loss ')) ?? '';
+    // The fixture run's loss is exp(-0.3 * (step + 1)): smallest at step 11, largest at step 0.
+    const smallest = `best ${Math.exp(-0.3 * 12).toPrecision(4)} @ step 11`;
+    const largest = `best ${Math.exp(-0.3).toPrecision(4)} @ step 0`;
+    assert.ok((await lossLens()).includes(smallest), await lossLens());
+    const policy = path.join(ws, 'runlens.yaml');
+    assert.ok(!fs.existsSync(policy), 'the fixture workspace has no runlens.yaml');
+    fs.writeFileSync(policy, 'gate:\n  metrics:\n    loss: { goal: max }\n');
+    try {
+      await waitFor('the loss lens to follow the policy goal', async () =>
+        (await lossLens()).includes(largest),
+      );
+    } finally {
+      fs.rmSync(policy, { force: true });
+    }
+    await waitFor('the loss lens to go back to the default goal', async () =>
+      (await lossLens()).includes(smallest),
+    );
   });
 });
