@@ -5,7 +5,13 @@ import { errorMessage } from '../core/errors';
 import { formatDuration } from '../core/format';
 import { PIPELINE_FILE, loadPipeline, parsePipeline, topoOrder } from '../core/pipeline/parse';
 import type { PipelineRunRecord, StageFreshness } from '../core/pipeline/run';
-import { listPipelineRuns, pipelineStatus, runPipeline, selectStages } from '../core/pipeline/run';
+import {
+  listPipelineRuns,
+  pipelineDir,
+  pipelineStatus,
+  runPipeline,
+  selectStages,
+} from '../core/pipeline/run';
 import type {
   PipelineDef,
   PipelineRunResult,
@@ -135,6 +141,33 @@ export class PipelineRunner implements vscode.Disposable {
     this.emitter.fire();
   }
 
+  private recordsSeen = '';
+
+  /** The newest pipeline-run record in the store (name and mtime), without reading any record. */
+  private recordsSignature(): string {
+    const ctx = this.context();
+    if (!ctx) return '';
+    const dir = path.join(pipelineDir(ctx.storeDir), 'runs');
+    try {
+      const last = fs
+        .readdirSync(dir)
+        .filter((f) => f.endsWith('.json'))
+        .sort()
+        .at(-1);
+      return last ? `${last}:${fs.statSync(path.join(dir, last)).mtimeMs}` : '';
+    } catch {
+      return '';
+    }
+  }
+
+  /**
+   * The store changed (a run's metrics, status...): read the pipeline state again only when a
+   * pipeline run was recorded meanwhile, from the CLI, CI or another window.
+   */
+  invalidateIfRecorded(): void {
+    if (this.recordsSignature() !== this.recordsSeen) this.invalidate();
+  }
+
   snapshot(): PipelineSnapshot {
     const base = this.idle ?? (this.idle = this.readIdle());
     if (!this.live) return base;
@@ -147,6 +180,7 @@ export class PipelineRunner implements vscode.Disposable {
   }
 
   private readIdle(): PipelineSnapshot {
+    this.recordsSeen = this.recordsSignature();
     const ctx = this.context();
     if (!ctx) return { missing: true, stages: [] };
     const snap: PipelineSnapshot = { folder: ctx.folder, file: ctx.file, missing: false, stages: [] };

@@ -94,7 +94,7 @@ export class PipelineTree implements vscode.TreeDataProvider<PipelineNode>, vsco
       inputs.onDidChange((u) => this.inputChanged(u)),
       inputs.onDidDelete((u) => this.inputChanged(u)),
       model.onDidChange(() => {
-        if (!runner.running) runner.invalidate();
+        if (!runner.running) runner.invalidateIfRecorded();
       }),
       runner.onDidChange(() => this.refresh()),
     );

@@ -58,8 +58,9 @@ export interface RunPipelineOptions {
   env?: NodeJS.ProcessEnv;
 }
 
-export function pipelineDir(store: Store): string {
-  return path.join(store.dir, 'pipeline');
+/** The pipeline's records in a store (or in the store folder `store`). */
+export function pipelineDir(store: Store | string): string {
+  return path.join(typeof store === 'string' ? store : store.dir, 'pipeline');
 }
 
 export function readState(store: Store): PipelineState {
