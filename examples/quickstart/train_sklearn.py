@@ -3,7 +3,7 @@
 Run it tracked:  runlens run -e quickstart -p learning_rate=0.05 -- /usr/bin/python3 train_sklearn.py
 or alone:        /usr/bin/python3 train_sklearn.py
 Needs scikit-learn (Debian: apt-get install python3-sklearn). The Runlens client is one file,
-clients/python/runlens.py, found here through RUNLENS_PYTHONPATH or the path below.
+clients/python/runlens.py: `runlens run` puts it on PYTHONPATH; run alone in this checkout, the path below finds it.
 """
 import csv
 import json

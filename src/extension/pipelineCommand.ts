@@ -96,17 +96,7 @@ export class PipelineRunner implements vscode.Disposable {
   constructor(
     private readonly settings: ExtensionSettings,
     readonly output: vscode.OutputChannel,
-    private readonly extensionPath: string,
   ) {}
-
-  /** As for launched training: stages can `import runlens` / `require('runlens')` without installing it. */
-  private env(): NodeJS.ProcessEnv {
-    const join = (...p: (string | undefined)[]) => p.filter(Boolean).join(path.delimiter);
-    return {
-      PYTHONPATH: join(path.join(this.extensionPath, 'clients', 'python'), process.env.PYTHONPATH),
-      NODE_PATH: join(path.join(this.extensionPath, 'dist', 'modules'), process.env.NODE_PATH),
-    };
-  }
 
   get running(): boolean {
     return this.live !== undefined;
@@ -284,7 +274,6 @@ export class PipelineRunner implements vscode.Disposable {
         force: request.force,
         stage: request.stage,
         trigger,
-        env: this.env(),
         onEvent: (e) => this.onEvent(e),
         onOutput: (stage, chunk) =>
           this.output.append(chunk.toString('utf8').replace(/^(?=.)/gm, `[${stage}] `)),

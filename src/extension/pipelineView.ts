@@ -220,9 +220,8 @@ export function createPipeline(
   settings: ExtensionSettings,
   output: vscode.OutputChannel,
   model: WorkspaceModel,
-  extensionPath: string,
 ): PipelineApi & vscode.Disposable {
-  const runner = new PipelineRunner(settings, output, extensionPath);
+  const runner = new PipelineRunner(settings, output);
   const view = new PipelineTree(runner, model);
   const continuousTraining = new ContinuousTraining(runner);
   const commands = registerPipelineCommands(runner);

@@ -61,16 +61,14 @@ export function createRoot(context: vscode.ExtensionContext): {
   );
   const models = own(new ModelsTree(model));
   own(vscode.window.createTreeView(Views.models, { treeDataProvider: models, showCollapseAll: true }));
-  const launcher = own(
-    new TrainingLauncher(settings, context.extensionPath, pythonInterpreter, notifyFinished),
-  );
+  const launcher = own(new TrainingLauncher(settings, pythonInterpreter, notifyFinished));
   own(new StatusBar(model, settings));
   own(new CodeLensController(model, settings));
   const output = own(vscode.window.createOutputChannel('Runlens'));
   for (const d of registerImportCommands(model, settings, output)) own(d);
   own(new DataValidation());
   own(new PipelineDiagnostics());
-  const pipeline = own(createPipeline(settings, output, model, context.extensionPath));
+  const pipeline = own(createPipeline(settings, output, model));
   const serving = own(new Serving(model, output));
   const drift = own(new DriftCommands(context.extensionUri, output, () => serving.endpoint));
   const evaluation = own(

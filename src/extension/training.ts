@@ -50,7 +50,6 @@ export class TrainingLauncher implements vscode.Disposable {
 
   constructor(
     private readonly settings: ExtensionSettings,
-    private readonly extensionPath: string,
     private readonly pythonInterpreter: (resource: vscode.Uri) => Promise<string | undefined>,
     private readonly onFinished: (result: RunResult, request: LaunchRequest) => void,
   ) {}
@@ -154,7 +153,7 @@ export class TrainingLauncher implements vscode.Disposable {
       iconPath: new vscode.ThemeIcon('beaker'),
     });
     terminal.show(true);
-    const pythonPath = path.join(this.extensionPath, 'clients', 'python');
+    // The clients (PYTHONPATH/NODE_PATH) and the run's variables come from launchEnv() in core.
     const launched = await launchRun(store, {
       command,
       args,
@@ -165,11 +164,6 @@ export class TrainingLauncher implements vscode.Disposable {
       detached: true,
       stdoutPattern: this.settings.stdoutPattern(),
       env: {
-        PYTHONPATH: [pythonPath, process.env.PYTHONPATH].filter(Boolean).join(path.delimiter),
-        // `require('runlens')` works in any project without installing the package
-        NODE_PATH: [path.join(this.extensionPath, 'dist', 'modules'), process.env.NODE_PATH]
-          .filter(Boolean)
-          .join(path.delimiter),
         FORCE_COLOR: '1',
       },
       onOutput: (chunk) => write(chunk.toString('utf8').replace(/\r?\n/g, '\r\n')),

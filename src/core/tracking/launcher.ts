@@ -9,6 +9,7 @@ import { ARTIFACTS_DIR, OUTPUT_FILE, updateRunFile } from '../store/runFile';
 import type { Store } from '../store/store';
 import type { InputFile, ParamValue, RunRecord, RunStatus } from '../store/types';
 import { describeInput, gitInfo, relativeToRoot } from './environment';
+import { launchEnv } from './launchEnv';
 import { MetricLog } from './metricLog';
 import { StdoutMetricParser } from './stdoutMetrics';
 import { TensorBoardFollow } from './tensorboardFollow';
@@ -24,6 +25,7 @@ export interface LaunchOptions {
   params?: Record<string, ParamValue>;
   tags?: Record<string, string>;
   inputs?: string[];
+  /** Added to this process's environment; the run's own variables come from launchEnv(). */
   env?: NodeJS.ProcessEnv;
   /** Regular expression with (?<key>) and (?<value>) groups; false turns capture off. */
   stdoutPattern?: string | false;
@@ -97,17 +99,12 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
   let clientAttached = false;
   let stopRequested = false;
 
-  const env: NodeJS.ProcessEnv = {
-    ...process.env,
-    ...options.env,
-    RUNLENS_RUN_DIR: runDir,
-    RUNLENS_RUN_ID: run.id,
-    RUNLENS_STORE: store.dir,
-    // Only an explicit experiment is passed on: otherwise the script's own init(experiment=...) names it.
-    ...(options.experiment ? { RUNLENS_EXPERIMENT: run.experiment } : {}),
-    RUNLENS_PARAMS: JSON.stringify(run.params),
-    PYTHONUNBUFFERED: '1',
-  };
+  const env = launchEnv(
+    store,
+    run.id,
+    { ...process.env, ...options.env },
+    { experiment: options.experiment ? run.experiment : undefined, params: run.params },
+  );
   const child = spawn(options.command, options.args, {
     cwd,
     env,
