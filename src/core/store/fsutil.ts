@@ -77,6 +77,8 @@ export function mkdirp(dir: string): void {
 }
 
 const LOCK_OPTIONS = { realpath: false, stale: 10_000, update: 2_000 } as const;
+/** How long a writer waits for a lock that another process holds. */
+const LOCK_WAIT_MS = 20_000;
 
 /**
  * Run `fn` while holding an inter-process lock on `file` (a `<file>.lock` folder, proper-lockfile's
@@ -84,16 +86,22 @@ const LOCK_OPTIONS = { realpath: false, stale: 10_000, update: 2_000 } as const;
  */
 export async function withLock<T>(file: string, fn: () => T | Promise<T>): Promise<T> {
   let release: () => Promise<void>;
-  try {
-    release = await lockfile.lock(file, {
-      ...LOCK_OPTIONS,
-      retries: { retries: 400, factor: 1.2, minTimeout: 2, maxTimeout: 50, randomize: true },
-    });
-  } catch (e) {
-    if (isErrno(e, 'ELOCKED')) {
-      throw new RunlensError(`${file} is locked by another process`, 'retry in a moment', 'conflict');
+  // Retry only while another process holds the lock (ELOCKED); any other error (a missing folder,
+  // no permission) is reported at once instead of after the whole retry budget.
+  const deadline = Date.now() + LOCK_WAIT_MS;
+  let wait = 2;
+  for (;;) {
+    try {
+      release = await lockfile.lock(file, { ...LOCK_OPTIONS, retries: 0 });
+      break;
+    } catch (e) {
+      if (!isErrno(e, 'ELOCKED')) throw storeWriteError(e, file + '.lock');
+      if (Date.now() > deadline) {
+        throw new RunlensError(`${file} is locked by another process`, 'retry in a moment', 'conflict');
+      }
+      await new Promise((r) => setTimeout(r, wait * (0.5 + Math.random())));
+      wait = Math.min(50, wait * 1.2);
     }
-    throw storeWriteError(e, file + '.lock');
   }
   try {
     return await fn();

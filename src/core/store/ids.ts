@@ -60,3 +60,8 @@ export function timeOfRunId(id: string): number | null {
 }
 
 export const RUN_ID_PATTERN = /^[0-9a-hjkmnp-tv-z]{18}$/;
+
+/** Is `id` a well-formed run id (and so safe as a folder name under runs/)? */
+export function isRunId(id: unknown): id is string {
+  return typeof id === 'string' && RUN_ID_PATTERN.test(id);
+}

@@ -50,6 +50,18 @@ interface BaselinesFile {
 
 const NAME_RE = /^[A-Za-z0-9][\w.-]{0,99}$/;
 
+/** A model name is one folder name under registry/: letters, digits, ".", "_", "-", never a path. */
+export function checkModelName(name: string): string {
+  if (typeof name !== 'string' || !NAME_RE.test(name) || name.includes('..')) {
+    throw new RunlensError(
+      `invalid model name ${JSON.stringify(name)}`,
+      'use letters, digits, ".", "_" and "-" (no path)',
+      'usage',
+    );
+  }
+  return name;
+}
+
 export class Registry {
   readonly dir: string;
   private readonly baselinesFile: string;
@@ -60,11 +72,11 @@ export class Registry {
   }
 
   private modelFile(name: string): string {
-    return path.join(this.dir, name, 'model.json');
+    return path.join(this.dir, checkModelName(name), 'model.json');
   }
 
   versionDir(name: string, version: number): string {
-    return path.join(this.dir, name, `v${version}`);
+    return path.join(this.dir, checkModelName(name), `v${version}`);
   }
 
   listModels(): RegisteredModel[] {
@@ -76,7 +88,7 @@ export class Registry {
       throw e;
     }
     return names
-      .filter((n) => fs.existsSync(this.modelFile(n)))
+      .filter((n) => NAME_RE.test(n) && fs.existsSync(this.modelFile(n)))
       .sort()
       .map((n) => this.getModel(n));
   }
@@ -130,13 +142,7 @@ export class Registry {
     runRef: string,
     options: { files?: string[]; description?: string } = {},
   ): Promise<ModelVersion> {
-    if (!NAME_RE.test(name)) {
-      throw new RunlensError(
-        `invalid model name "${name}"`,
-        'use letters, digits, ".", "_" and "-"',
-        'usage',
-      );
-    }
+    checkModelName(name);
     const run = this.store.getRun(runRef);
     const runDir = this.store.runDir(run.id);
     const sources = options.files?.length
@@ -200,6 +206,8 @@ export class Registry {
     if (!STAGES.includes(stage)) {
       throw new RunlensError(`unknown stage "${stage}"`, `use one of ${STAGES.join(', ')}`, 'usage');
     }
+    // Existence first: a missing model is an answer, not a lock to wait for.
+    this.getModel(name);
     return withLock(this.modelFile(name), () => {
       const model = this.getModel(name);
       const mv = model.versions.find((v) => v.version === version);

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { DataFileSync } from 'lowdb/node';
 import { LowSync } from 'lowdb';
 import { RunlensError, errorMessage } from '../errors';
+import { isRunId } from './ids';
 import { appendLines, nonFinite, withLockSync } from './fsutil';
 import type { ScanWarning } from './metrics';
 import { decodeSummaries, foldSummary, scanMetrics } from './metrics';
@@ -158,7 +159,7 @@ export function listRunFolders(runsDir: string): string[] {
   try {
     return fs
       .readdirSync(runsDir, { withFileTypes: true })
-      .filter((d) => d.isDirectory() && !d.name.startsWith('.'))
+      .filter((d) => d.isDirectory() && isRunId(d.name))
       .map((d) => d.name);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code === 'ENOENT') return [];

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunlensError, isErrno } from '../errors';
 import { mkdirp, readJsonFile, storeWriteError, writeFileAtomic, writeJsonAtomic } from './fsutil';
-import { newRunId } from './ids';
+import { isRunId, newRunId } from './ids';
 import { METRICS_HEADER } from './metrics';
 import type { RefreshResult } from './runIndex';
 import { RunIndex, entryOf, listRunFolders, readEntry } from './runIndex';
@@ -130,7 +130,15 @@ export class Store {
     return Store.open(found ?? path.join(cwd, STORE_DIR_NAME), options);
   }
 
+  /** The folder of run `id`. Only a well-formed id is accepted: a run id never names a path. */
   runDir(id: string): string {
+    if (!isRunId(id)) {
+      throw new RunlensError(
+        `not a run id: ${JSON.stringify(id)}`,
+        'run ids are 18 lower-case letters and digits (see `runlens ls`)',
+        'usage',
+      );
+    }
     return path.join(this.runsDir, id);
   }
 
@@ -213,9 +221,14 @@ export class Store {
     const wanted = ref.trim();
     if (wanted.length === 0)
       throw new RunlensError('empty run id', 'pass a run id or name (see `runlens ls`)', 'usage');
-    if (fs.existsSync(path.join(this.runDir(wanted), 'run.json'))) return wanted;
+    // Only folders named by well-formed ids are runs, and a reference is matched against their
+    // names: it is never joined into a path, so `../x` or `ID/../ID` cannot reach outside.
     const ids = listRunFolders(this.runsDir);
-    let matches = wanted.length >= 4 ? ids.filter((id) => id.startsWith(wanted) || id.endsWith(wanted)) : [];
+    if (isRunId(wanted) && ids.includes(wanted)) return wanted;
+    let matches =
+      wanted.length >= 4 && /^[0-9a-z]+$/.test(wanted)
+        ? ids.filter((id) => id.startsWith(wanted) || id.endsWith(wanted))
+        : [];
     if (matches.length === 0) {
       const entries = this.index.load();
       matches = ids.filter((id) => entries.get(id)?.name === wanted);
@@ -225,7 +238,7 @@ export class Store {
     }
     if (matches.length === 1) return matches[0];
     if (matches.length === 0) {
-      const inTrash = fs.existsSync(path.join(this.trashDir, wanted));
+      const inTrash = isRunId(wanted) && fs.existsSync(path.join(this.trashDir, wanted));
       throw new RunlensError(
         `no run "${wanted}" in ${this.dir}`,
         inTrash
@@ -254,6 +267,7 @@ export class Store {
   }
 
   async restoreRun(id: string): Promise<RunRecord> {
+    const dest = this.runDir(id);
     const from = path.join(this.trashDir, id);
     if (!fs.existsSync(from)) {
       throw new RunlensError(
@@ -262,9 +276,8 @@ export class Store {
         'notFound',
       );
     }
-    if (fs.existsSync(this.runDir(id)))
-      throw new RunlensError(`a run ${id} already exists`, undefined, 'conflict');
-    fs.renameSync(from, this.runDir(id));
+    if (fs.existsSync(dest)) throw new RunlensError(`a run ${id} already exists`, undefined, 'conflict');
+    fs.renameSync(from, dest);
     return this.updateRun(id, () => undefined);
   }
 
