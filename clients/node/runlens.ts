@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../../src/core/errors';
 import { mkdirp, writeFileAtomic } from '../../src/core/store/fsutil';
-import { ARTIFACTS_DIR, readRunFile, updateRunFileSync } from '../../src/core/store/runFile';
+import { ARTIFACTS_DIR, RUN_FILE, readRunFile, updateRunFileSync } from '../../src/core/store/runFile';
 import { Store } from '../../src/core/store/store';
 import type { ParamValue, RunRecord, RunStatus } from '../../src/core/store/types';
 import { TERMINAL_STATUSES } from '../../src/core/store/types';
@@ -107,6 +107,7 @@ export class Run {
   private readonly owner: boolean;
   private readonly root: string;
   private ended = false;
+  private removed = false;
   private readonly onExit = (code: number) => this.finishSync(code === 0 ? 'finished' : 'failed', code);
   private readonly onSigterm = () => {
     this.finishSync('killed', 143);
@@ -151,7 +152,7 @@ export class Run {
       path.join(this.dir, 'client.json'),
       JSON.stringify({ language: 'node', version: CLIENT_VERSION, pid: process.pid }) + '\n',
     );
-    this.metrics = new MetricLog(path.join(this.dir, 'metrics.jsonl'));
+    this.metrics = new MetricLog(path.join(this.dir, 'metrics.jsonl'), () => this.isRemoved());
     process.on('exit', this.onExit);
     // Without a handler Node exits on SIGTERM without 'exit' handlers: buffered points would be lost.
     if (process.listenerCount('SIGTERM') === 0) process.on('SIGTERM', this.onSigterm);
@@ -167,20 +168,30 @@ export class Run {
     this.assertOpen();
     const clean = normalizeParams(params);
     Object.assign(this.params, clean);
-    updateRunFileSync(this.dir, (r) => Object.assign(r.params, clean));
+    this.update((r) => Object.assign(r.params, clean));
   }
 
   setTags(tags: Record<string, string>): void {
     this.assertOpen();
-    updateRunFileSync(this.dir, (r) => Object.assign(r.tags, tags));
+    this.update((r) => Object.assign(r.tags, tags));
   }
 
   /** Copy a file into the run's artifacts; returns its path inside the run folder. */
   logArtifact(file: string, name?: string): string {
-    const rel = path.join(ARTIFACTS_DIR, name ?? path.basename(file));
-    mkdirp(path.dirname(path.join(this.dir, rel)));
-    fs.copyFileSync(file, path.join(this.dir, rel));
-    return rel.split(path.sep).join('/');
+    const parts = artifactParts(name ?? path.basename(file));
+    const dest = path.join(this.dir, ARTIFACTS_DIR, ...parts);
+    if (this.isRemoved()) return [ARTIFACTS_DIR, ...parts].join('/');
+    mkdirp(path.dirname(dest));
+    // Copied under a hidden name and renamed into place: readers never see half a file.
+    const tmp = path.join(path.dirname(dest), `.${parts[parts.length - 1]}.${process.pid}.tmp`);
+    try {
+      fs.copyFileSync(file, tmp);
+      fs.renameSync(tmp, dest);
+    } catch (e) {
+      fs.rmSync(tmp, { force: true });
+      throw e;
+    }
+    return [ARTIFACTS_DIR, ...parts].join('/');
   }
 
   /**
@@ -199,6 +210,7 @@ export class Run {
         'usage',
       );
     }
+    if (this.isRemoved()) return rel.split(path.sep).join('/');
     mkdirp(path.dirname(abs));
     writeFileAtomic(abs, csv);
     return rel.split(path.sep).join('/');
@@ -209,7 +221,7 @@ export class Run {
     const abs = path.resolve(file);
     const { size, sha256 } = hashFileSync(abs);
     const input = { path: relativeToRoot(abs, this.root), size, sha256 };
-    updateRunFileSync(this.dir, (r) => {
+    this.update((r) => {
       r.inputs = [...r.inputs.filter((i) => i.path !== input.path), input];
     });
   }
@@ -219,7 +231,8 @@ export class Run {
     this.metrics.flush();
   }
 
-  finish(status: RunStatus = 'finished'): RunRecord {
+  /** End the run; returns run.json (undefined when the run was removed). */
+  finish(status: RunStatus = 'finished'): RunRecord | undefined {
     return this.finishSync(status);
   }
 
@@ -227,19 +240,18 @@ export class Run {
     if (!this.ended) this.finish();
   }
 
-  private finishSync(status: RunStatus, exitCode?: number): RunRecord {
-    if (this.ended) return readRunFile(this.dir);
+  private finishSync(status: RunStatus, exitCode?: number): RunRecord | undefined {
+    if (this.ended) return this.isRemoved() ? undefined : readRunFile(this.dir);
     this.ended = true;
     process.off('exit', this.onExit);
     process.off('SIGTERM', this.onSigterm);
     this.metrics.close();
     if (!this.owner) {
-      if (status !== 'finished')
-        return updateRunFileSync(this.dir, (r) => (r.tags['runlens.client_status'] = status));
-      return readRunFile(this.dir);
+      if (status !== 'finished') return this.update((r) => (r.tags['runlens.client_status'] = status));
+      return this.isRemoved() ? undefined : readRunFile(this.dir);
     }
     const summary = this.metrics.summary;
-    return updateRunFileSync(this.dir, (r) => {
+    return this.update((r) => {
       if (TERMINAL_STATUSES.has(r.status)) return;
       r.status = status;
       r.endTime = Date.now();
@@ -248,10 +260,48 @@ export class Run {
     });
   }
 
+  /** True once the run's folder is gone (`runlens rm` moves it to the trash); warns once. */
+  private isRemoved(): boolean {
+    if (this.removed) return true;
+    if (fs.existsSync(path.join(this.dir, RUN_FILE))) return false;
+    this.removed = true;
+    process.stderr.write(`runlens: run ${this.id} was removed; this process no longer writes to it\n`);
+    return true;
+  }
+
+  /** updateRunFileSync on this run, a no-op once the run was removed. */
+  private update(change: (r: RunRecord) => void): RunRecord | undefined {
+    if (this.isRemoved()) return undefined;
+    try {
+      return updateRunFileSync(this.dir, change);
+    } catch (e) {
+      if (this.isRemoved()) return undefined;
+      throw e;
+    }
+  }
+
   private assertOpen(): void {
     if (this.ended)
       throw new RunlensError(`run ${this.id} has finished`, 'call init() for a new run', 'usage');
   }
+}
+
+/**
+ * The path segments of an artifact name inside artifacts/, the Python client's rule: `/` and `\`
+ * separate, empty and `.` segments are dropped, and a name with a `..` segment (or none left) is refused.
+ */
+export function artifactParts(name: string): string[] {
+  const parts = String(name)
+    .split(/[\\/]/)
+    .filter((p) => p !== '' && p !== '.');
+  if (parts.length === 0 || parts.includes('..')) {
+    throw new RunlensError(
+      `artifact name ${JSON.stringify(name)} must be a relative path inside artifacts/`,
+      undefined,
+      'usage',
+    );
+  }
+  return parts;
 }
 
 function hashFileSync(file: string): { size: number; sha256: string } {
@@ -325,7 +375,7 @@ export function logPredictions(options: PredictionsOptions): string {
 export function logInput(file: string): void {
   active().logInput(file);
 }
-export function finish(status: RunStatus = 'finished'): RunRecord {
+export function finish(status: RunStatus = 'finished'): RunRecord | undefined {
   const r = active().finish(status);
   current = undefined;
   return r;

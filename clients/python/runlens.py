@@ -814,10 +814,19 @@ def _after_fork_in_child():
 # metrics.jsonl appender
 
 
+def _last_byte(fd, size):
+    if hasattr(os, "pread"):
+        return os.pread(fd, 1, size - 1)
+    with open(fd, "rb", closefd=False) as f:  # Windows: no pread
+        f.seek(size - 1)
+        return f.read(1)
+
+
 class _MetricWriter(object):
-    def __init__(self, path, run_lock):
+    def __init__(self, path, run_lock, removed=lambda: False):
         self.path = path
         self.run_lock = run_lock
+        self.removed = removed  # true once the run's folder is gone (runlens rm): points are dropped
         self.lines = []  # guarded by run_lock
         self.write_lock = threading.Lock()
         self.fd = None
@@ -836,14 +845,21 @@ class _MetricWriter(object):
                         return
                     lines = self.lines
                     self.lines = []
+                if self.removed():
+                    return
                 data = ("\n".join(lines) + "\n").encode("utf-8")
                 written = 0
                 try:
                     if self.fd is None:
-                        flags = os.O_WRONLY | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
+                        flags = os.O_RDWR | os.O_APPEND | os.O_CREAT | getattr(os, "O_BINARY", 0)
                         fd = os.open(self.path, flags, 0o666)
-                        if os.fstat(fd).st_size == 0:
+                        size = os.fstat(fd).st_size
+                        if size == 0:
                             os.write(fd, (_METRICS_HEADER + "\n").encode("utf-8"))
+                        elif _last_byte(fd, size) != b"\n":
+                            # A writer killed mid-line left half a point: end it, or the first point
+                            # written here would be glued onto it and lost with it.
+                            data = b"\n" + data
                         self.fd = fd
                     view = memoryview(data)
                     while written < len(data):
@@ -996,8 +1012,30 @@ class Run(object):
         self.params = merged
         self.tags = tags
         self.root = os.path.dirname(self.store_dir)
-        self._writer = _MetricWriter(os.path.join(self.dir, _METRICS_FILE), self._lock)
+        self._removed = False
+        self._writer = _MetricWriter(os.path.join(self.dir, _METRICS_FILE), self._lock, self._is_removed)
         _register(self)
+
+    def _is_removed(self):
+        """True once the run's folder is gone (``runlens rm`` moves it to the trash); warns once."""
+        if self._removed:
+            return True
+        if os.path.exists(os.path.join(self.dir, _RUN_FILE)):
+            return False
+        self._removed = True
+        _warn("run %s was removed; this process no longer writes to it" % self.id)
+        return True
+
+    def _update(self, change):
+        """_update_run_file on this run, a no-op once the run was removed."""
+        if self._is_removed():
+            return None
+        try:
+            return _update_run_file(self.dir, change)
+        except OSError:
+            if self._is_removed():
+                return None
+            raise
 
     def _write_client_file(self, directory):
         _write_atomic(
@@ -1061,7 +1099,7 @@ class Run(object):
         self._assert_open()
         clean = _normalize_params(params)
         self.params.update(clean)
-        _update_run_file(self.dir, lambda r: _merge_field(r, "params", clean))
+        self._update(lambda r: _merge_field(r, "params", clean))
 
     def log_param(self, key, value):
         self.log_params({key: value})
@@ -1070,7 +1108,7 @@ class Run(object):
         self._assert_open()
         clean = _normalize_tags(tags)
         self.tags.update(clean)
-        _update_run_file(self.dir, lambda r: _merge_field(r, "tags", clean))
+        self._update(lambda r: _merge_field(r, "tags", clean))
 
     def set_tag(self, key, value):
         self.set_tags({key: value})
@@ -1086,6 +1124,8 @@ class Run(object):
         if not parts or ".." in parts:
             raise ValueError("artifact name %r must be a relative path inside artifacts/" % (name,))
         dest = os.path.join(self.dir, _ARTIFACTS_DIR, *parts)
+        if self._is_removed():
+            return "/".join([_ARTIFACTS_DIR] + parts)
         os.makedirs(os.path.dirname(dest), exist_ok=True)
         if os.path.isdir(src):
             shutil.copytree(src, dest, dirs_exist_ok=True)
@@ -1149,8 +1189,9 @@ class Run(object):
         if not parts or ".." in parts:
             raise ValueError("log_predictions: name %r must be a relative path inside artifacts/" % (name,))
         dest = os.path.join(self.dir, _ARTIFACTS_DIR, *parts[:-1], parts[-1] + ".csv")
-        os.makedirs(os.path.dirname(dest), exist_ok=True)
-        _write_atomic(dest, buf.getvalue())
+        if not self._is_removed():
+            os.makedirs(os.path.dirname(dest), exist_ok=True)
+            _write_atomic(dest, buf.getvalue())
         return "/".join([_ARTIFACTS_DIR] + parts[:-1] + [parts[-1] + ".csv"])
 
     def log_input(self, path):
@@ -1176,7 +1217,7 @@ class Run(object):
             r["inputs"] = [i for i in old if not (isinstance(i, dict) and i.get("path") == entry["path"])]
             r["inputs"].append(entry)
 
-        _update_run_file(self.dir, add)
+        self._update(add)
         return entry
 
     # ---------------------------------------------------------------------------- ending
@@ -1185,11 +1226,13 @@ class Run(object):
         """End the run: write buffered points; when this process owns the run, record its status
         ("finished", "failed", "killed"), end time, exit code and metric summary. Inside a run
         launched by Runlens the launcher owns the status: a status other than "finished" is kept in
-        the tag runlens.client_status. Returns run.json as a dict."""
+        the tag runlens.client_status. Returns run.json as a dict (None when the run was removed)."""
         if status not in _END_STATUSES:
             raise ValueError("status must be one of %s, got %r" % (", ".join(_END_STATUSES), status))
         record = self._end(status, None)
-        return record if record is not None else _read_run_file(self.dir)
+        if record is None and not self._is_removed():
+            record = _read_run_file(self.dir)
+        return record
 
     def __enter__(self):
         return self
@@ -1222,8 +1265,8 @@ class Run(object):
             if not self.owner:
                 if status == "finished":
                     return None
-                return _update_run_file(
-                    self.dir, lambda r: _merge_field(r, "tags", {"runlens.client_status": status})
+                return self._update(
+                    lambda r: _merge_field(r, "tags", {"runlens.client_status": status})
                 )
             with self._lock:
                 summary = self._summary
@@ -1252,7 +1295,7 @@ class Run(object):
                 r["exitCode"] = code
                 r["summary"] = summary
 
-            return _update_run_file(self.dir, end)
+            return self._update(end)
 
     def _assert_open(self):
         if self._ended:

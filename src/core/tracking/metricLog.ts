@@ -18,7 +18,14 @@ export class MetricLog {
   private autoStep = 0;
   readonly summary: Record<string, MetricSummary> = {};
 
-  constructor(private readonly file: string) {}
+  /**
+   * `removed` is asked before each write; once it says the run is gone (`runlens rm`), buffered
+   * points are dropped instead of written.
+   */
+  constructor(
+    private readonly file: string,
+    private readonly removed: () => boolean = () => false,
+  ) {}
 
   /** Log several metrics at one step (the next automatic step when none is given). */
   log(metrics: Record<string, unknown>, step?: number, source?: 'stdout'): void {
@@ -58,10 +65,16 @@ export class MetricLog {
       this.timer = undefined;
     }
     if (this.lines.length === 0) return;
-    const data = this.lines.join('\n') + '\n';
+    let data = this.lines.join('\n') + '\n';
     this.lines = [];
+    if (this.removed()) return;
     try {
-      this.fd ??= fs.openSync(this.file, 'a');
+      if (this.fd === undefined) {
+        this.fd = fs.openSync(this.file, 'a+');
+        // A writer killed mid-line left half a point: end it, or the first point written here would
+        // be glued onto it and lost with it.
+        if (!endsWithNewline(this.fd)) data = '\n' + data;
+      }
       fs.writeSync(this.fd, data);
     } catch (e) {
       throw storeWriteError(e, this.file);
@@ -75,4 +88,13 @@ export class MetricLog {
       this.fd = undefined;
     }
   }
+}
+
+/** True when the open file is empty or ends with a newline. */
+function endsWithNewline(fd: number): boolean {
+  const size = fs.fstatSync(fd).size;
+  if (size === 0) return true;
+  const b = Buffer.alloc(1);
+  fs.readSync(fd, b, 0, 1, size - 1);
+  return b[0] === 0x0a;
 }
