@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { evaluateFile } from '../../src/core/eval/evaluate';
+import { assertDeepClose } from '../helpers/close';
 import { repoRoot, tempDir } from '../helpers/tmp';
 
 // Every expected value below was computed by scikit-learn 1.2 (Debian's python3-sklearn) with
@@ -11,6 +12,7 @@ import { repoRoot, tempDir } from '../helpers/tmp';
 // test/fixtures/reference/eval/<case>.predictions.csv -> <case>.expected.json.
 const DIR = path.join(repoRoot, 'test', 'fixtures', 'reference', 'eval');
 const TOL = 1e-9;
+const DRIFT_TOL = 1e-6;
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any -- the JSON's shape is sklearn's, checked field by field
 function expected(name: string): Record<string, any> {
@@ -19,7 +21,11 @@ function expected(name: string): Record<string, any> {
 
 function close(actual: number | undefined, want: number, what: string): void {
   assert.ok(actual !== undefined, `${what}: missing`);
-  assert.ok(Math.abs(actual - want) <= TOL, `${what}: ${actual} != sklearn ${want} (diff ${actual - want})`);
+  // absolute up to 1, relative above (an MSE in the thousands agrees to digits, not to 1e-9 absolute)
+  assert.ok(
+    Math.abs(actual - want) <= TOL * Math.max(1, Math.abs(want)),
+    `${what}: ${actual} != sklearn ${want} (diff ${actual - want})`,
+  );
 }
 
 function closeArray(actual: number[] | undefined, want: number[], what: string): void {
@@ -110,10 +116,14 @@ describe('the committed reference values are current', () => {
             : path.join(repoRoot, 'test', 'fixtures', 'reference', 'drift');
         const made = fs.readdirSync(out).filter((f) => f.endsWith('.json'));
         assert.ok(made.length > 0);
+        // Within the documented tolerances: scipy/sklearn on another machine (BLAS, libm, versions)
+        // agree with the committed values to these, not to the last digit.
+        const tol = script === 'eval_reference.py' ? TOL : DRIFT_TOL;
         for (const f of made) {
-          assert.deepEqual(
+          assertDeepClose(
             JSON.parse(fs.readFileSync(path.join(out, f), 'utf8')),
             JSON.parse(fs.readFileSync(path.join(committed, f), 'utf8')),
+            tol,
             f,
           );
         }

@@ -174,9 +174,8 @@ describe('TFRecord reader fuzz: no crash, no hang, bounded memory, file and offs
     const random = rng(2);
     const garbage = Buffer.from(Array.from({ length: 1 << 20 }, () => Math.floor(random() * 256)));
     fs.writeFileSync(file, garbage);
-    const t0 = Date.now();
+    // a hang or quadratic rescan is caught by the test's timeout, not by timing it here
     const scan = scanTfRecords(file, 0, () => undefined);
-    assert.ok(Date.now() - t0 < 10_000);
     assert.equal(scan.records, 0);
     assert.ok(scan.warnings.every((w) => w.file === file && typeof w.offset === 'number'));
     // 1000 bytes of garbage after record 10: one warning, every record still read, in 64-byte chunks.

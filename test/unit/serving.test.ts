@@ -10,10 +10,19 @@ import { packageModel } from '../../src/core/serving/package';
 import type { ServerHandle } from '../../src/core/serving/serve';
 import { smokeTest, startServer } from '../../src/core/serving/serve';
 import { Store } from '../../src/core/store/store';
+import { assertDeepClose } from '../helpers/close';
 import { cli, tempDir } from '../helpers/tmp';
 import { trainedWorkspace } from './servingFixture';
 
 const ENV = { RUNLENS_TF_BACKEND: 'wasm' };
+
+/**
+ * The server runs on the WebAssembly backend; this process uses the fastest one installed (tfjs-node
+ * on some machines). float32 scores from two backends agree to about 1e-7, not bit for bit.
+ */
+function closeScores(actual: unknown, want: unknown): void {
+  assertDeepClose(actual, want, 1e-5);
+}
 let ws: { dir: string; runId: string };
 let store: Store;
 let pkg: string;
@@ -151,23 +160,23 @@ describe('the packaged server (child process, real HTTP)', () => {
     local.dispose();
     const features = manifest.inputSchema.map((f) => f.name);
     const a = await (await post(s.predictUrl, { instances: some })).json();
-    assert.deepEqual(a.predictions, want.scores);
+    closeScores(a.predictions, want.scores);
     assert.deepEqual(a.labels, want.predictions);
     const b = await (
       await post(s.predictUrl, { instances: some.map((r) => features.map((f) => r[f])) })
     ).json();
-    assert.deepEqual(b.predictions, want.scores);
+    closeScores(b.predictions, want.scores);
     const cols = Object.fromEntries(features.map((f) => [f, some.map((r) => r[f])]));
     const c = await (await post(s.predictUrl, { inputs: cols })).json();
-    assert.deepEqual(c.outputs, want.scores);
+    closeScores(c.outputs, want.scores);
     const split = { columns: features, data: some.map((r) => features.map((f) => r[f])) };
     const d = await (await post(`${s.url}/invocations`, { dataframe_split: split })).json();
     assert.deepEqual(d.predictions, want.predictions);
-    assert.deepEqual(d.scores, want.scores);
+    closeScores(d.scores, want.scores);
     const e = await (await post(`${s.url}/invocations`, { dataframe_records: some })).json();
     assert.deepEqual(e.predictions, want.predictions);
     const f = await (await post(`${s.url}/invocations`, { instances: some })).json();
-    assert.deepEqual(f.scores, want.scores);
+    closeScores(f.scores, want.scores);
     assert.ok(new Set(want.predictions).size === 2, 'the rows cover both classes');
   });
 

@@ -94,7 +94,8 @@ function sanitize(s: string): string {
 function findModelDir(dir: string, depth = 0): string | undefined {
   if (!fs.existsSync(dir) || depth > 3) return undefined;
   if (fs.existsSync(path.join(dir, MODEL_FILE))) return dir;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true })) {
+  // sorted: the same model folder is found whatever order the filesystem lists entries in
+  for (const e of fs.readdirSync(dir, { withFileTypes: true }).sort((a, b) => (a.name < b.name ? -1 : 1))) {
     if (e.isDirectory()) {
       const found = findModelDir(path.join(dir, e.name), depth + 1);
       if (found) return found;
@@ -514,7 +515,7 @@ export async function packageModel(
     files.push(rel);
   };
   try {
-    for (const f of fs.readdirSync(src.modelDir)) {
+    for (const f of fs.readdirSync(src.modelDir).sort()) {
       if (fs.statSync(path.join(src.modelDir, f)).isFile() && f !== PREPROCESSING_FILE)
         put(`model/${f}`, fs.readFileSync(path.join(src.modelDir, f)));
     }

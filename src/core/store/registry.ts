@@ -289,6 +289,7 @@ function defaultModelFiles(runDir: string): string[] {
   try {
     return fs
       .readdirSync(artifacts)
+      .sort()
       .filter((n) => n !== 'git.diff')
       .map((n) => path.join(artifacts, n));
   } catch {
@@ -299,5 +300,8 @@ function defaultModelFiles(runDir: string): string[] {
 function listFiles(p: string): string[] {
   const st = fs.statSync(p);
   if (!st.isDirectory()) return [p];
-  return fs.readdirSync(p).flatMap((n) => listFiles(path.join(p, n)));
+  return fs
+    .readdirSync(p)
+    .sort()
+    .flatMap((n) => listFiles(path.join(p, n)));
 }
