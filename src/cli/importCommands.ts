@@ -72,6 +72,10 @@ export function registerImportCommands(
       '--copy-artifacts',
       "copy each run's artifacts into the Runlens run (default: refer to them in place)",
     )
+    .option(
+      '--artifacts-root <dir>',
+      'with --copy-artifacts, also copy artifacts found under DIR (default: only inside the imported tree)',
+    )
     .option('--include-deleted', 'also import runs deleted in MLflow (tagged runlens.deleted=true)')
     .option('--json', 'print the report as JSON')
     .addHelpText(
@@ -79,10 +83,14 @@ export function registerImportCommands(
       '\nImporting again adds only new runs (runs keep their MLflow ids in tags mlflow.run_id and mlflow.experiment_id).\n\nExample:\n  runlens import mlflow ./mlruns',
     )
     .action(
-      async (p: string, opts: { copyArtifacts?: boolean; includeDeleted?: boolean; json?: boolean }) => {
+      async (
+        p: string,
+        opts: { copyArtifacts?: boolean; artifactsRoot?: string; includeDeleted?: boolean; json?: boolean },
+      ) => {
         const store = openStore(true);
         const report = await importMlflow(store, p, {
           copyArtifacts: opts.copyArtifacts === true,
+          artifactsRoot: opts.artifactsRoot,
           includeDeleted: opts.includeDeleted === true,
         });
         if (opts.json) {

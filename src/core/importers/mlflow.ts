@@ -23,13 +23,39 @@ import { runlensStatus } from './mlflowFormat';
 import type { MlflowFileStoreExperiment } from './mlflowFiles';
 import { isMlrunsRoot, readMlflowFileStore } from './mlflowFiles';
 import { readMlflowSqlite } from './mlflowSqlite';
+import { copyTreeWithoutLinks, removeLinksBelow } from '../store/fsutil';
 
 export interface MlflowImportOptions {
   /** Copy each run's artifacts into the Runlens run's artifacts/ (default: refer to them in place). */
   copyArtifacts?: boolean;
   /** Import runs deleted in MLflow too, tagged runlens.deleted=true (default: skipped). */
   includeDeleted?: boolean;
+  /**
+   * With copyArtifacts, a folder outside the imported tree whose artifacts may be copied too (an
+   * `artifact_uri` elsewhere on disk). Without it, only artifacts inside the imported tree are.
+   */
+  artifactsRoot?: string;
 }
+
+/** The folders artifacts may be copied from: the imported tree, and the root the user named. */
+interface CopyRoots {
+  roots: string[];
+}
+
+function realDir(p: string): string {
+  try {
+    return fs.realpathSync(p);
+  } catch {
+    return path.resolve(p);
+  }
+}
+
+function isInside(dir: string, root: string): boolean {
+  const rel = path.relative(root, dir);
+  return rel === '' || (!rel.startsWith('..') && !path.isAbsolute(rel));
+}
+
+const COPY_ROOTS = Symbol('copyRoots');
 
 export const MLFLOW_RUN_ID_TAG = 'mlflow.run_id';
 export const MLFLOW_EXPERIMENT_ID_TAG = 'mlflow.experiment_id';
@@ -96,6 +122,11 @@ export async function importMlflow(
   options: MlflowImportOptions = {},
 ): Promise<ImportReport> {
   const source = detectMlflowSource(mlrunsPath);
+  const tree = source.kind === 'sqlite' ? path.dirname(source.file) : source.root;
+  const copyRoots: CopyRoots = {
+    roots: [realDir(tree), ...(options.artifactsRoot ? [realDir(options.artifactsRoot)] : [])],
+  };
+  options = { ...options, [COPY_ROOTS]: copyRoots } as MlflowImportOptions;
   if (source.kind === 'sqlite') {
     const report = emptyReport('mlflow-sqlite', source.file);
     const db = await readMlflowSqlite(source.file, report.warnings);
@@ -206,7 +237,18 @@ async function importRun(
   tags[MLFLOW_RUN_ID_TAG] = run.runId;
   tags[MLFLOW_EXPERIMENT_ID_TAG] = run.experimentId;
   if (deleted) tags[DELETED_TAG] = 'true';
-  const copy = options.copyArtifacts === true && run.artifactsDir !== null;
+  let copy = options.copyArtifacts === true && run.artifactsDir !== null;
+  if (copy) {
+    const roots = (options as { [COPY_ROOTS]?: CopyRoots })[COPY_ROOTS]?.roots ?? [];
+    const real = realDir(run.artifactsDir!);
+    if (!roots.some((r) => isInside(real, r))) {
+      copy = false;
+      report.warnings.push({
+        file: run.location,
+        message: `artifacts of run ${run.runId} not copied: ${run.artifactsDir} is outside the imported tree (name it with --artifacts-root DIR to copy from there); they are referred to in place`,
+      });
+    }
+  }
   if (run.artifactsDir !== null && !copy) tags[ARTIFACT_URI_TAG] = path.resolve(run.artifactsDir);
   const params: Record<string, ParamValue> = {};
   for (const [k, v] of Object.entries(run.params)) params[k] = paramFromText(v);
@@ -241,7 +283,18 @@ async function importRun(
       };
     }, report.warnings);
     spec.inputs = datasetInputs(run.datasets);
-    if (copy) fs.cpSync(run.artifactsDir!, path.join(dir, 'artifacts'), { recursive: true, force: true });
+    if (copy) {
+      // Never a symbolic link: one copied into the store would point outside it, and a later write
+      // through it would land outside. Links an older import left are removed first.
+      const dest = path.join(dir, 'artifacts');
+      removeLinksBelow(dest);
+      copyTreeWithoutLinks(run.artifactsDir!, dest, (file) =>
+        report.warnings.push({
+          file,
+          message: 'artifact not copied: it is a symbolic link (or not a regular file)',
+        }),
+      );
+    }
   };
 
   if (prev === undefined) {

@@ -133,3 +133,77 @@ export function withLockSync<T>(file: string, fn: () => T): T {
     }
   }
 }
+
+/**
+ * Copy a folder tree without following or copying symbolic links (each one skipped is passed to
+ * `onSkipped`), and without writing through a link that already sits in the destination: such a
+ * link is replaced by the copied file or folder.
+ */
+export function copyTreeWithoutLinks(src: string, dest: string, onSkipped: (file: string) => void): void {
+  const st = fs.lstatSync(src);
+  if (st.isSymbolicLink()) {
+    onSkipped(src);
+    return;
+  }
+  const existing = fs.lstatSync(dest, { throwIfNoEntry: false });
+  if (st.isDirectory()) {
+    if (existing && !existing.isDirectory()) fs.rmSync(dest, { force: true });
+    mkdirp(dest);
+    for (const name of fs.readdirSync(src))
+      copyTreeWithoutLinks(path.join(src, name), path.join(dest, name), onSkipped);
+  } else if (st.isFile()) {
+    if (existing && !existing.isFile()) fs.rmSync(dest, { recursive: true, force: true });
+    fs.copyFileSync(src, dest);
+  } else {
+    onSkipped(src);
+  }
+}
+
+/** Remove every symbolic link below `dir` (the links only, never what they point at). */
+export function removeLinksBelow(dir: string): void {
+  let names: fs.Dirent[];
+  try {
+    names = fs.readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return;
+  }
+  for (const d of names) {
+    const p = path.join(dir, d.name);
+    if (d.isSymbolicLink()) fs.rmSync(p, { force: true });
+    else if (d.isDirectory()) removeLinksBelow(p);
+  }
+}
+
+/**
+ * The path of `rel` inside `base`, refused when it leaves `base` (`..`, an absolute path) or passes
+ * through a symbolic link, so that a write there never lands outside `base`.
+ */
+export function pathInside(base: string, rel: string): string {
+  const target = path.resolve(base, rel);
+  const fromBase = path.relative(base, target);
+  if (
+    rel.length === 0 ||
+    path.isAbsolute(rel) ||
+    fromBase === '' ||
+    fromBase.startsWith('..') ||
+    path.isAbsolute(fromBase)
+  ) {
+    throw new RunlensError(
+      `${JSON.stringify(rel)} is not a path inside ${base}`,
+      'use a relative path without ".."',
+      'usage',
+    );
+  }
+  let at = base;
+  for (const part of ['', ...fromBase.split(path.sep).slice(0, -1)]) {
+    at = path.join(at, part);
+    if (fs.lstatSync(at, { throwIfNoEntry: false })?.isSymbolicLink()) {
+      throw new RunlensError(
+        `cannot write ${target}: ${at} is a symbolic link`,
+        'artifacts are never written through a symbolic link; remove the link',
+        'usage',
+      );
+    }
+  }
+  return target;
+}

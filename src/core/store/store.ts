@@ -2,7 +2,14 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunlensError, isErrno } from '../errors';
-import { mkdirp, readJsonFile, storeWriteError, writeFileAtomic, writeJsonAtomic } from './fsutil';
+import {
+  mkdirp,
+  pathInside,
+  readJsonFile,
+  storeWriteError,
+  writeFileAtomic,
+  writeJsonAtomic,
+} from './fsutil';
 import { isRunId, newRunId } from './ids';
 import { METRICS_HEADER } from './metrics';
 import type { RefreshResult } from './runIndex';
@@ -287,8 +294,8 @@ export class Store {
 
   /** Save a file as an artifact of a run; returns its path relative to the run folder. */
   addArtifact(id: string, name: string, content: string | Buffer): string {
-    const rel = path.join(ARTIFACTS_DIR, name);
-    const file = path.join(this.runDir(id), rel);
+    const file = pathInside(path.join(this.runDir(id), ARTIFACTS_DIR), name);
+    const rel = path.relative(this.runDir(id), file);
     mkdirp(path.dirname(file));
     writeFileAtomic(file, content);
     return rel;
