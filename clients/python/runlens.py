@@ -19,8 +19,10 @@ edited under the run's lock (``run.json.lock``, proper-lockfile's format) and re
 The on-disk format is described in docs/store-format.md.
 
 A process forked from one with an open run (multiprocessing, DataLoader workers) may log into it;
-its points are appended, but it never changes run.json. Such children usually leave with
-``os._exit``, which skips the exit-time flush: call ``runlens.flush()`` before returning.
+its points are appended, but it never changes run.json. multiprocessing children (Pool workers,
+Process) leave with ``os._exit``, which skips atexit: their points are written by a multiprocessing
+finalizer instead. A child forked by other means that leaves with ``os._exit`` should call
+``runlens.flush()`` first.
 """
 
 import atexit
@@ -808,6 +810,38 @@ def _after_fork_in_child():
     _sigterm_pending = False
     for run in _live_runs:
         run._after_fork()
+    # multiprocessing workers (Pool, Process) leave with os._exit, which skips atexit: a
+    # multiprocessing finalizer flushes them. The process start clears the finalizers a fork
+    # inherits and then runs the after-fork callbacks, so the finalizer is registered from one.
+    mp_util = sys.modules.get("multiprocessing.util")
+    if mp_util is not None and _live_runs:
+        try:
+            mp_util.register_after_fork(_fork_token, _register_exit_flush)
+        except Exception as e:  # a private detail of multiprocessing changed: points may be lost
+            _warn("cannot flush at the exit of multiprocessing workers: %s" % e)
+
+
+class _ForkToken(object):
+    """Kept alive for multiprocessing.util.register_after_fork (a weak-value registry)."""
+
+
+_fork_token = _ForkToken()
+
+
+def _register_exit_flush(_token):
+    import multiprocessing.util as mp_util
+
+    mp_util.Finalize(None, _flush_forked_runs, exitpriority=100)
+
+
+def _flush_forked_runs():
+    with _state_lock:
+        runs = list(_live_runs)
+    for run in runs:
+        try:
+            run._writer.flush(background=True)
+        except Exception as e:
+            _warn("could not write the points of run %s: %s" % (run.id, e))
 
 
 # --------------------------------------------------------------------------------------------
