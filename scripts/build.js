@@ -6,6 +6,8 @@ const path = require('node:path');
 const root = path.resolve(__dirname, '..');
 const watch = process.argv.includes('--watch');
 const production = process.argv.includes('--production');
+// --types: also the client's type declarations (dist/types), for `npm pack` (prepack)
+const types = process.argv.includes('--types');
 
 // TensorFlow.js stays outside the bundles: tfjs-node is a native optional dependency and the WASM
 // backend loads its .wasm files from its package folder.
@@ -69,6 +71,25 @@ async function main() {
   fs.writeFileSync(path.join(shim, 'index.js'), "module.exports = require('../../client.js');\n");
   // The MLflow importer reads mlflow.db with sql.js, which loads its WebAssembly next to the bundle.
   fs.copyFileSync(require.resolve('sql.js/dist/sql-wasm.wasm'), path.join(root, 'dist', 'sql-wasm.wasm'));
+  if (types) {
+    const { spawnSync } = require('node:child_process');
+    const tsc = require.resolve('typescript/bin/tsc');
+    const out = path.join(root, 'dist', 'types');
+    fs.rmSync(out, { recursive: true, force: true });
+    const r = spawnSync(
+      process.execPath,
+      // only the client and what it imports: the declarations that `import 'runlens'` needs
+      [
+        tsc,
+        'clients/node/runlens.ts',
+        ...['--declaration', '--emitDeclarationOnly', '--outDir', out, '--rootDir', '.'],
+        ...['--target', 'ES2022', '--module', 'commonjs', '--moduleResolution', 'node'],
+        ...['--esModuleInterop', '--skipLibCheck', '--strict', '--types', 'node'],
+      ],
+      { cwd: root, stdio: 'inherit' },
+    );
+    if (r.status !== 0) throw new Error('tsc could not write the type declarations');
+  }
 }
 
 main().catch((e) => {

@@ -46,9 +46,9 @@ eval "$(bash scripts/e2e/install-tools.sh)"
 
 step "package the extension"
 node scripts/build.js
-[ -f .vscodeignore ] || { echo "run-ui: no .vscodeignore: vsce would pack everything, .cache/ included" >&2; exit 1; }
+node -e 'process.exit(require("./package.json").files ? 0 : 1)' || { echo "run-ui: no files allowlist in package.json: vsce would pack everything, .cache/ included" >&2; exit 1; }
 # < /dev/null: vsce asks y/N questions on a terminal; --allow-missing-repository answers the only one expected
-npx --no-install vsce package --no-dependencies --allow-missing-repository --no-rewrite-relative-links -o "$RUN/runlens.vsix" < /dev/null
+npx --no-install vsce package --no-dependencies --allow-missing-repository --no-rewrite-relative-links --allow-unused-files-pattern -o "$RUN/runlens.vsix" < /dev/null
 
 step "install it into a fresh profile"
 # From here on code-server, Chromium and the scenario write into the run folder, not $HOME or /tmp.

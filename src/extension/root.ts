@@ -20,6 +20,7 @@ import type { Panels } from './panels/register';
 import { ExtensionSettings } from './settings';
 import { StatusBar } from './statusBar';
 import { WorkspaceModel } from './storeModel';
+import { registerTerminalCli } from './terminalCli';
 import { TrainingLauncher } from './training';
 
 /** What activate() returns: the live services, for integration tests and other extensions. */
@@ -49,6 +50,7 @@ export function createRoot(context: vscode.ExtensionContext): {
     disposables.push(d);
     return d;
   };
+  registerTerminalCli(context);
   const settings = own(new ExtensionSettings());
   const model = own(new WorkspaceModel(settings));
   const tree = own(new ExperimentsTree(model, settings));
