@@ -12,11 +12,12 @@ test('launchEnv puts the clients first on the module paths and names the run and
   const ws = tempDir();
   const store = Store.open(path.join(ws, '.runlens'), { create: true });
   const clients = clientPaths();
+  const id = store.createRun({}).id;
   assert.equal(clients.packageRoot, repoRoot);
   assert.ok(fs.existsSync(path.join(clients.python, 'runlens.py')));
   const env = launchEnv(
     store,
-    'r1',
+    id,
     { PATH: '/usr/bin', PYTHONPATH: `/a${path.delimiter}${clients.python}`, NODE_PATH: '/b' },
     { params: { lr: 0.1 } },
   );
@@ -24,12 +25,12 @@ test('launchEnv puts the clients first on the module paths and names the run and
   // the shipped client first, the user's entries after it, no duplicate
   assert.equal(env.PYTHONPATH, [clients.python, '/a'].join(path.delimiter));
   assert.equal(env.NODE_PATH, [clients.node, '/b'].join(path.delimiter));
-  assert.equal(env.RUNLENS_RUN_ID, 'r1');
-  assert.equal(env.RUNLENS_RUN_DIR, store.runDir('r1'));
+  assert.equal(env.RUNLENS_RUN_ID, id);
+  assert.equal(env.RUNLENS_RUN_DIR, store.runDir(id));
   assert.equal(env.RUNLENS_STORE, store.dir);
   assert.equal(env.RUNLENS_PARAMS, '{"lr":0.1}');
   assert.equal(env.RUNLENS_EXPERIMENT, undefined);
-  assert.equal(launchEnv(store, 'r1', {}, { experiment: 'e' }).RUNLENS_EXPERIMENT, 'e');
+  assert.equal(launchEnv(store, id, {}, { experiment: 'e' }).RUNLENS_EXPERIMENT, 'e');
 });
 
 function lastRun(ws: string): Record<string, unknown> & { summary: Record<string, { last: number }> } {
