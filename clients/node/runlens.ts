@@ -9,6 +9,7 @@ import type { ParamValue, RunRecord, RunStatus } from '../../src/core/store/type
 import { TERMINAL_STATUSES } from '../../src/core/store/types';
 import { relativeToRoot } from '../../src/core/tracking/environment';
 import { MetricLog } from '../../src/core/tracking/metricLog';
+import { assignOwn, setOwn } from '../../src/core/store/records';
 
 export const CLIENT_VERSION = '0.1.0';
 
@@ -167,13 +168,13 @@ export class Run {
   logParams(params: Record<string, unknown>): void {
     this.assertOpen();
     const clean = normalizeParams(params);
-    Object.assign(this.params, clean);
-    this.update((r) => Object.assign(r.params, clean));
+    assignOwn(this.params, clean);
+    this.update((r) => assignOwn(r.params, clean));
   }
 
   setTags(tags: Record<string, string>): void {
     this.assertOpen();
-    this.update((r) => Object.assign(r.tags, tags));
+    this.update((r) => assignOwn(r.tags, tags));
   }
 
   /** Copy a file into the run's artifacts; returns its path inside the run folder. */
@@ -321,7 +322,11 @@ function hashFileSync(file: string): { size: number; sha256: string } {
 function normalizeParams(params: Record<string, unknown>): Record<string, ParamValue> {
   const out: Record<string, ParamValue> = {};
   for (const [k, v] of Object.entries(params)) {
-    out[k] = v === null || ['string', 'number', 'boolean'].includes(typeof v) ? (v as ParamValue) : String(v);
+    setOwn(
+      out,
+      k,
+      v === null || ['string', 'number', 'boolean'].includes(typeof v) ? (v as ParamValue) : String(v),
+    );
   }
   return out;
 }

@@ -9,6 +9,7 @@ import { registerServeCommands } from './serveCommands';
 import { registerPipelineCommands } from './pipelineCommands';
 import { downsampleSeries } from '../core/charts/panelData';
 import { readSeries } from '../core/store/metrics';
+import { getOwn } from '../core/store/records';
 import { matches, parseWhere, sortEntries } from '../core/store/query';
 import type { Stage } from '../core/store/registry';
 import { Registry, STAGES } from '../core/store/registry';
@@ -431,8 +432,9 @@ export function buildProgram(
     .action((experiment: string | undefined, opts) => {
       const registry = new Registry(openStore());
       const all = registry.readBaselines().experiments;
-      const chosen = experiment ? { [experiment]: all[experiment] } : all;
-      if (experiment && !all[experiment]) {
+      const one = experiment === undefined ? undefined : getOwn(all, experiment);
+      const chosen = experiment && one ? { [experiment]: one } : all;
+      if (experiment && one === undefined) {
         throw new RunlensError(
           `experiment "${experiment}" has no baseline`,
           `set one with: runlens baseline set ${experiment} --run RUN`,

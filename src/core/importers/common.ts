@@ -4,6 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { mkdirp, nonFinite, storeWriteError } from '../store/fsutil';
 import { newRunId } from '../store/ids';
+import { getOwn, setOwn } from '../store/records';
 import { METRICS_HEADER, encodeValue } from '../store/metrics';
 import { ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, RUN_FILE, RUN_SCHEMA_VERSION } from '../store/runFile';
 import { entryOf } from '../store/runIndex';
@@ -170,10 +171,10 @@ export class PointWriter {
 
   /** Summary entry of a key, created on its first point. */
   series(key: string): MetricSummary {
-    let s = this.summary[key];
+    let s = getOwn(this.summary, key);
     if (s === undefined) {
       s = { last: NaN, lastStep: -Infinity, min: NaN, max: NaN, count: 0, lastTime: 0 };
-      this.summary[key] = s;
+      setOwn(this.summary, key, s);
     }
     return s;
   }

@@ -24,6 +24,7 @@ import type { MlflowFileStoreExperiment } from './mlflowFiles';
 import { isMlrunsRoot, readMlflowFileStore } from './mlflowFiles';
 import { readMlflowSqlite } from './mlflowSqlite';
 import { copyTreeWithoutLinks, removeLinksBelow } from '../store/fsutil';
+import { getOwn, setOwn } from '../store/records';
 
 export interface MlflowImportOptions {
   /** Copy each run's artifacts into the Runlens run's artifacts/ (default: refer to them in place). */
@@ -233,7 +234,7 @@ async function importRun(
   if (prev !== undefined && !incomplete && !prevOpen) return 'skipped';
 
   const tags: Record<string, string> = { ...run.tags };
-  if (run.userId !== '' && tags['mlflow.user'] === undefined) tags['mlflow.user'] = run.userId;
+  if (run.userId !== '' && getOwn(tags, 'mlflow.user') === undefined) tags['mlflow.user'] = run.userId;
   tags[MLFLOW_RUN_ID_TAG] = run.runId;
   tags[MLFLOW_EXPERIMENT_ID_TAG] = run.experimentId;
   if (deleted) tags[DELETED_TAG] = 'true';
@@ -251,7 +252,7 @@ async function importRun(
   }
   if (run.artifactsDir !== null && !copy) tags[ARTIFACT_URI_TAG] = path.resolve(run.artifactsDir);
   const params: Record<string, ParamValue> = {};
-  for (const [k, v] of Object.entries(run.params)) params[k] = paramFromText(v);
+  for (const [k, v] of Object.entries(run.params)) setOwn(params, k, paramFromText(v));
   const spec: ImportedRunSpec = {
     experiment: experimentName,
     name: run.name || run.tags['mlflow.runName'] || run.runId,
@@ -309,7 +310,7 @@ async function importRun(
   // Imported before, while running (or its import stopped half-way): rewrite it.
   for (const [k, v] of Object.entries(prev.tags)) {
     // Keep tags the user added in Runlens since.
-    if (!(k in spec.tags) && k !== IMPORT_MARKER_TAG) spec.tags[k] = v;
+    if (!Object.hasOwn(spec.tags, k) && k !== IMPORT_MARKER_TAG) setOwn(spec.tags, k, v);
   }
   const writer = await reopenImportedRun(store, prev.id);
   let record;

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { errorMessage } from '../errors';
 import type { ImportWarning } from './common';
 import type { MlflowDataset, MlflowExperiment, MlflowRun } from './mlflowFormat';
+import { setOwn } from '../store/records';
 import {
   localPathOfUri,
   mlflowStatusText,
@@ -76,7 +77,7 @@ function readTextFiles(dir: string, warnings: ImportWarning[]): Record<string, s
   const out: Record<string, string> = {};
   for (const { key, file } of keyedFiles(dir)) {
     try {
-      out[key] = fs.readFileSync(file, 'utf8');
+      setOwn(out, key, fs.readFileSync(file, 'utf8'));
     } catch (e) {
       warnings.push({ file, message: `cannot read: ${errorMessage(e)}` });
     }

@@ -5,6 +5,7 @@ import * as protobuf from 'protobufjs/light';
 import { RunlensError, errorMessage } from '../errors';
 import type { Store } from '../store/store';
 import type { MetricSummary, ParamValue, RunEntry } from '../store/types';
+import { setOwn } from '../store/records';
 import type { ImportReport, ImportWarning, ImportedRunSpec } from './common';
 import {
   IMPORT_MARKER_TAG,
@@ -731,7 +732,7 @@ async function importRunDir(
         if (ms > last) last = ms;
       },
       param(name, value) {
-        params[name] = value;
+        setOwn(params, name, value);
       },
       skipped(kind) {
         count(report.skippedValues, kind);

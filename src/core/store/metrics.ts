@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
 import { RunlensError } from '../errors';
+import { getOwn, setOwn } from './records';
 import type { MetricPoint, MetricSummary } from './types';
 
 export const METRICS_SCHEMA_VERSION = 1;
@@ -242,9 +243,9 @@ export function parsePointLine(line: string): MetricPoint | null | string {
 }
 
 export function foldSummary(summary: Record<string, MetricSummary>, p: MetricPoint): void {
-  const s = summary[p.key];
+  const s = getOwn(summary, p.key);
   if (s === undefined) {
-    summary[p.key] = {
+    setOwn(summary, p.key, {
       last: p.value,
       lastStep: p.step,
       min: p.value,
@@ -254,7 +255,7 @@ export function foldSummary(summary: Record<string, MetricSummary>, p: MetricPoi
       count: 1,
       lastTime: p.time,
       ...(p.source ? { source: p.source } : {}),
-    };
+    });
     return;
   }
   s.count++;

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError, isErrno } from '../errors';
 import { mkdirp, readJsonFile, withLock, writeJsonAtomic } from './fsutil';
+import { getOwn, setOwn } from './records';
 import { ARTIFACTS_DIR } from './runFile';
 import type { Store } from './store';
 import type { InputFile } from './types';
@@ -252,7 +253,7 @@ export class Registry {
   }
 
   getBaseline(experiment: string): Baseline | undefined {
-    return this.readBaselines().experiments[experiment];
+    return getOwn(this.readBaselines().experiments, experiment);
   }
 
   async setBaseline(
@@ -268,7 +269,7 @@ export class Registry {
     }
     await withLock(this.baselinesFile, () => {
       const b = this.readBaselines();
-      b.experiments[experiment] = value;
+      setOwn(b.experiments, experiment, value);
       writeJsonAtomic(this.baselinesFile, b);
     });
     return value;
