@@ -49,10 +49,19 @@ function debianPackages(packages) {
   });
 }
 
+const MLFLOW_PACKAGES =
+  `python3 python3-flask python3-sqlalchemy python3-alembic python3-click python3-entrypoints
+python3-gunicorn python3-importlib-metadata python3-jinja2 python3-numpy python3-pandas python3-protobuf
+python3-requests python3-scipy python3-sqlparse python3-tz python3-waitress python3-yaml python3-packaging
+python3-cloudpickle python3-git python3-markdown python3-matplotlib python3-simplejson python3-dateutil
+python3-cachetools python3-docker python3-graphene curl`.split(/\s+/);
+
 npmDependencies();
 if (purpose === 'test') {
   // Chromium: webview and VS Code tests. scikit-learn/scipy/pandas: reference values for statistics.
   debianPackages(['chromium', 'python3-sklearn', 'python3-scipy', 'python3-pandas', 'git']);
+  // A real MLflow tracking server for test/sync (scripts/services/mlflow-up.sh): its Python dependencies.
+  debianPackages(MLFLOW_PACKAGES);
   // A real VS Code to run the integration tests in: Node 24 and code-server from the npm registry.
   step('VS Code test tools (Node 24, code-server), cached in .cache/e2e-tools');
   run('bash', ['scripts/e2e/install-tools.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });

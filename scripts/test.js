@@ -90,12 +90,38 @@ function countTap(file) {
   fs.rmSync(file, { force: true });
 }
 
+/** test/sync against a real MLflow tracking server started for the tier and stopped after it. */
+function syncTests() {
+  if (only.length && !only.includes('sync')) return;
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-mlflow-'));
+  const port = String(20000 + (process.pid % 20000));
+  const up = spawnSync('bash', ['scripts/services/mlflow-up.sh', dir, port], { cwd: root, encoding: 'utf8' });
+  const env = Object.fromEntries(
+    [...up.stdout.matchAll(/^MLFLOW_(TRACKING_URI|PYTHONPATH)=(.*)$/gm)].map((m) => [m[1], m[2]]),
+  );
+  if (up.status !== 0 || !env.TRACKING_URI) {
+    console.log(`\n=== sync: FAILED (the MLflow server did not start)\n${up.stderr}${up.stdout}`);
+    failures.push('sync');
+    return;
+  }
+  try {
+    nodeTests('sync', ['test/sync/**/*.test.ts'], {
+      env: { RUNLENS_MLFLOW_URI: env.TRACKING_URI, RUNLENS_MLFLOW_PYTHONPATH: env.PYTHONPATH },
+      concurrency: 1,
+    });
+  } finally {
+    spawnSync('bash', ['scripts/services/mlflow-down.sh', dir], { cwd: root, stdio: 'inherit' });
+    fs.rmSync(dir, { recursive: true, force: true });
+  }
+}
+
 const npx = (bin) => path.join(root, 'node_modules', '.bin', bin);
 sh('lint', npx('eslint'), ['.']);
 sh('format', npx('prettier'), ['--check', '.']);
 sh('typecheck', npx('tsc'), ['--noEmit', '-p', '.']);
 if (!sh('build', process.execPath, ['scripts/build.js'])) failures.push('build (later tiers need it)');
 nodeTests('unit', ['test/unit/**/*.test.ts']);
+syncTests();
 // the webviews in headless Chromium (the bundles were built above); screenshots in $RUNLENS_SHOTS
 nodeTests('webview', ['test/webview/**/*.test.ts'], { concurrency: 1 });
 vscodeTests('integration', 'scripts/e2e/run-integration.sh');

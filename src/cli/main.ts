@@ -7,6 +7,7 @@ import { registerEvalCommands } from './evalCommands';
 import { registerImportCommands } from './importCommands';
 import { registerServeCommands } from './serveCommands';
 import { registerPipelineCommands } from './pipelineCommands';
+import { registerSyncCommands } from './syncCommands';
 import { downsampleSeries } from '../core/charts/panelData';
 import { readSeries } from '../core/store/metrics';
 import { getOwn } from '../core/store/records';
@@ -495,6 +496,7 @@ export function buildProgram(
   registerServeCommands(program, openStore, io, setExit);
   registerPipelineCommands(program, openStore, io, setExit);
   registerEvalCommands(program, openStore, io, setExit);
+  registerSyncCommands(program, openStore, io, setExit);
   return program;
 }
 

@@ -1,0 +1,162 @@
+import type { Command } from 'commander';
+import { RunlensError } from '../core/errors';
+import type { Store } from '../core/store/store';
+import { MlflowClient } from '../core/sync/client';
+import { requireRemote } from '../core/sync/config';
+import { pullRuns } from '../core/sync/pull';
+import { ORIGIN_TAG, pushRuns } from '../core/sync/push';
+
+interface Io {
+  out(s: string): void;
+  err(s: string): void;
+}
+
+function collect(value: string, previous: string[] = []): string[] {
+  return [...previous, value];
+}
+
+/** `--since`: an ISO date/time, or milliseconds since the epoch. */
+export function parseSince(text: string): number {
+  const t = /^\d+$/.test(text) ? Number(text) : Date.parse(text);
+  if (!Number.isFinite(t)) {
+    throw new RunlensError(
+      `--since "${text}" is not a date`,
+      'use an ISO date like 2026-01-31 or 2026-01-31T12:00Z',
+      'usage',
+    );
+  }
+  return t;
+}
+
+/** `runlens sync push|pull`: publish runs to a team's MLflow tracking server, and bring its runs here. */
+export function registerSyncCommands(
+  program: Command,
+  openStore: (create?: boolean) => Store,
+  io: Io,
+  setExit: (code: number) => void,
+): void {
+  const sync = program
+    .command('sync')
+    .description("sync runs with a team's MLflow tracking server (its REST API)")
+    .addHelpText(
+      'after',
+      '\nThe server: --to/--from URI, else remote.mlflow in runlens.yaml, else MLFLOW_TRACKING_URI.\nCredentials: MLFLOW_TRACKING_TOKEN (bearer), or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.',
+    );
+
+  const remoteOf = (store: Store, uri: string | undefined) => {
+    const remote = requireRemote({ flagUri: uri, root: store.root });
+    for (const w of remote.warnings) io.err(`runlens: warning: ${w}`);
+    return remote;
+  };
+
+  sync
+    .command('push')
+    .description(
+      'push runs (params, tags, metrics, artifacts, status) to the server; again sends only what is new',
+    )
+    .argument('[runs...]', 'run ids or names')
+    .option('-e, --experiment <name>', 'every run of this experiment')
+    .option('--all', 'every run of the store')
+    .option('--to <uri>', 'the tracking server (default: runlens.yaml remote.mlflow, or MLFLOW_TRACKING_URI)')
+    .option('--parallel <n>', 'runs pushed at the same time', '4')
+    .option('--no-artifacts', 'do not upload artifacts')
+    .option('--json', 'print the report as JSON')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  runlens sync push 0193ab --to http://mlflow:5000\n  runlens sync push --experiment mnist',
+    )
+    .action(
+      async (
+        refs: string[],
+        opts: {
+          experiment?: string;
+          all?: boolean;
+          to?: string;
+          parallel: string;
+          artifacts: boolean;
+          json?: boolean;
+        },
+      ) => {
+        const store = openStore();
+        const remote = remoteOf(store, opts.to);
+        let ids: string[];
+        if (refs.length > 0) ids = refs.map((r) => store.resolveRunId(r));
+        else if (opts.experiment || opts.all) {
+          ids = store
+            .listRuns()
+            .entries.filter((e) => (opts.all || e.experiment === opts.experiment) && !e.tags[ORIGIN_TAG])
+            .filter((e) => e.status !== 'unreadable')
+            .map((e) => e.id);
+          if (ids.length === 0 && opts.experiment)
+            throw new RunlensError(
+              `no runs in experiment "${opts.experiment}"`,
+              'list experiments with `runlens ls`',
+              'notFound',
+            );
+        } else {
+          throw new RunlensError('nothing to push', 'name runs, or pass --experiment NAME or --all', 'usage');
+        }
+        const parallel = Number(opts.parallel);
+        if (!Number.isInteger(parallel) || parallel < 1)
+          throw new RunlensError(
+            `--parallel must be a whole number of at least 1, got "${opts.parallel}"`,
+            undefined,
+            'usage',
+          );
+        const client = new MlflowClient(remote);
+        try {
+          const report = await pushRuns(store, client, ids, { parallel, noArtifacts: !opts.artifacts });
+          if (opts.json) io.out(JSON.stringify(report, null, 2));
+          else {
+            io.out(
+              `pushed to ${report.server}: ${report.runs.length} runs, ${report.points} new metric points (${report.requests} requests)`,
+            );
+            for (const r of report.runs) {
+              io.out(
+                `  ${r.runId} -> ${r.mlflowRunId} (experiment ${r.experimentId})${r.created ? ' created' : ''}: ${r.points} points, ${r.params} params, ${r.tags} tags, ${r.artifacts} artifacts`,
+              );
+            }
+          }
+          for (const r of report.runs) for (const w of r.warnings) io.err(`runlens: warning: ${w}`);
+          for (const f of report.failed) io.err(`runlens: error: run ${f.runId} not pushed: ${f.error}`);
+          if (report.failed.length > 0) setExit(1);
+        } finally {
+          client.close();
+        }
+      },
+    );
+
+  sync
+    .command('pull')
+    .description("pull the server's runs into this store (marked with their origin; only changed runs again)")
+    .option('-e, --experiment <name>', 'only this experiment (repeatable)', collect)
+    .option('--since <time>', 'only runs started at or after this time (ISO date or ms since the epoch)')
+    .option(
+      '--from <uri>',
+      'the tracking server (default: runlens.yaml remote.mlflow, or MLFLOW_TRACKING_URI)',
+    )
+    .option('--json', 'print the report as JSON')
+    .action(async (opts: { experiment?: string[]; since?: string; from?: string; json?: boolean }) => {
+      const store = openStore(true);
+      const remote = remoteOf(store, opts.from);
+      const client = new MlflowClient(remote);
+      try {
+        const report = await pullRuns(store, client, {
+          experiments: opts.experiment,
+          since: opts.since !== undefined ? parseSince(opts.since) : undefined,
+        });
+        if (opts.json) {
+          io.out(JSON.stringify(report, null, 2));
+          return;
+        }
+        const r = report.runs;
+        io.out(`pulled from ${report.server}: ${report.experiments.length} experiments`);
+        io.out(
+          `  runs  ${r.found} found, ${r.created} created, ${r.updated} updated, ${r.skipped} unchanged, ${r.own} pushed from here`,
+        );
+        io.out(`  points ${report.points} (${report.requests} requests)`);
+      } finally {
+        client.close();
+      }
+    });
+}
