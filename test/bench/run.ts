@@ -6,6 +6,7 @@ import { evalBenchmarks } from './eval.bench';
 import { benchImporters } from './importers.bench';
 import { lensBench } from './lens.bench';
 import { servingBench } from './serving.bench';
+import { stdoutBench } from './stdout.bench';
 import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from './store.bench';
 
 const groups: Record<string, () => Promise<void>> = {
@@ -18,6 +19,7 @@ const groups: Record<string, () => Promise<void>> = {
   charts: chartsBench,
   eval: evalBenchmarks,
   serving: servingBench,
+  stdout: stdoutBench,
 };
 
 async function main() {

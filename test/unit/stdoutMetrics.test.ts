@@ -1,6 +1,12 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
-import { StdoutMetricParser, compileStdoutPattern } from '../../src/core/tracking/stdoutMetrics';
+import { checkSync } from 'recheck';
+import {
+  DEFAULT_STDOUT_PATTERN,
+  MAX_PARSED_LINE,
+  StdoutMetricParser,
+  compileStdoutPattern,
+} from '../../src/core/tracking/stdoutMetrics';
 
 // Output lines as the programs print them. Keras 2.x `fit(verbose=2)` and `verbose=1` end-of-epoch
 // lines; the PyTorch examples' mnist/main.py; Hugging Face Trainer's log dicts; Lightning's bar.
@@ -70,5 +76,47 @@ describe('metrics printed by unmodified scripts', () => {
     assert.deepEqual(p.parseLine('METRIC f1 0.75 and loss=3'), [{ key: 'f1', value: 0.75, step: 0 }]);
     assert.throws(() => compileStdoutPattern('(?<key>\\w+)'), /needs the named groups/);
     assert.throws(() => compileStdoutPattern('(?<key>[)'), /invalid metric pattern/);
+  });
+
+  test('keys with slashes and dots are whole keys', () => {
+    const p = new StdoutMetricParser();
+    assert.deepEqual(p.parseLine('train/loss=0.5 val.acc: 0.75 1/x=3'), [
+      { key: 'train/loss', value: 0.5, step: 0 },
+      { key: 'val.acc', value: 0.75, step: 0 },
+    ]);
+  });
+});
+
+describe('bounded work per output line', () => {
+  test('the default pattern has no polynomial backtracking (recheck finds no attack string)', () => {
+    // recheck (a ReDoS checker) found `A/A/A/...` for the former pattern: every `a` after a `/` was
+    // a start from which the lazy key scanned to the end of the line, 22 s for an 80 KB line.
+    const r = checkSync(DEFAULT_STDOUT_PATTERN, 'g', { backend: 'pure', timeout: 60_000 } as Parameters<
+      typeof checkSync
+    >[2]);
+    assert.equal(r.status, 'safe', JSON.stringify(r.status === 'vulnerable' ? r.attack.pattern : r));
+  });
+
+  test('lines made of key characters and separators are parsed, metrics at their start found', () => {
+    const p = new StdoutMetricParser();
+    for (const filler of ['a/', 'a.', 'a-', "a'", 'a ', 'a:', 'a=', '1', 'x=1', ' ']) {
+      const line = 'loss=0.5 ' + filler.repeat(Math.ceil(80_000 / filler.length));
+      const got = p.parseLine(line).filter((x) => x.key === 'loss');
+      assert.deepEqual(
+        got.map((x) => x.value),
+        [0.5],
+        `filler ${JSON.stringify(filler)}`,
+      );
+    }
+  });
+
+  test(`only the first ${MAX_PARSED_LINE} characters of a line are searched`, () => {
+    const p = new StdoutMetricParser();
+    const pad = ' '.repeat(MAX_PARSED_LINE - 'loss=1'.length);
+    assert.deepEqual(
+      p.parseLine(pad + 'loss=1').map((x) => x.key),
+      ['loss'],
+    );
+    assert.deepEqual(p.parseLine(' '.repeat(MAX_PARSED_LINE) + 'acc=1'), []);
   });
 });

@@ -11,7 +11,7 @@ import type { InputFile, ParamValue, RunRecord, RunStatus } from '../store/types
 import { describeInput, gitInfo, relativeToRoot } from './environment';
 import { launchEnv } from './launchEnv';
 import { MetricLog } from './metricLog';
-import { StdoutMetricParser } from './stdoutMetrics';
+import { MAX_PARSED_LINE, StdoutMetricParser } from './stdoutMetrics';
 import { TensorBoardFollow } from './tensorboardFollow';
 
 const TENSORBOARD_POLL_MS = 1000;
@@ -127,9 +127,11 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
   const handle = (stream: 'stdout' | 'stderr') => (chunk: Buffer) => {
     onOutput(chunk, stream);
     fs.writeSync(output, chunk);
-    const text = lineBuffers[stream] + chunk.toString('utf8');
-    const lines = text.split(/\r?\n|\r/);
-    lineBuffers[stream] = lines.pop() ?? '';
+    const lines = chunk.toString('utf8').split(/\r?\n|\r/);
+    // The pending start of a line is kept up to what the parser reads, so a line without end (a
+    // progress bar, a dumped array) costs the same for each chunk however long it grows.
+    lines[0] = (lineBuffers[stream] + lines[0]).slice(0, MAX_PARSED_LINE);
+    lineBuffers[stream] = (lines.pop() ?? '').slice(0, MAX_PARSED_LINE);
     for (const line of lines) capture(line);
   };
   child.stdout?.on('data', handle('stdout'));

@@ -4,7 +4,13 @@ import { RunlensError } from '../errors';
  * `key=value` and `key: value` pairs as Keras, the PyTorch examples and many scripts print them.
  * A value must be a whole number token: `9843/10000`, `12:30:01` and `0s` are not captured.
  */
-export const DEFAULT_STDOUT_PATTERN = String.raw`(?<![\w.\-])['"]?(?<key>[A-Za-z_][\w./-]*?)['"]?\s*[:=]\s*(?<value>[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?|nan|NaN|[-+]?inf)(?![\w/.:%])`;
+export const DEFAULT_STDOUT_PATTERN = String.raw`(?<![\w./\-])['"]?(?<key>[A-Za-z_][\w./-]*)['"]?\s*[:=]\s*(?<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|NaN|[-+]?inf)(?![\w/.:%])`;
+
+/**
+ * Only this many characters of an output line are searched for metrics, so that one enormous line
+ * (a dumped array, a progress bar never ended) costs a bounded time whatever the pattern.
+ */
+export const MAX_PARSED_LINE = 8192;
 
 /** Keys that number the steps of the other values on the same line rather than being metrics. */
 const STEP_KEYS = new Set(['step', 'iter', 'iteration', 'global_step']);
@@ -51,6 +57,7 @@ export class StdoutMetricParser {
   }
 
   parseLine(line: string): CapturedPoint[] {
+    if (line.length > MAX_PARSED_LINE) line = line.slice(0, MAX_PARSED_LINE);
     const found: { key: string; value: number }[] = [];
     let lineStep: number | undefined;
     this.re.lastIndex = 0;
