@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { RunlensError } from '../../src/core/errors';
 import { mkdirp, writeFileAtomic } from '../../src/core/store/fsutil';
 import { ARTIFACTS_DIR, RUN_FILE, readRunFile, updateRunFileSync } from '../../src/core/store/runFile';
+import { resolveStoreDir } from '../../src/core/store/resolve';
 import { Store } from '../../src/core/store/store';
 import type { ParamValue, RunRecord, RunStatus } from '../../src/core/store/types';
 import { TERMINAL_STATUSES } from '../../src/core/store/types';
@@ -92,7 +93,7 @@ export interface InitOptions {
   /** Defaults; values passed on the command line (`runlens run -p k=v`) win. */
   params?: Record<string, unknown>;
   tags?: Record<string, string>;
-  /** A `.runlens` folder; defaults to $RUNLENS_STORE, then the nearest one above the working directory. */
+  /** The store folder itself (e.g. `path/to/.runlens`); defaults to $RUNLENS_STORE, then the nearest `.runlens` at or above the working directory. */
   store?: string;
 }
 
@@ -131,9 +132,9 @@ export class Run {
       });
       this.id = run.id;
     } else {
-      const store = options.store
-        ? Store.open(path.resolve(options.store), { create: true })
-        : Store.openNearest(process.cwd(), { create: true });
+      const store = Store.open(resolveStoreDir({ explicit: options.store, cwd: process.cwd() }).dir, {
+        create: true,
+      });
       this.root = store.root;
       const entry = process.argv[1] ? relativeToRoot(path.resolve(process.argv[1]), store.root) : null;
       const run = store.createRun({

@@ -276,17 +276,41 @@ def _relative_to_root(abs_path, root):
 # Stores
 
 
-def _find_store_dir(start):
-    """$RUNLENS_STORE, else the nearest ``.runlens`` (with store.json or runs/) at or above start."""
+def _is_store_dir(d):
+    return os.path.exists(os.path.join(d, _STORE_FILE)) or os.path.exists(os.path.join(d, "runs"))
+
+
+def _checked_store_path(d, what):
+    """A store path names the store folder itself; one that holds a store in .runlens is an error."""
+    d = os.path.abspath(d)
+    if not os.path.exists(os.path.join(d, _STORE_FILE)) and os.path.basename(d) != STORE_DIR_NAME:
+        inner = os.path.join(d, STORE_DIR_NAME)
+        if _is_store_dir(inner):
+            raise ValueError(
+                "%s %s is not a store, but %s is; a store path names the store folder itself: use %s"
+                % (what, d, inner, inner)
+            )
+    return d
+
+
+def _resolve_store_dir(explicit=None):
+    """The one rule of src/core/store/resolve.ts: an explicit path, else $RUNLENS_STORE (both name
+    the store folder itself), else the nearest ``.runlens`` at or above the working directory, else
+    a new ``./.runlens``."""
+    if explicit:
+        return _checked_store_path(os.fspath(explicit), "store")
     env = os.environ.get("RUNLENS_STORE")
     if env:
-        return os.path.abspath(env)
+        return _checked_store_path(env, "RUNLENS_STORE")
+    return _find_store_dir(os.getcwd()) or os.path.join(os.getcwd(), STORE_DIR_NAME)
+
+
+def _find_store_dir(start):
+    """The nearest ``.runlens`` (with store.json or runs/) at or above start."""
     d = os.path.abspath(start)
     while True:
         candidate = os.path.join(d, STORE_DIR_NAME)
-        if os.path.exists(os.path.join(candidate, _STORE_FILE)) or os.path.exists(
-            os.path.join(candidate, "runs")
-        ):
+        if _is_store_dir(candidate):
             return candidate
         parent = os.path.dirname(d)
         if parent == d:
@@ -555,7 +579,19 @@ def _arch():
     return _ARCHES.get(machine.lower(), machine.lower() or "unknown")
 
 
+_packages_cache = None  # type: dict | None
+
+
 def _python_packages():
+    """Installed distributions (name -> version), read once per process: enumerating them costs
+    about 100 ms, which a sweep creating runs in one process would otherwise pay for each run."""
+    global _packages_cache
+    if _packages_cache is None:
+        _packages_cache = _read_python_packages()
+    return dict(_packages_cache)
+
+
+def _read_python_packages():
     out = {}
     try:
         from importlib import metadata
@@ -984,10 +1020,7 @@ class Run(object):
             record = _update_run_file(self.dir, attach)
         else:
             self.attached = False
-            if store:
-                store_dir = os.path.abspath(os.fspath(store))
-            else:
-                store_dir = _find_store_dir(os.getcwd()) or os.path.join(os.getcwd(), STORE_DIR_NAME)
+            store_dir = _resolve_store_dir(store)
             _open_store(store_dir)
             self.store_dir = store_dir
             root = os.path.dirname(store_dir)

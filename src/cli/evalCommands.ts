@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { indent } from './json';
 import * as path from 'node:path';
 import type { ColumnType, DriftMethod, DriftReport } from '../core/drift/drift';
 import { detectDrift } from '../core/drift/drift';
@@ -112,7 +113,7 @@ export function registerEvalCommands(
   const evalModel = async (
     model: string,
     file: string | undefined,
-    opts: { data?: string; target?: string; slice?: string; run?: string; json?: boolean },
+    opts: { data?: string; target?: string; slice?: string; run?: string; json?: boolean; pretty?: boolean },
   ): Promise<void> => {
     const data = opts.data ?? file;
     if (data === undefined)
@@ -131,7 +132,7 @@ export function registerEvalCommands(
       await saveEvaluation(store, run, e.result),
     );
     io.err(e.backend);
-    if (opts.json) io.out(JSON.stringify(e.result, null, 1));
+    if (opts.json) io.out(JSON.stringify(e.result, null, indent(opts)));
     else {
       io.out(`model ${model} (${e.modelDir})`);
       for (const l of formatEvaluation(e.result)) io.out(l);
@@ -184,6 +185,7 @@ export function registerEvalCommands(
           slice?: string;
           run?: string;
           json?: boolean;
+          pretty?: boolean;
         },
       ) => {
         if (opts.task !== undefined && opts.task !== 'classification' && opts.task !== 'regression') {
@@ -220,7 +222,7 @@ export function registerEvalCommands(
           saved = await saveEvaluation(store, opts.run, result);
           saved = path.join(store.runDir(store.resolveRunId(opts.run)), saved);
         }
-        if (opts.json) io.out(JSON.stringify(result, null, 1));
+        if (opts.json) io.out(JSON.stringify(result, null, indent(opts)));
         else for (const l of formatEvaluation(result)) io.out(l);
         for (const w of result.warnings) io.err(`warning: ${w.message}`);
         if (saved && !opts.json) io.out(`saved ${saved}`);
@@ -238,31 +240,36 @@ export function registerEvalCommands(
       'after',
       '\nThe policy is the gate: section of runlens.yaml next to .runlens/ (see docs); without one, no metric with a known goal may get worse.\n\nExamples:\n  runlens compare 20250101-abc\n  runlens compare 20250101-abc --baseline mnist-cnn@production --markdown',
     )
-    .action((candidate: string, opts: { baseline?: string; json?: boolean; markdown?: boolean }) => {
-      try {
-        const store = openStore();
-        const policy = loadPolicy(path.dirname(store.dir));
-        const r = compareRuns(store, candidate, policy, opts.baseline);
-        if (opts.json) io.out(JSON.stringify(r, null, 1));
-        else if (opts.markdown) io.out(gateMarkdown(r));
-        else {
-          io.out(
-            `candidate ${r.candidate.name} (${r.candidate.run}) vs baseline ${r.baseline.name} (${r.baseline.ref}): ${r.verdict.toUpperCase()}`,
-          );
-          for (const m of r.metrics) {
+    .action(
+      (
+        candidate: string,
+        opts: { baseline?: string; json?: boolean; pretty?: boolean; markdown?: boolean },
+      ) => {
+        try {
+          const store = openStore();
+          const policy = loadPolicy(path.dirname(store.dir));
+          const r = compareRuns(store, candidate, policy, opts.baseline);
+          if (opts.json) io.out(JSON.stringify(r, null, indent(opts)));
+          else if (opts.markdown) io.out(gateMarkdown(r));
+          else {
             io.out(
-              `  ${m.verdict.padEnd(8)} ${m.metric.padEnd(24)} ${num(m.baseline).padStart(12)} -> ${num(m.candidate).padEnd(12)} ${m.rule}`,
+              `candidate ${r.candidate.name} (${r.candidate.run}) vs baseline ${r.baseline.name} (${r.baseline.ref}): ${r.verdict.toUpperCase()}`,
             );
+            for (const m of r.metrics) {
+              io.out(
+                `  ${m.verdict.padEnd(8)} ${m.metric.padEnd(24)} ${num(m.baseline).padStart(12)} -> ${num(m.candidate).padEnd(12)} ${m.rule}`,
+              );
+            }
           }
+          setExit(r.verdict === 'pass' ? 0 : 1);
+        } catch (e) {
+          // Any failure to reach a verdict is exit 2, so CI can tell "worse" from "broken".
+          io.err(`runlens: error: ${errorMessage(e)}`);
+          if (e instanceof RunlensError && e.hint) io.err(`  fix: ${e.hint}`);
+          setExit(2);
         }
-        setExit(r.verdict === 'pass' ? 0 : 1);
-      } catch (e) {
-        // Any failure to reach a verdict is exit 2, so CI can tell "worse" from "broken".
-        io.err(`runlens: error: ${errorMessage(e)}`);
-        if (e instanceof RunlensError && e.hint) io.err(`  fix: ${e.hint}`);
-        setExit(2);
-      }
-    });
+      },
+    );
 
   program
     .command('drift')
@@ -305,6 +312,7 @@ export function registerEvalCommands(
         memoryMb: string;
         failOnDrift: boolean;
         json?: boolean;
+        pretty?: boolean;
       }) => {
         const all = opts.method.find((m) => !m.includes('='));
         if (all !== undefined && !METHODS.includes(all as DriftMethod))
@@ -353,7 +361,7 @@ export function registerEvalCommands(
             JSON.stringify(
               report,
               (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
-              1,
+              indent(opts),
             ),
           );
         else for (const l of formatDrift(report)) io.out(l);
@@ -370,12 +378,13 @@ export function registerEvalCommands(
     .command('infer')
     .argument('<file>', 'a CSV or JSONL data file')
     .option('--out <file>', 'write the schema here (default: print it)')
-    .action(async (file: string, opts: { out?: string }) => {
+    .option('--pretty', 'indent the printed JSON')
+    .action(async (file: string, opts: { out?: string; pretty?: boolean }) => {
       const s = await inferSchema(file);
       if (opts.out) {
         writeSchema(opts.out, s);
         io.out(`wrote the schema of ${s.columns.length} columns (${s.rows} rows) to ${opts.out}`);
-      } else io.out(JSON.stringify(s, null, 1));
+      } else io.out(JSON.stringify(s, null, indent(opts)));
     });
 
   program
@@ -385,29 +394,36 @@ export function registerEvalCommands(
     .requiredOption('--schema <file>', 'the schema (from `runlens schema infer`)')
     .option('--missing-tolerance <rate>', 'allowed rise of a column missing rate over the schema', '0.1')
     .option('--json', 'print the report as JSON')
-    .action(async (file: string, opts: { schema: string; missingTolerance: string; json?: boolean }) => {
-      const tol = Number(opts.missingTolerance);
-      if (!(tol >= 0 && tol <= 1))
-        throw new RunlensError(
-          `--missing-tolerance ${opts.missingTolerance}: expected a number in [0, 1]`,
-          undefined,
-          'usage',
-        );
-      const r = await validateFile(file, readSchema(opts.schema), opts.schema, { missingRateTolerance: tol });
-      if (opts.json) io.out(JSON.stringify(r, null, 1));
-      else {
-        io.out(
-          r.valid
-            ? `${file}: ${r.rows} rows valid against ${opts.schema}`
-            : `${file}: ${r.anomalies.length} anomalies in ${r.rows} rows (schema ${opts.schema})`,
-        );
-        for (const a of r.anomalies) {
-          const ex = a.examples.map((e) => `line ${e.line}: "${e.value}"`).join(', ');
-          io.out(
-            `  ${a.kind.padEnd(18)} ${a.column.padEnd(16)} ${String(a.count).padStart(7)}  ${a.message}${ex ? ` (${ex})` : ''}`,
+    .action(
+      async (
+        file: string,
+        opts: { schema: string; missingTolerance: string; json?: boolean; pretty?: boolean },
+      ) => {
+        const tol = Number(opts.missingTolerance);
+        if (!(tol >= 0 && tol <= 1))
+          throw new RunlensError(
+            `--missing-tolerance ${opts.missingTolerance}: expected a number in [0, 1]`,
+            undefined,
+            'usage',
           );
+        const r = await validateFile(file, readSchema(opts.schema), opts.schema, {
+          missingRateTolerance: tol,
+        });
+        if (opts.json) io.out(JSON.stringify(r, null, indent(opts)));
+        else {
+          io.out(
+            r.valid
+              ? `${file}: ${r.rows} rows valid against ${opts.schema}`
+              : `${file}: ${r.anomalies.length} anomalies in ${r.rows} rows (schema ${opts.schema})`,
+          );
+          for (const a of r.anomalies) {
+            const ex = a.examples.map((e) => `line ${e.line}: "${e.value}"`).join(', ');
+            io.out(
+              `  ${a.kind.padEnd(18)} ${a.column.padEnd(16)} ${String(a.count).padStart(7)}  ${a.message}${ex ? ` (${ex})` : ''}`,
+            );
+          }
         }
-      }
-      setExit(r.valid ? 0 : 1);
-    });
+        setExit(r.valid ? 0 : 1);
+      },
+    );
 }

@@ -1,4 +1,5 @@
 import { Argument } from 'commander';
+import { indent } from './json';
 import type { Command } from 'commander';
 import * as path from 'node:path';
 import type { ImportReport, ImportWarning } from '../core/importers/common';
@@ -85,7 +86,7 @@ export function registerImportCommands(
     .action(
       async (
         p: string,
-        opts: { copyArtifacts?: boolean; artifactsRoot?: string; includeDeleted?: boolean; json?: boolean },
+        opts: { copyArtifacts?: boolean; artifactsRoot?: string; includeDeleted?: boolean; json?: boolean; pretty?: boolean },
       ) => {
         const store = openStore(true);
         const report = await importMlflow(store, p, {
@@ -94,7 +95,7 @@ export function registerImportCommands(
           includeDeleted: opts.includeDeleted === true,
         });
         if (opts.json) {
-          io.out(JSON.stringify(report, null, 2));
+          io.out(JSON.stringify(report, null, indent(opts)));
           return;
         }
         for (const line of formatImportReport(report)) io.out(line);
@@ -112,11 +113,11 @@ export function registerImportCommands(
       'after',
       '\nImporting again adds only the points of files that grew, and new runs.\n\nExample:\n  runlens import tensorboard ./runs',
     )
-    .action(async (logdir: string, opts: { experiment?: string; json?: boolean }) => {
+    .action(async (logdir: string, opts: { experiment?: string; json?: boolean; pretty?: boolean }) => {
       const store = openStore(true);
       const report = await importTensorboard(store, logdir, { experiment: opts.experiment });
       if (opts.json) {
-        io.out(JSON.stringify(report, null, 2));
+        io.out(JSON.stringify(report, null, indent(opts)));
         return;
       }
       for (const line of formatImportReport(report)) io.out(line);

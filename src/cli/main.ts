@@ -1,6 +1,5 @@
 import { Command, CommanderError, Option } from 'commander';
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { RunlensError, errorMessage } from '../core/errors';
 import { languageOf, recognizeMetricLines } from '../core/lens/recognize';
 import { registerEvalCommands } from './evalCommands';
@@ -11,10 +10,19 @@ import { registerSyncCommands } from './syncCommands';
 import { downsampleSeries } from '../core/charts/panelData';
 import { readSeries } from '../core/store/metrics';
 import { getOwn } from '../core/store/records';
-import { matches, parseWhere, sortEntries } from '../core/store/query';
+import {
+  checkSortFields,
+  evaluate,
+  filterFields,
+  parseFilters,
+  parseOrderBy,
+  sortBy,
+  unknownFields,
+} from '../core/store/query';
 import type { Stage } from '../core/store/registry';
 import { Registry, STAGES } from '../core/store/registry';
-import { STORE_DIR_NAME, Store, findStoreDir } from '../core/store/store';
+import { resolveStoreDir } from '../core/store/resolve';
+import { Store } from '../core/store/store';
 import type { ParamValue } from '../core/store/types';
 import { launchRun } from '../core/tracking/launcher';
 import {
@@ -77,7 +85,7 @@ export function buildProgram(
     .version(VERSION)
     .option(
       '--store <dir>',
-      'the .runlens folder to use (default: $RUNLENS_STORE, or the nearest above the working directory)',
+      'the store folder itself, e.g. path/to/.runlens (default: $RUNLENS_STORE, else the nearest .runlens at or above the working directory)',
     )
     .enablePositionalOptions()
     .showHelpAfterError('(run with --help for usage)')
@@ -85,23 +93,18 @@ export function buildProgram(
     .exitOverride();
 
   const openStore = (create = false): Store => {
-    const explicit = program.opts().store as string | undefined;
-    if (explicit) {
-      const dir =
-        path.basename(explicit) === STORE_DIR_NAME || fs.existsSync(path.join(explicit, 'store.json'))
-          ? explicit
-          : path.join(explicit, STORE_DIR_NAME);
-      return Store.open(path.resolve(dir), { create });
-    }
-    const found = findStoreDir(process.cwd());
-    if (!found && !create) {
+    const { dir, source } = resolveStoreDir({
+      explicit: program.opts().store as string | undefined,
+      cwd: process.cwd(),
+    });
+    if (source === 'default' && !create) {
       throw new RunlensError(
         `no Runlens store (.runlens) in ${process.cwd()} or above`,
         'start a tracked run with `runlens run -- python train.py`, or pass --store',
         'notFound',
       );
     }
-    return Store.open(found ?? path.join(process.cwd(), STORE_DIR_NAME), { create });
+    return Store.open(dir, { create });
   };
 
   program
@@ -175,33 +178,54 @@ export function buildProgram(
     .description('list runs, newest first')
     .option('-e, --experiment <name>', 'only this experiment')
     .option(
-      '-w, --where <expr>',
-      'filter, repeatable: params.lr>0.01, metrics.acc>=0.9, status=finished, tags.team=cv, name~base',
+      '-w, --where <filter>',
+      "filter (repeatable, all must hold): \"metrics.acc > 0.5 and params.opt = 'adam'\", status=finished, tags.team LIKE 'cv%', name~base",
       collect,
       [],
     )
-    .option('-s, --sort <field>', 'sort field, "-" for descending: -metrics.acc, params.lr, -start', '-start')
+    .option(
+      '-s, --sort <fields>',
+      'sort: "metrics.acc DESC", -metrics.acc, "params.lr ASC, -start" (an unknown field is an error)',
+      '-start',
+    )
     .option('-l, --limit <n>', 'show at most n runs', parsePositiveInt)
-    .option('--json', 'print JSON')
+    .option('--offset <n>', 'skip the first n runs (with --limit: one page)', parseNonNegativeInt)
+    .option('--json', 'print JSON (one array)')
+    .option('--jsonl', 'print one JSON object a line (for streams and large stores)')
     .option('--removed', 'list removed runs (restore them with `runlens restore`)')
     .option('--reindex', 'rebuild the index from the run folders first')
     .action((opts) => {
+      const filter = parseFilters(opts.where as string[]);
+      const order = parseOrderBy(opts.sort as string);
       const store = openStore();
       if (opts.removed) {
         const ids = store.removedRuns();
-        io.out(opts.json ? toJson(ids) : ids.join('\n') || '(no removed runs)');
+        io.out(opts.json ? toJson(opts, ids) : ids.join('\n') || '(no removed runs)');
         return;
       }
-      const wheres = (opts.where as string[]).map(parseWhere);
       const { entries, warnings } = store.listRuns({ rebuild: opts.reindex });
       for (const w of warnings) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
-      let rows = entries.filter(
-        (e) => (!opts.experiment || e.experiment === opts.experiment) && wheres.every((w) => matches(e, w)),
+      const inExperiment = opts.experiment
+        ? entries.filter((e) => e.experiment === opts.experiment)
+        : entries;
+      checkSortFields(order, inExperiment, opts.sort as string);
+      for (const u of unknownFields(filterFields(filter), inExperiment))
+        io.err(
+          `warning: no run has ${u.field}${u.close.length ? ` (close names: ${u.close.join(', ')})` : ''}`,
+        );
+      let rows = sortBy(
+        inExperiment.filter((e) => evaluate(filter, e)),
+        order,
       );
-      rows = sortEntries(rows, opts.sort);
-      if (opts.limit) rows = rows.slice(0, opts.limit);
+      const offset = (opts.offset as number | undefined) ?? 0;
+      rows = rows.slice(offset, opts.limit ? offset + (opts.limit as number) : undefined);
+      const plain = rows.map(({ metricsBytes: _b, ...rest }) => rest);
+      if (opts.jsonl) {
+        if (plain.length) io.out(plain.map((r) => toJson({}, r)).join('\n'));
+        return;
+      }
       if (opts.json) {
-        io.out(toJson(rows.map(({ metricsBytes: _b, ...rest }) => rest)));
+        io.out(toJson(opts, plain));
         return;
       }
       io.out(
@@ -224,7 +248,7 @@ export function buildProgram(
       const entry = store.listRuns().entries.find((e) => e.id === run.id);
       const summary = run.summary ?? entry?.metrics ?? {};
       if (opts.json) {
-        io.out(toJson({ ...run, status: entry?.status ?? run.status, summary }));
+        io.out(toJson(opts, { ...run, status: entry?.status ?? run.status, summary }));
         return;
       }
       const lines = [
@@ -272,6 +296,7 @@ export function buildProgram(
     .option('-k, --key <key>', 'only this metric')
     .option('--json', 'print JSON')
     .option('--csv', 'print CSV')
+    .option('--jsonl', 'print one point a line: {"key","step","value","time"}')
     .option(
       '--points <n>',
       "reduce each series to about N points, as the charts do (first and last point and each bucket's min and max kept)",
@@ -294,8 +319,14 @@ export function buildProgram(
           'notFound',
         );
       }
-      if (opts.json) {
-        io.out(toJson(Object.fromEntries(all.map(({ series }) => [series.key, series]))));
+      if (opts.jsonl) {
+        const lines: string[] = [];
+        for (const { series: s } of all)
+          for (let i = 0; i < s.steps.length; i++)
+            lines.push(toJson({}, { key: s.key, step: s.steps[i], value: s.values[i], time: s.times[i] }));
+        if (lines.length) io.out(lines.join('\n'));
+      } else if (opts.json) {
+        io.out(toJson(opts, Object.fromEntries(all.map(({ series }) => [series.key, series]))));
       } else if (opts.csv) {
         const rows = ['key,step,value,time'];
         for (const { series: s } of all) {
@@ -381,7 +412,7 @@ export function buildProgram(
       const registry = new Registry(openStore());
       const models = name ? [registry.getModel(name)] : registry.listModels();
       if (opts.json) {
-        io.out(toJson(models));
+        io.out(toJson(opts, models));
         return;
       }
       if (models.length === 0) {
@@ -443,7 +474,7 @@ export function buildProgram(
         );
       }
       if (opts.json) {
-        io.out(toJson(chosen));
+        io.out(toJson(opts, chosen));
         return;
       }
       const rows = Object.entries(chosen).map(([e, b]) => [
@@ -481,7 +512,7 @@ export function buildProgram(
       }
       const lines = recognizeMetricLines(source, language);
       if (opts.json) {
-        io.out(toJson(lines));
+        io.out(toJson(opts, lines));
         return;
       }
       const rows = lines.map((l) => [
@@ -497,7 +528,24 @@ export function buildProgram(
   registerPipelineCommands(program, openStore, io, setExit);
   registerEvalCommands(program, openStore, io, setExit);
   registerSyncCommands(program, openStore, io, setExit);
+  addPrettyOption(program);
   return program;
+}
+
+/** Every command that prints JSON (`--json`) prints it compact; `--pretty` indents it for people. */
+function addPrettyOption(command: Command): void {
+  for (const c of command.commands) {
+    if (c.options.some((o) => o.long === '--json') && !c.options.some((o) => o.long === '--pretty'))
+      c.option('--pretty', 'indent the JSON for people (with --json)');
+    addPrettyOption(c);
+  }
+}
+
+function parseNonNegativeInt(v: string): number {
+  const n = Number(v);
+  if (!Number.isInteger(n) || n < 0)
+    throw new RunlensError(`"${v}" is not a whole number of 0 or more`, undefined, 'usage');
+  return n;
 }
 
 function parsePositiveInt(v: string): number {

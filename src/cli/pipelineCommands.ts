@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { indent } from './json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { formatDuration } from '../core/format';
@@ -68,7 +69,7 @@ export function registerPipelineCommands(
     .action(
       async (
         stage: string | undefined,
-        opts: { file?: string; force?: boolean; json?: boolean; report?: string },
+        opts: { file?: string; force?: boolean; json?: boolean; pretty?: boolean; report?: string },
       ) => {
         const def = loadPipeline(pipelineFile(opts.file));
         const store = openStore(true);
@@ -93,7 +94,7 @@ export function registerPipelineCommands(
           const reports = gateReports(store, def, result);
           if (reports) writeFileAtomic(path.resolve(opts.report), reports);
         }
-        if (opts.json) io.out(JSON.stringify(result, null, 2));
+        if (opts.json) io.out(JSON.stringify(result, null, indent(opts)));
         else if (result.ok) io.err(`pipeline ${result.id} succeeded in ${formatDuration(result.durationMs)}`);
         else io.err(`pipeline ${result.id} failed: stage ${result.failed.join(', ')} failed`);
         setExit(result.ok ? 0 : 1);
@@ -105,7 +106,7 @@ export function registerPipelineCommands(
     .description('each stage: its last successful run, and the latest pipeline run')
     .option('-f, --file <path>', 'the pipeline file', PIPELINE_FILE)
     .option('--json', 'print as JSON')
-    .action((opts: { file?: string; json?: boolean }) => {
+    .action((opts: { file?: string; json?: boolean; pretty?: boolean }) => {
       const def = loadPipeline(pipelineFile(opts.file));
       const store = openStore(true);
       const state = readState(store);
@@ -120,7 +121,7 @@ export function registerPipelineCommands(
         rerunBecause: fresh.get(s.name)?.why ?? null,
       }));
       if (opts.json) {
-        io.out(JSON.stringify({ lastPipelineRun: last ?? null, stages: rows }, null, 2));
+        io.out(JSON.stringify({ lastPipelineRun: last ?? null, stages: rows }, null, indent(opts)));
         return;
       }
       if (last)
@@ -142,12 +143,12 @@ export function registerPipelineCommands(
     .description('what produced a model version: pipeline run, stage runs, data hashes, params, git commit')
     .argument('<model>', 'MODEL or MODEL@vN or MODEL@STAGE')
     .option('--json', 'print as JSON')
-    .action((ref: string, opts: { json?: boolean }) => {
+    .action((ref: string, opts: { json?: boolean; pretty?: boolean }) => {
       const at = ref.lastIndexOf('@');
       const store = openStore();
       const l = lineageOf(store, at > 0 ? ref.slice(0, at) : ref, at > 0 ? ref.slice(at + 1) : 'latest');
       if (opts.json) {
-        io.out(JSON.stringify(l, null, 2));
+        io.out(JSON.stringify(l, null, indent(opts)));
         return;
       }
       io.out(`${l.model} v${l.version}: run ${l.sourceRun}, git ${l.gitCommit ?? 'unknown'}`);

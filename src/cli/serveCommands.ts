@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import { indent } from './json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../core/errors';
@@ -47,26 +48,34 @@ export function registerServeCommands(
       'after',
       '\nExample:\n  runlens package quickstart@production --out ./serving/quickstart\n  runlens serve ./serving/quickstart',
     )
-    .action(async (ref: string, opts: { out?: string; force?: boolean; json?: boolean }) => {
-      const r = await packageModel(openStore(), ref, { out: opts.out, force: opts.force });
-      if (opts.json) {
-        io.out(JSON.stringify({ dir: r.dir, files: r.files, ms: r.ms, manifest: r.manifest }, null, 2));
-        return;
-      }
-      const m = r.manifest;
-      io.out(
-        `packaged ${m.name}${m.version !== null ? ` v${m.version}` : ''} from run ${m.sourceRun} into ${r.dir} (${r.ms} ms)`,
-      );
-      io.out(
-        `  baseline verdict  ${m.gate ? `${m.gate.verdict}${m.forced ? ' (forced)' : ''}` : 'not evaluated'}`,
-      );
-      io.out(`  input schema      ${m.inputSchema.length} fields from ${m.inputSchemaSource}`);
-      io.out(
-        `  smoke rows        ${m.smoke ? `${m.smoke.rows} from ${m.smoke.source}` : 'none (no CSV input recorded)'}`,
-      );
-      io.out(`  files             ${r.files.filter((f) => !f.startsWith('model/')).join(', ')}, model/`);
-      io.out(`serve it: runlens serve ${path.relative(process.cwd(), r.dir) || '.'}`);
-    });
+    .action(
+      async (ref: string, opts: { out?: string; force?: boolean; json?: boolean; pretty?: boolean }) => {
+        const r = await packageModel(openStore(), ref, { out: opts.out, force: opts.force });
+        if (opts.json) {
+          io.out(
+            JSON.stringify(
+              { dir: r.dir, files: r.files, ms: r.ms, manifest: r.manifest },
+              null,
+              indent(opts),
+            ),
+          );
+          return;
+        }
+        const m = r.manifest;
+        io.out(
+          `packaged ${m.name}${m.version !== null ? ` v${m.version}` : ''} from run ${m.sourceRun} into ${r.dir} (${r.ms} ms)`,
+        );
+        io.out(
+          `  baseline verdict  ${m.gate ? `${m.gate.verdict}${m.forced ? ' (forced)' : ''}` : 'not evaluated'}`,
+        );
+        io.out(`  input schema      ${m.inputSchema.length} fields from ${m.inputSchemaSource}`);
+        io.out(
+          `  smoke rows        ${m.smoke ? `${m.smoke.rows} from ${m.smoke.source}` : 'none (no CSV input recorded)'}`,
+        );
+        io.out(`  files             ${r.files.filter((f) => !f.startsWith('model/')).join(', ')}, model/`);
+        io.out(`serve it: runlens serve ${path.relative(process.cwd(), r.dir) || '.'}`);
+      },
+    );
 
   program
     .command('serve')
@@ -162,6 +171,7 @@ export function registerServeCommands(
           logs?: string;
           window: string;
           json?: boolean;
+          pretty?: boolean;
           feedback?: string;
           idColumn: string;
           labelColumn: string;
@@ -194,7 +204,7 @@ export function registerServeCommands(
                 ...(r.online ? { online: r.online } : {}),
               },
               null,
-              2,
+              indent(opts),
             ),
           );
           return;

@@ -101,8 +101,8 @@ export function summaryRows(metrics: Record<string, MetricSummary>): string[][] 
     ]);
 }
 
-/** JSON with NaN and infinities kept as the strings the store uses. */
-export function toJson(value: unknown): string {
+/** JSON with NaN and infinities kept as the strings the store uses; compact unless `pretty`. */
+export function toJson(opts: { pretty?: boolean }, value: unknown): string {
   return JSON.stringify(
     value,
     (_k, v) =>
@@ -113,6 +113,6 @@ export function toJson(value: unknown): string {
             ? 'Infinity'
             : '-Infinity'
         : v,
-    2,
+    opts.pretty ? 2 : undefined,
   );
 }

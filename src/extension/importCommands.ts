@@ -35,7 +35,7 @@ export function registerImportCommands(
         });
     const source = picked?.[0]?.fsPath;
     if (!source) return;
-    const store = Store.open(path.join(folder.uri.fsPath, settings.storePath(folder)), { create: true });
+    const store = Store.open(settings.storeDir(folder), { create: true });
     let report: ImportReport;
     try {
       report = await vscode.window.withProgress(

@@ -114,7 +114,7 @@ export class PipelineRunner implements vscode.Disposable {
     return {
       folder,
       file: path.join(folder.uri.fsPath, PIPELINE_FILE),
-      storeDir: path.resolve(folder.uri.fsPath, this.settings.storePath(folder)),
+      storeDir: this.settings.storeDir(folder),
     };
   }
 

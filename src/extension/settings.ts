@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadPolicy } from '../core/gate/gate';
 import type { Goal } from '../core/metrics/goals';
+import { workspaceStoreDir } from '../core/store/resolve';
 import { SETTINGS_SECTION, Settings } from './ids';
 
 export interface EntryPointSetting {
@@ -23,6 +24,11 @@ export class ExtensionSettings implements vscode.Disposable {
     return vscode.workspace
       .getConfiguration(SETTINGS_SECTION, folder)
       .get<string>(Settings.storePath, '.runlens');
+  }
+
+  /** The store folder of a workspace folder, by the one rule of core/store/resolve.ts. */
+  storeDir(folder: vscode.WorkspaceFolder): string {
+    return workspaceStoreDir(folder.uri.fsPath, this.storePath(folder));
   }
 
   pythonPath(): string | undefined {

@@ -57,7 +57,11 @@ export class FolderStore implements vscode.Disposable {
   }
 
   get storeDir(): string {
-    return path.resolve(this.folder.uri.fsPath, this.relativeStoreDir);
+    try {
+      return this.settings.storeDir(this.folder);
+    } catch {
+      return path.resolve(this.folder.uri.fsPath, this.relativeStoreDir);
+    }
   }
 
   /** (Re)open the store and read everything: at start, after a settings change or an error. */
@@ -97,7 +101,8 @@ export class FolderStore implements vscode.Disposable {
     this.dirty.clear();
     try {
       if (reopen) {
-        this.store = fs.existsSync(this.storeDir) ? Store.open(this.storeDir) : undefined;
+        const dir = this.settings.storeDir(this.folder); // a storePath that names no store is reported
+        this.store = fs.existsSync(dir) ? Store.open(dir) : undefined;
         if (!this.store) this.entries = new Map();
       }
       if (this.store) {

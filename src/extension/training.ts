@@ -124,9 +124,7 @@ export class TrainingLauncher implements vscode.Disposable {
   private async start(request: LaunchRequest): Promise<RunResult> {
     const { entry } = request;
     const { command, args } = await this.commandFor(entry);
-    const store = Store.open(path.join(entry.folder.uri.fsPath, this.settings.storePath(entry.folder)), {
-      create: true,
-    });
+    const store = Store.open(this.settings.storeDir(entry.folder), { create: true });
     const writer = new vscode.EventEmitter<string>();
     const closer = new vscode.EventEmitter<number | void>();
     // The terminal exists before the run starts, so its handlers reach the run through this box.

@@ -148,7 +148,8 @@ describe('runlens CLI', () => {
     assert.deepEqual(names(['--sort', '-metrics.loss', '--limit', '1']), ['lr0.1']);
     assert.deepEqual(names(['--where', 'name~0.2']), ['lr0.2']);
     const bad = cli(['ls', '--where', 'lr>>'], { cwd: ws });
-    assert.equal(bad.status, 0, 'lr>> reads as lr > ">" (a string comparison)');
+    assert.equal(bad.status, 2, 'lr>> is not read as a guess');
+    assert.match(bad.stderr, /cannot read the filter at column 4: expected a value/);
     const table = cli(['ls'], { cwd: ws });
     assert.match(table.stdout, /^ID\s+NAME\s+EXPERIMENT\s+STATUS\s+STARTED\s+DURATION\s+lr\s+acc\s+loss/m);
     const csv = cli(['metrics', 'lr0.1', '--key', 'loss', '--csv'], { cwd: ws });

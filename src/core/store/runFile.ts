@@ -9,10 +9,9 @@ import { RUN_STATUSES } from './types';
 
 export const RUN_SCHEMA_VERSION = 1;
 
-export const RUN_FILE = 'run.json';
-export const METRICS_FILE = 'metrics.jsonl';
-export const OUTPUT_FILE = 'output.log';
-export const ARTIFACTS_DIR = 'artifacts';
+import { ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, RUN_FILE } from './layout';
+
+export { ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, RUN_FILE };
 
 /**
  * Bring a run.json of any schema version this Runlens knows up to the current one. Version 1 is

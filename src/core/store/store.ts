@@ -11,6 +11,8 @@ import {
   writeJsonAtomic,
 } from './fsutil';
 import { isRunId, newRunId } from './ids';
+import { STORE_FILE } from './layout';
+import { resolveStoreDir } from './resolve';
 import { METRICS_HEADER } from './metrics';
 import type { RefreshResult } from './runIndex';
 import { RunIndex, entryOf, listRunFolders, readEntry } from './runIndex';
@@ -25,9 +27,8 @@ import {
 } from './runFile';
 import type { Environment, ParamValue, RunEntry, RunRecord, RunStatus } from './types';
 
-export const STORE_DIR_NAME = '.runlens';
+export { STORE_DIR_NAME } from './layout';
 export const STORE_SCHEMA_VERSION = 1;
-const STORE_FILE = 'store.json';
 
 export interface CreateRunOptions {
   experiment?: string;
@@ -43,21 +44,12 @@ export interface CreateRunOptions {
 }
 
 /**
- * The nearest store at or above `from`: `.runlens/` next to the workspace's files. RUNLENS_STORE
- * (a path to a `.runlens` folder) takes precedence.
+ * The store `resolveStoreDir` picks for `from` without an explicit path ($RUNLENS_STORE, else the
+ * nearest `.runlens` at or above), or undefined when there is none yet.
  */
 export function findStoreDir(from: string, env: NodeJS.ProcessEnv = process.env): string | undefined {
-  if (env.RUNLENS_STORE) return path.resolve(env.RUNLENS_STORE);
-  let dir = path.resolve(from);
-  for (;;) {
-    const candidate = path.join(dir, STORE_DIR_NAME);
-    if (fs.existsSync(path.join(candidate, STORE_FILE)) || fs.existsSync(path.join(candidate, 'runs'))) {
-      return candidate;
-    }
-    const parent = path.dirname(dir);
-    if (parent === dir) return undefined;
-    dir = parent;
-  }
+  const r = resolveStoreDir({ cwd: from, env });
+  return r.source === 'default' ? undefined : r.dir;
 }
 
 export class Store {
@@ -133,8 +125,7 @@ export class Store {
 
   /** Open the nearest store above `cwd`, or create one in `cwd` when there is none. */
   static openNearest(cwd: string, options: { create?: boolean } = {}): Store {
-    const found = findStoreDir(cwd);
-    return Store.open(found ?? path.join(cwd, STORE_DIR_NAME), options);
+    return Store.open(resolveStoreDir({ cwd }).dir, options);
   }
 
   /** The folder of run `id`. Only a well-formed id is accepted: a run id never names a path. */
