@@ -86,7 +86,13 @@ export function registerImportCommands(
     .action(
       async (
         p: string,
-        opts: { copyArtifacts?: boolean; artifactsRoot?: string; includeDeleted?: boolean; json?: boolean; pretty?: boolean },
+        opts: {
+          copyArtifacts?: boolean;
+          artifactsRoot?: string;
+          includeDeleted?: boolean;
+          json?: boolean;
+          pretty?: boolean;
+        },
       ) => {
         const store = openStore(true);
         const report = await importMlflow(store, p, {
