@@ -286,6 +286,7 @@ async function serverBundle(given?: string): Promise<string> {
 export function dockerfile(): string {
   return `# Built by \`runlens package\`. Build: docker build -t IMAGE . ; run: docker run -p ${SERVER_PORT}:${SERVER_PORT} IMAGE
 FROM node:20-bookworm-slim
+# server.js binds loopback unless told otherwise; in a container it must answer on all interfaces.
 ENV NODE_ENV=production HOST=0.0.0.0 PORT=${SERVER_PORT} RUNLENS_LOG_DIR=/app/logs
 WORKDIR /app
 COPY package.json ./
@@ -419,7 +420,7 @@ function modelCard(m: PackageManifest, p: Preprocessing, run: Pick<RunRecord, 'p
     '',
     '## Serving',
     '',
-    `\`node server.js\` (HOST, PORT=${SERVER_PORT}); POST /v1/models/${m.name}:predict, POST /invocations, GET /v1/models/${m.name}, /healthz, /metrics.`,
+    `\`node server.js\` (HOST, default 127.0.0.1: set 0.0.0.0 to answer on all interfaces, as the Dockerfile and k8s manifests do; PORT=${SERVER_PORT}; RUNLENS_SERVE_TOKEN protects the predict endpoints); POST /v1/models/${m.name}:predict, POST /invocations, GET /v1/models/${m.name}, /healthz, /metrics.`,
     '',
   ];
   return lines.join('\n');

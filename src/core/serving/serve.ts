@@ -75,8 +75,10 @@ export async function startServer(dir: string, o: ServeOptions = {}): Promise<Se
       HOST: o.host ?? '127.0.0.1',
       PORT: String(o.port ?? 8080),
       NODE_PATH: nodePath,
+      // The server stops when this process is gone, even SIGKILLed: it watches its stdin pipe.
+      RUNLENS_EXIT_WITH_PARENT: '1',
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    stdio: ['pipe', 'pipe', 'pipe'],
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   let stderr = '';

@@ -2,16 +2,19 @@
  * The prediction server of a Runlens model package, bundled by esbuild into the package's server.js
  * (`node server.js` with only @tensorflow/tfjs and the WASM backend installed).
  *
- * Environment: HOST (default 0.0.0.0), PORT (default 8080), RUNLENS_SERVE_TOKEN (bearer token for the
+ * Environment: HOST (default 127.0.0.1: loopback only; the Dockerfile and k8s manifests set 0.0.0.0),
+ * PORT (default 8080), RUNLENS_SERVE_TOKEN (bearer token for the
  * predict endpoints), RUNLENS_MAX_BODY_BYTES (default 1 MiB), RUNLENS_LOG_DIR (default ./logs),
  * RUNLENS_LOG_SAMPLE (fraction of predictions logged, default 1), RUNLENS_LOG_MAX_BYTES (rotate the
  * JSONL log at this size, default 10 MiB), RUNLENS_LOG_KEEP (rotated files kept, default 5).
+ * RUNLENS_EXIT_WITH_PARENT=1 (set by `runlens serve`): stop, as on SIGTERM, when the parent process
+ * is gone (its stdin pipe closes or the parent pid changes), even when the parent was SIGKILLed.
  * On start it prints one JSON line {"event":"listening","url":...,"backend":...} to stdout.
  */
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID, timingSafeEqual } from 'node:crypto';
 import { FieldError } from '../model/preprocessing';
 import type { Predictor } from '../model/predictor';
 import { loadPredictor } from '../model/predictor';
@@ -143,6 +146,20 @@ function readBody(req: http.IncomingMessage, limit: number): Promise<Buffer> {
   });
 }
 
+/**
+ * Whether an Authorization header carries the bearer token. Compared in constant time (SHA-256
+ * digests of both sides, so that neither the content nor the length of the token leaks through
+ * timing); the scheme name is case-insensitive (RFC 7235).
+ */
+export function bearerMatches(header: string | undefined, token: string): boolean {
+  const m = /^bearer +(.*)$/i.exec(header ?? '');
+  const given = createHash('sha256')
+    .update(m ? m[1] : '')
+    .digest();
+  const want = createHash('sha256').update(token).digest();
+  return timingSafeEqual(given, want) && m !== null;
+}
+
 export async function startServing(dir: string): Promise<http.Server> {
   const manifest = JSON.parse(fs.readFileSync(path.join(dir, MANIFEST_FILE), 'utf8')) as PackageManifest;
   const predictor: Predictor = await loadPredictor(path.join(dir, manifest.modelDir));
@@ -163,7 +180,9 @@ export async function startServing(dir: string): Promise<http.Server> {
   const predictPath = `/v1/models/${name}:predict`;
   const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<[string, number]> => {
     const url = (req.url ?? '/').split('?')[0];
-    if (req.method === 'GET' && url === '/healthz') {
+    // HEAD is answered wherever GET is (Node sends the headers without the body).
+    const get = req.method === 'GET' || req.method === 'HEAD';
+    if (get && url === '/healthz') {
       send(res, draining ? 503 : 200, {
         status: draining ? 'draining' : 'ok',
         model: name,
@@ -171,11 +190,11 @@ export async function startServing(dir: string): Promise<http.Server> {
       });
       return ['healthz', res.statusCode];
     }
-    if (req.method === 'GET' && url === '/metrics') {
+    if (get && url === '/metrics') {
       send(res, 200, metrics.text(predictor.backend), 'text/plain; version=0.0.4');
       return ['metrics', 200];
     }
-    if (req.method === 'GET' && url === `/v1/models/${name}`) {
+    if (get && url === `/v1/models/${name}`) {
       send(res, 200, {
         model_version_status: [
           {
@@ -210,7 +229,7 @@ export async function startServing(dir: string): Promise<http.Server> {
       send(res, 405, { error: `${url} takes POST` });
       return [endpoint, 405];
     }
-    if (token && req.headers.authorization !== `Bearer ${token}`) {
+    if (token && !bearerMatches(req.headers.authorization, token)) {
       req.resume();
       res.setHeader('www-authenticate', 'Bearer');
       send(res, 401, {
@@ -291,7 +310,7 @@ export async function startServing(dir: string): Promise<http.Server> {
   });
   server.keepAliveTimeout = 5000;
 
-  const host = process.env.HOST || '0.0.0.0';
+  const host = process.env.HOST || '127.0.0.1';
   const port = envNumber('PORT', 8080);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -312,7 +331,8 @@ export async function startServing(dir: string): Promise<http.Server> {
     }) + '\n',
   );
 
-  process.once('SIGTERM', () => {
+  const shutdown = () => {
+    if (draining) return;
     draining = true;
     server.close(() => {
       process.stdout.write(JSON.stringify({ event: 'stopped', inFlight }) + '\n');
@@ -320,8 +340,34 @@ export async function startServing(dir: string): Promise<http.Server> {
     });
     server.closeIdleConnections();
     setTimeout(() => process.exit(0), envNumber('RUNLENS_DRAIN_MS', 20000)).unref();
-  });
+  };
+  process.once('SIGTERM', shutdown);
+  if (process.env.RUNLENS_EXIT_WITH_PARENT === '1') exitWithParent(shutdown);
   return server;
+}
+
+/**
+ * Calls stop once the process that started this one is gone: its end of the stdin pipe closes when
+ * it exits, however it exits (SIGKILL included); the parent pid changing (reparented to init) is
+ * the second sign, for a parent that handed its pipe on.
+ */
+function exitWithParent(stop: () => void): void {
+  const parent = process.ppid;
+  let done = false;
+  const once = () => {
+    if (done) return;
+    done = true;
+    clearInterval(timer);
+    stop();
+  };
+  process.stdin.on('end', once);
+  process.stdin.on('close', once);
+  process.stdin.on('error', once);
+  process.stdin.resume();
+  const timer = setInterval(() => {
+    if (process.ppid !== parent) once();
+  }, 1000);
+  timer.unref();
 }
 
 if (require.main === module) {
