@@ -15,18 +15,29 @@ const MEASURES = [
   'fractal_dimension',
 ];
 const FEATURES = ['mean', 'se', 'worst'].flatMap((kind) => MEASURES.map((m) => `${m}_${kind}`));
+const TARGET = 'label';
+/** The label column holds 0 and 1: the index of the class in this list. */
+const CLASSES = ['malignant', 'benign'];
 const DATA_FILE = path.join(__dirname, 'data', 'breast_cancer.csv');
 
+/** The data file's header must be the 30 features then the label, each row 31 numbers. */
 function load(file = DATA_FILE) {
   const lines = fs.readFileSync(file, 'utf8').trim().split('\n');
-  const [nRows, nFeatures, ...classes] = lines[0].split(',');
-  const rows = lines.slice(1).map((l) => l.split(',').map(Number));
-  if (rows.length !== Number(nRows) || rows.some((r) => r.length !== Number(nFeatures) + 1)) {
-    throw new Error(`${file}: expected ${nRows} rows of ${Number(nFeatures) + 1} numbers`);
+  const header = lines[0].trim().split(',');
+  const expected = [...FEATURES, TARGET];
+  const wrong = expected.findIndex((c, i) => header[i] !== c);
+  if (wrong >= 0 || header.length !== expected.length) {
+    const at = wrong >= 0 ? wrong : expected.length;
+    throw new Error(
+      `${file}:1: column ${at + 1} is "${header[at] ?? ''}", expected "${expected[at] ?? ''}" (header: ${expected.join(',')})`,
+    );
   }
+  const rows = lines.slice(1).map((l) => l.split(',').map(Number));
+  const bad = rows.findIndex((r) => r.length !== expected.length || r.some((v) => !Number.isFinite(v)));
+  if (bad >= 0) throw new Error(`${file}:${bad + 2}: expected ${expected.length} numbers`);
   return {
     features: FEATURES,
-    classes,
+    classes: CLASSES,
     x: rows.map((r) => r.slice(0, -1)),
     y: rows.map((r) => r[r.length - 1]),
   };
@@ -60,4 +71,4 @@ function scaler(x) {
   return { mean, std, transform: (rows) => rows.map((r) => r.map((v, j) => (v - mean[j]) / std[j])) };
 }
 
-module.exports = { load, split, scaler, FEATURES, DATA_FILE };
+module.exports = { load, split, scaler, FEATURES, TARGET, CLASSES, DATA_FILE };

@@ -30,9 +30,10 @@ DEFAULTS = {"learning_rate": 0.1, "n_estimators": 60, "max_depth": 2, "subsample
 def load(path):
     with open(path, newline="") as f:
         rows = list(csv.reader(f))
-    n_rows, n_features = int(rows[0][0]), int(rows[0][1])
+    header = rows[0]
+    assert header[-1] == "label" and len(header) == 31, f"{path}: expected 30 feature columns and label, got {header}"
     data = [[float(v) for v in r] for r in rows[1:]]
-    assert len(data) == n_rows and all(len(r) == n_features + 1 for r in data), path
+    assert all(len(r) == len(header) for r in data), path
     return [r[:-1] for r in data], [int(r[-1]) for r in data]
 
 

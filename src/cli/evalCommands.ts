@@ -3,11 +3,12 @@ import { indent } from './json';
 import * as path from 'node:path';
 import type { ColumnType, DriftMethod, DriftReport } from '../core/drift/drift';
 import { detectDrift } from '../core/drift/drift';
+import { groupDriftWarnings, nothingComparedReason } from '../core/drift/view';
 import { RunlensError, errorMessage } from '../core/errors';
 import type { EvaluationResult } from '../core/eval/evaluate';
 import { evaluateFile, saveEvaluation } from '../core/eval/evaluate';
 import { evaluateModel } from '../core/eval/modelEval';
-import { compareRuns, gateMarkdown, loadPolicy } from '../core/gate/gate';
+import { GATE_EXIT, compareRuns, gateMarkdown, loadPolicy } from '../core/gate/gate';
 import { inferSchema, readSchema, validateFile, writeSchema } from '../core/schema/schema';
 import type { Store } from '../core/store/store';
 
@@ -78,9 +79,12 @@ export function formatEvaluation(r: EvaluationResult): string[] {
 }
 
 export function formatDrift(r: DriftReport): string[] {
+  const nothing = nothingComparedReason(r);
   const lines = [
     `drift of ${r.current.file} (${r.current.rows} rows) against ${r.reference.file} (${r.reference.rows} rows)`,
-    `  ${r.drifted} of ${r.tested} columns drifted (${(r.share * 100).toFixed(1)}%; dataset drift at ${(r.driftShare * 100).toFixed(0)}%): ${r.datasetDrift ? 'DATASET DRIFT' : 'no dataset drift'}`,
+    nothing
+      ? `  NOTHING COMPARED: ${nothing}`
+      : `  ${r.drifted} of ${r.tested} columns drifted (${(r.share * 100).toFixed(1)}%; dataset drift at ${(r.driftShare * 100).toFixed(0)}%): ${r.datasetDrift ? 'DATASET DRIFT' : 'no dataset drift'}`,
     '',
     '  COLUMN               TYPE         TEST           STATISTIC    P-VALUE      THRESHOLD  DRIFT  MISSING REF->CUR',
   ];
@@ -102,7 +106,8 @@ export function formatDrift(r: DriftReport): string[] {
 
 /**
  * `runlens eval FILE`, `runlens compare CANDIDATE`, `runlens drift`. Exit codes: compare 0 pass,
- * 1 fail, 2 error; drift 0 without dataset drift, 1 with it (--no-fail-on-drift: always 0).
+ * 1 fail, 2 error, 3 incomplete; drift 0 without dataset drift, 1 with it or with nothing compared
+ * (--no-fail-on-drift: 0 with drift, still 1 with nothing compared).
  */
 export function registerEvalCommands(
   program: Command,
@@ -231,7 +236,9 @@ export function registerEvalCommands(
 
   program
     .command('compare')
-    .description('gate a candidate run against the baseline: exit 0 pass, 1 fail, 2 error')
+    .description(
+      'gate a candidate run against the baseline: exit 0 pass, 1 fail, 2 error, 3 incomplete (evaluate the candidate first)',
+    )
     .argument('<candidate>', 'the candidate run (id, prefix or name)')
     .option('--baseline <ref>', "RUN or MODEL@STAGE (default: the candidate experiment's baseline)")
     .option('--json', 'print the verdict as JSON')
@@ -261,12 +268,12 @@ export function registerEvalCommands(
               );
             }
           }
-          setExit(r.verdict === 'pass' ? 0 : 1);
+          setExit(GATE_EXIT[r.verdict]);
         } catch (e) {
           // Any failure to reach a verdict is exit 2, so CI can tell "worse" from "broken".
           io.err(`runlens: error: ${errorMessage(e)}`);
           if (e instanceof RunlensError && e.hint) io.err(`  fix: ${e.hint}`);
-          setExit(2);
+          setExit(GATE_EXIT.error);
         }
       },
     );
@@ -365,9 +372,9 @@ export function registerEvalCommands(
             ),
           );
         else for (const l of formatDrift(report)) io.out(l);
-        for (const w of report.warnings)
-          io.err(`warning: ${w.file ? w.file + ': ' : ''}${w.message}${w.line ? ` (line ${w.line})` : ''}`);
-        setExit(report.datasetDrift && opts.failOnDrift ? 1 : 0);
+        for (const w of groupDriftWarnings(report.warnings)) io.err(`warning: ${w}`);
+        // Nothing tested is never a pass: the data error exit code, with or without --no-fail-on-drift.
+        setExit(report.tested === 0 ? 1 : report.datasetDrift && opts.failOnDrift ? 1 : 0);
       },
     );
 

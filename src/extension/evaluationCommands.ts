@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
 import { evaluateFile, evaluationFile, saveEvaluation } from '../core/eval/evaluate';
+import { openTable } from '../core/eval/table';
 import { evaluateModel, isPredictionsFile } from '../core/eval/modelEval';
 import { resolveBaseline } from '../core/gate/gate';
 import type { Store } from '../core/store/store';
@@ -44,6 +45,8 @@ export class EvaluationFeature implements vscode.Disposable {
     settings: ExtensionSettings;
     extensionUri: vscode.Uri;
     output: vscode.OutputChannel;
+    /** Where the columns chosen for each evaluated file are remembered (workspace state). */
+    memento: vscode.Memento;
   }) {
     const { model, settings, extensionUri, output } = deps;
     const log = (line: string) => output.appendLine(line);
@@ -121,9 +124,11 @@ export class EvaluationFeature implements vscode.Disposable {
       )?.target;
     };
 
+    const columns = new EvaluationColumns(deps.memento);
     const evaluate = async (
       node?: unknown,
       file?: vscode.Uri | string,
+      opts?: { show?: boolean },
     ): Promise<EvaluateCommandResult | undefined> => {
       const target = targetOf(node) ?? (await pickTarget('Evaluate which run or model version?'));
       if (!target) return undefined;
@@ -142,19 +147,37 @@ export class EvaluationFeature implements vscode.Disposable {
       const runId = target.kind === 'run' ? target.id : target.run;
       const modelRef = target.kind === 'run' ? target.id : `${target.model}@v${target.version}`;
       const file_ = path;
-      const { result, backend } = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Notification, title: `Runlens: evaluating ${file_}` },
-        async () => {
-          if (isPredictionsFile(file_)) return { result: await evaluateFile(file_), backend: null };
-          const e = await evaluateModel(target.store, modelRef, file_);
-          return { result: e.result, backend: e.backend };
-        },
-      );
+      const predictions = isPredictionsFile(file_);
+      let chosen = await columns.choose(file_, predictions ? 'predictions' : 'data');
+      if (!chosen) return undefined;
+      const run = (c: ChosenColumns) =>
+        vscode.window.withProgress(
+          {
+            location: vscode.ProgressLocation.Notification,
+            title: `Runlens: evaluating ${vscode.workspace.asRelativePath(file_, false)}`,
+          },
+          async () => {
+            if (predictions) return { result: await evaluateFile(file_, c), backend: null };
+            const e = await evaluateModel(target.store, modelRef, file_, { target: c.labelColumn });
+            return { result: e.result, backend: e.backend };
+          },
+        );
+      let out: Awaited<ReturnType<typeof run>>;
+      try {
+        out = await run(chosen);
+      } catch (e) {
+        // The model's target column is not in the data: ask which one it is, then try once more.
+        if (predictions || !isMissingTarget(e)) throw e;
+        chosen = await columns.choose(file_, 'data', true);
+        if (!chosen) return undefined;
+        out = await run(chosen);
+      }
+      const { result, backend } = out;
       await saveEvaluation(target.store, runId, result);
       if (backend) log(`Evaluated ${modelRef} on ${file_} (${backend})`);
       for (const w of result.warnings) log(`warning: ${w.message}`);
       const ref = runRef(target.folder.folder.uri.toString(), runId);
-      this.evaluation.show(ref);
+      if (opts?.show !== false) this.evaluation.show(ref);
       return { ref, file: evaluationFile(target.store, runId), metrics: result.metrics, backend };
     };
 
@@ -201,4 +224,104 @@ export class EvaluationFeature implements vscode.Disposable {
   dispose(): void {
     for (const d of this.disposables.splice(0).reverse()) d.dispose();
   }
+}
+
+/** The columns of an evaluated file: label (or the model's target), prediction and score. */
+interface ChosenColumns {
+  labelColumn?: string;
+  predictionColumn?: string;
+  scoreColumn?: string;
+}
+
+function isMissingTarget(e: unknown): boolean {
+  return e instanceof Error && /: no column ".*" \(the true (label|value)\)/.test(e.message);
+}
+
+async function headerOf(file: string): Promise<string[]> {
+  const t = await openTable(file);
+  const it = t.rows[Symbol.asyncIterator]();
+  await it.return?.();
+  return t.header;
+}
+
+/**
+ * Which column of a file holds the label (prediction, score): the usual names when the file has
+ * them, else a pick among the file's columns, remembered per file for the next evaluation.
+ */
+class EvaluationColumns {
+  constructor(private readonly memento: vscode.Memento) {}
+
+  private key(file: string): string {
+    return `runlens.evaluationColumns:${file}`;
+  }
+
+  async choose(
+    file: string,
+    kind: 'predictions' | 'data',
+    askTarget = false,
+  ): Promise<ChosenColumns | undefined> {
+    const remembered = this.memento.get<ChosenColumns>(this.key(file));
+    const header = await headerOf(file);
+    const usable = (c: ChosenColumns | undefined) =>
+      c !== undefined &&
+      [c.labelColumn, c.predictionColumn, c.scoreColumn].every((x) => !x || header.includes(x));
+    if (!askTarget && usable(remembered)) return remembered;
+    const chosen: ChosenColumns = {};
+    if (kind === 'data') {
+      if (!askTarget) return {};
+      const label = await pickColumn(
+        header,
+        `Which column of ${baseName(file)} holds the true label?`,
+        false,
+      );
+      if (label === undefined) return undefined;
+      chosen.labelColumn = label ?? undefined;
+    } else {
+      if (!header.includes('label')) {
+        const label = await pickColumn(
+          header,
+          `Which column of ${baseName(file)} holds the true label?`,
+          false,
+        );
+        if (label === undefined) return undefined;
+        chosen.labelColumn = label ?? undefined;
+      }
+      const rest = header.filter((c) => c !== (chosen.labelColumn ?? 'label'));
+      const hasPrediction = header.includes('prediction');
+      const hasScore = header.includes('score') || header.some((c) => /^score_./.test(c));
+      if (!hasPrediction && !hasScore) {
+        const p = await pickColumn(rest, 'Which column holds the predicted label?', true);
+        if (p === undefined) return undefined;
+        if (p) chosen.predictionColumn = p;
+        const sc = await pickColumn(
+          rest.filter((c) => c !== p),
+          'Which column holds the score (probability of the positive class)?',
+          true,
+        );
+        if (sc === undefined) return undefined;
+        if (sc) chosen.scoreColumn = sc;
+      }
+    }
+    await this.memento.update(this.key(file), chosen);
+    return chosen;
+  }
+}
+
+function baseName(file: string): string {
+  return vscode.workspace.asRelativePath(file, false);
+}
+
+/** A column of the header; null when the user chose "none" (only offered when optional). */
+async function pickColumn(
+  header: string[],
+  title: string,
+  optional: boolean,
+): Promise<string | null | undefined> {
+  const items: (vscode.QuickPickItem & { column: string | null })[] = header.map((c) => ({
+    label: c,
+    column: c,
+  }));
+  if (optional) items.push({ label: '(none)', description: 'the file has no such column', column: null });
+  const picked = await vscode.window.showQuickPick(items, { title, ignoreFocusOut: true });
+  return picked === undefined ? undefined : picked.column;
 }

@@ -74,7 +74,13 @@ export function createRoot(context: vscode.ExtensionContext): {
   const serving = own(new Serving(model, output));
   const drift = own(new DriftCommands(context.extensionUri, output, () => serving.endpoint));
   const evaluation = own(
-    new EvaluationFeature({ model, settings, extensionUri: context.extensionUri, output }),
+    new EvaluationFeature({
+      model,
+      settings,
+      extensionUri: context.extensionUri,
+      output,
+      memento: context.workspaceState,
+    }),
   );
   const { panels, disposables: panelDisposables } = registerPanels({
     model,

@@ -58,6 +58,8 @@ export interface DriftSnapshot {
   share: number;
   driftShare: number;
   datasetDrift: boolean;
+  /** Set when no column was tested: why, so the verdict says "nothing compared" and never passes. */
+  nothingCompared?: string;
   /** Which tests ran and on how many columns. */
   tests: { method: DriftMethod; columns: number }[];
   /** Most severe first. */

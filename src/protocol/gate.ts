@@ -21,7 +21,10 @@ export interface GateSnapshot {
   baseline: { ref: string | null; run: string; name: string; label: string };
   /** Where the policy came from; null: the default (no metric with a known goal may get worse). */
   policy: string | null;
-  verdict: 'pass' | 'fail';
+  /** incomplete: the candidate lacks values the verdict needs (the panel offers to evaluate it). */
+  verdict: 'pass' | 'fail' | 'incomplete';
+  /** Why the verdict is incomplete. */
+  reason?: string;
   metrics: GateMetricRow[];
   /** Both runs' ROC and PR curves, when both have an evaluation. */
   curves: {
@@ -45,8 +48,10 @@ export type GateFromWebview =
   | { type: 'copyMarkdown' }
   /** Let the user choose another baseline (the host shows a picker). */
   | { type: 'pickBaseline' }
+  /** Evaluate the candidate (its predictions artifact, or a picked file), then judge again. */
+  | { type: 'evaluateCandidate' }
   /** What was drawn (for tests and diagnostics). */
-  | { type: 'rendered'; verdict: 'pass' | 'fail'; rows: number; charts: number };
+  | { type: 'rendered'; verdict: 'pass' | 'fail' | 'incomplete'; rows: number; charts: number };
 
 /** What the webview keeps through getState/setState; the serializer reopens the comparison from it. */
 export interface GateViewState {

@@ -59,7 +59,7 @@ describe('baseline gate', () => {
       latency_ms: 'pass',
       size_mb: 'fail',
       recall: 'missing',
-      precision: 'fail',
+      precision: 'missing',
     });
     assert.equal(r.verdict, 'fail');
     const ok = judge(

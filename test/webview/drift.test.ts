@@ -157,10 +157,55 @@ describe('drift webview', () => {
       assert.equal(await w.page.locator('table.heat td.hot').count(), hot);
       assert.ok(hot > 0);
       assert.equal(await w.page.locator('.online').isHidden(), true);
+      // Every column of the table is in view: nothing clipped at the right edge.
+      const fit = await w.page
+        .locator('.table-wrap')
+        .evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
+      assert.ok(fit.scroll <= fit.client, `table ${fit.scroll}px in ${fit.client}px`);
       await w.page.screenshot({ path: path.join(shotsDir(), `drift-${theme}.png`), fullPage: true });
       await done(w);
     });
   }
+
+  test('nothing compared: a grey verdict with the reason, never "No dataset drift"; grouped warnings', async () => {
+    const dir = tempDir();
+    const ref = path.join(dir, 'data', 'train.csv');
+    const cur = path.join(dir, 'data', 'today.csv');
+    fs.mkdirSync(path.dirname(ref));
+    const extra = Array.from({ length: 30 }, (_, i) => `feature_${i}`);
+    fs.writeFileSync(
+      ref,
+      ['a', 'b', ...extra].join(',') + '\n' + ',,' + extra.map(() => '1').join(',') + '\n',
+    );
+    fs.writeFileSync(cur, 'a,b,other\n1,2,3\n4,5,6\n');
+    const report = await detectDrift(ref, cur);
+    const snap = driftSnapshot(report, {
+      source: { kind: 'files', reference: ref, current: cur },
+      show: (f) => path.relative(dir, f),
+    });
+    const w = await openWebview(browser, 'drift', { theme: 'dark', height: 700 });
+    await w.waitFor('ready');
+    await w.send({ type: 'snapshot', snapshot: snap });
+    await w.waitFor('rendered');
+    const verdict = w.page.locator('.verdict');
+    assert.equal(await verdict.getAttribute('class'), 'verdict none');
+    assert.match(
+      (await verdict.textContent()) ?? '',
+      /^Nothing comparednone of the 2 shared columns could be tested/,
+    );
+    assert.doesNotMatch((await w.page.locator('.summary').textContent()) ?? '', /No dataset drift/);
+    const notices = await w.page.locator('.notices > div').allTextContents();
+    assert.deepEqual(notices, [
+      '30 columns of the reference are not in data/today.csv, not tested: "feature_0", "feature_1", "feature_2", "feature_3", "feature_4", "feature_5" and 24 more',
+      '1 column of data/today.csv is not in the reference, not tested: "other"',
+      '2 columns with no values in data/train.csv, not tested: "a", "b"',
+    ]);
+    await w.page.screenshot({
+      path: path.join(shotsDir(), 'drift-nothing-compared-dark.png'),
+      fullPage: true,
+    });
+    await done(w);
+  });
 
   test('keyboard and click selection post selectColumn and change the histogram', async () => {
     const w = await show('light');

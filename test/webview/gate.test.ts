@@ -22,6 +22,7 @@ let browser: Browser;
 let pass: { result: GateResult; snapshot: GateSnapshot };
 let fail: { result: GateResult; snapshot: GateSnapshot };
 let noCurves: GateSnapshot;
+let incomplete: { result: GateResult; snapshot: GateSnapshot };
 
 before(async () => {
   browser = await launchChromium();
@@ -30,6 +31,7 @@ before(async () => {
   const base = store.createRun({ experiment: 'bikes', name: 'hour-only', status: 'finished' });
   const cand = store.createRun({ experiment: 'bikes', name: 'hour-and-workday', status: 'finished' });
   const plain = store.createRun({ experiment: 'bikes', name: 'no-evaluation', status: 'finished' });
+  const fresh = store.createRun({ experiment: 'bikes', name: 'not-evaluated-yet', status: 'finished' });
   await saveEvaluation(store, base.id, bike.baseline);
   await saveEvaluation(store, cand.id, bike.candidate);
   await saveEvaluation(store, plain.id, bike.regression);
@@ -59,6 +61,12 @@ before(async () => {
   );
   fail = { result: strict, snapshot: snap(strict) };
   noCurves = snap(compareRuns(store, plain.id, { metrics: {}, required: [], source: null }));
+  const policy = parsePolicy(
+    { metrics: { 'eval/roc_auc': { goal: 'max' }, 'eval/accuracy': {} }, required: ['eval/roc_auc'] },
+    'runlens.yaml (gate)',
+  );
+  const notYet = compareRuns(store, fresh.id, policy);
+  incomplete = { result: notYet, snapshot: snap(notYet) };
 });
 after(async () => {
   await browser?.close();
@@ -163,6 +171,36 @@ describe('gate webview', () => {
     assert.equal(await w.page.locator('.notices').textContent(), 'Copied the verdict as Markdown.');
     const types = (await w.posted()).map((m) => m.type);
     assert.deepEqual(types, ['ready', 'rendered', 'copyMarkdown', 'pickBaseline']);
+    await done(w);
+  });
+
+  for (const theme of ['light', 'dark'] as const)
+    test(`a candidate never evaluated: INCOMPLETE with the reason and an Evaluate button (${theme})`, async () => {
+      assert.equal(incomplete.result.verdict, 'incomplete');
+      const w = await show(incomplete.snapshot, theme);
+      const rendered = await w.waitFor<{ verdict: string }>('rendered');
+      assert.equal(rendered.verdict, 'incomplete');
+      assert.equal(await w.page.locator('.verdict .big > div').first().textContent(), '… INCOMPLETE');
+      assert.match(
+        (await w.page.locator('.verdict .reason').textContent()) ?? '',
+        /^evaluate the candidate first: it has no value for eval\/accuracy, eval\/roc_auc$/,
+      );
+      assert.equal(await w.page.locator('.verdict.fail').count(), 0, 'not shown as a failure');
+      const button = w.page.getByRole('button', { name: 'Evaluate Candidate…' });
+      assert.ok(await button.isVisible());
+      await w.page.screenshot({
+        path: path.join(shotsDir(), `gate-incomplete-${theme}.png`),
+        fullPage: true,
+      });
+      await button.focus();
+      await w.page.keyboard.press('Enter');
+      await w.waitFor('evaluateCandidate');
+      await done(w);
+    });
+
+  test('the Evaluate button is hidden when the verdict is complete', async () => {
+    const w = await show(pass.snapshot);
+    assert.equal(await w.page.getByRole('button', { name: 'Evaluate Candidate…' }).isVisible(), false);
     await done(w);
   });
 

@@ -145,10 +145,17 @@ function percent(v: number): string {
 
 function renderSummary(s: DriftSnapshot): void {
   heading.textContent = s.title;
-  const verdict = el('div', {
-    class: `verdict ${s.datasetDrift ? 'bad' : 'good'}`,
-    text: s.datasetDrift ? 'Dataset drift detected' : 'No dataset drift',
-  });
+  const verdict = s.nothingCompared
+    ? el(
+        'div',
+        { class: 'verdict none' },
+        el('div', { text: 'Nothing compared' }),
+        el('div', { class: 'reason', text: s.nothingCompared }),
+      )
+    : el('div', {
+        class: `verdict ${s.datasetDrift ? 'bad' : 'good'}`,
+        text: s.datasetDrift ? 'Dataset drift detected' : 'No dataset drift',
+      });
   const rows = (label: string, n: number) => `${label} · ${n.toLocaleString('en-US')} rows`;
   summary.replaceChildren(
     verdict,

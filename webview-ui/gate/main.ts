@@ -29,12 +29,20 @@ const charts: Chart[] = [];
 const verdict = el('section', { class: 'verdict', role: 'status', 'aria-live': 'polite' });
 const copyButton = el('button', { type: 'button', id: 'copy', text: 'Copy Markdown' });
 const baselineButton = el('button', { type: 'button', id: 'baseline', text: 'Change Baseline…' });
+const evaluateButton = el('button', { type: 'button', id: 'evaluate', text: 'Evaluate Candidate…' });
+evaluateButton.hidden = true;
 const notices = el('div', { class: 'notices', role: 'status' });
 const table = el('table', { class: 'gate' });
 const chartsEl = el('div', { class: 'charts' });
 document.body.append(
   verdict,
-  el('div', { class: 'toolbar', role: 'toolbar', 'aria-label': 'Gate actions' }, copyButton, baselineButton),
+  el(
+    'div',
+    { class: 'toolbar', role: 'toolbar', 'aria-label': 'Gate actions' },
+    evaluateButton,
+    copyButton,
+    baselineButton,
+  ),
   notices,
   el('div', { class: 'table-wrap' }, table),
   chartsEl,
@@ -42,6 +50,7 @@ document.body.append(
 
 copyButton.addEventListener('click', () => post({ type: 'copyMarkdown' }));
 baselineButton.addEventListener('click', () => post({ type: 'pickBaseline' }));
+evaluateButton.addEventListener('click', () => post({ type: 'evaluateCandidate' }));
 
 window.addEventListener('message', (event: MessageEvent) => {
   const type = messageType(event.data);
@@ -85,10 +94,18 @@ function num(v: number | null): string {
 function render(): void {
   const s = snapshot;
   if (!s) return;
-  const pass = s.verdict === 'pass';
   verdict.className = `verdict ${s.verdict}`;
+  const incomplete = s.verdict === 'incomplete';
+  evaluateButton.hidden = !incomplete;
   verdict.replaceChildren(
-    el('div', { class: 'big', text: pass ? '✓ PASS' : '✗ FAIL' }),
+    el(
+      'div',
+      { class: 'big' },
+      el('div', { text: { pass: '✓ PASS', fail: '✗ FAIL', incomplete: '… INCOMPLETE' }[s.verdict] }),
+      ...(incomplete
+        ? [el('div', { class: 'reason', text: s.reason ?? 'evaluate the candidate first' })]
+        : []),
+    ),
     el(
       'div',
       { class: 'who' },
@@ -113,7 +130,12 @@ function render(): void {
     ),
   );
   const fails = s.metrics.filter((m) => m.verdict === 'fail').length;
-  verdict.setAttribute('aria-label', `Gate ${s.verdict}: ${fails} of ${s.metrics.length} metrics fail`);
+  verdict.setAttribute(
+    'aria-label',
+    incomplete
+      ? `Gate incomplete: ${s.reason ?? 'evaluate the candidate first'}`
+      : `Gate ${s.verdict}: ${fails} of ${s.metrics.length} metric${s.metrics.length === 1 ? '' : 's'} fail`,
+  );
   table.replaceChildren(
     el('caption', { class: 'visually-hidden', text: 'Each metric of the candidate against the baseline' }),
     el(

@@ -72,7 +72,11 @@ export interface ColumnDrift {
   skipped?: string;
 }
 
+/** Why a column was left out (or partly left out) of the comparison. */
+export type DriftWarningKind = 'missingInCurrent' | 'notInReference' | 'invalidCells' | 'noValues';
+
 export interface DriftWarning {
+  kind: DriftWarningKind;
   file: string;
   column: string;
   line?: number;
@@ -227,6 +231,7 @@ async function load(
   for (const [c, d] of data) {
     if (d.invalid > 0) {
       warnings.push({
+        kind: 'invalidCells',
         file: t.file,
         column: c,
         line: d.firstInvalid!.line,
@@ -394,6 +399,32 @@ function categoricalTest(
   }
 }
 
+function listed(names: string[]): string {
+  const shown = names.slice(0, 8).map((n) => `"${n}"`);
+  return names.length > 8 ? `${shown.join(', ')} and ${names.length - 8} more` : shown.join(', ');
+}
+
+/** No column in both files: nothing can be compared, which is an error and never a pass. */
+function nothingInCommon(
+  refFile: string,
+  refHeader: string[],
+  curFile: string,
+  curHeader: string[],
+): RunlensError {
+  // A first line of counts (scikit-learn's `569,30,malignant,benign`) or of data, not of names.
+  const numeric = (h: string[]) =>
+    h.filter((c) => c.trim() !== '' && Number.isFinite(Number(c))).length * 2 >= h.length;
+  const hint =
+    numeric(refHeader) || numeric(curHeader)
+      ? `the first line of ${numeric(refHeader) ? refFile : curFile} starts with numbers, not column names: give it a header line`
+      : 'both files need a header line with the same column names';
+  return new RunlensError(
+    `nothing compared: no column of the reference ${refFile} (${listed(refHeader)}) is in ${curFile} (${listed(curHeader)})`,
+    hint,
+    'data',
+  );
+}
+
 /** Compare the current data with the reference, column by column, as Evidently's data drift preset does. */
 export async function detectDrift(
   referenceFile: string,
@@ -424,6 +455,7 @@ export async function detectDrift(
     if (curT.header.includes(c)) columns.push(c);
     else
       warnings.push({
+        kind: 'missingInCurrent',
         file: currentFile,
         column: c,
         message: `column "${c}" of the reference is missing from ${currentFile}; not tested`,
@@ -432,12 +464,14 @@ export async function detectDrift(
   for (const c of curT.header) {
     if (c !== o.by && !refT.header.includes(c) && !o.columns) {
       warnings.push({
+        kind: 'notInReference',
         file: currentFile,
         column: c,
         message: `column "${c}" is not in the reference ${referenceFile}; not tested`,
       });
     }
   }
+  if (columns.length === 0) throw nothingInCommon(referenceFile, refT.header, currentFile, curT.header);
   const types = new Map<string, ColumnType>(
     Object.entries(o.types ?? {}).filter(([c]) => columns.includes(c)),
   );
@@ -641,6 +675,7 @@ function summarize(
       const which = refPresent === 0 ? 'reference' : 'current';
       if (warnings !== undefined && withHistograms) {
         warnings.push({
+          kind: 'noValues',
           file: refPresent === 0 ? ref.file : cur.file,
           column: c,
           message: `column "${c}" has no values in the ${which} data; not tested`,

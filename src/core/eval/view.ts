@@ -187,6 +187,7 @@ export function gateSnapshot(
     baseline: { ref: refs.baseline, run: g.baseline.run, name: g.baseline.name, label: g.baseline.ref },
     policy: g.policy,
     verdict: g.verdict,
+    ...(g.reason ? { reason: g.reason } : {}),
     metrics: g.metrics.map((m) => ({ ...m })),
     curves: both
       ? {

@@ -55,8 +55,16 @@ export interface GateResult {
   baseline: { run: string; name: string; ref: string };
   policy: string | null;
   metrics: MetricVerdict[];
-  verdict: 'pass' | 'fail';
+  /** incomplete: the candidate lacks values the verdict needs (evaluate it first); never a pass. */
+  verdict: GateOutcome;
+  /** Why the verdict is incomplete (or why nothing was compared). */
+  reason?: string;
 }
+
+export type GateOutcome = 'pass' | 'fail' | 'incomplete';
+
+/** `runlens compare` exit codes: 0 pass, 1 fail, 2 error, 3 incomplete (the candidate lacks values). */
+export const GATE_EXIT: Record<GateOutcome | 'error', number> = { pass: 0, fail: 1, error: 2, incomplete: 3 };
 
 export function loadPolicy(workspace: string): GatePolicy {
   const file = path.join(workspace, 'runlens.yaml');
@@ -182,7 +190,7 @@ export function judge(
   base: Record<string, number>,
   policy: GatePolicy,
   goals: Record<string, Goal> = {},
-): Pick<GateResult, 'metrics' | 'verdict'> {
+): Pick<GateResult, 'metrics' | 'verdict' | 'reason'> {
   const names = policy.source
     ? [...new Set([...Object.keys(policy.metrics), ...policy.required])]
     : Object.keys(cand).filter((k) => k in base && goalOf(k, goals) !== undefined);
@@ -206,7 +214,8 @@ export function judge(
     };
     if (c === null || b === null) {
       v.rule = `${c === null ? 'candidate' : 'baseline'} has no value`;
-      v.verdict = required ? 'fail' : 'missing';
+      // A value the candidate has not logged yet is not a failure: the verdict waits for it.
+      v.verdict = required && c !== null ? 'fail' : 'missing';
       out.push(v);
       continue;
     }
@@ -230,10 +239,44 @@ export function judge(
     }
     out.push(v);
   }
-  return {
-    metrics: out,
-    verdict: out.some((m) => m.verdict === 'fail') || out.length === 0 ? 'fail' : 'pass',
-  };
+  // Default policy: the baseline's evaluation metrics the candidate lacks are listed too, so a
+  // candidate that was never evaluated is not judged on its training metrics alone.
+  if (!policy.source) {
+    for (const metric of Object.keys(base).sort()) {
+      if (metric.startsWith('eval/') && !(metric in cand) && goalOf(metric, goals) !== undefined)
+        out.push({
+          metric,
+          goal: goalOf(metric, goals) ?? null,
+          candidate: null,
+          baseline: Number.isFinite(base[metric]) ? base[metric] : null,
+          delta: null,
+          relative: null,
+          rule: 'candidate has no value',
+          verdict: 'missing',
+          required: false,
+        });
+    }
+  }
+  const lacking = out.filter((m) => m.candidate === null && (m.baseline !== null || m.required));
+  if (out.some((m) => m.verdict === 'fail')) return { metrics: out, verdict: 'fail' };
+  if (lacking.length > 0)
+    return {
+      metrics: out,
+      verdict: 'incomplete',
+      reason: `evaluate the candidate first: it has no value for ${lacking.map((m) => m.metric).join(', ')}`,
+    };
+  if (!out.some((m) => m.verdict === 'pass'))
+    return {
+      metrics: out,
+      verdict: 'incomplete',
+      reason: 'nothing compared: the runs have no metric in common with a known goal',
+    };
+  return { metrics: out, verdict: 'pass' };
+}
+
+/** The verdict as one line: "pass", "fail", "incomplete: evaluate the candidate first…". */
+export function verdictLine(r: Pick<GateResult, 'verdict' | 'reason'>): string {
+  return r.verdict === 'incomplete' ? `incomplete: ${r.reason ?? 'evaluate the candidate first'}` : r.verdict;
 }
 
 function num(v: number | null, digits = 6): string {
@@ -242,9 +285,11 @@ function num(v: number | null, digits = 6): string {
 
 export function gateMarkdown(r: GateResult): string {
   const icon = { pass: '✅ pass', fail: '❌ fail', missing: '⚠️ missing' };
+  const head = { pass: '✅ pass', fail: '❌ fail', incomplete: '⏳ incomplete' }[r.verdict];
   const lines = [
-    `### Runlens gate: ${r.verdict === 'pass' ? '✅ pass' : '❌ fail'}`,
+    `### Runlens gate: ${head}`,
     '',
+    ...(r.reason ? [`**${r.verdict === 'incomplete' ? 'Incomplete' : 'Note'}:** ${r.reason}.`, ''] : []),
     `Candidate **${r.candidate.name}** (\`${r.candidate.run}\`) vs baseline **${r.baseline.name}** (${r.baseline.ref}).`,
     '',
     '| metric | goal | baseline | candidate | delta | rule | verdict |',

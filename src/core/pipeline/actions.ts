@@ -2,8 +2,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import { detectDrift } from '../drift/drift';
+import { nothingComparedReason } from '../drift/view';
 import { evaluateFile, saveEvaluation } from '../eval/evaluate';
-import { compareRuns, gateMarkdown, loadPolicy } from '../gate/gate';
+import { compareRuns, gateMarkdown, loadPolicy, verdictLine } from '../gate/gate';
 import { readSchema, validateFile } from '../schema/schema';
 import { packageModel } from '../serving/package';
 import { smokeTest, startServer } from '../serving/serve';
@@ -142,7 +143,7 @@ async function gateAction(ctx: ActionContext): Promise<ActionResult> {
   ctx.store.addArtifact(ctx.runId, 'gate.json', JSON.stringify(result, null, 1) + '\n');
   for (const m of result.metrics)
     ctx.log(`${m.metric}: candidate ${m.candidate} baseline ${m.baseline} (${m.rule}) ${m.verdict}`);
-  return { ok: result.verdict === 'pass', reason: `gate: ${result.verdict}`, markdown: md };
+  return { ok: result.verdict === 'pass', reason: `gate: ${verdictLine(result)}`, markdown: md };
 }
 
 async function registerAction(ctx: ActionContext): Promise<ActionResult> {
@@ -173,6 +174,11 @@ async function driftAction(ctx: ActionContext): Promise<ActionResult> {
     driftShare: typeof share === 'number' ? share : undefined,
   });
   ctx.store.addArtifact(ctx.runId, 'drift.json', JSON.stringify(report, null, 1) + '\n');
+  if (report.tested === 0) {
+    const why = `nothing compared: ${nothingComparedReason(report)}`;
+    ctx.log(why);
+    return { ok: false, reason: why };
+  }
   const reason = `${report.drifted}/${report.tested} columns drifted`;
   ctx.log(reason);
   return { ok: !report.datasetDrift, reason: report.datasetDrift ? `dataset drift: ${reason}` : reason };

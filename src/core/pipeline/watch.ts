@@ -88,6 +88,8 @@ export function packageDriftCheck(
     seen = signature;
     const rep = r.report;
     const cols = rep.columns.filter((c) => c.drifted).map((c) => c.column);
+    if (rep.tested === 0)
+      return { drift: false, reason: `nothing compared: no column of the requests could be tested` };
     const summary = `${rep.drifted}/${rep.tested} columns drifted in ${r.requests} requests`;
     if (rep.datasetDrift) since = checkedAt;
     return rep.datasetDrift

@@ -118,7 +118,9 @@ function gateVerdict(runDir: string): PackageManifest['gate'] {
     const file = path.join(runDir, ARTIFACTS_DIR, name);
     const raw = readJsonMaybe(file);
     const v = raw?.verdict ?? (raw?.gate as { verdict?: unknown } | undefined)?.verdict;
-    if (v === 'pass' || v === 'fail') return { verdict: v, file: path.join(ARTIFACTS_DIR, name) };
+    // An incomplete verdict (the candidate was not evaluated) is not a pass either.
+    if (v === 'pass' || v === 'fail' || v === 'incomplete')
+      return { verdict: v === 'pass' ? 'pass' : 'fail', file: path.join(ARTIFACTS_DIR, name) };
   }
   return null;
 }

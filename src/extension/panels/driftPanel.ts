@@ -40,6 +40,7 @@ export async function computeDrift(source: DriftSource): Promise<DriftResult> {
       title: `Drift: ${path.basename(source.current)} against ${path.basename(source.reference)}`,
       referenceLabel: relative(source.reference),
       currentLabel: relative(source.current),
+      show: relative,
     });
     return { snapshot, report };
   }
@@ -54,6 +55,7 @@ export async function computeDrift(source: DriftSource): Promise<DriftResult> {
     referenceLabel: `training data (${m.reference?.source ?? 'reference.csv'})`,
     currentLabel: `${r.requests} logged requests`,
     online: r.online,
+    show: relative,
     notices: [
       ...(r.skippedLines ? [`${r.skippedLines} unreadable log lines were skipped`] : []),
       ...(source.feedback

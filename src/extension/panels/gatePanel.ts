@@ -10,6 +10,8 @@ import { Registry } from '../../core/store/registry';
 import type { Store } from '../../core/store/store';
 import { assertNever } from '../../protocol/common';
 import type { GateFromWebview, GateToWebview, GateViewState } from '../../protocol/gate';
+import { ARTIFACTS_DIR } from '../../core/store/runFile';
+import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../storeModel';
 import { parseRef } from './runRefs';
@@ -17,10 +19,16 @@ import { HostedPanel, PanelSlot } from './webviewHost';
 
 export const GATE_VIEW_TYPE = 'runlens.gate';
 
-const KNOWN: GateFromWebview['type'][] = ['ready', 'copyMarkdown', 'pickBaseline', 'rendered'];
+const KNOWN: GateFromWebview['type'][] = [
+  'ready',
+  'copyMarkdown',
+  'pickBaseline',
+  'evaluateCandidate',
+  'rendered',
+];
 
 export interface GateRendered {
-  verdict: 'pass' | 'fail';
+  verdict: 'pass' | 'fail' | 'incomplete';
   rows: number;
   charts: number;
 }
@@ -145,7 +153,7 @@ export class GatePanel extends HostedPanel<GateToWebview, GateFromWebview, GateR
           return undefined;
         }
       };
-      this.panel.title = `Gate: ${result.candidate.name} ${result.verdict === 'pass' ? '✓' : '✗'}`;
+      this.panel.title = `Gate: ${result.candidate.name} ${{ pass: '✓', fail: '✗', incomplete: '…' }[result.verdict]}`;
       this.host.post({
         type: 'snapshot',
         snapshot: gateSnapshot({ candidate: this.candidateRef, baseline: this.baselineRef }, result, {
@@ -175,6 +183,21 @@ export class GatePanel extends HostedPanel<GateToWebview, GateFromWebview, GateR
         if (!s) return;
         const ref = await pickBaselineRef(this.model, s.folder, s.id);
         if (ref !== undefined) this.show(this.candidateRef, ref);
+        return;
+      }
+      case 'evaluateCandidate': {
+        const s = this.store();
+        if (!s) return;
+        // The run's own predictions when it logged them (as the pipeline's evaluate stage reads them),
+        // else the command asks for a file.
+        const logged = path.join(s.store.runDir(s.id), ARTIFACTS_DIR, 'predictions.csv');
+        await vscode.commands.executeCommand(
+          Commands.evaluateModel,
+          { kind: 'run', folder: s.folder, id: s.id },
+          fs.existsSync(logged) ? logged : undefined,
+          { show: false },
+        );
+        this.send();
         return;
       }
       case 'rendered':
