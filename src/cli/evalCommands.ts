@@ -260,7 +260,7 @@ export function registerEvalCommands(
           else if (opts.markdown) io.out(gateMarkdown(r));
           else {
             io.out(
-              `candidate ${r.candidate.name} (${r.candidate.run}) vs baseline ${r.baseline.name} (${r.baseline.ref}): ${r.verdict.toUpperCase()}`,
+              `candidate ${r.candidate.name} (${r.candidate.run}) vs baseline ${r.baseline.name} (${r.baseline.ref}): ${r.verdict.toUpperCase()}${r.reason ? ` (${r.reason})` : ''}`,
             );
             for (const m of r.metrics) {
               io.out(
