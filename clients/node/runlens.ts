@@ -421,7 +421,7 @@ export function tfCallback(options: { run?: Run; batchEvery?: number } = {}): Fi
 
 function numericOnly(logs: Record<string, unknown>): Record<string, number> {
   const out: Record<string, number> = {};
-  for (const [k, v] of Object.entries(logs)) if (typeof v === 'number') out[k] = v;
+  for (const [k, v] of Object.entries(logs)) if (typeof v === 'number') setOwn(out, k, v);
   return out;
 }
 

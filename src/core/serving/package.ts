@@ -46,6 +46,8 @@ interface Source {
   run: RunRecord;
   runDir: string;
   modelDir: string;
+  /** For a registered version: the model files it recorded (names inside modelDir); only they ship. */
+  files?: Set<string>;
 }
 
 /** MODEL@VERSION, MODEL@stage or a run id/name. */
@@ -56,15 +58,28 @@ export function resolveSource(store: Store, ref: string): Source {
     const registry = new Registry(store);
     const version = registry.getVersion(name, ref.slice(at + 1));
     const vdir = registry.versionDir(name, version.version);
-    const modelDir =
-      findModelDir(vdir) ?? findModelDir(path.join(store.runDir(version.sourceRun), ARTIFACTS_DIR));
-    if (!modelDir) throw noModel(`${name}@${version.version} (${vdir})`);
+    // Exactly the version's recorded files: the shallowest recorded model.json names the model
+    // folder, and only the files recorded in that folder are packaged.
+    const modelFile = version.files
+      .filter((f) => f === MODEL_FILE || f.endsWith('/' + MODEL_FILE))
+      .sort((a, b) => a.split('/').length - b.split('/').length || (a < b ? -1 : 1))[0];
+    if (modelFile === undefined || !fs.existsSync(path.join(vdir, modelFile))) {
+      throw noModel(`${name}@${version.version} (${vdir})`);
+    }
+    const rel = path.posix.dirname(modelFile);
+    const prefix = rel === '.' ? '' : rel + '/';
+    const files = new Set(
+      version.files
+        .filter((f) => f.startsWith(prefix) && !f.slice(prefix.length).includes('/'))
+        .map((f) => f.slice(prefix.length)),
+    );
     return {
       name,
       version,
       run: store.getRun(version.sourceRun),
       runDir: store.runDir(version.sourceRun),
-      modelDir,
+      modelDir: path.join(vdir, ...rel.split('/').filter((p) => p !== '.')),
+      files,
     };
   }
   const run = store.getRun(ref);
@@ -519,7 +534,11 @@ export async function packageModel(
   };
   try {
     for (const f of fs.readdirSync(src.modelDir).sort()) {
-      if (fs.statSync(path.join(src.modelDir, f)).isFile() && f !== PREPROCESSING_FILE)
+      if (
+        fs.statSync(path.join(src.modelDir, f)).isFile() &&
+        f !== PREPROCESSING_FILE &&
+        (src.files === undefined || src.files.has(f))
+      )
         put(`model/${f}`, fs.readFileSync(path.join(src.modelDir, f)));
     }
     put(`model/${PREPROCESSING_FILE}`, JSON.stringify(prep, null, 2) + '\n');

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError, isErrno } from '../errors';
-import { mkdirp, readJsonFile, withLock, writeJsonAtomic } from './fsutil';
+import { mkdirp, readJsonFile, storeWriteError, withLock, writeJsonAtomic } from './fsutil';
 import { getOwn, setOwn } from './records';
 import { ARTIFACTS_DIR } from './runFile';
 import type { Store } from './store';
@@ -166,13 +166,24 @@ export class Registry {
         : { schemaVersion: REGISTRY_SCHEMA_VERSION, name, createdAt: Date.now(), versions: [] };
       const version = (model.versions.at(-1)?.version ?? 0) + 1;
       const dest = this.versionDir(name, version);
+      // The version is copied into a temporary folder and renamed into place: a register killed
+      // half-way leaves only a temporary folder, removed here next time, never a vN that a later
+      // version would inherit. A vN that model.json does not record is such a leftover too.
+      removeLeftovers(path.join(this.dir, name), model.versions);
+      const tmp = path.join(this.dir, name, `.v${version}.${process.pid}.tmp`);
       const files: string[] = [];
-      for (const src of sources) {
-        const base = path.basename(src);
-        fs.cpSync(src, path.join(dest, base), { recursive: true });
-        files.push(
-          ...listFiles(path.join(dest, base)).map((f) => path.relative(dest, f).split(path.sep).join('/')),
-        );
+      try {
+        for (const src of sources) {
+          const base = path.basename(src);
+          fs.cpSync(src, path.join(tmp, base), { recursive: true });
+          files.push(
+            ...listFiles(path.join(tmp, base)).map((f) => path.relative(tmp, f).split(path.sep).join('/')),
+          );
+        }
+        fs.renameSync(tmp, dest);
+      } catch (e) {
+        fs.rmSync(tmp, { recursive: true, force: true });
+        throw storeWriteError(e, dest);
       }
       const summary =
         run.summary ?? this.store.listRuns().entries.find((e) => e.id === run.id)?.metrics ?? {};
@@ -295,6 +306,22 @@ function defaultModelFiles(runDir: string): string[] {
       .map((n) => path.join(artifacts, n));
   } catch {
     return [];
+  }
+}
+
+/** Temporary folders of killed registers, and version folders that model.json does not record. */
+function removeLeftovers(modelDir: string, versions: ModelVersion[]): void {
+  const recorded = new Set(versions.map((v) => `v${v.version}`));
+  let names: string[];
+  try {
+    names = fs.readdirSync(modelDir);
+  } catch {
+    return;
+  }
+  for (const n of names) {
+    if ((/^\.v\d+\..*\.tmp$/.test(n) || /^v\d+$/.test(n)) && !recorded.has(n)) {
+      fs.rmSync(path.join(modelDir, n), { recursive: true, force: true });
+    }
   }
 }
 
