@@ -410,7 +410,9 @@ export function buildProgram(
     .option('--json', 'print JSON')
     .action((name: string | undefined, opts) => {
       const registry = new Registry(openStore());
-      const models = name ? [registry.getModel(name)] : registry.listModels();
+      const skipped: string[] = [];
+      const models = name ? [registry.getModel(name)] : registry.listModels(skipped);
+      for (const w of skipped) io.err(`warning: ${w}`);
       if (opts.json) {
         io.out(toJson(opts, models));
         return;

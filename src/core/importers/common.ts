@@ -324,8 +324,9 @@ export class ImportBatch {
 
   constructor(private readonly store: Store) {}
 
-  add(run: RunRecord, metricsBytes: number): void {
-    this.entries.push(entryOf(run, run.summary ?? {}, metricsBytes));
+  /** `summary` is what the writer folded: a run imported while running has no summary of its own. */
+  add(run: RunRecord, metricsBytes: number, summary: Record<string, MetricSummary>): void {
+    this.entries.push(entryOf(run, run.summary ?? summary, metricsBytes));
     if (this.entries.length >= 256) this.flush();
   }
 
@@ -425,7 +426,7 @@ export async function createImportedRun(
     } catch (e) {
       throw storeWriteError(e, store.runDir(run.id));
     }
-    batch.add(run, bytes);
+    batch.add(run, bytes, writer.summary);
     return { run, points: writer.points };
   } catch (e) {
     try {

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { RunlensError, isErrno } from '../errors';
 import { mkdirp, readJsonFile, storeWriteError, withLock, writeJsonAtomic } from './fsutil';
 import { getOwn, setOwn } from './records';
+import { checkBaselines, checkModelDocument } from './schemas';
 import { ARTIFACTS_DIR } from './runFile';
 import type { Store } from './store';
 import type { InputFile } from './types';
@@ -80,7 +81,8 @@ export class Registry {
     return path.join(this.dir, checkModelName(name), `v${version}`);
   }
 
-  listModels(): RegisteredModel[] {
+  /** Every readable model; one whose model.json is malformed is skipped, with a warning naming it. */
+  listModels(warnings: string[] = []): RegisteredModel[] {
     let names: string[];
     try {
       names = fs.readdirSync(this.dir);
@@ -91,13 +93,21 @@ export class Registry {
     return names
       .filter((n) => NAME_RE.test(n) && fs.existsSync(this.modelFile(n)))
       .sort()
-      .map((n) => this.getModel(n));
+      .flatMap((n) => {
+        try {
+          return [this.getModel(n)];
+        } catch (e) {
+          if (!(e instanceof RunlensError) || e.kind === 'conflict') throw e;
+          warnings.push(`model "${n}" skipped: ${e.message}`);
+          return [];
+        }
+      });
   }
 
   getModel(name: string): RegisteredModel {
     let raw: RegisteredModel;
     try {
-      raw = readJsonFile<RegisteredModel>(this.modelFile(name));
+      raw = checkModelDocument<RegisteredModel>(readJsonFile(this.modelFile(name)), this.modelFile(name));
     } catch (e) {
       if (isErrno(e, 'ENOENT')) {
         throw new RunlensError(
@@ -248,7 +258,7 @@ export class Registry {
 
   readBaselines(): BaselinesFile {
     try {
-      const b = readJsonFile<BaselinesFile>(this.baselinesFile);
+      const b = checkBaselines<BaselinesFile>(readJsonFile(this.baselinesFile), this.baselinesFile);
       if (b.schemaVersion > REGISTRY_SCHEMA_VERSION) {
         throw new RunlensError(
           `${this.baselinesFile} was written by a newer Runlens`,

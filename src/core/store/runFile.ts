@@ -3,7 +3,8 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import { readJsonFile, withLock, withLockSync, writeJsonAtomic } from './fsutil';
-import { decodeSummaries } from './metrics';
+import { isRunId } from './ids';
+import { checkSummaries, isRecord } from './schemas';
 import type { RunRecord } from './types';
 import { RUN_STATUSES } from './types';
 
@@ -41,6 +42,18 @@ export function migrateRun(raw: unknown, where: string): RunRecord {
   }
   if (typeof o.startTime !== 'number')
     throw new RunlensError(`${where}: run.json field "startTime" is not a number`);
+  if (!isRunId(o.id)) throw new RunlensError(`${where}: run.json field "id" is not a run id`);
+  let summary: RunRecord['summary'] = null;
+  if (o.summary !== null && o.summary !== undefined) {
+    const why = checkSummaries(o.summary);
+    if (why !== undefined) {
+      throw new RunlensError(
+        `${where}: run.json field "summary"${why.startsWith('.') ? why : ' ' + why}`,
+        'fix or remove the field; readers recompute the summary from metrics.jsonl when it is absent',
+      );
+    }
+    summary = o.summary as RunRecord['summary'];
+  }
   return {
     schemaVersion: RUN_SCHEMA_VERSION,
     id: o.id as string,
@@ -63,19 +76,10 @@ export function migrateRun(raw: unknown, where: string): RunRecord {
       ? (o.environment as unknown as RunRecord['environment'])
       : { os: 'unknown', arch: 'unknown' },
     inputs: Array.isArray(o.inputs) ? (o.inputs as RunRecord['inputs']) : [],
-    summary: isRecord(o.summary) ? decoded(o.summary as NonNullable<RunRecord['summary']>) : null,
+    summary,
     note: typeof o.note === 'string' ? o.note : null,
     updatedAt: typeof o.updatedAt === 'number' ? o.updatedAt : (o.startTime as number),
   };
-}
-
-function decoded(summary: NonNullable<RunRecord['summary']>): NonNullable<RunRecord['summary']> {
-  decodeSummaries(summary);
-  return summary;
-}
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return v !== null && typeof v === 'object' && !Array.isArray(v);
 }
 
 export function readRunFile(runDir: string): RunRecord {
@@ -122,7 +126,24 @@ export function ownerAlive(run: Pick<RunRecord, 'pid' | 'host' | 'startTime'>): 
   } catch (e) {
     return (e as NodeJS.ErrnoException).code === 'EPERM';
   }
+  // kill(pid, 0) succeeds on a zombie (exited, not yet reaped by its parent): read its state.
+  if (processState(run.pid) === 'dead') return false;
   return !pidReusedSince(run.pid, run.startTime);
+}
+
+/** 'dead' for a zombie (Z) or dying (X) process, per /proc/PID/stat; 'unknown' without /proc. */
+export function processState(pid: number): 'alive' | 'dead' | 'unknown' {
+  let stat: string;
+  try {
+    stat = fs.readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch (e) {
+    return (e as NodeJS.ErrnoException).code === 'ENOENT' && fs.existsSync('/proc/self/stat')
+      ? 'dead'
+      : 'unknown';
+  }
+  // The state follows the command name, which is in parentheses and may itself hold ") ".
+  const state = stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+  return state === 'Z' || state === 'X' || state === 'x' ? 'dead' : 'alive';
 }
 
 /** A pid that now belongs to a process started after the run began was reused by the OS. */

@@ -6,8 +6,9 @@ import { RunlensError, errorMessage } from '../errors';
 import { isRunId } from './ids';
 import { appendLines, nonFinite, withLockSync } from './fsutil';
 import type { ScanWarning } from './metrics';
-import { decodeSummaries, foldSummary, scanMetrics } from './metrics';
-import { METRICS_FILE, ownerAlive, readRunFile, updateRunFileSync } from './runFile';
+import { foldSummary, scanMetrics } from './metrics';
+import { METRICS_FILE, RUN_FILE, ownerAlive, readRunFile, updateRunFileSync } from './runFile';
+import { checkIndexEntry, isRecord } from './schemas';
 import type { RunEntry, RunRecord } from './types';
 import { TERMINAL_STATUSES } from './types';
 
@@ -38,6 +39,8 @@ export class RunIndex {
   private readonly indexFile: string;
   private readonly journalFile: string;
   private journalLines = 0;
+  /** Entries skipped by the last load(), each naming its file. */
+  private loadWarnings: ScanWarning[] = [];
 
   constructor(
     private readonly storeDir: string,
@@ -58,12 +61,25 @@ export class RunIndex {
   /** The index as stored (index.json plus journal), without looking at the run folders. */
   load(): Map<string, RunEntry> {
     const entries = new Map<string, RunEntry>();
+    const warnings: ScanWarning[] = [];
+    this.loadWarnings = warnings;
     const db = this.db();
     try {
       db.read();
-      if (db.data.schemaVersion === INDEX_SCHEMA_VERSION && db.data.runs) {
-        for (const [id, e] of Object.entries(db.data.runs)) {
-          decodeSummaries(e.metrics);
+      if (db.data.schemaVersion === INDEX_SCHEMA_VERSION && isRecord(db.data.runs)) {
+        for (const [id, raw] of Object.entries(db.data.runs)) {
+          const e = checkIndexEntry(raw);
+          if (typeof e === 'string' || e.id !== id) {
+            // Skipped: the run folder is read again, so nothing is lost.
+            const why = typeof e === 'string' ? e : `id ${JSON.stringify(e.id)} under key ${id}`;
+            warnings.push({
+              file: this.indexFile,
+              line: 0,
+              offset: 0,
+              message: `index entry ${id} skipped: ${why}`,
+            });
+            continue;
+          }
           entries.set(id, e);
         }
       }
@@ -72,7 +88,7 @@ export class RunIndex {
       // A corrupt index.json is a lost cache, not lost data: refresh rebuilds it.
     }
     this.journalLines = 0;
-    for (const file of this.journalFiles()) this.journalLines += replayJournal(file, entries);
+    for (const file of this.journalFiles()) this.journalLines += replayJournal(file, entries, warnings);
     return entries;
   }
 
@@ -107,15 +123,17 @@ export class RunIndex {
   ): RefreshResult {
     // A long-lived reader (the editor) passes the entries it holds, so a refresh reads only what
     // changed on disk instead of loading the index file again.
+    this.loadWarnings = [];
     const entries = options.rebuild ? new Map<string, RunEntry>() : (options.entries ?? this.load());
-    const warnings: ScanWarning[] = [];
+    const warnings: ScanWarning[] = [...this.loadWarnings];
     const changed: RunEntry[] = [];
     const onDisk = new Set(listRunFolders(this.runsDir));
     for (const id of entries.keys()) if (!onDisk.has(id)) entries.delete(id);
     for (const id of onDisk) {
       const old = entries.get(id);
-      if (old !== undefined && !needsRecheck(old) && !options.dirty?.has(id)) continue;
-      const fresh = readEntry(path.join(this.runsDir, id), id, old, warnings);
+      const dir = path.join(this.runsDir, id);
+      if (old !== undefined && !needsRecheck(old, dir) && !options.dirty?.has(id)) continue;
+      const fresh = readEntry(dir, id, old, warnings);
       if (old === undefined || !sameEntry(old, fresh)) {
         entries.set(id, fresh);
         changed.push(fresh);
@@ -167,7 +185,7 @@ export function listRunFolders(runsDir: string): string[] {
   }
 }
 
-function replayJournal(file: string, entries: Map<string, RunEntry>): number {
+function replayJournal(file: string, entries: Map<string, RunEntry>, warnings: ScanWarning[] = []): number {
   let text: string;
   try {
     text = fs.readFileSync(file, 'utf8');
@@ -178,14 +196,17 @@ function replayJournal(file: string, entries: Map<string, RunEntry>): number {
   for (const line of text.split('\n')) {
     if (line.length === 0) continue;
     n++;
-    let e: RunEntry;
+    let raw: unknown;
     try {
-      e = JSON.parse(line) as RunEntry;
+      raw = JSON.parse(line);
     } catch {
       continue; // a torn line from a killed writer: the run folder still has the truth
     }
-    if (typeof e?.id !== 'string') continue;
-    decodeSummaries(e.metrics);
+    const e = checkIndexEntry(raw);
+    if (typeof e === 'string') {
+      warnings.push({ file, line: n, offset: 0, message: `index entry skipped: ${e}` });
+      continue;
+    }
     const cur = entries.get(e.id);
     if (cur === undefined || newer(e, cur)) entries.set(e.id, e);
   }
@@ -197,8 +218,16 @@ function newer(a: RunEntry, b: RunEntry): boolean {
   return a.metricsBytes >= b.metricsBytes;
 }
 
-function needsRecheck(e: RunEntry): boolean {
-  return e.status === 'unreadable' || !TERMINAL_STATUSES.has(e.status as RunRecord['status']);
+/**
+ * Open and unreadable runs are always re-read. An ended run is re-read when its run.json changed
+ * since the entry was made (edited, or corrupted), and a crashed run also when its metrics file
+ * grew: a training child can outlive the launcher whose death marked the run crashed.
+ */
+function needsRecheck(e: RunEntry, runDir: string): boolean {
+  if (e.status === 'unreadable' || !TERMINAL_STATUSES.has(e.status as RunRecord['status'])) return true;
+  if (fs.statSync(path.join(runDir, RUN_FILE), { throwIfNoEntry: false })?.mtimeMs !== e.runFileMtime)
+    return true;
+  return e.status === 'crashed' && fileSize(path.join(runDir, METRICS_FILE)) !== e.metricsBytes;
 }
 
 function sameEntry(a: RunEntry, b: RunEntry): boolean {
@@ -206,6 +235,7 @@ function sameEntry(a: RunEntry, b: RunEntry): boolean {
     a.status === b.status &&
     a.updatedAt === b.updatedAt &&
     a.metricsBytes === b.metricsBytes &&
+    a.runFileMtime === b.runFileMtime &&
     a.error === b.error
   );
 }
@@ -218,13 +248,19 @@ export function readEntry(
   warnings: ScanWarning[],
 ): RunEntry {
   let run: RunRecord;
+  // The mtime before the read: a change made meanwhile leaves a newer mtime, re-read next time.
+  const runFileMtime = () => fs.statSync(path.join(runDir, RUN_FILE), { throwIfNoEntry: false })?.mtimeMs;
+  let mtime = runFileMtime();
   try {
     run = readRunFile(runDir);
   } catch (e) {
     return unreadableEntry(id, errorMessage(e));
   }
   if (run.status === 'running' || run.status === 'queued') {
-    if (ownerAlive(run) === false) run = markCrashed(runDir, run);
+    if (ownerAlive(run) === false) {
+      run = markCrashed(runDir, run);
+      mtime = runFileMtime();
+    }
   }
   const metricsFile = path.join(runDir, METRICS_FILE);
   let metrics = old && old.status !== 'unreadable' ? structuredClone(old.metrics) : {};
@@ -253,7 +289,9 @@ export function readEntry(
       metricsBytes = scan.endOffset;
     }
   }
-  return entryOf(run, metrics, metricsBytes);
+  const entry = entryOf(run, metrics, metricsBytes);
+  if (mtime !== undefined) entry.runFileMtime = mtime;
+  return entry;
 }
 
 export function entryOf(run: RunRecord, metrics: RunEntry['metrics'], metricsBytes: number): RunEntry {

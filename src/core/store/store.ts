@@ -13,6 +13,7 @@ import {
 import { isRunId, newRunId } from './ids';
 import { STORE_FILE } from './layout';
 import { resolveStoreDir } from './resolve';
+import { checkStoreMeta } from './schemas';
 import { METRICS_HEADER } from './metrics';
 import type { RefreshResult } from './runIndex';
 import { RunIndex, entryOf, listRunFolders, readEntry } from './runIndex';
@@ -74,9 +75,9 @@ export class Store {
    */
   static open(dir: string, options: { create?: boolean } = {}): Store {
     const storeFile = path.join(dir, STORE_FILE);
-    let meta: { schemaVersion?: unknown } | undefined;
+    let meta: { schemaVersion: number } | undefined;
     try {
-      meta = readJsonFile(storeFile);
+      meta = checkStoreMeta(readJsonFile(storeFile), storeFile);
     } catch (e) {
       if (!isErrno(e, 'ENOENT', 'ENOTDIR')) {
         if (e instanceof RunlensError) {
@@ -89,12 +90,6 @@ export class Store {
       }
     }
     if (meta !== undefined) {
-      if (typeof meta.schemaVersion !== 'number') {
-        throw new RunlensError(
-          `${storeFile} has no schemaVersion`,
-          'fix or delete store.json; it is recreated',
-        );
-      }
       if (meta.schemaVersion > STORE_SCHEMA_VERSION) {
         throw new RunlensError(
           `the store ${dir} was written by a newer Runlens (schema ${meta.schemaVersion}, this one reads up to ${STORE_SCHEMA_VERSION}); nothing was changed`,

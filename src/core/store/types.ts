@@ -97,6 +97,8 @@ export interface RunEntry {
   metrics: Record<string, MetricSummary>;
   /** Bytes of metrics.jsonl already folded into `metrics`. */
   metricsBytes: number;
+  /** mtime (ms) of run.json when the entry was read: a later change (an edit, a corruption) is re-read. */
+  runFileMtime?: number;
   updatedAt: number;
   /** Why the run is unreadable. */
   error?: string;
