@@ -82,10 +82,7 @@ describe('the index is never stale', () => {
           const pid = Number(String(d).trim());
           waitForState(pid, 'Z');
           assert.equal(ownerAlive({ pid, host: os.hostname(), startTime: Date.now() - 1000 }), false);
-          assert.equal(
-            ownerAlive({ pid: parent.pid!, host: os.hostname(), startTime: Date.now() }),
-            true,
-          );
+          assert.equal(ownerAlive({ pid: parent.pid!, host: os.hostname(), startTime: Date.now() }), true);
           resolve();
         } catch (e) {
           reject(e);
