@@ -5,6 +5,8 @@ import { RunlensError } from '../../src/core/errors';
 import { mkdirp, writeFileAtomic } from '../../src/core/store/fsutil';
 import { ARTIFACTS_DIR, RUN_FILE, readRunFile, updateRunFileSync } from '../../src/core/store/runFile';
 import { resolveStoreDir } from '../../src/core/store/resolve';
+import type { MetricPointRow, RunRow, SearchOptions } from '../../src/core/store/search';
+import { metricHistory, runRow, searchEntries } from '../../src/core/store/search';
 import { Store } from '../../src/core/store/store';
 import type { ParamValue, RunRecord, RunStatus } from '../../src/core/store/types';
 import { TERMINAL_STATUSES } from '../../src/core/store/types';
@@ -427,3 +429,36 @@ function numericOnly(logs: Record<string, unknown>): Record<string, number> {
 
 export { loadTf, describeBackend } from '../../src/core/tfjs/backend';
 export type { LoadedTf, BackendName } from '../../src/core/tfjs/backend';
+
+/** Where the read calls look: the store rule of `init` (an explicit store, $RUNLENS_STORE, the nearest). */
+export interface ReadOptions {
+  store?: string;
+}
+
+function storeForReading(options: ReadOptions): Store {
+  return Store.open(resolveStoreDir({ explicit: options.store, cwd: process.cwd() }).dir);
+}
+
+/**
+ * Runs matching a filter, as flat rows (run_id, run_name, experiment, status, start_time, end_time,
+ * metrics.KEY, params.KEY, tags.KEY), read from the store directly. The filter and order are the
+ * query language of `runlens ls -w/--sort`: `searchRuns("metrics.acc > 0.5 and params.opt = 'adam'",
+ * { orderBy: 'metrics.acc DESC' })`.
+ */
+export function searchRuns(filter = '', options: SearchOptions & ReadOptions = {}): RunRow[] {
+  const store = storeForReading(options);
+  return searchEntries(store.listRuns().entries, { ...options, filter }).map(runRow);
+}
+
+/** run.json of a run (id, unique prefix/suffix or name), with its metric summary. */
+export function getRun(ref: string, options: ReadOptions = {}): RunRecord {
+  const store = storeForReading(options);
+  const run = store.getRun(ref);
+  const entry = store.listRuns().entries.find((e) => e.id === run.id);
+  return { ...run, summary: run.summary ?? entry?.metrics ?? {} };
+}
+
+/** Every point of one metric of a run: { key, value, step, timestamp }. */
+export function getMetricHistory(ref: string, key: string, options: ReadOptions = {}): MetricPointRow[] {
+  return metricHistory(storeForReading(options), ref, key);
+}

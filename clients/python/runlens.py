@@ -60,6 +60,11 @@ __all__ = [
     "flush",
     "finish",
     "active_run",
+    "search_runs",
+    "get_run",
+    "get_metric_history",
+    "parse_filter",
+    "QueryError",
     "__version__",
 ]
 
@@ -1471,3 +1476,620 @@ def finish(status="finished"):
     record = _active().finish(status)
     _current = None
     return record
+
+
+# --------------------------------------------------------------------------------------------
+# Reading the store: search_runs, get_run, get_metric_history.
+#
+# The query language is the one of src/core/store/query.ts (the CLI's ls -w/--sort and the
+# editor's filter), ported rule for rule; test/unit/query-cases.json holds the cases both must
+# agree on. docs/coming-from-mlflow.md describes it.
+
+_ATTRIBUTES = {
+    "id": "id", "run_id": "id", "name": "name", "run_name": "name", "experiment": "experiment",
+    "experiment_name": "experiment", "experiment_id": "experiment", "status": "status",
+    "script": "script", "starred": "starred", "gitCommit": "gitCommit", "git_commit": "gitCommit",
+    "start": "start", "startTime": "start", "start_time": "start", "end": "end", "endTime": "end",
+    "end_time": "end", "duration": "duration",
+}  # fmt: skip
+_PREFIXES = {
+    "metrics": "metric", "metric": "metric", "params": "param", "param": "param", "tags": "tag",
+    "tag": "tag", "attributes": "attr", "attribute": "attr", "attr": "attr", "run": "attr",
+}  # fmt: skip
+_KEYWORDS = frozenset(["AND", "OR", "NOT", "IN", "LIKE", "ILIKE", "IS", "NULL", "ASC", "DESC"])
+_NUMBER_RE = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
+_NUMBER_PREFIX_RE = re.compile(r"[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+_WORD_CHAR_RE = re.compile(r"[\w.:/-]")
+
+
+class QueryError(ValueError):
+    """A filter or sort order that does not read whole; ``position`` is where reading stopped."""
+
+    def __init__(self, what, text, position, problem):
+        self.what, self.text, self.position, self.problem = what, text, position, problem
+        ValueError.__init__(
+            self,
+            "cannot read the %s at column %d: %s\n  %s\n  %s^" % (what, position + 1, problem, text, " " * position),
+        )
+
+
+def _q_tokenize(text, what):
+    tokens = []
+    i, n = 0, len(text)
+
+    def read_quoted(start):
+        q = text[start]
+        j = start + 1
+        value = []
+        while True:
+            if j >= n:
+                raise QueryError(what, text, start, "the text starting here has no closing %s" % q)
+            c = text[j]
+            if c == q:
+                if j + 1 < n and text[j + 1] == q:
+                    value.append(q)
+                    j += 2
+                    continue
+                return "".join(value), j + 1
+            if c == "\\" and j + 1 < n and text[j + 1] in (q, "\\"):
+                value.append(text[j + 1])
+                j += 2
+                continue
+            value.append(c)
+            j += 1
+
+    while i < n:
+        c = text[i]
+        if c.isspace():
+            i += 1
+            continue
+        if c in "(),":
+            tokens.append(("punct", c, i, i + 1))
+            i += 1
+            continue
+        two = text[i : i + 2]
+        if two in (">=", "<=", "!=", "<>", "=="):
+            tokens.append(("op", {"<>": "!=", "==": "="}.get(two, two), i, i + 2))
+            i += 2
+            continue
+        if c in "=<>~":
+            tokens.append(("op", c, i, i + 1))
+            i += 1
+            continue
+        if c in "'\"":
+            value, end = read_quoted(i)
+            tokens.append(("string", value, i, end))
+            i = end
+            continue
+        if c == "`":
+            value, end = read_quoted(i)
+            prev = tokens[-1] if tokens else None
+            if prev and prev[0] == "field" and prev[3] == i and prev[1][-1].endswith("."):
+                tokens[-1] = ("field", [prev[1][0][:-1] if len(prev[1]) == 1 else prev[1][0], value], prev[2], end)
+            else:
+                tokens.append(("field", [value], i, end))
+            i = end
+            continue
+        m = _NUMBER_PREFIX_RE.match(text, i)
+        if m and (c.isdigit() or c == "." or (c in "-+" and tokens and tokens[-1][0] == "op")):
+            tokens.append(("number", float(m.group(0)) if not re.match(r"^[-+]?\d+$", m.group(0)) else int(m.group(0)), i, m.end()))
+            i = m.end()
+            continue
+        if c.isalpha() or c == "_":
+            j = i + 1
+            while j < n and _WORD_CHAR_RE.match(text[j]):
+                j += 1
+            word = text[i:j]
+            if word.endswith(".") and j < n and text[j] in '"`':
+                value, end = read_quoted(j)
+                tokens.append(("field", [word[:-1], value], i, end))
+                i = end
+                continue
+            tokens.append(("word", word, i, j))
+            i = j
+            continue
+        raise QueryError(what, text, i, 'unexpected "%s"' % c)
+    tokens.append(("end", None, n, n))
+    return tokens
+
+
+def _q_field(raw, parts=None):
+    """(kind, key, stat) for metric; (kind, key) otherwise; kind in metric/param/tag/attr/bare."""
+    if parts is not None and len(parts) == 1:
+        return ("bare", parts[0])
+    if parts is not None:
+        head, rest = parts
+    else:
+        head, _, rest = raw.partition(".")
+        if "." not in raw:
+            rest = None
+    prefix = _PREFIXES.get(head)
+    if prefix and rest is not None:
+        if rest == "":
+            raise ValueError('"%s" names no %s key' % (raw, head))
+        if prefix == "metric":
+            m = re.match(r"^(.*):(min|max|last)$", rest, re.S)
+            return ("metric", m.group(1), m.group(2)) if m else ("metric", rest, "last")
+        if prefix == "param":
+            return ("param", rest)
+        if prefix == "tag":
+            return ("attr", "name") if rest == "mlflow.runName" else ("tag", rest)
+        if rest not in _ATTRIBUTES:
+            raise ValueError('"%s" is not a run attribute' % rest)
+        return ("attr", _ATTRIBUTES[rest])
+    if raw in _ATTRIBUTES:
+        return ("attr", _ATTRIBUTES[raw])
+    return ("bare", raw)
+
+
+def _q_field_name(f):
+    if f[0] == "metric":
+        return "metrics.%s%s" % (f[1], "" if f[2] == "last" else ":" + f[2])
+    return {"param": "params.", "tag": "tags."}.get(f[0], "") + f[1]
+
+
+def parse_filter(text):
+    """Parse a filter into a tree of tuples (None for an empty text); raises QueryError."""
+    what = "filter"
+    tokens = _q_tokenize(text, what)
+    pos = [0]
+
+    def peek():
+        return tokens[pos[0]]
+
+    def fail(tok, problem):
+        raise QueryError(what, text, tok[2], problem)
+
+    def is_kw(tok, kw):
+        return tok[0] == "word" and tok[1].upper() == kw
+
+    def describe(tok):
+        return "the end of the text" if tok[0] == "end" else '"%s"' % text[tok[2] : tok[3]]
+
+    if peek()[0] == "end":
+        return None
+
+    def parse_or():
+        items = [parse_and()]
+        while is_kw(peek(), "OR"):
+            pos[0] += 1
+            items.append(parse_and())
+        return items[0] if len(items) == 1 else ("or", items)
+
+    def parse_and():
+        items = [parse_unary()]
+        while is_kw(peek(), "AND"):
+            pos[0] += 1
+            items.append(parse_unary())
+        return items[0] if len(items) == 1 else ("and", items)
+
+    def parse_unary():
+        tok = peek()
+        if is_kw(tok, "NOT"):
+            pos[0] += 1
+            return ("not", parse_unary())
+        if tok[0] == "punct" and tok[1] == "(":
+            pos[0] += 1
+            inner = parse_or()
+            close = peek()
+            if not (close[0] == "punct" and close[1] == ")"):
+                fail(close, 'expected ")" to close the "(" at column %d, found %s' % (tok[2] + 1, describe(close)))
+            pos[0] += 1
+            return inner
+        return parse_comparison()
+
+    def parse_literal(field):
+        tok = peek()
+        if tok[0] in ("number", "string"):
+            v = tok[1]
+        elif tok[0] == "word" and tok[1].upper() not in _KEYWORDS:
+            v = tok[1]
+        else:
+            fail(tok, "expected a value (a number, 'quoted text' or a word) after %s, found %s" % (_q_field_name(field), describe(tok)))
+        pos[0] += 1
+        if field == ("attr", "status") and isinstance(v, str):
+            v = v.lower()
+            v = "queued" if v == "scheduled" else v
+        return v
+
+    def parse_comparison():
+        tok = peek()
+        if tok[0] not in ("word", "field"):
+            fail(tok, "expected a field (metrics.KEY, params.KEY, tags.KEY or an attribute), found %s" % describe(tok))
+        if tok[0] == "word" and tok[1].upper() in _KEYWORDS:
+            fail(tok, "expected a field, found the keyword %s" % tok[1].upper())
+        pos[0] += 1
+        try:
+            field = _q_field(tok[1], None) if tok[0] == "word" else _q_field(text[tok[2] : tok[3]], tok[1])
+        except ValueError as e:
+            fail(tok, str(e))
+        op = peek()
+        if op[0] == "op":
+            pos[0] += 1
+            return ("cmp", field, op[1], parse_literal(field))
+        negated = False
+        if is_kw(op, "NOT"):
+            negated = True
+            pos[0] += 1
+        kw = peek()
+        if is_kw(kw, "LIKE") or is_kw(kw, "ILIKE"):
+            pos[0] += 1
+            node = ("cmp", field, kw[1].upper(), str(parse_literal(field)))
+            return ("not", node) if negated else node
+        if is_kw(kw, "IN"):
+            pos[0] += 1
+            if not (peek()[0] == "punct" and peek()[1] == "("):
+                fail(peek(), 'expected "(" after IN, found %s' % describe(peek()))
+            pos[0] += 1
+            values = [parse_literal(field)]
+            while True:
+                sep = peek()
+                if sep[0] == "punct" and sep[1] == ",":
+                    pos[0] += 1
+                    values.append(parse_literal(field))
+                    continue
+                if sep[0] == "punct" and sep[1] == ")":
+                    pos[0] += 1
+                    break
+                fail(sep, 'expected "," or ")" in the IN list, found %s' % describe(sep))
+            return ("in", field, values, negated)
+        if not negated and is_kw(kw, "IS"):
+            pos[0] += 1
+            neg = False
+            if is_kw(peek(), "NOT"):
+                neg = True
+                pos[0] += 1
+            if not is_kw(peek(), "NULL"):
+                fail(peek(), "expected NULL after IS%s, found %s" % (" NOT" if neg else "", describe(peek())))
+            pos[0] += 1
+            return ("null", field, neg)
+        bad = kw if negated else op
+        fail(bad, "expected an operator (=, !=, >, >=, <, <=, ~, LIKE, ILIKE, IN, IS NULL) after %s, found %s" % (_q_field_name(field), describe(bad)))
+
+    node = parse_or()
+    rest = peek()
+    if rest[0] != "end":
+        extra = ""
+        if rest[0] == "word" and tokens[pos[0] - 1][0] == "number":
+            prev = tokens[pos[0] - 1]
+            extra = " (the value ended at \"%s\"; quote text values: '...')" % text[prev[2] : prev[3]]
+        fail(rest, "expected AND, OR or the end, found %s%s" % (describe(rest), extra))
+    return node
+
+
+def _q_value(e, f):
+    kind = f[0]
+    if kind == "metric":
+        s = e["metrics"].get(f[1])
+        return s.get(f[2]) if isinstance(s, dict) else None
+    if kind == "param":
+        return e["params"].get(f[1])
+    if kind == "tag":
+        return e["tags"].get(f[1])
+    if kind == "bare":
+        if f[1] in e["params"]:
+            return e["params"][f[1]]
+        s = e["metrics"].get(f[1])
+        return s.get("last") if isinstance(s, dict) else None
+    name = f[1]
+    if name == "start":
+        return e.get("startTime")
+    if name == "end":
+        return e.get("endTime")
+    if name == "duration":
+        return e["endTime"] - e["startTime"] if e.get("endTime") is not None else None
+    return e.get(name)
+
+
+def _q_number(v):
+    if _is_number(v):
+        return v
+    if isinstance(v, str) and _NUMBER_RE.match(v.strip()):
+        return float(v)
+    return None
+
+
+def _q_text(v):
+    """String(v) of JavaScript, for the values a run holds."""
+    if isinstance(v, bool):
+        return "true" if v else "false"
+    if v is None:
+        return "null"
+    if isinstance(v, float):
+        if v != v:
+            return "NaN"
+        if v in (math.inf, -math.inf):
+            return "Infinity" if v > 0 else "-Infinity"
+        if v == int(v) and abs(v) < 1e21:
+            return str(int(v))
+        return re.sub(r"e([+-])0*(\d)", r"e\1\2", repr(v))
+    return str(v)
+
+
+def _q_like(pattern, insensitive):
+    body = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
+    return re.compile("^%s$" % body, re.S | (re.I if insensitive else 0))
+
+
+def _q_compare(v, op, lit):
+    if op == "~":
+        return _q_text(lit).lower() in _q_text(v).lower()
+    if op in ("LIKE", "ILIKE"):
+        return _q_like(_q_text(lit), op == "ILIKE").match(_q_text(v)) is not None
+    a, b = _q_number(v), _q_number(lit)
+    if a is None or b is None:
+        a, b = _q_text(v), _q_text(lit)
+    if op == "=":
+        return a == b
+    if op == "!=":
+        return a != b
+    if op == ">":
+        return a > b
+    if op == ">=":
+        return a >= b
+    if op == "<":
+        return a < b
+    return a <= b
+
+
+def _q_eval(node, e):
+    if node is None:
+        return True
+    t = node[0]
+    if t == "and":
+        return all(_q_eval(x, e) for x in node[1])
+    if t == "or":
+        return any(_q_eval(x, e) for x in node[1])
+    if t == "not":
+        return not _q_eval(node[1], e)
+    v = _q_value(e, node[1])
+    if t == "null":
+        return (v is None) != node[2]
+    if t == "in":
+        if v is None:
+            return node[3]
+        return any(_q_compare(v, "=", lit) for lit in node[2]) != node[3]
+    if v is None:
+        return node[2] == "!="
+    return _q_compare(v, node[2], node[3])
+
+
+def parse_order_by(order_by):
+    """``"metrics.acc DESC"``, ``-metrics.acc``, ``metrics.acc:desc``; a list or a comma-separated text."""
+    items = order_by if isinstance(order_by, (list, tuple)) else str(order_by).split(",")
+    keys = []
+    for raw in items:
+        item = raw.strip()
+        desc = False
+        m = re.search(r"\s+(ASC|DESC)$", item, re.I)
+        if m:
+            desc = m.group(1).upper() == "DESC"
+            item = item[: m.start()].strip()
+        elif item.startswith("-"):
+            desc, item = True, item[1:]
+        elif re.search(r":(asc|desc)$", item, re.I):
+            desc = item.lower().endswith(":desc")
+            item = item[: -(5 if desc else 4)]
+        if not re.match(r'^(`[^`]*`|[A-Za-z_][\w.:/-]*(\.("[^"]*"|`[^`]*`))?)$', item):
+            raise QueryError("sort order", raw, 0, '"%s" is not a field name; write FIELD [ASC|DESC] or -FIELD' % item)
+        quoted = re.match(r'^(.*)\.("([^"]*)"|`([^`]*)`)$', item)
+        if quoted:
+            field = _q_field(item, [quoted.group(1), quoted.group(3) if quoted.group(3) is not None else quoted.group(4)])
+        elif item.startswith("`"):
+            field = _q_field(item, [item[1:-1]])
+        else:
+            field = _q_field(item)
+        keys.append((field, desc))
+    return keys
+
+
+def _q_sort(entries, keys):
+    import functools
+
+    def cmp(x, y):
+        for field, desc in keys:
+            a, b = _q_value(x, field), _q_value(y, field)
+            am = a is None or _isnan(a)
+            bm = b is None or _isnan(b)
+            if am or bm:
+                if am == bm:
+                    continue
+                return 1 if am else -1
+            if _is_number(a) and _is_number(b):
+                c = (a > b) - (a < b)
+            else:
+                sa, sb = _q_text(a), _q_text(b)
+                c = (sa > sb) - (sa < sb)
+            if c:
+                return -c if desc else c
+        return 0
+
+    return sorted(entries, key=functools.cmp_to_key(cmp))
+
+
+def _q_check_sort(keys, entries):
+    if not entries:
+        return
+    names = set()
+    for e in entries:
+        names.update("params." + k for k in e["params"])
+        names.update("metrics." + k for k in e["metrics"])
+        names.update("tags." + k for k in e["tags"])
+    for field, _ in keys:
+        if field[0] == "attr":
+            continue
+        if field[0] == "bare":
+            if "params." + field[1] in names or "metrics." + field[1] in names:
+                continue
+            full = field[1]
+        else:
+            full = {"metric": "metrics.", "param": "params.", "tag": "tags."}[field[0]] + field[1]
+            if full in names:
+                continue
+        import difflib
+
+        close = difflib.get_close_matches(full, sorted(names) + sorted(_ATTRIBUTES), n=5, cutoff=0.6)
+        raise ValueError(
+            'cannot sort by "%s": no run has it%s'
+            % (_q_field_name(field), ("; close names: " + ", ".join(close)) if close else "")
+        )
+
+
+def _store_for_reading(store):
+    d = _resolve_store_dir(store)
+    if not os.path.isdir(os.path.join(d, "runs")):
+        raise FileNotFoundError("no Runlens store at %s" % d)
+    return d
+
+
+def _entry_of(run_dir, record):
+    summary = record.get("summary")
+    if not isinstance(summary, dict):
+        try:
+            summary = _summary_from_file(os.path.join(run_dir, _METRICS_FILE))
+        except OSError:
+            summary = {}
+    metrics = {}
+    for k, s in summary.items():
+        if isinstance(s, dict):
+            metrics[k] = dict((f, _decode_value(s.get(f))) for f in ("last", "min", "max"))
+            metrics[k]["lastStep"] = s.get("lastStep")
+            metrics[k]["count"] = s.get("count")
+    git = record.get("git")
+    return {
+        "id": record.get("id"),
+        "experiment": record.get("experiment"),
+        "name": record.get("name"),
+        "status": record.get("status"),
+        "script": record.get("script"),
+        "params": record.get("params") if isinstance(record.get("params"), dict) else {},
+        "tags": record.get("tags") if isinstance(record.get("tags"), dict) else {},
+        "starred": bool(record.get("starred")),
+        "startTime": record.get("startTime"),
+        "endTime": record.get("endTime"),
+        "gitCommit": git.get("commit") if isinstance(git, dict) else None,
+        "parent": record.get("parent"),
+        "metrics": metrics,
+    }
+
+
+def _read_entries(store_dir):
+    runs_dir = os.path.join(store_dir, "runs")
+    out = []
+    for name in os.listdir(runs_dir):
+        if name.startswith("."):
+            continue
+        run_dir = os.path.join(runs_dir, name)
+        try:
+            record = _read_run_file(run_dir)
+        except (OSError, RuntimeError):
+            continue
+        out.append(_entry_of(run_dir, record))
+    return out
+
+
+def _row(e):
+    row = {
+        "run_id": e["id"],
+        "run_name": e["name"],
+        "experiment": e["experiment"],
+        "status": e["status"],
+        "start_time": e["startTime"],
+        "end_time": e["endTime"],
+        "parent_run_id": e["parent"],
+    }
+    for k, s in sorted(e["metrics"].items()):
+        row["metrics." + k] = s["last"]
+    for k, v in sorted(e["params"].items()):
+        row["params." + k] = v
+    for k, v in sorted(e["tags"].items()):
+        row["tags." + k] = v
+    return row
+
+
+def search_runs(
+    filter_string="",
+    order_by=None,
+    experiment=None,
+    experiment_names=None,
+    max_results=None,
+    offset=0,
+    store=None,
+    output_format=None,
+):
+    """Runs matching a filter, as MLflow's ``mlflow.search_runs``: a pandas DataFrame when pandas is
+    importable (``output_format="list"`` for a list of dicts), one row per run with the columns
+    run_id, run_name, experiment, status, start_time, end_time (ms), parent_run_id, metrics.KEY
+    (the last value), params.KEY and tags.KEY. ``filter_string`` and ``order_by`` are the query
+    language of ``runlens ls -w/--sort`` (MLflow's syntax or the short one); newest first by default."""
+    node = parse_filter(filter_string or "")
+    keys = parse_order_by(order_by) if order_by else [(("attr", "start"), True)]
+    store_dir = _store_for_reading(store)
+    entries = _read_entries(store_dir)
+    names = set()
+    if experiment is not None:
+        names.add(experiment)
+    if experiment_names:
+        names.update(experiment_names)
+    if names:
+        entries = [e for e in entries if e["experiment"] in names]
+    if order_by:
+        _q_check_sort(keys, entries)
+    rows = [_row(e) for e in _q_sort([e for e in entries if _q_eval(node, e)], keys)]
+    rows = rows[offset : (offset + max_results) if max_results is not None else None]
+    if output_format == "list":
+        return rows
+    if output_format not in (None, "pandas"):
+        raise ValueError('output_format must be "pandas" or "list", got %r' % (output_format,))
+    try:
+        import pandas  # noqa: F401
+    except ImportError:
+        if output_format == "pandas":
+            raise
+        return rows
+    return pandas.DataFrame(rows)
+
+
+def _resolve_run_dir(store_dir, run_id):
+    runs_dir = os.path.join(store_dir, "runs")
+    run_id = str(run_id).strip()
+    if run_id and os.path.isfile(os.path.join(runs_dir, run_id, _RUN_FILE)):
+        return os.path.join(runs_dir, run_id)
+    matches = [n for n in os.listdir(runs_dir) if not n.startswith(".") and len(run_id) >= 4 and (n.startswith(run_id) or n.endswith(run_id))]
+    if len(matches) == 1:
+        return os.path.join(runs_dir, matches[0])
+    if len(matches) > 1:
+        raise ValueError('"%s" matches %d runs: %s' % (run_id, len(matches), ", ".join(sorted(matches)[:5])))
+    raise KeyError("no run %r in %s" % (run_id, store_dir))
+
+
+def get_run(run_id, store=None):
+    """run.json of a run (by id, or a unique prefix or suffix of 4+ characters) as a dict, with
+    ``summary`` filled in from metrics.jsonl while the run is still going."""
+    run_dir = _resolve_run_dir(_store_for_reading(store), run_id)
+    record = _read_run_file(run_dir)
+    if not isinstance(record.get("summary"), dict):
+        record["summary"] = _encode_summary(_summary_from_file(os.path.join(run_dir, _METRICS_FILE)))
+    return record
+
+
+def get_metric_history(run_id, key, store=None):
+    """Every point of one metric of a run, in the order logged: dicts with key, value, step and
+    timestamp (ms). NaN and infinities come back as floats."""
+    run_dir = _resolve_run_dir(_store_for_reading(store), run_id)
+    out = []
+    with open(os.path.join(run_dir, _METRICS_FILE), "rb") as f:
+        for raw in f:
+            if not raw.endswith(b"\n"):
+                break
+            try:
+                o = json.loads(raw.decode("utf-8"))
+            except ValueError:
+                continue
+            if not isinstance(o, dict) or o.get("key") != key:
+                continue
+            value = _decode_value(o.get("value"))
+            if value is None or not _is_number(o.get("step")):
+                continue
+            out.append({"key": key, "value": value, "step": o["step"], "timestamp": o.get("time")})
+    return out

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
+import { isQueryText, parseFilter } from '../core/store/query';
 import { Registry, STAGES } from '../core/store/registry';
 import type { Stage } from '../core/store/registry';
 import type { ParamValue, RunStatus } from '../core/store/types';
@@ -252,8 +253,18 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     reg(Commands.filterRuns, async () => {
       const text = await vscode.window.showInputBox({
         title: 'Filter Runs (1/3): text',
-        prompt: 'Matches names, ids, params and tags; empty for none',
+        prompt:
+          "A query (metrics.acc > 0.5 and params.opt = 'adam', status=finished) or text matched in names, ids, params and tags; empty for none",
         value: tree.filter.text ?? '',
+        validateInput: (v) => {
+          if (!isQueryText(v)) return undefined;
+          try {
+            parseFilter(v);
+            return undefined;
+          } catch (e) {
+            return errorMessage(e).split('\n')[0];
+          }
+        },
       });
       if (text === undefined) return;
       const statusItems = [...RUN_STATUSES, 'unreadable' as const].map((s) => ({

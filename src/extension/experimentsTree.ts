@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { goalOf } from '../core/metrics/goals';
 import type { Goal } from '../core/metrics/goals';
-import { sortEntries } from '../core/store/query';
+import { evaluate, isQueryText, parseFilter, sortEntries } from '../core/store/query';
 import type { ListedStatus, RunEntry } from '../core/store/types';
 import { formatAge, formatDuration, formatNumber, formatParam } from '../core/format';
 import { Commands, ContextKeys, ItemKinds } from './ids';
@@ -23,6 +23,7 @@ export type ExplorerNode =
   | { kind: 'error'; folder: string; message: string };
 
 export interface RunFilter {
+  /** A query (core/store/query.ts), or plain text searched for in names, ids, params and tags. */
   text?: string;
   statuses?: ListedStatus[];
   tag?: string;
@@ -144,13 +145,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
   /** Runs of an experiment after filter and sort; paged so that large stores stay fast. */
   visibleRuns(folder: FolderStore, experiment: string): RunEntry[] {
     const f = this.filter;
-    const text = f.text?.toLowerCase();
+    const query = f.text && isQueryText(f.text) ? parseFilter(f.text) : undefined;
+    const text = query ? undefined : f.text?.toLowerCase();
     const runs = [...folder.entries.values()].filter(
       (e) =>
         (e.status === 'unreadable' ? '(unreadable runs)' : e.experiment) === experiment &&
         (!f.statuses?.length || f.statuses.includes(e.status)) &&
         (!f.starred || e.starred) &&
         (!f.tag || Object.entries(e.tags).some(([k, v]) => `${k}=${v}`.includes(f.tag!) || k === f.tag)) &&
+        (!query || evaluate(query, e)) &&
         (!text ||
           `${e.name} ${e.id} ${JSON.stringify(e.params)} ${JSON.stringify(e.tags)}`
             .toLowerCase()

@@ -57,4 +57,77 @@ print(calls[0])
       assert.ok(pkgs && typeof pkgs === 'object', 'every run still records the packages');
     }
   });
+
+  test('search_runs, get_run and get_metric_history read the store the CLI reads, in the same order', () => {
+    const ws = tempDir();
+    py(
+      ws,
+      `import runlens
+for i in range(8):
+    with runlens.init(experiment="sweep" if i < 6 else "other", params={"opt": "adam" if i % 2 else "sgd", "i": i}, tags={"team": "cv" if i % 3 == 0 else "nlp"}, store=".runlens") as run:
+        for step in range(3):
+            run.log({"acc": i / 10 + step / 100}, step=step * 10)
+`,
+    );
+    const out = py(
+      ws,
+      `import json, runlens
+rows = runlens.search_runs("metrics.acc > 0.3 and params.opt = 'adam'", order_by=["metrics.acc DESC"], experiment="sweep", output_format="list")
+print(json.dumps([[r["params.i"], r["metrics.acc"], r["tags.team"]] for r in rows]))
+page = runlens.search_runs("", order_by="params.i", max_results=3, offset=2, output_format="list")
+print(json.dumps([r["params.i"] for r in page]))
+run = runlens.get_run(rows[0]["run_id"])
+print(json.dumps([run["params"]["i"], run["summary"]["acc"]["last"], run["status"]]))
+print(json.dumps(runlens.get_metric_history(rows[0]["run_id"], "acc")))
+for bad in ["metrics.acc>0.5abc", "params.opt = 'adam"]:
+    try:
+        runlens.search_runs(bad)
+    except runlens.QueryError as e:
+        print(e.position)
+try:
+    runlens.search_runs("", order_by="-metrics.accc")
+except ValueError as e:
+    print(e)
+`,
+    );
+    const [rows, page, run, history, pos1, pos2, sortErr] = out.trim().split('\n');
+    assert.deepEqual(JSON.parse(rows), [
+      [5, 0.52, 'nlp'],
+      [3, 0.32, 'cv'],
+    ]);
+    assert.deepEqual(JSON.parse(page), [2, 3, 4]);
+    assert.deepEqual(JSON.parse(run), [5, 0.52, 'finished']);
+    const h = JSON.parse(history) as { key: string; value: number; step: number; timestamp: number }[];
+    assert.deepEqual(
+      h.map((p) => [p.key, p.value, p.step]),
+      [
+        ['acc', 0.5, 0],
+        ['acc', 0.51, 10],
+        ['acc', 0.52, 20],
+      ],
+    );
+    assert.ok(h.every((p) => Number.isInteger(p.timestamp)));
+    assert.equal(pos1, '15');
+    assert.equal(pos2, '13');
+    assert.match(sortErr, /cannot sort by "metrics.accc": no run has it; close names: metrics.acc/);
+    // The CLI lists the same runs in the same order.
+    const store = Store.open(path.join(ws, '.runlens'));
+    assert.equal(store.listRuns().entries.length, 8);
+  });
+
+  test('search_runs returns a pandas DataFrame when pandas is importable', () => {
+    const ws = tempDir();
+    fs.mkdirSync(path.join(ws, 'fakepandas', 'pandas'), { recursive: true });
+    // A stand-in module named pandas that records what it was given (pandas itself may be absent here).
+    fs.writeFileSync(
+      path.join(ws, 'fakepandas', 'pandas', '__init__.py'),
+      'class DataFrame(object):\n    def __init__(self, rows):\n        self.rows = rows\n',
+    );
+    py(ws, 'import runlens\nrunlens.init(store=".runlens", params={"a": 1}).finish()\n');
+    const out = py(
+      ws,
+      'import sys\nsys.path.insert(0, "fakepandas")\nimport runlens\ndf = runlens.search_runs()\nprint(type(df).__name__, df.rows[0]["params.a"])\nprint(type(runlens.search_runs(output_format="list")).__name__)\n',
+    );
+    assert.equal(out.trim(), 'DataFrame 1\nlist');
+  });
 });

@@ -5,6 +5,7 @@ import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import {
   QueryError,
+  isQueryText,
   checkSortFields,
   evaluate,
   parseFilter,
@@ -311,4 +312,79 @@ test('property: parse(print(filter)) evaluates as the reference evaluator over r
     ),
     { numRuns: 500 },
   );
+});
+
+test("the explorer's filter box: a text with a comparison is a query, other text is searched for", () => {
+  for (const q of [
+    "metrics.acc > 0.5 and params.opt = 'adam'",
+    'status=finished',
+    "tags.x like '%cv%'",
+    'name~base',
+    'params.opt in (a)',
+  ])
+    assert.equal(isQueryText(q), true, q);
+  for (const t of ['baseline', 'adam sgd', "it's", 'lr 0.1', 'like']) assert.equal(isQueryText(t), false, t);
+});
+
+test('property: the Python client reads every random filter as the parser here does', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { Store } = await import('../../src/core/store/store');
+  const { repoRoot, tempDir } = await import('../helpers/tmp');
+  const [runs] = fc.sample(fc.array(runArb, { minLength: 25, maxLength: 25 }), { numRuns: 1, seed: 20 });
+  const filters = fc
+    .sample(
+      fc.tuple(
+        condArb,
+        fc.record({ upper: fc.boolean(), spaces: fc.boolean(), quote: fc.constantFrom("'", '"') }),
+      ),
+      { numRuns: 150, seed: 7 },
+    )
+    .map(([c, style]) => print(c, style));
+  filters.push(
+    "tags.team LIKE 'a%'",
+    "params.opt IN ('adam', '0.5')",
+    'params.lr IS NULL',
+    'metrics.acc:max >= 0',
+  );
+  const dir = path.join(tempDir(), '.runlens');
+  const store = Store.open(dir, { create: true });
+  for (const r of runs) {
+    const run = store.createRun({
+      status: 'finished',
+      params: { ...(r.opt !== undefined ? { opt: r.opt } : {}), ...(r.lr !== undefined ? { lr: r.lr } : {}) },
+      tags: r.team !== undefined ? { team: r.team } : {},
+    });
+    const summary: Record<string, ReturnType<typeof metric>> = {};
+    if (r.acc !== undefined) summary.acc = metric(r.acc);
+    if (r.loss !== undefined) summary.loss = metric(r.loss);
+    await store.updateRun(run.id, (x) => void (x.summary = summary));
+  }
+  const entries = store.listRuns().entries;
+  const want = filters.map((f) =>
+    entries
+      .filter((e) => evaluate(parseFilter(f), e))
+      .map((e) => e.id)
+      .sort(),
+  );
+  const filtersFile = path.join(path.dirname(dir), 'filters.json');
+  fs.writeFileSync(filtersFile, JSON.stringify(filters));
+  const r = spawnSync(
+    'python3',
+    [
+      '-c',
+      `import json, sys, runlens
+out = []
+for f in json.load(open(sys.argv[1])):
+    out.append(sorted(r["run_id"] for r in runlens.search_runs(f, store=sys.argv[2], output_format="list")))
+print(json.dumps(out))`,
+      filtersFile,
+      dir,
+    ],
+    { encoding: 'utf8', env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'clients', 'python') } },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as string[][];
+  filters.forEach((f, i) => assert.deepEqual(got[i], want[i], f));
 });

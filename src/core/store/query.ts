@@ -1,4 +1,5 @@
 import { RunlensError } from '../errors';
+import { getOwn } from './records';
 import type { RunEntry } from './types';
 
 /**
@@ -295,17 +296,18 @@ export function fieldName(f: Field): string {
 export function valueOf(e: RunEntry, f: Field): string | number | boolean | null | undefined {
   switch (f.kind) {
     case 'metric': {
-      const s = e.metrics[f.key];
+      const s = getOwn(e.metrics, f.key);
       return s ? s[f.stat] : undefined;
     }
     case 'param':
-      return e.params[f.key];
+      return getOwn(e.params, f.key);
     case 'tag':
-      return e.tags[f.key];
-    case 'bare':
-      if (f.key in e.params) return e.params[f.key];
-      if (f.key in e.metrics) return e.metrics[f.key].last;
-      return undefined;
+      return getOwn(e.tags, f.key);
+    case 'bare': {
+      const p = getOwn(e.params, f.key);
+      if (p !== undefined) return p;
+      return getOwn(e.metrics, f.key)?.last;
+    }
     case 'attr':
       switch (f.name) {
         case 'start':
@@ -477,6 +479,16 @@ export function parseFilter(text: string): QueryNode | undefined {
     fail(rest, `expected AND, OR or the end, found ${describe(rest, text)}${extra}`);
   }
   return node;
+}
+
+/**
+ * The explorer's filter box: a text with a comparison (an operator, or the words LIKE, ILIKE, IN,
+ * IS outside quotes) is a query and must read whole; any other text is searched for in names, ids,
+ * params and tags.
+ */
+export function isQueryText(text: string): boolean {
+  const unquoted = text.replace(/'(?:[^']|'')*'?|"(?:[^"]|"")*"?|`[^`]*`?/g, '_');
+  return /[=<>~]|!=/.test(unquoted) || /\S\s+(like|ilike|in|is)\s+\S/i.test(unquoted);
 }
 
 /** Several filters (repeated `-w`) that must all hold. */
