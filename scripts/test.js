@@ -124,6 +124,12 @@ nodeTests('unit', ['test/unit/**/*.test.ts']);
 syncTests();
 // the webviews in headless Chromium (the bundles were built above); screenshots in $RUNLENS_SHOTS
 nodeTests('webview', ['test/webview/**/*.test.ts'], { concurrency: 1 });
+// runs and sweeps on a real single-node Slurm cluster, started (as root) for this tier and stopped after
+if (!only.length || only.includes('slurm')) {
+  if (sh('slurm', 'bash', ['scripts/services/slurm-up.sh']))
+    nodeTests('slurm', ['test/slurm/**/*.test.ts'], { concurrency: 3 });
+  sh('slurm', 'bash', ['scripts/services/slurm-down.sh']);
+}
 vscodeTests('integration', 'scripts/e2e/run-integration.sh');
 vscodeTests('ui', 'scripts/e2e/run-ui.sh');
 

@@ -7,6 +7,8 @@ import { registerImportCommands } from './importCommands';
 import { registerServeCommands } from './serveCommands';
 import { registerPipelineCommands } from './pipelineCommands';
 import { registerSyncCommands } from './syncCommands';
+import { addLaunchOptions, registerSlurmCommands, resourcesOf, runOnSlurm } from './slurmCommands';
+import { reconcileJobs } from '../core/slurm/watcher';
 import { downsampleSeries } from '../core/charts/panelData';
 import { readSeries } from '../core/store/metrics';
 import { getOwn } from '../core/store/records';
@@ -107,9 +109,9 @@ export function buildProgram(
     return Store.open(dir, { create });
   };
 
-  program
-    .command('run')
-    .description('run a training command as a tracked run (put the command after --)')
+  addLaunchOptions(
+    program.command('run').description('run a training command as a tracked run (put the command after --)'),
+  )
     .option('-e, --experiment <name>', 'experiment name', process.env.RUNLENS_EXPERIMENT)
     .option('-n, --name <name>', 'run name')
     .option(
@@ -134,13 +136,15 @@ export function buildProgram(
     .passThroughOptions()
     .addHelpText(
       'after',
-      '\nExample:\n  runlens run -e mnist -p lr=0.01 --input data/train.csv -- python train.py --epochs 5',
+      '\nExamples:\n  runlens run -e mnist -p lr=0.01 --input data/train.csv -- python train.py --epochs 5\n' +
+        '  runlens run --on slurm --partition gpu --gpus 1 --time 2:00:00 -- python train.py',
     )
     .action(async (command: string[], opts) => {
       const params = Object.fromEntries((opts.param as string[]).map(parseParam));
       const tags = Object.fromEntries((opts.tag as string[]).map(parseParam).map(([k, v]) => [k, String(v)]));
+      const onCluster = resourcesOf(opts) !== undefined;
       const store = openStore(true);
-      const launched = await launchRun(store, {
+      const options = {
         command: command[0],
         args: command.slice(1),
         experiment: opts.experiment,
@@ -148,8 +152,10 @@ export function buildProgram(
         params,
         tags,
         inputs: opts.input,
-        stdoutPattern: opts.capture === false ? false : opts.metricPattern,
-      });
+        stdoutPattern: opts.capture === false ? (false as const) : opts.metricPattern,
+      };
+      if (onCluster) return runOnSlurm(store, options, opts, io, setExit);
+      const launched = await launchRun(store, options);
       io.err(
         `runlens: run ${launched.run.id} (${launched.run.name}) in experiment "${launched.run.experiment}"`,
       );
@@ -194,7 +200,7 @@ export function buildProgram(
     .option('--jsonl', 'print one JSON object a line (for streams and large stores)')
     .option('--removed', 'list removed runs (restore them with `runlens restore`)')
     .option('--reindex', 'rebuild the index from the run folders first')
-    .action((opts) => {
+    .action(async (opts) => {
       const filter = parseFilters(opts.where as string[]);
       const order = parseOrderBy(opts.sort as string);
       const store = openStore();
@@ -203,7 +209,15 @@ export function buildProgram(
         io.out(opts.json ? toJson(opts, ids) : ids.join('\n') || '(no removed runs)');
         return;
       }
-      const { entries, warnings } = store.listRuns({ rebuild: opts.reindex });
+      let { entries, warnings } = store.listRuns({ rebuild: opts.reindex });
+      // Cluster runs still queued or running: ask the scheduler once, so the list says where they are.
+      const open = entries.filter((e) => e.status === 'queued' || e.status === 'running').map((e) => e.id);
+      if (open.length) {
+        const reconciled = await reconcileJobs(store, { runIds: open });
+        if (reconciled.error && reconciled.checked)
+          io.err(`warning: could not ask Slurm about ${reconciled.checked} runs: ${reconciled.error}`);
+        if (reconciled.changed.length) ({ entries, warnings } = store.listRuns());
+      }
       for (const w of warnings) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
       const inExperiment = opts.experiment
         ? entries.filter((e) => e.experiment === opts.experiment)
@@ -372,6 +386,8 @@ export function buildProgram(
         io.out(`restored ${run.id} (${run.name})`);
       }
     });
+
+  registerSlurmCommands(program, io, setExit, openStore, parseParam);
 
   const model = program.command('model').description('the model registry: register, promote, list');
   model

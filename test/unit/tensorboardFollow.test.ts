@@ -51,7 +51,7 @@ test('scalars written to TensorBoard event files become run metrics while the pr
   });
   // While it writes: some points are already in the run's metrics.
   let seenWhileRunning = 0;
-  while (launched.child.exitCode === null) {
+  while (launched.status() === 'running') {
     const file = store.metricsFile(launched.run.id);
     if (fs.existsSync(file))
       seenWhileRunning = Math.max(seenWhileRunning, readSeries(file, 'strict/foo').series.values.length);

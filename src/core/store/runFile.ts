@@ -79,6 +79,7 @@ export function migrateRun(raw: unknown, where: string): RunRecord {
     summary,
     note: typeof o.note === 'string' ? o.note : null,
     updatedAt: typeof o.updatedAt === 'number' ? o.updatedAt : (o.startTime as number),
+    ...(isRecord(o.job) && typeof o.job.id === 'string' ? { job: o.job as unknown as RunRecord['job'] } : {}),
   };
 }
 

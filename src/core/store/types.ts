@@ -71,6 +71,50 @@ export interface RunRecord {
   summary: Record<string, MetricSummary> | null;
   note: string | null;
   updatedAt: number;
+  /** The cluster job that runs the program, for runs launched on a scheduler (absent: local). */
+  job?: JobRecord;
+}
+
+/** Resources asked of the scheduler for a job. */
+export interface JobResources {
+  partition?: string;
+  /** Time limit as the scheduler takes it: minutes, "HH:MM:SS", "D-HH:MM". */
+  time?: string;
+  cpus?: number;
+  /** Memory per node: "4G", "500M". */
+  mem?: string;
+  gpus?: number;
+  /** GPU type for --gres=gpu:TYPE:N. */
+  gpuType?: string;
+  account?: string;
+  qos?: string;
+  /** Further `#SBATCH` lines, e.g. "--constraint=a100". */
+  extra?: string[];
+}
+
+/** A run's cluster job, as its scheduler last reported it. */
+export interface JobRecord {
+  scheduler: 'slurm';
+  /** Job id; an array task is "ARRAY_TASK" (123_4). */
+  id: string;
+  /** Who submitted it: only that user's tools reconcile it with the scheduler. */
+  user: string;
+  /** The scheduler's state: PENDING, RUNNING, COMPLETED, FAILED, CANCELLED, TIMEOUT, ... */
+  state: string;
+  /** Why it is pending, or why it ended when that was not the program's doing (TIMEOUT, ...). */
+  reason: string | null;
+  /** Node(s) it runs on. */
+  node: string | null;
+  submitTime: number;
+  /** When the job started on a node. */
+  startTime: number | null;
+  /** Time limit in seconds (null: none). */
+  timeLimit: number | null;
+  resources: JobResources;
+  /** Sweep (job array) it belongs to. */
+  sweep?: string;
+  /** The scheduler's final state is recorded: nothing more to reconcile. */
+  settled: boolean;
 }
 
 export interface MetricPoint {

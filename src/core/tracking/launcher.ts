@@ -1,4 +1,3 @@
-import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
@@ -37,9 +36,42 @@ export interface LaunchOptions {
   followTensorBoard?: boolean;
 }
 
+/** How a program ended, as seen by the process that ran it. */
+export interface ProcessEnd {
+  status: RunStatus;
+  exitCode: number;
+  /** A signal ended it, or a stop was asked for: the end was not the program's own doing. */
+  interrupted: boolean;
+}
+
+/** Options of running a recorded run's program here. */
+export interface ProcessOptions extends Omit<LaunchOptions, 'command' | 'args' | 'cwd' | 'inputs'> {
+  /**
+   * Write the end into run.json (under its lock). By default the status, exit code and end time;
+   * a cluster job leaves an interrupted end for the scheduler's reason.
+   */
+  recordEnd?: (run: RunRecord, end: ProcessEnd) => void;
+}
+
+/** Where a run's program runs: a child process here, or a job on a cluster. */
+export type LaunchTarget = 'local' | 'slurm';
+
+/**
+ * Starts programs as tracked runs. The run exists in the store before its program starts; what
+ * runs it (a child process, a cluster job) is the launcher's business, not the run's.
+ */
+export interface Launcher {
+  readonly target: LaunchTarget;
+  start(store: Store, options: LaunchOptions): Promise<LaunchedRun>;
+}
+
 export interface LaunchedRun {
+  /** The run as recorded when it was started (or submitted). */
   run: RunRecord;
-  child: ChildProcess;
+  /** The run's status as this launcher last saw it. */
+  status(): RunStatus;
+  /** The run's output file (output.log): everything the program prints, wherever it runs. */
+  readonly outputFile: string;
   /** Resolves when the program has ended and the run is recorded. */
   done: Promise<RunResult>;
   /** Ask the program to stop (SIGTERM, then SIGKILL after `graceMs`); the run is marked killed. */
@@ -62,12 +94,28 @@ export function scriptOf(command: string, args: string[]): string | null {
   return [command, ...args].find((a) => SCRIPT_RE.test(a) && !a.startsWith('-')) ?? null;
 }
 
+/** The local launcher: the program is a child process of this one. */
+export const localLauncher: Launcher = { target: 'local', start: launchRun };
+
 /**
  * Start a program as a tracked run: the run folder is created first (status running, command,
  * params, git state, inputs), output is teed to output.log and scanned for `key=value` metrics,
  * and the status, exit code and metric summary are written when the program ends.
  */
 export async function launchRun(store: Store, options: LaunchOptions): Promise<LaunchedRun> {
+  const run = await createLaunchedRun(store, options);
+  return runProcess(store, run, options);
+}
+
+/**
+ * Record a run about to be launched: command, working directory, params, tags, git state and
+ * inputs. A run launched elsewhere (a cluster job) is created `queued` with no owner process here.
+ */
+export async function createLaunchedRun(
+  store: Store,
+  options: LaunchOptions,
+  extra: { status?: RunStatus; pid?: number | null; change?: (r: RunRecord) => void } = {},
+): Promise<RunRecord> {
   const cwd = path.resolve(options.cwd ?? process.cwd());
   if (!fs.existsSync(cwd))
     throw new RunlensError(`working directory ${cwd} does not exist`, undefined, 'usage');
@@ -82,6 +130,8 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
     script: script ? relativeToRoot(path.resolve(cwd, script), store.root) : null,
     params: options.params ?? {},
     tags: options.tags ?? {},
+    status: extra.status,
+    pid: extra.pid,
   });
   const runDir = store.runDir(run.id);
   const git = gitInfo(cwd);
@@ -89,9 +139,23 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
   const recorded = await updateRunFile(runDir, (r) => {
     r.git = git?.info ?? null;
     r.inputs = inputs;
+    extra.change?.(r);
   });
   store.recordRun(recorded);
+  return recorded;
+}
 
+/**
+ * Run the program of a recorded run here, as a child process: output teed to output.log and
+ * scanned for metrics, TensorBoard files followed, and the end recorded. `run.command` and
+ * `run.cwd` say what to run; `options` the rest.
+ */
+export function runProcess(store: Store, run: RunRecord, options: ProcessOptions): LaunchedRun {
+  const [command, ...args] = run.command ?? [];
+  if (command === undefined) throw new RunlensError(`run ${run.id} has no command to run`);
+  const cwd = run.cwd;
+  const runDir = store.runDir(run.id);
+  const recorded = run;
   const output = fs.openSync(path.join(runDir, OUTPUT_FILE), 'a');
   const metricLog = new MetricLog(store.metricsFile(run.id));
   const parser = options.stdoutPattern === false ? undefined : new StdoutMetricParser(options.stdoutPattern);
@@ -105,7 +169,7 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
     { ...process.env, ...options.env },
     { experiment: options.experiment ? run.experiment : undefined, params: run.params },
   );
-  const child = spawn(options.command, options.args, {
+  const child = spawn(command, args, {
     cwd,
     env,
     stdio: [options.detached ? 'ignore' : 'inherit', 'pipe', 'pipe'],
@@ -179,8 +243,9 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
       fs.closeSync(output);
       let status: RunStatus;
       let exitCode: number;
+      let interrupted = stopRequested;
       if (spawnError) {
-        const msg = `could not start ${options.command}: ${(spawnError as NodeJS.ErrnoException).code ?? spawnError.message}\n`;
+        const msg = `could not start ${command}: ${(spawnError as NodeJS.ErrnoException).code ?? spawnError.message}\n`;
         fs.appendFileSync(path.join(runDir, OUTPUT_FILE), msg);
         onOutput(Buffer.from(msg), 'stderr');
         status = 'failed';
@@ -188,19 +253,24 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
       } else if (signal) {
         status = 'killed';
         exitCode = 128 + (signalNumber(signal) ?? 1);
+        interrupted = true;
       } else {
         exitCode = code ?? 1;
         status = stopRequested ? 'killed' : exitCode === 0 ? 'finished' : 'failed';
       }
-      finalize(store, runDir, status, exitCode)
-        .then((finished) => resolve({ run: finished, status, exitCode }))
+      const end = { status, exitCode, interrupted };
+      finalize(store, runDir, (r) => (options.recordEnd ?? recordEnd)(r, end))
+        .then((finished) => resolve({ run: finished, status: finished.status, exitCode }))
         .catch(reject);
     });
   });
 
+  let status: RunStatus = run.status;
+  void done.then((r) => (status = r.status)).catch(() => undefined);
   return {
     run: recorded,
-    child,
+    status: () => status,
+    outputFile: path.join(runDir, OUTPUT_FILE),
     done,
     stop(graceMs = 5_000) {
       stopRequested = true;
@@ -216,20 +286,25 @@ export async function launchRun(store: Store, options: LaunchOptions): Promise<L
   };
 }
 
-/** Write the final status, exit code and metric summary (from every writer of metrics.jsonl). */
-async function finalize(
-  store: Store,
-  runDir: string,
-  status: RunStatus,
-  exitCode: number,
-): Promise<RunRecord> {
+function recordEnd(r: RunRecord, end: ProcessEnd): void {
+  r.status = end.status;
+  r.exitCode = end.exitCode;
+  r.endTime = Date.now();
+}
+
+/** The metric summary of a run folder, from every writer of its metrics.jsonl. */
+export function summarizeMetrics(runDir: string): NonNullable<RunRecord['summary']> {
   const summary: NonNullable<RunRecord['summary']> = {};
   scanMetrics(path.join(runDir, 'metrics.jsonl'), (p) => foldSummary(summary, p));
+  return summary;
+}
+
+/** Write the end (status, exit code) and the metric summary. */
+async function finalize(store: Store, runDir: string, end: (r: RunRecord) => void): Promise<RunRecord> {
+  const summary = summarizeMetrics(runDir);
   fs.mkdirSync(path.join(runDir, ARTIFACTS_DIR), { recursive: true });
   const run = await updateRunFile(runDir, (r) => {
-    r.status = status;
-    r.exitCode = exitCode;
-    r.endTime = Date.now();
+    end(r);
     r.summary = summary;
   });
   store.recordRun(run);
