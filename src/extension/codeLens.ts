@@ -9,6 +9,7 @@ import { Registry } from '../core/store/registry';
 import type { MetricSummary, RunEntry } from '../core/store/types';
 import { keyMetric } from './experimentsTree';
 import { Commands, Settings } from './ids';
+import { lensHoverMarkdown } from './markdown';
 import { ExtensionSettings } from './settings';
 import type { FolderStore, WorkspaceModel } from './storeModel';
 
@@ -141,15 +142,17 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     if (!line || !runs?.folder.store) return undefined;
     const key = Object.keys(runs.latest.metrics).find((k) => matchesKey(line, k));
     if (!key) return undefined;
-    const md = new vscode.MarkdownString(`**${key}** in the last runs of this script\n\n`);
+    const shown = runs.runs
+      .filter((r) => r.metrics[key])
+      .slice(0, 5)
+      .map((run) => ({
+        name: run.name,
+        last: run.metrics[key].last,
+        svg: sparkline(readSeries(runs.folder.store!.metricsFile(run.id), key).series.values),
+      }));
+    // Names and keys come from the store (any process writes it): escaped, as the hover renders HTML.
+    const md = new vscode.MarkdownString(lensHoverMarkdown(key, shown));
     md.supportHtml = true;
-    for (const run of runs.runs.filter((r) => r.metrics[key]).slice(0, 5)) {
-      const { series } = readSeries(runs.folder.store.metricsFile(run.id), key);
-      const svg = sparkline(series.values);
-      md.appendMarkdown(
-        `![${key}](data:image/svg+xml;base64,${Buffer.from(svg).toString('base64')}) ${run.name}: ${formatNumber(run.metrics[key].last)}\n\n`,
-      );
-    }
     return new vscode.Hover(md);
   }
 }

@@ -6,6 +6,7 @@ import { evaluate, isQueryText, parseFilter, sortEntries } from '../core/store/q
 import type { ListedStatus, RunEntry } from '../core/store/types';
 import { formatAge, formatDuration, formatNumber, formatParam } from '../core/format';
 import { Commands, ContextKeys, ItemKinds } from './ids';
+import { escapeMarkdown } from './markdown';
 import type { ExtensionSettings } from './settings';
 import type { FolderStore, WorkspaceModel } from './storeModel';
 
@@ -362,8 +363,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
 
 export function runTooltip(e: RunEntry): vscode.MarkdownString {
   const md = new vscode.MarkdownString(undefined, true);
-  md.appendMarkdown(`**${escape(e.name)}** — ${e.status}${e.error ? `: ${escape(e.error)}` : ''}\n\n`);
-  md.appendMarkdown(`\`${e.id}\` · experiment *${escape(e.experiment)}*\n\n`);
+  md.appendMarkdown(
+    `**${escapeMarkdown(e.name)}** — ${e.status}${e.error ? `: ${escapeMarkdown(e.error)}` : ''}\n\n`,
+  );
+  md.appendMarkdown(`\`${e.id}\` · experiment *${escapeMarkdown(e.experiment)}*\n\n`);
   if (e.startTime) {
     md.appendMarkdown(
       `started ${new Date(e.startTime).toLocaleString()} · ${formatDuration((e.endTime ?? Date.now()) - e.startTime)}${e.endTime ? '' : ' so far'}\n\n`,
@@ -372,18 +375,14 @@ export function runTooltip(e: RunEntry): vscode.MarkdownString {
   const params = Object.entries(e.params);
   if (params.length)
     md.appendMarkdown(
-      `**Params** ${params.map(([k, v]) => `${escape(k)}=${escape(formatParam(v))}`).join(', ')}\n\n`,
+      `**Params** ${params.map(([k, v]) => `${escapeMarkdown(k)}=${escapeMarkdown(formatParam(v))}`).join(', ')}\n\n`,
     );
   const metrics = Object.entries(e.metrics);
   if (metrics.length)
     md.appendMarkdown(
-      `**Metrics** ${metrics.map(([k, s]) => `${escape(k)} ${formatNumber(s.last)}`).join(', ')}\n\n`,
+      `**Metrics** ${metrics.map(([k, s]) => `${escapeMarkdown(k)} ${formatNumber(s.last)}`).join(', ')}\n\n`,
     );
   if (e.gitCommit) md.appendMarkdown(`**Git** ${e.gitCommit.slice(0, 12)}\n\n`);
-  if (e.script) md.appendMarkdown(`**Script** ${escape(e.script)}`);
+  if (e.script) md.appendMarkdown(`**Script** ${escapeMarkdown(e.script)}`);
   return md;
-}
-
-function escape(s: string): string {
-  return s.replace(/[\\`*_{}[\]()#+\-.!|<>]/g, '\\$&');
 }

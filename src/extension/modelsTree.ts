@@ -1,9 +1,10 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../core/errors';
-import { formatDuration, formatNumber, formatTime } from '../core/format';
+import { formatDuration, formatNumber } from '../core/format';
 import { lineageOf } from '../core/pipeline/lineage';
 import type { Stage } from '../core/store/registry';
 import { Commands, ItemKinds } from './ids';
+import { modelVersionMarkdown } from './markdown';
 import type { WorkspaceModel } from './storeModel';
 
 export type ModelNode =
@@ -199,19 +200,7 @@ export class ModelsTree implements vscode.TreeDataProvider<ModelNode>, vscode.Di
     const [icon, color] = STAGE_ICONS[v.stage];
     item.iconPath = new vscode.ThemeIcon(icon, color ? new vscode.ThemeColor(color) : undefined);
     item.contextValue = `${ItemKinds.modelVersion}.${v.stage}`;
-    const md = new vscode.MarkdownString();
-    md.appendMarkdown(`**${node.name} v${v.version}** — stage *${v.stage}*\n\n`);
-    md.appendMarkdown(
-      `from run \`${v.sourceRun}\` (${v.experiment}) · registered ${formatTime(v.createdAt)}\n\n`,
-    );
-    if (metrics.length)
-      md.appendMarkdown(
-        Object.entries(v.metrics)
-          .map(([k, x]) => `${k} ${formatNumber(x)}`)
-          .join(', ') + '\n\n',
-      );
-    if (v.gitCommit) md.appendMarkdown(`git ${v.gitCommit.slice(0, 12)}\n\n`);
-    md.appendMarkdown(`stages: ${v.stageHistory.map((h) => `${h.stage} (${formatTime(h.at)})`).join(' → ')}`);
+    const md = new vscode.MarkdownString(modelVersionMarkdown(node.name, v));
     item.tooltip = md;
     return item;
   }
