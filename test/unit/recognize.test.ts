@@ -262,7 +262,6 @@ describe('recognizeMetricLines: Python', () => {
       logger.log(logging.INFO, "loss: %f", loss)
       np.log(x)
       math.log(2)
-      logging.info(f"loss={loss}")
       log({"bare": 1})
       summary.scalars("x", 1)
       print("Training finished:")

@@ -10,6 +10,8 @@
  * inside strings or comments can no longer confuse the bracket matching.
  */
 
+import { looksLikeMetricName } from '../metrics/names';
+
 export type LensLanguage = 'python' | 'javascript' | 'typescript';
 
 export type LensStyle =
@@ -79,6 +81,7 @@ export function recognizeMetricLines(source: string, language: LensLanguage): Le
   const s = python ? scanPython(source) : scanJs(source);
   const ctx = new Context(s, python);
   const out: LensLine[] = [];
+  const helpers: Helper[] = [];
   CALL.lastIndex = 0;
   for (let m = CALL.exec(s.blank); m !== null; m = CALL.exec(s.blank)) {
     const method = m[1];
@@ -90,10 +93,35 @@ export function recognizeMetricLines(source: string, language: LensLanguage): Le
     const { args, close } = splitArgs(s.blank, open, python);
     const acc = new Keys();
     rule.extract(ctx, args, acc, open, close);
-    if (rule.style === 'print' && acc.keys.length === 0 && acc.patterns.length === 0) continue;
+    const empty = acc.keys.length === 0 && acc.patterns.length === 0;
+    if (empty && rule.keyArg) {
+      // `def track(name, v): writer.add_scalar(name, v)`: the names are where `track` is called.
+      const h = helperOf(ctx, rule, args, m.index);
+      if (h) {
+        helpers.push(h);
+        continue;
+      }
+    }
+    if (rule.style === 'print' && empty) continue;
     out.push({ line: ctx.lineOf(recv.start), keys: acc.keys, patterns: acc.patterns, style: rule.style });
   }
-  return out;
+  if (helpers.length) out.push(...helperCalls(ctx, helpers));
+  if (!python) out.push(...epochEndCallbacks(ctx));
+  return merged(out);
+}
+
+/** One lens per line: lines reported twice (a callback and the print inside it) are merged. */
+function merged(lines: LensLine[]): LensLine[] {
+  const by = new Map<number, LensLine>();
+  for (const l of lines) {
+    const had = by.get(l.line);
+    if (!had) by.set(l.line, l);
+    else {
+      for (const k of l.keys) if (!had.keys.includes(k)) had.keys.push(k);
+      for (const p of l.patterns) if (!had.patterns.includes(p)) had.patterns.push(p);
+    }
+  }
+  return [...by.values()].sort((a, b) => a.line - b.line);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -418,7 +446,8 @@ function finish(src: string, strings: StrToken[], blanks: Range[]): Scanned {
 // ---------------------------------------------------------------------------------------------
 // Call sites
 
-const CALL = /(?<![\w$])(log|log_metric|log_metrics|log_dict|add_scalar|add_scalars|scalar|print)\s*\(/g;
+const CALL =
+  /(?<![\w$])(log|log_metric|log_metrics|log_dict|add_scalar|add_scalars|scalar|print|info|[A-Z]\w*Meter)\s*\(/g;
 
 interface Receiver {
   /** Segments before the method, outermost first: identifiers, '()' for a call, '[]' for an index. */
@@ -482,7 +511,7 @@ function openerBefore(blank: string, i: number): number {
 /** `def print(` / `function log(`: a definition, not a call. */
 function isDefinition(blank: string, at: number): boolean {
   const before = blank.slice(Math.max(0, at - 12), at);
-  return /\b(?:def|function)\s+$/.test(before);
+  return /\b(?:def|function|class)\s+$/.test(before);
 }
 
 class Context {
@@ -663,7 +692,12 @@ function pick(args: Arg[], pos: number, kws: string[]): Arg | undefined {
 /** Markers (private-use characters) for an interpolated value formatted as a number, and any other. */
 const NUM = '\uE000';
 const ANY = '\uE001';
-const MARKERS = /[\uE000\uE001]+/g;
+/** An interpolated setting (`{args.lr}`, `${config.batchSize}`): printed, but not a measurement. */
+const SET = '\uE002';
+const MARKERS = /[\uE000\uE001\uE002]+/g;
+/** Expressions that read a setting: argparse args, configs, hyperparameters. */
+const SETTING_EXPR =
+  /^\s*(?:self\.|this\.)?(?:args|opt|opts|options|config|cfg|conf|hparams|hp|hps|params|flags|FLAGS|settings|training_args)\s*(?:\.|\[)/;
 
 type Mode = 'plain' | 'percent' | 'brace' | 'console';
 
@@ -687,7 +721,12 @@ function tokenText(src: string, t: StrToken, mode: Mode): string {
       }
     } else if (t.template && ch === '$' && src[i + 1] === '{') {
       const e = Math.min(jsBracedEnd(src, i + 2), b);
-      out += /\.to(?:Fixed|Precision|Exponential)\s*\(/.test(src.slice(i + 2, e)) ? NUM : ANY;
+      const expr = src.slice(i + 2, e - 1);
+      out += SETTING_EXPR.test(expr)
+        ? SET
+        : /\.to(?:Fixed|Precision|Exponential)\s*\(/.test(expr)
+          ? NUM
+          : ANY;
       i = e;
     } else if (!t.template && braces && ch === '{') {
       if (src[i + 1] === '{') {
@@ -735,7 +774,7 @@ function pyField(inner: string, fstring: boolean): string {
   }
   const expr = inner.slice(0, cut);
   const spec = inner.slice(cut);
-  const marker = /:[^{}]*[eEfFgGdn%xXob]$/.test(spec) ? NUM : ANY;
+  const marker = SETTING_EXPR.test(expr) ? SET : /:[^{}]*[eEfFgGdn%xXob]$/.test(spec) ? NUM : ANY;
   // f"{loss=}" prints "loss=<value>"
   if (fstring && /[^=!<>]=\s*$/.test(expr)) return expr.trimStart() + marker;
   return marker;
@@ -802,7 +841,7 @@ class Keys {
   /** Adds a name whose markers stand for any text; a name that is only markers says nothing. */
   add(text: string | undefined): void {
     if (text === undefined) return;
-    if (!/[\uE000\uE001]/.test(text)) {
+    if (!/[\uE000\uE001\uE002]/.test(text)) {
       if (text !== '' && !this.keys.includes(text)) this.keys.push(text);
       return;
     }
@@ -876,6 +915,11 @@ const PRINT_NOT_METRICS = new Set(
    url run run_id experiment config version status dataset split seed args params`.split(/\s+/),
 );
 
+/** Words before a value that say where or what it is, not what it measures. */
+const PRINT_CONNECTIVES = new Set('to from at in into of for with on by as is was are'.split(' '));
+/** `label <value>` with a space only (`loss {l:.3f} top1 {t:.2f}`), kept when the label names a measurement. */
+const SPACED_PAIR = /(?<![\w.\-@\uE000-\uE002])([A-Za-z_][\w./\-@]*)[ \t]+([\uE000\uE001])(?![\w/.:%])/g;
+
 /** `key: <value>` / `key=<value>` where the value is interpolated, as the output reader reads it. */
 const PRINTED_PAIR =
   /(?<![\w.\-\uE000\uE001])([A-Za-z_\uE000\uE001][\w./\-\uE000\uE001]*?)\s*[:=]\s*([\uE000\uE001])(?![\w/.:%])/g;
@@ -885,7 +929,14 @@ function nextNonSpace(blank: string, i: number, limit: number): number {
   return i;
 }
 
-function printedKeys(ctx: Context, open: number, close: number, console: boolean, acc: Keys): void {
+function printedKeys(
+  ctx: Context,
+  open: number,
+  close: number,
+  console: boolean,
+  acc: Keys,
+  logger = false,
+): void {
   const { s, python } = ctx;
   const { blank, strings } = s;
   // first string token inside the call
@@ -911,19 +962,79 @@ function printedKeys(ctx: Context, open: number, close: number, console: boolean
       const v = nextNonSpace(blank, after + 1, close); // print("loss:", x)
       KEYWORD_ARG.lastIndex = v;
       const kw = python && KEYWORD_ARG.test(blank);
-      if (v < close && !s.byStart.has(v) && !kw) text += ANY;
+      if (v < close && !s.byStart.has(v) && !kw)
+        text += SETTING_EXPR.test(blank.slice(v, v + 40)) ? SET : ANY;
     } else if (blank[after] === ',' && mode === 'console' && !/[\uE000\uE001]/.test(text)) {
       const v = nextNonSpace(blank, after + 1, close); // console.log('loss:', x)
       if (v < close && !s.byStart.has(v)) text += ANY;
     }
+    if (logger && t.start === firstArg) text = loggerText(ctx, t, close);
+    // "Hyperparameters: lr=%s", "config: ...": a line that says it prints settings
+    if (/hyper-?param|\bconfig|\bsettings?\b|\barguments\b/i.test(text)) continue;
     PRINTED_PAIR.lastIndex = 0;
     for (const m of text.matchAll(PRINTED_PAIR)) {
       const key = m[1];
       if (!/[A-Za-z]/.test(key)) continue;
       const lower = key.toLowerCase();
-      if (PRINT_SKIPPED.has(lower) || (m[2] === ANY && PRINT_NOT_METRICS.has(lower))) continue;
+      if (PRINT_SKIPPED.has(lower)) continue;
+      // `device: {d}`, `Downloading: {url}`, `saved to: {path}`: status text, not a measurement
+      if (
+        m[2] === ANY &&
+        (PRINT_NOT_METRICS.has(lower) || /ing$/.test(lower) || PRINT_CONNECTIVES.has(lower))
+      )
+        continue;
       acc.add(key);
     }
+    for (const m of text.matchAll(SPACED_PAIR)) {
+      if (!PRINT_SKIPPED.has(m[1].toLowerCase()) && looksLikeMetricName(m[1])) acc.add(m[1]);
+    }
+    if (t.interp) for (const name of interpolatedNames(s.source, t)) dictKeysOf(ctx, name, acc);
+  }
+  // print("epoch 3:", scores) / logger.info("%s", scores): the names of a dict built in this file
+  for (const a of splitArgs(blank, open, python).args) {
+    const v = blank.slice(a.valueStart, a.end);
+    if (a.kw === '' && /^[A-Za-z_$][\w$]*$/.test(v)) dictKeysOf(ctx, v, acc);
+  }
+}
+
+/** `logger.info("loss: %.3f", x)`: the format string with its %-specifiers as markers. */
+function loggerText(ctx: Context, t: StrToken, close: number): string {
+  const after = nextNonSpace(ctx.s.blank, t.end, close);
+  return ctx.s.blank[after] === ','
+    ? tokenText(ctx.s.source, t, 'percent')
+    : tokenText(ctx.s.source, t, 'plain');
+}
+
+/** The plain names interpolated in an f-string or template: `{scores}`, `${logs}`. */
+function interpolatedNames(src: string, t: StrToken): string[] {
+  const body = src.slice(t.bodyStart, t.bodyEnd);
+  const re = t.template ? /\$\{\s*([A-Za-z_$][\w$]*)\s*\}/g : /(?<!\{)\{\s*([A-Za-z_]\w*)\s*(?:![rs])?\s*\}/g;
+  return [...body.matchAll(re)].map((m) => m[1]);
+}
+
+/**
+ * The names of a mapping built in this file under `name`: `name = {"f1": ...}`, `name = dict(f1=...)`,
+ * `name["f1"] = ...`, `name.update({...})`. Nothing when the mapping comes from elsewhere.
+ */
+function dictKeysOf(ctx: Context, name: string, acc: Keys): void {
+  if (PRINT_SKIPPED.has(name.toLowerCase())) return;
+  const { blank } = ctx.s;
+  const esc = escapeRegex(name);
+  const assign = new RegExp(
+    `(?<![\\w$.])${esc}\\s*(?::[^=\\n]*)?=(?!=)\\s*(?=\\{|dict\\s*\\()|(?<![\\w$.])${esc}\\s*\\.\\s*update\\s*\\(\\s*(?=\\{|dict\\s*\\()|(?<![\\w$.])${esc}\\s*\\[(?=\\s*['"])`,
+    'g',
+  );
+  let n = 0;
+  for (const m of blank.matchAll(assign)) {
+    if (++n > 20) break;
+    const at = m.index + m[0].length;
+    if (m[0].endsWith('[')) {
+      const c = matchClose(blank, at - 1);
+      if (/^\s*=(?!=)/.test(blank.slice(c + 1, c + 4))) acc.add(keyExpr(ctx.s, at, c));
+      continue;
+    }
+    const end = blank[at] === '{' ? matchClose(blank, at) + 1 : matchClose(blank, blank.indexOf('(', at)) + 1;
+    mappingKeys(ctx, at, end, (k) => acc.add(k));
   }
 }
 
@@ -933,12 +1044,17 @@ function printedKeys(ctx: Context, open: number, close: number, console: boolean
 interface Rule {
   style: LensStyle;
   extract: (ctx: Context, args: Arg[], acc: Keys, open: number, close: number) => void;
+  /** The argument that holds the name (or the mapping of names), and which of the two it is. */
+  keyArg?: (args: Arg[]) => Arg | undefined;
+  keyKind?: 'name' | 'mapping';
 }
 
 /** A call whose metric name is one argument. */
 function nameRule(style: LensStyle, pos: number, kws: string[]): Rule {
   return {
     style,
+    keyArg: (args) => pick(args, pos, kws),
+    keyKind: 'name',
     extract: (ctx, args, acc) => {
       const arg = pick(args, pos, kws);
       if (arg) acc.add(keyExpr(ctx.s, arg.valueStart, arg.end));
@@ -950,6 +1066,8 @@ function nameRule(style: LensStyle, pos: number, kws: string[]): Rule {
 function dictRule(style: LensStyle, pos: number, kws: string[]): Rule {
   return {
     style,
+    keyArg: (args) => pick(args, pos, kws),
+    keyKind: 'mapping',
     extract: (ctx, args, acc) => {
       const arg = pick(args, pos, kws);
       if (arg) mappingKeys(ctx, arg.valueStart, arg.end, (k) => acc.add(k));
@@ -960,6 +1078,8 @@ function dictRule(style: LensStyle, pos: number, kws: string[]): Rule {
 /** Lightning's `self.log("name", value)`, also given a dict by some code. */
 const lightningLog: Rule = {
   style: 'lightning',
+  keyArg: (args) => pick(args, 0, ['name']),
+  keyKind: 'name',
   extract: (ctx, args, acc) => {
     const arg = pick(args, 0, ['name']);
     if (!arg) return;
@@ -994,6 +1114,21 @@ function printRule(console: boolean): Rule {
 
 const PY_PRINT = printRule(false);
 const JS_PRINT = printRule(true);
+/** `logger.info("epoch %d: %s", e, scores)`: arguments formatted into the first string. */
+const PY_LOGGER: Rule = {
+  style: 'print',
+  extract: (ctx, _args, acc, open, close) => printedKeys(ctx, open, close, false, acc, true),
+};
+/** `AverageMeter('Loss', ':.4e')`: a meter prints its values under the name it was built with. */
+const METER: Rule = {
+  style: 'print',
+  extract: (ctx, args, acc) => {
+    const arg = pick(args, 0, ['name']);
+    const name = arg && keyExpr(ctx.s, arg.valueStart, arg.end);
+    // as the output reader keeps it: `Loss 1.04e+00`, `Acc@1 74.22`, not `Time 0.101`
+    if (name && !/[\uE000-\uE002]/.test(name) && looksLikeMetricName(name)) acc.add(name);
+  },
+};
 
 function classify(method: string, recv: Receiver, ctx: Context): Rule | undefined {
   const { segs, dotted } = recv;
@@ -1003,7 +1138,12 @@ function classify(method: string, recv: Receiver, ctx: Context): Rule | undefine
   const last = segs[end - 1] ?? '';
   const has = (name: string) => segs.includes(name);
   const lightningSelf = ctx.python && segs.length === 1 && (last === 'self' || last === 'pl_module');
+  if (/^[A-Z]\w*Meter$/.test(method)) return METER;
   switch (method) {
+    case 'info':
+      return ctx.python && dotted && /^(?:_?logger|log|logging|LOGGER|LOG)$/.test(last)
+        ? PY_LOGGER
+        : undefined;
     case 'print':
       // print(...), Lightning's self.print(...), Accelerate's accelerator.print(...)
       if (!ctx.python) return undefined;
@@ -1041,4 +1181,125 @@ function classify(method: string, recv: Receiver, ctx: Context): Rule | undefine
     default:
       return undefined;
   }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Helpers defined in the same file, and tfjs epoch callbacks
+
+/** A function of this file that passes one of its parameters on as a metric name (or mapping). */
+interface Helper {
+  name: string;
+  /** Position among the arguments a caller writes (after `self`/`cls` for a method). */
+  index: number;
+  param: string;
+  kind: 'name' | 'mapping';
+  style: LensStyle;
+  method: boolean;
+}
+
+const PY_DEF = /(?:^|\n)[ \t]*(?:async[ \t]+)?def[ \t]+([A-Za-z_]\w*)[ \t]*\(/g;
+const JS_DEF =
+  /(?:\bfunction\s*\*?\s*([A-Za-z_$][\w$]*)\s*\(|\b(?:const|let|var)\s+([A-Za-z_$][\w$]*)\s*=\s*(?:async\s*)?(?:function\s*\*?\s*)?\(|(?:^|\n)[ \t]*(?:async\s+)?([A-Za-z_$][\w$]*)\s*\((?=[^)\n]*\)\s*(?::[^{\n]*)?\{))/g;
+
+/** The function (its name and parameters) whose definition is the last one before `at`. */
+function enclosingFunction(ctx: Context, at: number): { name: string; params: string[] } | undefined {
+  const { blank } = ctx.s;
+  const from = Math.max(0, at - 6000);
+  const re = ctx.python ? PY_DEF : JS_DEF;
+  re.lastIndex = from;
+  let found: { name: string; open: number } | undefined;
+  for (let m = re.exec(blank); m !== null && m.index < at; m = re.exec(blank)) {
+    const name = m[1] ?? m[2] ?? m[3];
+    if (!name || ['if', 'for', 'while', 'switch', 'catch', 'return'].includes(name)) continue;
+    found = { name, open: m.index + m[0].length - 1 };
+  }
+  if (!found) return undefined;
+  const close = matchClose(blank, found.open);
+  if (close > at) return undefined;
+  const params = splitInside(blank, found.open, close + 1).parts.map(([a, b]) =>
+    blank
+      .slice(a, b)
+      .replace(/[:=][\s\S]*$/, '')
+      .replace(/^\s*\*{0,2}|\.\.\./g, '')
+      .trim(),
+  );
+  return { name: found.name, params: params.filter((x) => x !== '') };
+}
+
+function helperOf(ctx: Context, rule: Rule, args: Arg[], at: number): Helper | undefined {
+  const arg = rule.keyArg?.(args);
+  if (!arg) return undefined;
+  const ident = ctx.s.blank.slice(arg.valueStart, arg.end);
+  if (!/^[A-Za-z_$][\w$]*$/.test(ident)) return undefined;
+  const fn = enclosingFunction(ctx, at);
+  if (!fn) return undefined;
+  const i = fn.params.indexOf(ident);
+  if (i < 0) return undefined;
+  const method = ctx.python && (fn.params[0] === 'self' || fn.params[0] === 'cls');
+  return {
+    name: fn.name,
+    index: method ? i - 1 : i,
+    param: ident,
+    kind: rule.keyKind ?? 'name',
+    style: rule.style,
+    method,
+  };
+}
+
+/** The calls of the helpers, each a metric line with the names written at the call. */
+function helperCalls(ctx: Context, helpers: Helper[]): LensLine[] {
+  const { blank } = ctx.s;
+  const byName = new Map(helpers.map((h) => [h.name, h]));
+  const re = new RegExp(`(?<![\\w$])(${[...byName.keys()].map(escapeRegex).join('|')})\\s*\\(`, 'g');
+  const out: LensLine[] = [];
+  for (const m of blank.matchAll(re)) {
+    const h = byName.get(m[1])!;
+    const recv = receiverBefore(blank, m.index);
+    if (!recv.dotted && isDefinition(blank, m.index)) continue;
+    if (recv.dotted && !(recv.segs.length === 1 && ['self', 'this'].includes(recv.segs[0]))) continue;
+    const { args } = splitArgs(blank, m.index + m[0].length - 1, ctx.python);
+    const arg = pick(args, h.index, [h.param]);
+    if (!arg) continue;
+    const acc = new Keys();
+    if (h.kind === 'mapping' || isMapping(ctx, arg))
+      mappingKeys(ctx, arg.valueStart, arg.end, (k) => acc.add(k));
+    else acc.add(keyExpr(ctx.s, arg.valueStart, arg.end));
+    if (acc.keys.length === 0 && acc.patterns.length === 0) continue;
+    out.push({ line: ctx.lineOf(recv.start), keys: acc.keys, patterns: acc.patterns, style: h.style });
+  }
+  return out;
+}
+
+const EPOCH_END =
+  /\bonEpochEnd\s*(?::\s*(?:async\s*)?(?:function\s*)?)?\(\s*([A-Za-z_$][\w$]*)\s*(?::[^,)]*)?,\s*([A-Za-z_$][\w$]*)\s*(?::[^,)]*)?\)\s*(?::[^={]*)?(=>)?\s*/g;
+
+/**
+ * tfjs `onEpochEnd(epoch, logs)` callbacks that print or log `logs` whole: the keys are tfjs's
+ * (loss, and `acc` for the accuracy metric), each also with `val_`, for the metrics this file compiles.
+ */
+function epochEndCallbacks(ctx: Context): LensLine[] {
+  const { blank, source } = ctx.s;
+  const out: LensLine[] = [];
+  for (const m of blank.matchAll(EPOCH_END)) {
+    const logs = m[2];
+    const start = m.index + m[0].length;
+    const end =
+      blank[start] === '{'
+        ? matchClose(blank, start)
+        : m[3]
+          ? Math.min(lineEnd(blank, start), start + 400)
+          : start;
+    const body = blank.slice(start, end + 1);
+    if (!new RegExp(`(?<![\\w$.])${escapeRegex(logs)}(?![\\w$])(?!\\s*[.[])`).test(body)) continue;
+    const names = ['loss'];
+    const compiled = /\bmetrics\s*:\s*\[([^\]]*)\]/.exec(blank);
+    if (compiled) {
+      const inner = source.slice(compiled.index, compiled.index + compiled[0].length);
+      for (const q of inner.matchAll(/['"]([A-Za-z_]\w*)['"]/g))
+        names.push(q[1] === 'accuracy' ? 'acc' : q[1]);
+    }
+    const keys = [...names, ...names.map((n) => `val_${n}`)];
+    out.push({ line: ctx.lineOf(m.index), keys, patterns: [], style: 'print' });
+  }
+  return out;
 }

@@ -1,10 +1,19 @@
 import { RunlensError } from '../errors';
+import { looksLikeMetricName } from '../metrics/names';
 
 /**
  * `key=value` and `key: value` pairs as Keras, the PyTorch examples and many scripts print them.
  * A value must be a whole number token: `9843/10000`, `12:30:01` and `0s` are not captured.
  */
 export const DEFAULT_STDOUT_PATTERN = String.raw`(?<![\w./\-])['"]?(?<key>[A-Za-z_][\w./-]*)['"]?\s*[:=]\s*(?<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|NaN|[-+]?inf)(?![\w/.:%])`;
+
+/**
+ * `label value` with only spaces between (`loss 0.25 top1 91.2`, AverageMeter's `Acc@1  74.22`),
+ * read with the default pattern and kept when the label names a measurement (looksLikeMetricName).
+ * Linear like the default: a label starts only where a run of label characters starts, and spaces
+ * are not label characters.
+ */
+export const SPACED_STDOUT_PATTERN = String.raw`(?<![\w./@\-])(?<key>[A-Za-z_][\w./@-]*)[ 	]+(?<value>[-+]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][-+]?\d+)?|nan|NaN|[-+]?inf)(?![\w/.:%])`;
 
 /**
  * Only this many characters of an output line are searched for metrics, so that one enormous line
@@ -51,14 +60,16 @@ export function compileStdoutPattern(source: string): RegExp {
 export class StdoutMetricParser {
   private readonly counts = new Map<string, number>();
   private readonly re: RegExp;
+  private readonly spaced: RegExp | undefined;
 
   constructor(pattern: string = DEFAULT_STDOUT_PATTERN) {
     this.re = compileStdoutPattern(pattern);
+    this.spaced = pattern === DEFAULT_STDOUT_PATTERN ? new RegExp(SPACED_STDOUT_PATTERN, 'g') : undefined;
   }
 
   parseLine(line: string): CapturedPoint[] {
     if (line.length > MAX_PARSED_LINE) line = line.slice(0, MAX_PARSED_LINE);
-    const found: { key: string; value: number }[] = [];
+    const found: { key: string; value: number; at?: number }[] = [];
     let lineStep: number | undefined;
     this.re.lastIndex = 0;
     for (const m of line.matchAll(this.re)) {
@@ -73,8 +84,16 @@ export class StdoutMetricParser {
         continue;
       }
       if (SKIPPED_KEYS.has(lower)) continue;
-      found.push({ key, value });
+      found.push({ key, value, at: m.index });
     }
+    if (this.spaced)
+      for (const m of line.matchAll(this.spaced)) {
+        const key = m.groups!.key;
+        const value = parseNumber(m.groups!.value);
+        if (value === undefined || SKIPPED_KEYS.has(key.toLowerCase()) || !looksLikeMetricName(key)) continue;
+        found.push({ key, value, at: m.index });
+      }
+    found.sort((a, b) => (a.at ?? 0) - (b.at ?? 0));
     return found.map(({ key, value }) => {
       const n = this.counts.get(key) ?? 0;
       this.counts.set(key, n + 1);
