@@ -60,6 +60,17 @@ __all__ = [
     "flush",
     "finish",
     "active_run",
+    "log_metric",
+    "log_metrics",
+    "set_tag",
+    "log_text",
+    "log_dict",
+    "log_figure",
+    "log_image",
+    "start_run",
+    "end_run",
+    "set_experiment",
+    "PARENT_TAG",
     "search_runs",
     "get_run",
     "get_metric_history",
@@ -970,15 +981,80 @@ class _MetricWriter(object):
 # Runs
 
 
+PARENT_TAG = "runlens.parentRun"
+"""The tag a nested run carries: its parent run's id (the explorer shows it under the parent)."""
+
+
+def _check_params_unchanged(record, params):
+    current = record.get("params") if isinstance(record.get("params"), dict) else {}
+    for key, value in params.items():
+        if key in current and current[key] != value:
+            raise ValueError(
+                "param %r of run %s is already %r, cannot log %r: a param cannot change once logged "
+                "(MLflow's rule). Log the new value under another key, or as a metric or tag"
+                % (key, record.get("id"), current[key], value)
+            )
+
+
+def _png_bytes(image):
+    """A PNG (zlib, no other dependency) of an (H, W), (H, W, 3) or (H, W, 4) array or nested list."""
+    import struct
+    import zlib
+
+    rows = image.tolist() if hasattr(image, "tolist") else [list(r) for r in image]
+    if not rows or not hasattr(rows[0], "__len__") or not len(rows[0]):
+        raise ValueError("log_image: an image needs rows of pixels, shape (H, W[, 3 or 4])")
+    first = rows[0][0]
+    channels = len(first) if hasattr(first, "__len__") else 1
+    if channels not in (1, 3, 4):
+        raise ValueError("log_image: %d channels; use 1 (gray), 3 (RGB) or 4 (RGBA)" % channels)
+    flat = []
+    for row in rows:
+        if len(row) != len(rows[0]):
+            raise ValueError("log_image: rows of different lengths")
+        for px in row:
+            flat.extend(px if channels > 1 else [px])
+    floats = any(isinstance(v, float) for v in flat)
+    if floats and any(v < 0 or v > 1 for v in flat if not _isnan(v)):
+        raise ValueError("log_image: float pixels must lie in [0, 1]")
+
+    def byte(v):
+        if floats:
+            v = 0 if _isnan(v) else int(round(v * 255))
+        if not 0 <= v <= 255:
+            raise ValueError("log_image: integer pixels must lie in [0, 255], got %r" % (v,))
+        return int(v)
+
+    height, width = len(rows), len(rows[0])
+    raw = bytearray()
+    i = 0
+    for _ in range(height):
+        raw.append(0)
+        for _ in range(width * channels):
+            raw.append(byte(flat[i]))
+            i += 1
+
+    def chunk(kind, data):
+        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data) & 0xFFFFFFFF)
+
+    color = {1: 0, 3: 2, 4: 6}[channels]
+    return (
+        b"\x89PNG\r\n\x1a\n"
+        + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, color, 0, 0, 0))
+        + chunk(b"IDAT", zlib.compress(bytes(raw), 9))
+        + chunk(b"IEND", b"")
+    )
+
+
 class Run(object):
     """A tracked run. Attaches to the run named by $RUNLENS_RUN_DIR when launched by Runlens (and
     leaves its status to the launcher); otherwise creates a run and owns its status."""
 
-    def __init__(self, experiment=None, name=None, params=None, tags=None, store=None):
+    def __init__(self, experiment=None, name=None, params=None, tags=None, store=None, run_id=None, parent=None):
         with _MainCritical():
-            self._init(experiment, name, params, tags, store)
+            self._init(experiment, name, params, tags, store, run_id, parent)
 
-    def _init(self, experiment, name, params, tags, store):
+    def _init(self, experiment, name, params, tags, store, run_id=None, parent=None):
         self._lock = threading.Lock()
         self._end_lock = threading.Lock()
         self._ended = False
@@ -990,11 +1066,16 @@ class Run(object):
         merged = _normalize_params(params)
         merged.update(launched)  # values given on the command line (runlens run -p k=v) win
         tags = _normalize_tags(tags)
+        self._parent_run = parent if isinstance(parent, Run) else None
+        if parent is not None:
+            tags[PARENT_TAG] = parent.id if isinstance(parent, Run) else str(parent)
         env_experiment = os.environ.get("RUNLENS_EXPERIMENT") or None
         run_dir = os.environ.get("RUNLENS_RUN_DIR")
         python_env = {"python": platform.python_version(), "pythonPackages": _python_packages()}
 
-        if run_dir:
+        if run_id is not None and not run_dir:
+            record = self._resume(run_id, store, merged, tags)
+        elif run_dir:
             self.attached = True
             self.dir = os.path.abspath(run_dir)
             if not os.path.isfile(os.path.join(self.dir, _RUN_FILE)):
@@ -1079,6 +1160,7 @@ class Run(object):
                 raise
 
         self.id = record["id"]
+        self.parent_id = (record.get("tags") or {}).get(PARENT_TAG)
         self.name = record.get("name") or record["id"]
         self.experiment = record.get("experiment")
         self.params = merged
@@ -1109,6 +1191,33 @@ class Run(object):
                 return None
             raise
 
+    def _resume(self, run_id, store, params, tags):
+        """Reopen a run of the store (MLflow's start_run(run_id=...)): it is running again, owned by
+        this process; automatic steps continue after the last one it logged."""
+        self.attached = False
+        self.store_dir = _store_for_reading(store)
+        self.dir = _resolve_run_dir(self.store_dir, run_id)
+        try:
+            self._summary = _summary_from_file(os.path.join(self.dir, _METRICS_FILE))
+        except OSError:
+            self._summary = {}
+        if self._summary:
+            self._auto_step = int(max(s["lastStep"] for s in self._summary.values())) + 1
+        self._write_client_file(self.dir)
+
+        def reopen(r):
+            _check_params_unchanged(r, params)
+            _merge_field(r, "params", params)
+            _merge_field(r, "tags", tags)
+            r["status"] = "running"
+            r["endTime"] = None
+            r["exitCode"] = None
+            r["summary"] = None
+            r["pid"] = os.getpid()
+            r["host"] = socket.gethostname()
+
+        return _update_run_file(self.dir, reopen)
+
     def _write_client_file(self, directory):
         _write_atomic(
             os.path.join(directory, _CLIENT_FILE),
@@ -1124,13 +1233,23 @@ class Run(object):
         return not self.attached and not self._forked
 
     @property
+    def info(self):
+        """MLflow's ``run.info``: run_id, run_name, experiment_id (the experiment's name), parent_run_id."""
+        import types
+
+        return types.SimpleNamespace(
+            run_id=self.id, run_name=self.name, experiment_id=self.experiment, parent_run_id=self.parent_id
+        )
+
+    @property
     def finished(self):
         return self._ended
 
     # ---------------------------------------------------------------------------- logging
 
-    def log(self, metrics, step=None):
-        """Log numbers at a step (the next automatic step when omitted: 0, 1, 2, ...)."""
+    def log(self, metrics, step=None, timestamp=None):
+        """Log numbers at a step (the next automatic step when omitted: 0, 1, 2, ...); timestamp in
+        milliseconds since the epoch (now when omitted)."""
         self._assert_open()
         if not hasattr(metrics, "items"):
             raise TypeError("log() takes a dict of metric names to numbers, got %s" % _describe(metrics))
@@ -1141,7 +1260,12 @@ class Run(object):
             values.append((key, _metric_value(key, raw)))
         if step is not None:
             step = _check_step(step)
-        t = _now_ms()
+        if timestamp is None:
+            t = _now_ms()
+        elif _is_number(timestamp) and math.isfinite(timestamp):
+            t = int(timestamp)
+        else:
+            raise TypeError("timestamp must be milliseconds since the epoch, got %s" % _describe(timestamp))
         with _MainCritical():
             with self._lock:
                 if step is None:
@@ -1167,11 +1291,25 @@ class Run(object):
         """Write the buffered points to metrics.jsonl now."""
         self._writer.flush()
 
+    def log_metric(self, key, value, step=None, timestamp=None):
+        """One metric point (MLflow's log_metric)."""
+        self.log({key: value}, step=step, timestamp=timestamp)
+
+    def log_metrics(self, metrics, step=None, timestamp=None):
+        self.log(metrics, step=step, timestamp=timestamp)
+
     def log_params(self, params):
+        """Record params. A param already recorded with another value is an error (MLflow's rule:
+        params describe how the run was made); the same value again is fine."""
         self._assert_open()
         clean = _normalize_params(params)
+
+        def merge(r):
+            _check_params_unchanged(r, clean)
+            _merge_field(r, "params", clean)
+
+        self._update(merge)
         self.params.update(clean)
-        self._update(lambda r: _merge_field(r, "params", clean))
 
     def log_param(self, key, value):
         self.log_params({key: value})
@@ -1184,6 +1322,77 @@ class Run(object):
 
     def set_tag(self, key, value):
         self.set_tags({key: value})
+
+    # ---------------------------------------------------------------------------- artifacts from memory
+
+    def _artifact_path(self, artifact_file, what):
+        parts = [p for p in str(artifact_file).replace("\\", "/").split("/") if p not in ("", ".")]
+        if not parts or ".." in parts:
+            raise ValueError("%s: artifact_file %r must be a relative path inside artifacts/" % (what, artifact_file))
+        dest = os.path.join(self.dir, _ARTIFACTS_DIR, *parts)
+        os.makedirs(os.path.dirname(dest), exist_ok=True)
+        return dest, "/".join([_ARTIFACTS_DIR] + parts)
+
+    def log_text(self, text, artifact_file):
+        """Save text as an artifact (MLflow's log_text); returns its path in the run folder."""
+        if not isinstance(text, str):
+            raise TypeError("log_text: text must be a str, got %s" % _describe(text))
+        dest, rel = self._artifact_path(artifact_file, "log_text")
+        _write_atomic(dest, text)
+        return rel
+
+    def log_dict(self, dictionary, artifact_file):
+        """Save a dict as JSON (or YAML for .yaml/.yml when PyYAML is importable; else JSON, which
+        is valid YAML) as an artifact (MLflow's log_dict)."""
+        dest, rel = self._artifact_path(artifact_file, "log_dict")
+        text = None
+        if str(artifact_file).lower().endswith((".yaml", ".yml")):
+            try:
+                import yaml
+
+                text = yaml.safe_dump(dictionary, sort_keys=False)
+            except ImportError:
+                text = None
+        if text is None:
+            text = json.dumps(dictionary, indent=2) + "\n"
+        _write_atomic(dest, text)
+        return rel
+
+    def log_figure(self, figure, artifact_file):
+        """Save a matplotlib figure (anything with ``savefig``; a plotly figure to .html with
+        ``write_html``) as an artifact (MLflow's log_figure)."""
+        dest, rel = self._artifact_path(artifact_file, "log_figure")
+        tmp = "%s.%d.%d.tmp%s" % (dest, os.getpid(), next(_tmp_counter), os.path.splitext(dest)[1])
+        try:
+            if str(artifact_file).lower().endswith(".html") and hasattr(figure, "write_html"):
+                figure.write_html(tmp)
+            elif hasattr(figure, "savefig"):
+                figure.savefig(tmp)
+            else:
+                raise TypeError("log_figure: %s is not a matplotlib or plotly figure" % type(figure).__name__)
+            _replace(tmp, dest)
+        except BaseException:
+            try:
+                os.unlink(tmp)
+            except OSError:
+                pass
+            raise
+        return rel
+
+    def log_image(self, image, artifact_file):
+        """Save an image as an artifact (MLflow's log_image): a PIL image, or an array (numpy or
+        nested lists) of shape (H, W), (H, W, 3) or (H, W, 4) - integers in [0, 255], or floats in
+        [0, 1] - written as PNG."""
+        dest, rel = self._artifact_path(artifact_file, "log_image")
+        if hasattr(image, "save") and not hasattr(image, "shape"):
+            tmp = "%s.%d.%d.tmp%s" % (dest, os.getpid(), next(_tmp_counter), os.path.splitext(dest)[1])
+            image.save(tmp)
+            _replace(tmp, dest)
+            return rel
+        if not str(artifact_file).lower().endswith(".png"):
+            raise ValueError("log_image: an array is written as PNG; name the artifact *.png, got %r" % (artifact_file,))
+        _write_atomic(dest, _png_bytes(image))
+        return rel
 
     def log_artifact(self, path, name=None):
         """Copy a file (or folder) into the run's artifacts/; returns its path in the run folder."""
@@ -1332,6 +1541,7 @@ class Run(object):
                 self._writer.close()
             finally:
                 _unregister(self)
+                _leave_default(self)
             if self._forked:
                 return None  # a forked child (a DataLoader worker, say) does not speak for the run
             if not self.owner:
@@ -1393,18 +1603,75 @@ def _merge_field(record, field, values):
 # Module-level API on the default run
 
 
-def init(experiment=None, name=None, params=None, tags=None, store=None):
+def _leave_default(run):
+    """A run ended: when it was the default run, its parent (a nested run's) becomes it again."""
+    global _current
+    if _current is run:
+        parent = run._parent_run
+        _current = parent if parent is not None and not parent._ended else None
+
+
+def init(experiment=None, name=None, params=None, tags=None, store=None, run_id=None, parent=None):
     """Start (or, inside a run launched by Runlens, attach to) a run and make it the default one.
 
     params are defaults: values passed on the command line (``runlens run -p lr=0.1``) win, and
-    ``run.params`` holds the merged values. A previous default run still open is finished first.
+    ``run.params`` holds the merged values. A previous default run still open is finished first,
+    unless the new run is nested in it (``parent=run`` or its id): the parent becomes the default
+    run again when the nested one ends. ``run_id`` reopens a run of the store (MLflow's resume).
     Usable as a context manager: ``with runlens.init(...) as run:``."""
     global _current
     previous = _current
-    if previous is not None and not previous._ended:
+    parent_run = parent if isinstance(parent, Run) else None
+    if parent is not None and parent_run is None and previous is not None and previous.id == str(parent):
+        parent_run = previous
+    if previous is not None and not previous._ended and previous is not parent_run:
         previous.finish()
-    _current = Run(experiment=experiment, name=name, params=params, tags=tags, store=store)
+    if parent_run is not None and store is None and not parent_run.attached:
+        store = parent_run.store_dir
+    _current = Run(
+        experiment=experiment if experiment is not None or parent_run is None else parent_run.experiment,
+        name=name,
+        params=params,
+        tags=tags,
+        store=store,
+        run_id=run_id,
+        parent=parent_run if parent_run is not None else parent,
+    )
     return _current
+
+
+_experiment_name = None
+
+
+def set_experiment(experiment_name):
+    """The experiment of the runs started next (MLflow's set_experiment)."""
+    global _experiment_name
+    _experiment_name = str(experiment_name)
+    return _experiment_name
+
+
+def start_run(run_id=None, experiment_id=None, run_name=None, nested=False, tags=None, description=None):
+    """MLflow's ``start_run``: a new run (or ``run_id`` reopened); ``nested=True`` nests it in the
+    active run. Experiments are names (``set_experiment``, or ``experiment_id``)."""
+    parent = _current if nested and _current is not None and not _current._ended else None
+    if nested and parent is None:
+        raise RuntimeError("start_run(nested=True) needs an active run to nest in")
+    tags = dict(tags or {})
+    if description is not None:
+        tags["runlens.note"] = str(description)
+    return init(
+        experiment=experiment_id if experiment_id is not None else _experiment_name,
+        name=run_name,
+        tags=tags,
+        run_id=run_id,
+        parent=parent,
+    )
+
+
+def end_run(status="FINISHED"):
+    """MLflow's ``end_run``: finish the active run (FINISHED, FAILED or KILLED)."""
+    if _current is not None and not _current._ended:
+        finish(str(status).lower())
 
 
 def active_run():
@@ -1418,8 +1685,36 @@ def _active():
     return _current
 
 
-def log(metrics, step=None):
-    _active().log(metrics, step)
+def log(metrics, step=None, timestamp=None):
+    _active().log(metrics, step, timestamp)
+
+
+def log_metric(key, value, step=None, timestamp=None):
+    _active().log_metric(key, value, step, timestamp)
+
+
+def log_metrics(metrics, step=None, timestamp=None):
+    _active().log_metrics(metrics, step, timestamp)
+
+
+def set_tag(key, value):
+    _active().set_tag(key, value)
+
+
+def log_text(text, artifact_file):
+    return _active().log_text(text, artifact_file)
+
+
+def log_dict(dictionary, artifact_file):
+    return _active().log_dict(dictionary, artifact_file)
+
+
+def log_figure(figure, artifact_file):
+    return _active().log_figure(figure, artifact_file)
+
+
+def log_image(image, artifact_file):
+    return _active().log_image(image, artifact_file)
 
 
 def log_params(params):
@@ -1472,10 +1767,8 @@ def flush():
 
 
 def finish(status="finished"):
-    global _current
-    record = _active().finish(status)
-    _current = None
-    return record
+    """Finish the default run; a nested run's parent becomes the default run again."""
+    return _active().finish(status)
 
 
 # --------------------------------------------------------------------------------------------

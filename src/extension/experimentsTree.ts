@@ -2,6 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { goalOf } from '../core/metrics/goals';
 import type { Goal } from '../core/metrics/goals';
+import { childrenOf, parentOf } from '../core/store/nesting';
 import { evaluate, isQueryText, parseFilter, sortEntries } from '../core/store/query';
 import type { ListedStatus, RunEntry } from '../core/store/types';
 import { formatAge, formatDuration, formatNumber, formatParam } from '../core/format';
@@ -117,12 +118,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       case 'experiment':
         return this.runsOf(folder, node.name);
       case 'run':
-        return (['params', 'metrics', 'artifacts', 'inputs', 'git'] as const).map((section) => ({
-          kind: 'section',
-          folder: node.folder,
-          id: node.id,
-          section,
-        }));
+        return [
+          ...sortEntries(childrenOf(node.id, folder.entries), this.sort).map((e): ExplorerNode => ({
+            kind: 'run',
+            folder: node.folder,
+            id: e.id,
+          })),
+          ...(['params', 'metrics', 'artifacts', 'inputs', 'git'] as const).map((section): ExplorerNode => ({
+            kind: 'section',
+            folder: node.folder,
+            id: node.id,
+            section,
+          })),
+        ];
       case 'section':
         return this.sectionChildren(folder, node);
       default:
@@ -148,9 +156,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     const f = this.filter;
     const query = f.text && isQueryText(f.text) ? parseFilter(f.text) : undefined;
     const text = query ? undefined : f.text?.toLowerCase();
+    // Nested runs show under their parent, unless a filter is on (then every match is listed).
+    const filtering = Object.values(f).some((v) => v !== undefined && v !== '' && v !== false);
     const runs = [...folder.entries.values()].filter(
       (e) =>
         (e.status === 'unreadable' ? '(unreadable runs)' : e.experiment) === experiment &&
+        (filtering || parentOf(e, folder.entries) === undefined) &&
         (!f.statuses?.length || f.statuses.includes(e.status)) &&
         (!f.starred || e.starred) &&
         (!f.tag || Object.entries(e.tags).some(([k, v]) => `${k}=${v}`.includes(f.tag!) || k === f.tag)) &&
@@ -342,7 +353,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     if (node.kind === 'run') {
       const f = this.model.byKey(node.folder);
       const e = f?.entries.get(node.id);
-      if (!e) return undefined;
+      if (!e || !f) return undefined;
+      const parent = parentOf(e, f.entries);
+      if (parent) return { kind: 'run', folder: node.folder, id: parent };
       return {
         kind: 'experiment',
         folder: node.folder,

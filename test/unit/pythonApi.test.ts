@@ -4,6 +4,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as zlib from 'node:zlib';
 import { describe, test } from 'node:test';
 import { Store } from '../../src/core/store/store';
 import { repoRoot, tempDir } from '../helpers/tmp';
@@ -129,5 +130,117 @@ except ValueError as e:
       'import sys\nsys.path.insert(0, "fakepandas")\nimport runlens\ndf = runlens.search_runs()\nprint(type(df).__name__, df.rows[0]["params.a"])\nprint(type(runlens.search_runs(output_format="list")).__name__)\n',
     );
     assert.equal(out.trim(), 'DataFrame 1\nlist');
+  });
+
+  test('an MLflow script runs unchanged but for its import line: nested runs, explicit steps, log_dict', () => {
+    const ws = tempDir();
+    fs.copyFileSync(
+      path.join(repoRoot, 'test', 'fixtures', 'python', 'mlflow_style.py'),
+      path.join(ws, 'train.py'),
+    );
+    const r = spawnSync('python3', ['train.py'], {
+      cwd: ws,
+      encoding: 'utf8',
+      env: { ...process.env, ...clean, PYTHONPATH: PY_CLIENT, PYTHONDONTWRITEBYTECODE: '1' },
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.equal(r.stdout, "2 ['fold-2', 'fold-1']\n[(0, 1.0), (10, 0.0909), (20, 0.0476)]\n");
+    const store = Store.open(path.join(ws, '.runlens'));
+    const runs = store.listRuns().entries;
+    const parent = runs.find((e) => e.name === 'parent')!;
+    assert.deepEqual(parent.params, { lr: 0.1, opt: 'adam', epochs: 3 });
+    assert.equal(parent.tags.team, 'cv');
+    assert.equal(parent.status, 'finished');
+    assert.equal(parent.experiment, 'habits');
+    assert.deepEqual(Object.keys(parent.metrics).sort(), ['acc', 'f1', 'final', 'loss']);
+    assert.equal(parent.metrics.loss.lastStep, 20);
+    const dir = store.runDir(parent.id);
+    assert.deepEqual(JSON.parse(fs.readFileSync(path.join(dir, 'artifacts', 'config.json'), 'utf8')), {
+      layers: [64, 32],
+      dropout: 0.1,
+    });
+    assert.equal(fs.readFileSync(path.join(dir, 'artifacts', 'notes', 'readme.txt'), 'utf8'), 'hello');
+    const children = runs.filter((e) => e.tags['runlens.parentRun'] === parent.id).map((e) => e.name);
+    assert.deepEqual(children.sort(), ['fold-0', 'fold-1', 'fold-2']);
+    const fold1 = runs.find((e) => e.name === 'fold-1')!;
+    assert.equal(fold1.experiment, 'habits');
+    assert.equal(fold1.status, 'finished');
+    assert.deepEqual(
+      fs
+        .readFileSync(store.metricsFile(fold1.id), 'utf8')
+        .trim()
+        .split('\n')
+        .slice(1)
+        .map((l) => JSON.parse(l) as unknown),
+      [{ key: 'acc', value: 0.81, step: 1, time: 1700000000001 }],
+    );
+  });
+
+  test('params cannot change once logged; a run is reopened by id; images and figures become artifacts', () => {
+    const ws = tempDir();
+    const out = py(
+      ws,
+      `import runlens
+run = runlens.init(store=".runlens", params={"lr": 0.1})
+runlens.log_param("lr", 0.1)
+try:
+    runlens.log_param("lr", 0.2)
+except ValueError as e:
+    print(e)
+runlens.log_metric("loss", 1.0, step=0)
+runlens.log_metric("loss", 0.5, step=1)
+runlens.log_image([[[255, 0, 0], [0, 255, 0]], [[0, 0, 255], [255, 255, 255]]], "img/rgb.png")
+runlens.log_image([[0.0, 0.5], [1.0, 0.25]], "gray.png")
+class Figure(object):  # what log_figure uses of a matplotlib figure: savefig(path)
+    def savefig(self, path):
+        open(path, "w").write("<svg/>")
+runlens.log_figure(Figure(), "plots/curve.svg")
+try:
+    runlens.log_image([[1.5]], "bad.png")
+except ValueError as e:
+    print(e)
+runlens.finish()
+again = runlens.init(run_id=run.id, store=".runlens")
+runlens.log({"loss": 0.25})
+print(again.id == run.id)
+runlens.finish()
+`,
+    );
+    const lines = out.trim().split('\n');
+    assert.match(
+      lines[0],
+      /param 'lr' of run \w+ is already 0\.1, cannot log 0\.2: a param cannot change once logged/,
+    );
+    assert.match(lines[1], /float pixels must lie in \[0, 1\]/);
+    assert.equal(lines[2], 'True');
+    const store = Store.open(path.join(ws, '.runlens'));
+    const [e] = store.listRuns().entries;
+    assert.equal(e.params.lr, 0.1);
+    assert.equal(e.status, 'finished');
+    assert.deepEqual([e.metrics.loss.last, e.metrics.loss.lastStep, e.metrics.loss.count], [0.25, 2, 3]);
+    const dir = path.join(store.runDir(e.id), 'artifacts');
+    assert.equal(fs.readFileSync(path.join(dir, 'plots', 'curve.svg'), 'utf8'), '<svg/>');
+    // The PNGs decode (Node's zlib) to the pixels given.
+    const decode = (file: string) => {
+      const b = fs.readFileSync(file);
+      assert.equal(b.subarray(0, 8).toString('hex'), '89504e470d0a1a0a');
+      const width = b.readUInt32BE(16);
+      const height = b.readUInt32BE(20);
+      const idatLen = b.readUInt32BE(33);
+      const raw = zlib.inflateSync(b.subarray(41, 41 + idatLen));
+      return { width, height, color: b[25], raw: [...raw] };
+    };
+    assert.deepEqual(decode(path.join(dir, 'img', 'rgb.png')), {
+      width: 2,
+      height: 2,
+      color: 2,
+      raw: [0, 255, 0, 0, 0, 255, 0, 0, 0, 0, 255, 255, 255, 255],
+    });
+    assert.deepEqual(decode(path.join(dir, 'gray.png')), {
+      width: 2,
+      height: 2,
+      color: 0,
+      raw: [0, 0, 128, 0, 255, 64],
+    });
   });
 });

@@ -388,3 +388,19 @@ print(json.dumps(out))`,
   const got = JSON.parse(r.stdout) as string[][];
   filters.forEach((f, i) => assert.deepEqual(got[i], want[i], f));
 });
+
+test('nesting: a run tagged with its parent id is a child of that run when the parent is listed', async () => {
+  const { PARENT_TAG, childrenOf, parentOf } = await import('../../src/core/store/nesting');
+  const p = entry(1);
+  const c1 = entry(2, { tags: { [PARENT_TAG]: p.id } });
+  const orphan = entry(3, { tags: { [PARENT_TAG]: 'gone0000000000000' } });
+  const self = entry(4, { tags: { [PARENT_TAG]: 'run0004' } });
+  const all = new Map([p, c1, orphan, self].map((e) => [e.id, e]));
+  assert.equal(parentOf(c1, all), p.id);
+  assert.equal(parentOf(orphan, all), undefined);
+  assert.equal(parentOf(self, all), undefined);
+  assert.deepEqual(
+    childrenOf(p.id, all).map((e) => e.id),
+    [c1.id],
+  );
+});
