@@ -27,6 +27,7 @@ import { resolveStoreDir } from '../core/store/resolve';
 import { Store } from '../core/store/store';
 import type { ParamValue } from '../core/store/types';
 import { launchRun } from '../core/tracking/launcher';
+import { runlensVersion } from '../core/version';
 import {
   formatNumber,
   formatParam,
@@ -38,7 +39,7 @@ import {
   toJson,
 } from '../core/format';
 
-export const VERSION = '0.1.0';
+export const VERSION = runlensVersion();
 
 interface Io {
   out: (s: string) => void;

@@ -2,8 +2,10 @@ import type { Command } from 'commander';
 import { indent } from './json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { RunlensError } from '../core/errors';
 import { formatDuration } from '../core/format';
-import { initCi } from '../core/pipeline/ci';
+import { initCi, SCRIPT_FILE, vendoredTarball } from '../core/pipeline/ci';
+import { runlensVersion } from '../core/version';
 import { lineageOf } from '../core/pipeline/lineage';
 import { PIPELINE_FILE, loadPipeline } from '../core/pipeline/parse';
 import { listPipelineRuns, pipelineStatus, readState, runPipeline, selectStages } from '../core/pipeline/run';
@@ -162,10 +164,27 @@ export function registerPipelineCommands(
     .command('ci')
     .description('continuous integration')
     .command('init')
-    .description('write .github/workflows/runlens.yml and ci/runlens-pipeline.sh')
-    .option('--force', 'overwrite existing files')
-    .action((opts: { force?: boolean }) => {
-      for (const f of initCi(process.cwd(), { force: opts.force })) io.out(`wrote ${f}`);
+    .description(
+      'write a CI workflow (GitHub Actions, or GitLab CI) and ci/runlens-pipeline.sh, pinned to this Runlens version',
+    )
+    .option('--provider <name>', 'github or gitlab', 'github')
+    .option('--vendor', 'also write ci/runlens-<version>.tgz, the package the script installs (needs npm)')
+    .option('--force', 'replace files that were edited since runlens ci init wrote them')
+    .addHelpText(
+      'after',
+      '\nFiles written before are replaced while unedited (a hash in their header line); edited ones only with --force.',
+    )
+    .action((opts: { provider: string; force?: boolean; vendor?: boolean }) => {
+      if (opts.provider !== 'github' && opts.provider !== 'gitlab')
+        throw new RunlensError(`unknown --provider "${opts.provider}"`, 'use github or gitlab', 'usage');
+      const root = process.cwd();
+      for (const f of initCi(root, { provider: opts.provider, force: opts.force, vendor: opts.vendor }))
+        io.out(`${f.action.padEnd(9)} ${f.path}`);
+      if (!fs.existsSync(path.join(root, vendoredTarball())))
+        io.err(
+          `note: ${SCRIPT_FILE} installs runlens@${runlensVersion()} from the npm registry; to pin this exact build ` +
+            `without the registry, run \`runlens ci init --vendor\` and commit ${vendoredTarball()}`,
+        );
     });
 
   program

@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
 import { ACTION_NAMES } from '../../src/core/pipeline/actionNames';
 import { ACTIONS } from '../../src/core/pipeline/actions';
-import { checkWorkflow, initCi } from '../../src/core/pipeline/ci';
+import { checkWorkflow, initCi, runsPython, workflowFor } from '../../src/core/pipeline/ci';
 import { lineageOf } from '../../src/core/pipeline/lineage';
 import { PipelineError, loadPipeline, parsePipeline } from '../../src/core/pipeline/parse';
 import { pipelineStatus, readState, runPipeline } from '../../src/core/pipeline/run';
@@ -420,7 +420,7 @@ describe('ci init', () => {
   test('writes a valid workflow and a shell entry point', () => {
     const dir = tempDir('runlens-ci-');
     fs.writeFileSync(path.join(dir, 'package.json'), '{}');
-    const files = initCi(dir);
+    const files = initCi(dir).map((f) => f.path);
     assert.deepEqual(files, ['.github/workflows/runlens.yml', 'ci/runlens-pipeline.sh']);
     interface Step {
       run?: string;
@@ -435,15 +435,40 @@ describe('ci init', () => {
     assert.ok('pull_request' in wf.on);
     const steps = wf.jobs.pipeline.steps;
     assert.ok(steps.some((s) => s.run === 'npm install'));
+    assert.ok(!steps.some((s) => String(s.uses).startsWith('actions/setup-python@')), 'no stage runs Python');
     assert.ok(steps.some((s) => s.run === 'bash ci/runlens-pipeline.sh'));
     const upload = steps.find((s) => String(s.uses).startsWith('actions/upload-artifact@'));
-    assert.equal(upload?.with?.path, '.runlens');
+    assert.equal(upload?.with?.path, '.runlens\nrunlens-gate.md');
     assert.match(
       steps.find((s) => String(s.uses).startsWith('actions/github-script@'))?.with?.script ?? '',
-      /createComment/,
+      /updateComment[\s\S]*createComment/,
     );
     assert.ok(fs.statSync(path.join(dir, files[1])).mode & 0o100);
-    assert.throws(() => initCi(dir), /already exist/);
+    // unedited files are rewritten (or left alone when the same); an edited one only with --force
+    assert.deepEqual(
+      initCi(dir).map((f) => f.action),
+      ['unchanged', 'unchanged'],
+    );
+    const wfFile = path.join(dir, files[0]);
+    fs.writeFileSync(
+      wfFile,
+      fs.readFileSync(wfFile, 'utf8').replace('timeout-minutes: 60', 'timeout-minutes: 30'),
+    );
+    const script = fs.readFileSync(path.join(dir, files[1]), 'utf8');
+    assert.throws(
+      () => initCi(dir),
+      /\.github\/workflows\/runlens\.yml was edited since `runlens ci init` wrote it/,
+    );
+    assert.equal(fs.readFileSync(path.join(dir, files[1]), 'utf8'), script, 'nothing written');
+    assert.match(fs.readFileSync(wfFile, 'utf8'), /timeout-minutes: 30/);
+    assert.deepEqual(
+      initCi(dir, { force: true }).map((f) => f.action),
+      ['replaced', 'unchanged'],
+    );
+    assert.match(fs.readFileSync(wfFile, 'utf8'), /timeout-minutes: 60/);
+    // a hand-written file of the same name (no header) is not replaced either
+    fs.writeFileSync(wfFile, 'name: mine\n');
+    assert.throws(() => initCi(dir), /was edited .* \(or was not written by it\)/);
     // The checker rejects what GitHub rejects.
     assert.deepEqual(
       checkWorkflow({ on: { pull_request: {} }, jobs: { 'bad id': { steps: [{ uses: 'x', run: 'y' }] } } }),
@@ -454,6 +479,34 @@ describe('ci init', () => {
         'jobs.bad id.steps[0]: uses "x" is not owner/repo@ref',
       ],
     );
+  });
+
+  test('Python is set up when a stage runs it, with pip caching and requirements.txt when present', () => {
+    const dir = tempDir('runlens-ci-');
+    fs.writeFileSync(
+      path.join(dir, 'runlens.yaml'),
+      'stages:\n  prep:\n    cmd: node prep.js\n  train:\n    cmd: /usr/bin/python3 -u train.py --epochs 2\n',
+    );
+    type Wf = {
+      jobs: { pipeline: { steps: { uses?: string; run?: string; with?: Record<string, unknown> }[] } };
+    };
+    const steps = () => (workflowFor(dir) as unknown as Wf).jobs.pipeline.steps;
+    assert.deepEqual(steps().find((s) => String(s.uses).startsWith('actions/setup-python@'))?.with, {
+      'python-version': '3.12',
+    });
+    fs.writeFileSync(path.join(dir, 'requirements.txt'), 'scikit-learn\n');
+    const py = steps().find((s) => String(s.uses).startsWith('actions/setup-python@'));
+    assert.equal(py?.with?.cache, 'pip');
+    assert.ok(steps().some((s) => s.run === 'pip install -r requirements.txt'));
+    assert.equal(runsPython('python3 train.py'), true);
+    assert.equal(runsPython('node train.js'), false);
+    assert.equal(runsPython('bash run.sh scripts/fit.py'), true);
+    const gl = parseYaml(
+      initCi(dir, { provider: 'gitlab' }).map((f) => fs.readFileSync(path.join(dir, f.path), 'utf8'))[0],
+    ) as Record<string, Record<string, unknown>>;
+    const job = gl['runlens-pipeline'];
+    assert.ok((job.before_script as string[]).includes('pip install -r requirements.txt'));
+    assert.deepEqual(job.after_script, ['node ci/runlens-gitlab-note.js']);
   });
 });
 
