@@ -132,6 +132,9 @@ if (!only.length || only.includes('slurm')) {
 }
 vscodeTests('integration', 'scripts/e2e/run-integration.sh');
 vscodeTests('ui', 'scripts/e2e/run-ui.sh');
+// Runlens as a user gets it: the packed tarball in an empty prefix, a temporary git repository with
+// the quickstart, `env -i`; runs `runlens ci init` and the generated CI script (test/userrepo)
+nodeTests('userrepo', ['test/userrepo/**/*.test.ts'], { concurrency: 1 });
 
 console.log('');
 if (failures.length) console.log(`failed stages: ${failures.join(', ')}`);
