@@ -19,7 +19,11 @@ const external = [
   '@tensorflow/tfjs-core',
 ];
 
+const { version } = JSON.parse(fs.readFileSync(path.join(root, 'package.json'), 'utf8'));
+
 const node = {
+  // the version a bundle reports (runlensVersion() in src/core/version.ts), also when copied alone
+  define: { 'process.env.RUNLENS_BUILD_VERSION': JSON.stringify(version) },
   bundle: true,
   platform: 'node',
   target: 'node20',
