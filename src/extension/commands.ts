@@ -14,6 +14,7 @@ import type { FolderStore, WorkspaceModel } from './storeModel';
 import type { EntryPoint, TrainingLauncher } from './training';
 import { grid, parseParamInput } from './training';
 import { pickVersion } from './pickers';
+import { registerCommand } from './registerCommand';
 
 type RunNode = Extract<ExplorerNode, { kind: 'run' }>;
 
@@ -25,30 +26,9 @@ export interface CommandDeps {
   extensionUri: vscode.Uri;
 }
 
-/** Commands that run workspace code: refused in Restricted Mode. */
-const NEEDS_TRUST = new Set<string>([
-  Commands.launchTraining,
-  Commands.launchTrainingWithParams,
-  Commands.rerun,
-  Commands.runScript,
-]);
-
 export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
   const { model, tree, treeView, launcher } = deps;
-  const reg = (id: string, fn: (...args: never[]) => unknown) =>
-    vscode.commands.registerCommand(id, async (...args: never[]) => {
-      if (NEEDS_TRUST.has(id) && !vscode.workspace.isTrusted) {
-        void vscode.window.showWarningMessage(
-          'Runlens: launching training runs workspace code, so it is disabled in Restricted Mode. Trust this workspace to launch runs.',
-        );
-        return;
-      }
-      try {
-        return await fn(...args);
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Runlens: ${errorMessage(e)}`);
-      }
-    });
+  const reg = (id: string, fn: (...args: never[]) => unknown) => registerCommand(id, fn);
 
   /** The runs a command applies to: the clicked one plus the multi-selection, else the selection. */
   const selectedRuns = (node?: ExplorerNode, nodes?: ExplorerNode[]): RunNode[] => {

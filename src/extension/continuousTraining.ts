@@ -4,6 +4,7 @@ import { Watcher } from '../core/pipeline/watch';
 import { Commands, ContextKeys } from './ids';
 import type { PipelineRunner } from './pipelineCommand';
 import { clock, notifyResult } from './pipelineCommand';
+import { registerCommand } from './registerCommand';
 
 const REASON_CHARS = 40;
 
@@ -26,8 +27,8 @@ export class ContinuousTraining implements vscode.Disposable {
     this.item.command = { command: Commands.showPipelineLog, title: 'Show Pipeline Log' };
     this.subscriptions.push(
       runner.onDidChange(() => this.update()),
-      vscode.commands.registerCommand(Commands.startContinuousTraining, () => this.start()),
-      vscode.commands.registerCommand(Commands.stopContinuousTraining, () => this.stop()),
+      registerCommand(Commands.startContinuousTraining, () => this.start()),
+      registerCommand(Commands.stopContinuousTraining, () => this.stop()),
     );
     void vscode.commands.executeCommand('setContext', ContextKeys.watching, false);
   }

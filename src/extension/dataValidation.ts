@@ -5,6 +5,7 @@ import { errorMessage } from '../core/errors';
 import type { Anomaly, ValidationReport } from '../core/schema/schema';
 import { inferSchema, readSchema, validateFile, writeSchema } from '../core/schema/schema';
 import { Commands } from './ids';
+import { registerCommand } from './registerCommand';
 
 const DATA_FILE = /\.(csv|jsonl)$/i;
 const SCHEMA_SUFFIX = '.schema.json';
@@ -40,8 +41,8 @@ export class DataValidation implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => void this.check(d.uri)),
       vscode.workspace.onDidSaveTextDocument((d) => void this.check(d.uri)),
       vscode.workspace.onDidCloseTextDocument((d) => this.diagnostics.delete(d.uri)),
-      vscode.commands.registerCommand(Commands.inferSchema, (uri?: vscode.Uri) => this.infer(uri)),
-      vscode.commands.registerCommand(Commands.validateData, async (uri?: vscode.Uri) => {
+      registerCommand(Commands.inferSchema, (uri?: vscode.Uri) => this.infer(uri)),
+      registerCommand(Commands.validateData, async (uri?: vscode.Uri) => {
         const target = uri ?? vscode.window.activeTextEditor?.document.uri;
         if (!target) throw new Error('open a CSV or JSONL data file first');
         const report = await this.check(target, true);

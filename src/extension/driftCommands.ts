@@ -8,6 +8,7 @@ import { Commands, SETTINGS_SECTION } from './ids';
 import { pickPackage } from './pickers';
 import { DriftPanels, computeDrift } from './panels/driftPanel';
 import type { DriftPanel } from './panels/driftPanel';
+import { registerCommand } from './registerCommand';
 
 const DATA_FILTERS = { 'CSV or JSON Lines': ['csv', 'jsonl', 'ndjson'] };
 
@@ -29,15 +30,14 @@ export class DriftCommands implements vscode.Disposable {
     this.panels = new DriftPanels(extensionUri, (l) => output.appendLine(l));
     this.subscriptions.push(
       this.panels,
-      vscode.commands.registerCommand(
-        Commands.checkDataDrift,
-        (reference?: vscode.Uri, current?: vscode.Uri, by?: string) => this.checkData(reference, current, by),
+      registerCommand(Commands.checkDataDrift, (reference?: vscode.Uri, current?: vscode.Uri, by?: string) =>
+        this.checkData(reference, current, by),
       ),
       // From the Explorer on a data file: that file is the current data; the reference is picked.
-      vscode.commands.registerCommand(Commands.checkDriftAgainst, (current?: vscode.Uri) =>
+      registerCommand(Commands.checkDriftAgainst, (current?: vscode.Uri) =>
         this.checkData(undefined, current),
       ),
-      vscode.commands.registerCommand(
+      registerCommand(
         Commands.checkServingDrift,
         (dir?: vscode.Uri, feedback?: vscode.Uri, window?: 'hour' | 'day') =>
           this.checkServing(dir, feedback, window),

@@ -14,6 +14,7 @@ import { GatePanels, hasDefaultBaseline, pickBaselineRef } from './panels/gatePa
 import { runRef } from './panels/runRefs';
 import type { ExtensionSettings } from './settings';
 import type { FolderStore, WorkspaceModel } from './storeModel';
+import { registerCommand } from './registerCommand';
 
 type Target =
   | { kind: 'run'; folder: FolderStore; store: Store; id: string }
@@ -215,9 +216,9 @@ export class EvaluationFeature implements vscode.Disposable {
     this.disposables.push(
       this.evaluation,
       this.gate,
-      vscode.commands.registerCommand(Commands.evaluateModel, guard(evaluate)),
-      vscode.commands.registerCommand(Commands.openEvaluation, guard(open)),
-      vscode.commands.registerCommand(Commands.compareToBaseline, guard(compare)),
+      registerCommand(Commands.evaluateModel, guard(evaluate)),
+      registerCommand(Commands.openEvaluation, guard(open)),
+      registerCommand(Commands.compareToBaseline, guard(compare)),
     );
   }
 

@@ -50,6 +50,23 @@ export const Commands = {
   compareToBaseline: 'runlens.compareToBaseline',
 } as const;
 
+/**
+ * Commands that run workspace code (training scripts, pipeline stages, a packaged server.js): their
+ * `enablement` is isWorkspaceTrusted, and the command wrapper refuses them at run time in
+ * Restricted Mode (another extension or a keybinding can execute a command whatever its enablement).
+ */
+export const TRUSTED_COMMANDS: ReadonlySet<string> = new Set([
+  Commands.launchTraining,
+  Commands.launchTrainingWithParams,
+  Commands.rerun,
+  Commands.runScript,
+  Commands.runPipeline,
+  Commands.runPipelineForce,
+  Commands.runPipelineStage,
+  Commands.serveModel,
+  Commands.startContinuousTraining,
+]);
+
 export const Views = {
   container: 'runlens',
   experiments: 'runlens.experiments',

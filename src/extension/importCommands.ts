@@ -9,6 +9,7 @@ import { Store } from '../core/store/store';
 import { Commands } from './ids';
 import type { ExtensionSettings } from './settings';
 import type { WorkspaceModel } from './storeModel';
+import { registerCommand } from './registerCommand';
 
 /** "Import MLflow Runs..." and "Import TensorBoard Logs...": the CLI's importers, into a folder's store. */
 export function registerImportCommands(
@@ -62,10 +63,10 @@ export function registerImportCommands(
     });
   };
   return [
-    vscode.commands.registerCommand(Commands.importMlflow, (uri?: vscode.Uri) =>
+    registerCommand(Commands.importMlflow, (uri?: vscode.Uri) =>
       run('mlflow', uri instanceof vscode.Uri ? uri : undefined),
     ),
-    vscode.commands.registerCommand(Commands.importTensorboard, (uri?: vscode.Uri) =>
+    registerCommand(Commands.importTensorboard, (uri?: vscode.Uri) =>
       run('tensorboard', uri instanceof vscode.Uri ? uri : undefined),
     ),
   ];

@@ -22,6 +22,7 @@ import type {
 import { Store } from '../core/store/store';
 import { Commands, ContextKeys } from './ids';
 import type { ExtensionSettings } from './settings';
+import { registerCommand } from './registerCommand';
 
 /** A stage as the Pipeline view shows it: the live state during a run, else the last recorded one. */
 export interface StageStatus {
@@ -398,11 +399,9 @@ export function registerPipelineCommands(runner: PipelineRunner): vscode.Disposa
     return result;
   };
   return [
-    vscode.commands.registerCommand(Commands.runPipeline, (options?: RunRequest) =>
-      runFromEditor(options ?? {}),
-    ),
-    vscode.commands.registerCommand(Commands.runPipelineForce, () => runFromEditor({ force: true })),
-    vscode.commands.registerCommand(Commands.runPipelineStage, async (node?: { name?: string }) => {
+    registerCommand(Commands.runPipeline, (options?: RunRequest) => runFromEditor(options ?? {})),
+    registerCommand(Commands.runPipelineForce, () => runFromEditor({ force: true })),
+    registerCommand(Commands.runPipelineStage, async (node?: { name?: string }) => {
       let stage = node?.name;
       if (!stage) {
         const names = runner.snapshot().stages.map((s) => s.name);
@@ -413,7 +412,7 @@ export function registerPipelineCommands(runner: PipelineRunner): vscode.Disposa
       }
       return stage ? runFromEditor({ stage }) : undefined;
     }),
-    vscode.commands.registerCommand(Commands.createPipelineFile, async () => {
+    registerCommand(Commands.createPipelineFile, async () => {
       const ctx = runner.context();
       if (!ctx) throw new Error('open a folder first');
       if (!fs.existsSync(ctx.file))
@@ -421,6 +420,6 @@ export function registerPipelineCommands(runner: PipelineRunner): vscode.Disposa
       runner.invalidate();
       await vscode.window.showTextDocument(vscode.Uri.file(ctx.file));
     }),
-    vscode.commands.registerCommand(Commands.showPipelineLog, () => output.show()),
+    registerCommand(Commands.showPipelineLog, () => output.show()),
   ];
 }

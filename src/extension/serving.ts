@@ -8,6 +8,7 @@ import { Commands } from './ids';
 import { pickPackage, pickVersion } from './pickers';
 import type { VersionNode } from './pickers';
 import type { WorkspaceModel } from './storeModel';
+import { registerCommand } from './registerCommand';
 
 /**
  * Package Model for Serving (Models view), Serve Model Locally (a package folder: started as a
@@ -31,11 +32,11 @@ export class Serving implements vscode.Disposable {
     this.status.name = 'Runlens Serving';
     this.subscriptions.push(
       this.status,
-      vscode.commands.registerCommand(Commands.packageModel, (node?: VersionNode, force?: boolean) =>
+      registerCommand(Commands.packageModel, (node?: VersionNode, force?: boolean) =>
         this.package(node, force === true),
       ),
-      vscode.commands.registerCommand(Commands.serveModel, (dir?: vscode.Uri) => this.serve(dir)),
-      vscode.commands.registerCommand(Commands.stopServing, () => this.stop()),
+      registerCommand(Commands.serveModel, (dir?: vscode.Uri) => this.serve(dir)),
+      registerCommand(Commands.stopServing, () => this.stop()),
     );
   }
 

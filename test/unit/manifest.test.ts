@@ -3,7 +3,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { Commands, SETTINGS_SECTION, Settings, Views } from '../../src/extension/ids';
+import { Commands, SETTINGS_SECTION, Settings, TRUSTED_COMMANDS, Views } from '../../src/extension/ids';
 import { repoRoot } from '../helpers/tmp';
 
 const manifest = JSON.parse(fs.readFileSync(path.join(repoRoot, 'package.json'), 'utf8'));
@@ -39,15 +39,36 @@ describe('package.json and the extension agree', () => {
 
   test('commands that run workspace code are disabled in untrusted workspaces', () => {
     assert.equal(manifest.capabilities.untrustedWorkspaces.supported, 'limited');
+    const gated = contributes.commands
+      .filter((c: { enablement?: string }) => /\bisWorkspaceTrusted\b/.test(c.enablement ?? ''))
+      .map((c: { command: string }) => c.command)
+      .sort();
+    assert.deepEqual(
+      gated,
+      [...TRUSTED_COMMANDS].sort(),
+      'enablement and the run-time check name the same commands',
+    );
     for (const id of [
-      Commands.launchTraining,
-      Commands.launchTrainingWithParams,
-      Commands.rerun,
+      Commands.runPipeline,
+      Commands.serveModel,
+      Commands.startContinuousTraining,
       Commands.runScript,
-    ]) {
-      const c = contributes.commands.find((x: { command: string }) => x.command === id);
-      assert.equal(c.enablement, 'isWorkspaceTrusted', id);
-    }
+    ])
+      assert.ok(TRUSTED_COMMANDS.has(id), id);
+  });
+
+  test('the workspace cannot move the store or pick the interpreter in Restricted Mode', () => {
+    const restricted: string[] = manifest.capabilities.untrustedWorkspaces.restrictedConfigurations;
+    for (const key of [Settings.storePath, Settings.pythonPath, Settings.entryPoints])
+      assert.ok(restricted.includes(`${SETTINGS_SECTION}.${key}`), key);
+  });
+
+  test('every command is registered through the one wrapper (trust check and error report)', () => {
+    const dir = path.join(repoRoot, 'src', 'extension');
+    const direct = (fs.readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts') && f !== 'registerCommand.ts')
+      .filter((f) => fs.readFileSync(path.join(dir, f), 'utf8').includes('commands.registerCommand('));
+    assert.deepEqual(direct, []);
   });
 
   test('the .vsix holds the bundles and no sources, tests or fixtures', () => {

@@ -7,6 +7,7 @@ import type { WorkspaceModel } from '../storeModel';
 import { ComparePanels } from './comparePanel';
 import { MetricsPanels } from './metricsPanel';
 import { runRef } from './runRefs';
+import { registerCommand } from '../registerCommand';
 
 export interface Panels {
   metrics: MetricsPanels;
@@ -78,7 +79,7 @@ export function registerPanels(deps: {
   const disposables: vscode.Disposable[] = [
     metrics,
     compare,
-    vscode.commands.registerCommand(
+    registerCommand(
       Commands.openMetricsChart,
       guard(async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
         let refs = refsOf(node, nodes);
@@ -86,7 +87,7 @@ export function registerPanels(deps: {
         if (refs.length) metrics.show(refs);
       }),
     ),
-    vscode.commands.registerCommand(
+    registerCommand(
       Commands.compareRuns,
       guard(async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
         let refs = refsOf(node, nodes);
