@@ -3,6 +3,7 @@ import { RunlensError } from '../core/errors';
 import type { Store } from '../core/store/store';
 import { MlflowClient } from '../core/sync/client';
 import { requireRemote } from '../core/sync/config';
+import { MirrorSyncer } from '../core/sync/mirror';
 import { pullRuns } from '../core/sync/pull';
 import { ORIGIN_TAG, pushRuns } from '../core/sync/push';
 
@@ -158,5 +159,42 @@ export function registerSyncCommands(
       } finally {
         client.close();
       }
+    });
+
+  sync
+    .command('mirror')
+    .description('mirror runs to the server while they train (until Ctrl-C); one mirror per store')
+    .option('--to <uri>', 'the tracking server (default: runlens.yaml remote.mlflow, or MLFLOW_TRACKING_URI)')
+    .option('--interval <ms>', 'how often the store is looked at', '1000')
+    .action(async (opts: { to?: string; interval: string }) => {
+      const store = openStore(true);
+      const remote = remoteOf(store, opts.to);
+      const client = new MlflowClient(remote);
+      const mirror = new MirrorSyncer(store, client, {
+        intervalMs: Number(opts.interval) || 1000,
+        onPush: (id, n) => io.out(`${id}: ${n} points`),
+        onError: (m, ms) => io.err(`runlens: warning: ${m}; retrying in ${Math.round(ms / 1000)} s`),
+      });
+      if (!(await mirror.start())) {
+        client.close();
+        throw new RunlensError(
+          `another mirror of ${store.dir} to ${client.server} is running`,
+          undefined,
+          'conflict',
+        );
+      }
+      io.out(`mirroring ${store.dir} to ${client.server} (Ctrl-C stops)`);
+      const keepAlive = setInterval(() => undefined, 1 << 30);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          clearInterval(keepAlive);
+          resolve();
+        };
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      });
+      await mirror.stop();
+      client.close();
+      io.out(`stopped; ${mirror.points} points mirrored`);
     });
 }

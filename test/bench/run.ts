@@ -7,6 +7,7 @@ import { benchImporters } from './importers.bench';
 import { lensBench } from './lens.bench';
 import { servingBench } from './serving.bench';
 import { stdoutBench } from './stdout.bench';
+import { syncBench } from './sync.bench';
 import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from './store.bench';
 
 const groups: Record<string, () => Promise<void>> = {
@@ -20,6 +21,7 @@ const groups: Record<string, () => Promise<void>> = {
   eval: evalBenchmarks,
   serving: servingBench,
   stdout: stdoutBench,
+  sync: syncBench,
 };
 
 async function main() {

@@ -239,7 +239,7 @@ async function pushLocked(
   validateRun(run, params, tags);
 
   const uri = client.config.uri;
-  let w = readWatermarkSafe(store, uri, id);
+  let w = readWatermark(store, uri, id);
   const result: RunPushResult = {
     runId: id,
     mlflowRunId: '',
@@ -272,7 +272,7 @@ async function pushLocked(
         experiment_id: experimentId,
         run_name: run.name,
         start_time: Math.round(run.startTime),
-        tags: createTags.filter((t) => t.key === RUNLENS_RUN_ID_TAG || t.key === 'mlflow.runName'),
+        tags: createTags,
       });
       result.created = true;
     }
@@ -293,6 +293,7 @@ async function pushLocked(
       artifacts: {},
       updatedAt: 0,
     };
+    if (result.created) for (const t of createTags) w.tags[t.key] = t.value;
     if (found.length > 0) {
       // Its params and tags may be there already; metrics are reconciled from the server's history.
       for (const p of found[0].data.params ?? []) w.params[p.key] = p.value;
@@ -422,12 +423,6 @@ async function pushLocked(
     writeWatermark(store, w);
   }
   return result;
-}
-
-function readWatermarkSafe(store: Store, uri: string, id: string): RunWatermark | undefined {
-  const file = watermarkFile(store, uri, id);
-  if (fs.existsSync(file) && fs.statSync(file).size === 0) return undefined;
-  return readWatermark(store, uri, id);
 }
 
 function paramConflict(

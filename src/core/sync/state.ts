@@ -60,7 +60,8 @@ export function watermarkFile(store: Store, uri: string, runId: string): string 
 
 export function readWatermark(store: Store, uri: string, runId: string): RunWatermark | undefined {
   const file = watermarkFile(store, uri, runId);
-  if (!fs.existsSync(file)) return undefined;
+  // Missing, or the empty file a first push locks before it writes the watermark.
+  if ((fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0) === 0) return undefined;
   return readJsonFile<RunWatermark>(file);
 }
 

@@ -1,0 +1,90 @@
+// Mirror mode: `runlens sync mirror` pushes a run's points while it trains; the training process
+// only writes to the store. A second mirror of the same store does not start.
+import assert from 'node:assert/strict';
+import * as path from 'node:path';
+import { describe, test } from 'node:test';
+import { appendLines } from '../../src/core/store/fsutil';
+import { formatPoint } from '../../src/core/store/metrics';
+import { Store } from '../../src/core/store/store';
+import { MlflowClient } from '../../src/core/sync/client';
+import { findRemote } from '../../src/core/sync/config';
+import { readWatermark } from '../../src/core/sync/state';
+import { cli, cliAsync, tempDir, waitFor } from '../helpers/tmp';
+import { assertPushed } from './compare';
+import { mlflowServer, readBack } from './server';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+describe('mirror while training', { timeout: 300_000 }, () => {
+  test('points reach the server while the run trains; the finished run lands whole', async () => {
+    const server = await mlflowServer();
+    const store = Store.open(path.join(tempDir('runlens-mirror-'), '.runlens'), { create: true });
+    const mirror = cliAsync(
+      ['--store', store.dir, 'sync', 'mirror', '--to', server.uri, '--interval', '300'],
+      {
+        cwd: store.root,
+      },
+    );
+    let out = '';
+    mirror.stdout?.on('data', (d) => (out += d));
+    mirror.stderr?.on('data', (d) => (out += d));
+    const client = new MlflowClient(findRemote({ flagUri: server.uri, env: {} })!);
+    try {
+      await waitFor('the mirror to start', () => out.includes('mirroring'), 30_000);
+      const second = cli(['--store', store.dir, 'sync', 'mirror', '--to', server.uri], { cwd: store.root });
+      assert.equal(second.status, 1);
+      assert.match(second.stderr, /another mirror of .* is running/);
+
+      const run = store.createRun({
+        experiment: `mirror-${process.pid}`,
+        name: 'training',
+        params: { lr: 0.1 },
+      });
+      const t0 = Date.now();
+      let step = 0;
+      const logSome = (n: number) => {
+        const lines: string[] = [];
+        for (let i = 0; i < n; i++, step++)
+          lines.push(formatPoint({ key: 'loss', value: 1 / (1 + step), step, time: t0 + step }));
+        appendLines(store.metricsFile(run.id), lines);
+      };
+      logSome(20);
+      // While the run trains, its points show up on the server within seconds.
+      const mlflowRunId = await waitFor(
+        'the run on the server',
+        () => readWatermark(store, server.uri, run.id)?.mlflowRunId,
+        30_000,
+      );
+      let seenWhileRunning = 0;
+      for (let round = 0; round < 4; round++) {
+        logSome(25);
+        const expected = step;
+        const t = Date.now();
+        for (;;) {
+          const n = (await client.getMetricHistory(mlflowRunId, 'loss')).length;
+          if (n === expected) break;
+          assert.ok(Date.now() - t < 15_000, `the server has ${n} of ${expected} points after 15 s`);
+          await sleep(200);
+        }
+        seenWhileRunning = expected;
+        assert.equal((await client.getRun(mlflowRunId)).info.status, 'RUNNING');
+      }
+      assert.equal(seenWhileRunning, 120);
+      await store.updateRun(run.id, (r) => ((r.status = 'finished'), (r.endTime = Date.now())));
+      for (
+        const t = Date.now();
+        (await client.getRun(mlflowRunId)).info.status !== 'FINISHED';
+        await sleep(200)
+      ) {
+        assert.ok(Date.now() - t < 30_000, 'FINISHED on the server within 30 s');
+      }
+      const back = readBack(server, [mlflowRunId]);
+      assert.equal(assertPushed(store, run.id, back[mlflowRunId]), 120);
+    } finally {
+      client.close();
+      mirror.kill('SIGINT');
+      await new Promise((r) => mirror.on('exit', r));
+    }
+    assert.match(out, /stopped; 120 points mirrored/);
+  });
+});
