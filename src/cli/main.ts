@@ -5,6 +5,7 @@ import { languageOf, recognizeMetricLines } from '../core/lens/recognize';
 import { registerEvalCommands } from './evalCommands';
 import { registerImportCommands } from './importCommands';
 import { registerServeCommands } from './serveCommands';
+import { registerStoreCommands } from './storeCommands';
 import { registerPipelineCommands } from './pipelineCommands';
 import { registerSyncCommands } from './syncCommands';
 import { addLaunchOptions, registerSlurmCommands, resourcesOf, runOnSlurm } from './slurmCommands';
@@ -547,6 +548,7 @@ export function buildProgram(
   registerPipelineCommands(program, openStore, io, setExit);
   registerEvalCommands(program, openStore, io, setExit);
   registerSyncCommands(program, openStore, io, setExit);
+  registerStoreCommands(program, openStore, io);
   addPrettyOption(program);
   return program;
 }
