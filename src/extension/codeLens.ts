@@ -3,12 +3,14 @@ import * as vscode from 'vscode';
 import { formatAge, formatNumber } from '../core/format';
 import type { LensLine } from '../core/lens/recognize';
 import { languageOf, matchesKey, recognizeMetricLines } from '../core/lens/recognize';
+import { runsByLoggedKeys } from '../core/lens/runs';
 import { bestOf, delta, goalOf } from '../core/metrics/goals';
 import { readSeries } from '../core/store/metrics';
 import { Registry } from '../core/store/registry';
 import type { MetricSummary, RunEntry } from '../core/store/types';
 import { keyMetric } from './experimentsTree';
 import { Commands, Settings } from './ids';
+import { PullThrottle } from './lensRefresh';
 import { lensHoverMarkdown } from './markdown';
 import { ExtensionSettings } from './settings';
 import type { FolderStore, WorkspaceModel } from './storeModel';
@@ -35,6 +37,10 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
   private readonly recognized = new Map<string, { version: number; lines: LensLine[] }>();
+  /** Called whenever VS Code asks for lenses (the refresh throttle waits for it). */
+  onProvide: () => void = () => undefined;
+  /** The experiment baselines, read once per store change instead of once per lens request. */
+  private baselines = new Map<string, string | undefined>();
 
   constructor(
     private readonly model: WorkspaceModel,
@@ -43,6 +49,7 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
 
   /** New metrics landed: lenses are asked again (VS Code keeps the old ones until then: no flicker). */
   refresh(): void {
+    this.baselines.clear();
     this.emitter.fire();
   }
 
@@ -57,28 +64,38 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     return lines;
   }
 
-  runsOf(document: vscode.TextDocument): ScriptRuns | undefined {
+  /**
+   * The runs of this script, newest first: by the script path they recorded, else (runs imported
+   * from MLflow or TensorBoard record none) the runs whose metrics are the most of what this file logs.
+   */
+  runsOf(document: vscode.TextDocument, lines: LensLine[] = this.lines(document)): ScriptRuns | undefined {
     const folder = this.model.folderOf(document.uri);
     if (!folder?.store) return undefined;
     const rel = path.relative(folder.store.root, document.uri.fsPath).split(path.sep).join('/');
-    const runs = [...folder.entries.values()]
-      .filter((e) => e.script === rel)
-      .sort((a, b) => b.startTime - a.startTime);
+    let runs = [...folder.entries.values()].filter((e) => e.script === rel);
+    if (!runs.length && lines.length) runs = runsByLoggedKeys([...folder.entries.values()], lines);
+    runs.sort((a, b) => b.startTime - a.startTime);
     if (!runs.length) return undefined;
     const latest = runs[0];
-    let baseline: RunEntry | undefined;
-    try {
-      const id = new Registry(folder.store).baselineRun(latest.experiment);
-      baseline = id ? folder.entries.get(id) : undefined;
-    } catch {
-      baseline = undefined;
+    const cacheKey = `${folder.folder.uri.toString()}\0${latest.experiment}`;
+    if (!this.baselines.has(cacheKey)) {
+      let id: string | undefined;
+      try {
+        id = new Registry(folder.store).baselineRun(latest.experiment);
+      } catch {
+        id = undefined;
+      }
+      this.baselines.set(cacheKey, id);
     }
+    const id = this.baselines.get(cacheKey);
+    const baseline = id ? folder.entries.get(id) : undefined;
     return { folder, latest, baseline, runs };
   }
 
   provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
+    this.onProvide();
     const lines = this.lines(document);
-    const runs = this.runsOf(document);
+    const runs = this.runsOf(document, lines);
     if (!lines.length && !runs) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses: vscode.CodeLens[] = [];
@@ -104,6 +121,20 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
         }),
       );
     }
+    // Lines without values close to each other share one lens above the first of them.
+    let block: { first: LensLine; names: string[]; last: number; count: number } | undefined;
+    const flush = () => {
+      if (!block) return;
+      const shown = block.names.slice(0, 6).join(', ') + (block.names.length > 6 ? ', …' : '');
+      const where = block.count > 1 ? ` (${block.count} lines)` : '';
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(block.first.line - 1, 0, block.first.line - 1, 0), {
+          title: `$(graph-line) ${shown || 'metrics'}: no values yet${where}`,
+          command: '',
+        }),
+      );
+      block = undefined;
+    };
     for (const line of lines) {
       if (token.isCancellationRequested) return lenses;
       const range = new vscode.Range(line.line - 1, 0, line.line - 1, 0);
@@ -112,15 +143,15 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
         const names = [
           ...line.keys,
           ...line.patterns.map((p) => p.replace(/^\^|\$$/g, '').replace(/\(\.\+\)/g, '*')),
-        ].join(', ');
-        lenses.push(
-          new vscode.CodeLens(range, {
-            title: `$(graph-line) ${names || 'metrics'}: no values yet`,
-            command: '',
-          }),
-        );
+        ];
+        if (block && line.line - block.last > 3) flush();
+        block ??= { first: line, names: [], last: line.line, count: 0 };
+        for (const n of names) if (!block.names.includes(n)) block.names.push(n);
+        block.last = line.line;
+        block.count++;
         continue;
       }
+      flush();
       for (const key of keys.slice(0, 4)) {
         lenses.push(
           new vscode.CodeLens(range, {
@@ -133,6 +164,7 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
         );
       }
     }
+    flush();
     return lenses;
   }
 
@@ -208,23 +240,19 @@ export class CodeLensController implements vscode.Disposable {
   private registration: vscode.Disposable | undefined;
   private readonly provider: MetricLensProvider;
   private readonly subscriptions: vscode.Disposable[] = [];
-  private timer: NodeJS.Timeout | undefined;
+  private readonly throttle: PullThrottle;
 
   constructor(model: WorkspaceModel, settings: ExtensionSettings) {
     this.provider = new MetricLensProvider(model, settings);
+    this.throttle = new PullThrottle(() => this.provider.refresh());
+    this.provider.onProvide = () => this.throttle.pulled();
     this.apply(settings.codeLensEnabled());
     this.subscriptions.push(
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (ExtensionSettings.affects(e, Settings.codeLensEnabled)) this.apply(settings.codeLensEnabled());
         if (ExtensionSettings.affects(e, Settings.metricGoals)) this.provider.refresh();
       }),
-      model.onDidChange(() => {
-        if (this.timer) return;
-        this.timer = setTimeout(() => {
-          this.timer = undefined;
-          this.provider.refresh();
-        }, 200);
-      }),
+      model.onDidChange(() => this.throttle.changed()),
     );
   }
 
@@ -239,7 +267,7 @@ export class CodeLensController implements vscode.Disposable {
   }
 
   dispose(): void {
-    if (this.timer) clearTimeout(this.timer);
+    this.throttle.dispose();
     this.registration?.dispose();
     for (const s of this.subscriptions) s.dispose();
   }
