@@ -37,6 +37,7 @@ import {
   runsTable,
   summaryRows,
   table,
+  termSafe,
   toJson,
 } from '../core/format';
 
@@ -302,7 +303,7 @@ export function buildProgram(
           'inputs',
           ...run.inputs.map((i) => `  ${i.path}  ${i.size} bytes  sha256 ${i.sha256}`),
         );
-      io.out(lines.join('\n'));
+      io.out(termSafe(lines.join('\n')));
     });
 
   program
@@ -322,9 +323,15 @@ export function buildProgram(
       const store = openStore();
       const id = store.resolveRunId(ref);
       const file = store.metricsFile(id);
-      const keys = opts.key
-        ? [opts.key as string]
-        : Object.keys(store.listRuns().entries.find((e) => e.id === id)?.metrics ?? {}).sort();
+      const entry = store.listRuns().entries.find((e) => e.id === id);
+      if (entry === undefined || entry.status === 'unreadable') {
+        throw new RunlensError(
+          `run ${id} cannot be read: ${entry?.error ?? 'its folder vanished'}`,
+          'fix or remove its run.json (`runlens rm` moves it to the trash)',
+          'data',
+        );
+      }
+      const keys = opts.key ? [opts.key as string] : Object.keys(entry.metrics).sort();
       const all = keys.map((k) => readSeries(file, k));
       if (points !== undefined) for (const s of all) s.series = downsampleSeries(s.series, points);
       for (const w of all.flatMap((s) => s.warnings)) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
@@ -620,11 +627,11 @@ export async function main(argv: string[], io: Io = defaultIo): Promise<number> 
       return 2;
     }
     if (e instanceof RunlensError) {
-      io.err(`runlens: error: ${e.message}`);
-      if (e.hint) io.err(`  fix: ${e.hint}`);
+      io.err(`runlens: error: ${termSafe(e.message)}`);
+      if (e.hint) io.err(`  fix: ${termSafe(e.hint)}`);
       return e.kind === 'usage' ? 2 : 1;
     }
-    io.err(`runlens: error: ${errorMessage(e)}`);
+    io.err(`runlens: error: ${termSafe(errorMessage(e))}`);
     return 1;
   }
 }

@@ -42,7 +42,28 @@ export function formatTime(ms: number | null): string {
 }
 
 /** A plain text table: columns padded to their widest cell, numbers right-aligned. */
-export function table(header: string[], rows: string[][]): string {
+/** Control characters (C0 but newline, DEL, C1), shown escaped so text never drives the terminal. */
+const CONTROL_RE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
+
+/**
+ * Text safe to print to a terminal: control characters in names, params or tags (an escape
+ * sequence could retitle the window, clear the screen or hide text) are shown as `\xNN`.
+ */
+export function termSafe(s: string): string {
+  return s.replace(CONTROL_RE, (c) => '\\x' + c.charCodeAt(0).toString(16).padStart(2, '0'));
+}
+
+/** Table cells longer than this are cut (one huge param must not pad every row). */
+export const MAX_CELL = 60;
+
+function cell(s: string | undefined): string {
+  const t = termSafe((s ?? '').replace(/\n/g, '\\n'));
+  return t.length > MAX_CELL ? t.slice(0, MAX_CELL - 1) + '…' : t;
+}
+
+export function table(headerIn: string[], rowsIn: string[][]): string {
+  const header = headerIn.map(cell);
+  const rows = rowsIn.map((r) => r.map(cell));
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
   const numeric = header.map(
     (_, i) =>
