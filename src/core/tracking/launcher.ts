@@ -123,7 +123,7 @@ export async function createLaunchedRun(
   for (const input of options.inputs ?? []) inputs.push(await describeInput(input, cwd, store.root));
   const script = scriptOf(options.command, options.args);
   // A bad --metric-pattern is refused before a run exists (not a crashed run left behind).
-  const parser = options.stdoutPattern === false ? undefined : new StdoutMetricParser(options.stdoutPattern);
+  if (options.stdoutPattern !== false) new StdoutMetricParser(options.stdoutPattern);
   const run = store.createRun({
     experiment: options.experiment,
     name: options.name,
@@ -160,6 +160,7 @@ export function runProcess(store: Store, run: RunRecord, options: ProcessOptions
   const recorded = run;
   const output = fs.openSync(path.join(runDir, OUTPUT_FILE), 'a');
   const metricLog = new MetricLog(store.metricsFile(run.id));
+  const parser = options.stdoutPattern === false ? undefined : new StdoutMetricParser(options.stdoutPattern);
   const clientMarker = path.join(runDir, 'client.json');
   let clientAttached = false;
   let stopRequested = false;
