@@ -43,6 +43,7 @@ export function formatTime(ms: number | null): string {
 
 /** A plain text table: columns padded to their widest cell, numbers right-aligned. */
 /** Control characters (C0 but newline, DEL, C1), shown escaped so text never drives the terminal. */
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_RE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
 
 /**

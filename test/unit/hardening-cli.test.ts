@@ -7,6 +7,7 @@ import { MetricLog } from '../../src/core/tracking/metricLog';
 import { cli, tempDir } from '../helpers/tmp';
 
 // Any C0 control character but newline, DEL, or a C1 control character.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/;
 
 function workspace(): { ws: string; store: Store } {
