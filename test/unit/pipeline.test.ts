@@ -531,6 +531,7 @@ describe('runlens.yaml schema and the quickstart', () => {
       'experiment',
       'gate',
       'params',
+      'remote',
       'stages',
       'watch',
     ]);
