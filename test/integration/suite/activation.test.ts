@@ -1,5 +1,8 @@
 // The extension is there, activates, and registers every command its package.json contributes.
 import * as assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 
 const EXTENSION_ID = 'runlens.runlens';
@@ -41,5 +44,29 @@ suite('activation', () => {
       [],
       'contributed commands that are not registered',
     );
+  });
+
+  test('a new integrated terminal has the runlens command on PATH', async function () {
+    this.timeout(60_000);
+    const ext = extension();
+    await ext.activate();
+    const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-term-')), 'version.txt');
+    const terminal = vscode.window.createTerminal({
+      name: 'runlens PATH check',
+      shellPath: '/bin/sh',
+      shellArgs: [
+        '-c',
+        `command -v runlens > '${out}.tmp'; runlens --version >> '${out}.tmp'; mv '${out}.tmp' '${out}'`,
+      ],
+    });
+    try {
+      for (let i = 0; i < 400 && !fs.existsSync(out); i++) await new Promise((r) => setTimeout(r, 100));
+      assert.ok(fs.existsSync(out), 'the terminal did not run runlens within 40 s');
+      const [where, version] = fs.readFileSync(out, 'utf8').trim().split('\n');
+      assert.match(where, /[\\/]bin[\\/]runlens$/);
+      assert.equal(version, ext.packageJSON.version);
+    } finally {
+      terminal.dispose();
+    }
   });
 });
