@@ -40,17 +40,19 @@ describe('Slurm output parsing', () => {
     assert.equal(rows[1].startTime, new Date('2026-12-02T18:24:09').getTime());
   });
 
-  test('scontrol -o: ended tasks by ARRAY_TASK id, the pending remainder of an array skipped, exit codes', () => {
+  test('scontrol -o: tasks by ARRAY_TASK id, the unstarted remainder of an array expanded, exit codes', () => {
     const jobs = parseScontrol(SCONTROL);
     assert.deepEqual(
       jobs.map((j) => [j.id, j.state, j.reason, j.exitCode, j.timeLimit]),
       [
         ['3_0', 'COMPLETED', null, 0, null],
+        ['3_2', 'PENDING', 'JobArrayTaskLimit', 0, null],
+        ['3_3', 'PENDING', 'JobArrayTaskLimit', 0, null],
         ['2', 'TIMEOUT', 'TimeLimit', 128 + 15, 60],
         ['9', 'FAILED', 'NonZeroExitCode', 3, 300],
       ],
     );
-    assert.equal(jobs[1].endTime, new Date('2026-12-02T18:25:13').getTime());
+    assert.equal(jobs[3].endTime, new Date('2026-12-02T18:25:13').getTime());
   });
 
   test('sacct: job steps skipped, "CANCELLED by N" is CANCELLED', () => {

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import type { Node, Pair, Scalar } from 'yaml';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { RunlensError, errorMessage, isErrno } from '../errors';
-import type { ParamValue } from '../store/types';
+import type { JobResources, ParamValue } from '../store/types';
 import { ACTION_NAMES } from './actionNames';
 import type { PipelineDef, PipelineIssue, SourcePos, StageDef } from './types';
 
@@ -21,7 +21,20 @@ const STAGE_KEYS = new Set([
   'after',
   'experiment',
   'desc',
+  'on',
+  'resources',
 ]);
+const RESOURCE_KEYS: Record<string, 'string' | 'count' | 'list'> = {
+  partition: 'string',
+  time: 'string',
+  cpus: 'count',
+  mem: 'string',
+  gpus: 'count',
+  gpu_type: 'string',
+  account: 'string',
+  qos: 'string',
+  sbatch: 'list',
+};
 const SHELL_BUILTINS = new Set([
   ':',
   '.',
@@ -322,8 +335,19 @@ function parseStage(
       case 'params':
         stage.params = strings('params', val);
         break;
+      case 'on':
+        if (isScalar(val) && (val.value === 'local' || val.value === 'slurm')) stage.on = val.value;
+        else err(nodePos(val ?? f.key), `stage "${name}": on must be local or slurm`);
+        break;
+      case 'resources':
+        stage.resources = parseResources(name, val, nodePos, err);
+        break;
     }
   }
+  if (stage.resources && stage.on !== 'slurm')
+    err(stage.fieldPos.resources ?? pos, `stage "${name}": resources apply to stages with on: slurm`);
+  if (stage.on === 'slurm' && stage.action)
+    err(stage.fieldPos.on ?? pos, `stage "${name}": only cmd stages run on a cluster, not actions`);
   if (!stage.cmd && !stage.action) err(pos, `stage "${name}" needs a cmd or an action`);
   if (stage.cmd && stage.action) err(pos, `stage "${name}" has both cmd and action: keep one`);
   if (stage.action && !ACTION_NAMES.includes(stage.action)) {
@@ -333,6 +357,54 @@ function parseStage(
     );
   }
   return stage;
+}
+
+/** `resources:` of a stage on a cluster: partition, time, cpus, mem, gpus, gpu_type, account, qos, sbatch. */
+function parseResources(
+  stage: string,
+  val: Node | null,
+  nodePos: (n: Node | null | undefined) => SourcePos,
+  err: (pos: SourcePos, message: string) => void,
+): JobResources | undefined {
+  if (!isMap(val)) {
+    err(
+      nodePos(val),
+      `stage "${stage}": resources must be a mapping (partition, time, cpus, mem, gpus, ...)`,
+    );
+    return undefined;
+  }
+  const out: JobResources = {};
+  for (const p of val.items as Pair<Scalar, Node>[]) {
+    const key = String(p.key?.value);
+    const kind = RESOURCE_KEYS[key];
+    const v = p.value;
+    if (!kind) {
+      err(
+        nodePos(p.key),
+        `stage "${stage}": unknown resource "${key}" (expected ${Object.keys(RESOURCE_KEYS).join(', ')})`,
+      );
+      continue;
+    }
+    if (kind === 'count') {
+      if (isScalar(v) && Number.isInteger(v.value) && (v.value as number) >= 1)
+        out[key as 'cpus' | 'gpus'] = v.value as number;
+      else
+        err(nodePos(v ?? p.key), `stage "${stage}": resources.${key} must be a whole number of at least 1`);
+    } else if (kind === 'list') {
+      const items = isSeq(v) ? v.items : [v];
+      const lines = items.map((it) => (isScalar(it) ? String(it.value) : ''));
+      if (lines.some((l) => !l.trim().startsWith('-')))
+        err(
+          nodePos(v ?? p.key),
+          `stage "${stage}": resources.sbatch lists sbatch options such as --constraint=a100`,
+        );
+      else out.extra = lines;
+    } else if (isScalar(v) && (typeof v.value === 'string' || typeof v.value === 'number')) {
+      out[key === 'gpu_type' ? 'gpuType' : (key as 'partition' | 'time' | 'mem' | 'account' | 'qos')] =
+        String(v.value);
+    } else err(nodePos(v ?? p.key), `stage "${stage}": resources.${key} must be text`);
+  }
+  return out;
 }
 
 /** Normalised relative path for matching deps against outs. */

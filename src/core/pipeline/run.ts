@@ -5,7 +5,9 @@ import { mkdirp, readJsonFile, withLock, writeJsonAtomic } from '../store/fsutil
 import { newRunId } from '../store/ids';
 import type { Store } from '../store/store';
 import type { ParamValue } from '../store/types';
-import { launchRun } from '../tracking/launcher';
+import { SlurmLauncher } from '../slurm/launcher';
+import { followOutput } from '../tracking/followOutput';
+import { localLauncher } from '../tracking/launcher';
 import { runAction } from './actions';
 import { HashCache, sha256Text } from './hash';
 import { stageRefs, topoOrder, upstreamOf } from './parse';
@@ -313,7 +315,11 @@ async function runStages(
     try {
       if (s.cmd) {
         const { command: prog, args } = commandLine(s.cmd);
-        const launched = await launchRun(store, {
+        const onOutput = options.onOutput
+          ? (c: Buffer, st: 'stdout' | 'stderr') => options.onOutput!(s.name, c, st)
+          : () => undefined;
+        const launcher = s.on === 'slurm' ? new SlurmLauncher({ resources: s.resources }) : localLauncher;
+        const launched = await launcher.start(store, {
           command: prog,
           args,
           cwd: pipeline.root,
@@ -326,15 +332,22 @@ async function runStages(
             return st?.isFile() ?? false;
           }),
           env: options.env,
-          onOutput: options.onOutput ? (c, st) => options.onOutput!(s.name, c, st) : () => undefined,
+          onOutput,
           followTensorBoard: false,
         });
         runId = launched.run.id;
         emit({ stage: s.name, state: 'running', runId });
-        const result = await launched.done;
+        // A cluster job writes its output.log on the node: pass it on as it grows.
+        const tail =
+          launcher.target === 'slurm'
+            ? followOutput(launched.outputFile, (c) => onOutput(c, 'stdout'))
+            : undefined;
+        const result = await launched.done.finally(() => tail?.stop());
         if (result.status !== 'finished') {
-          failure =
-            result.exitCode === 127
+          const crash = result.status === 'crashed' ? result.run.job?.reason : undefined;
+          failure = crash
+            ? `crashed on the cluster: ${crash}`
+            : result.exitCode === 127
               ? `command not found or not startable (exit code 127)`
               : `exit code ${result.exitCode}`;
         }

@@ -1,4 +1,4 @@
-import type { ParamValue } from '../store/types';
+import type { JobResources, ParamValue } from '../store/types';
 
 /** A place in runlens.yaml (1-based line and column), for diagnostics. */
 export interface SourcePos {
@@ -29,6 +29,10 @@ export interface StageDef {
   /** Stages that must run first, besides those whose outs are in deps. */
   after: string[];
   experiment?: string;
+  /** Where the command runs: here (default), or as a Slurm job the pipeline waits on. */
+  on?: 'local' | 'slurm';
+  /** What the job asks of the cluster (on: slurm). */
+  resources?: JobResources;
   pos: SourcePos;
   /** Positions of fields and list items, by "field" or "field.index". */
   fieldPos: Record<string, SourcePos>;

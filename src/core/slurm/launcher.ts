@@ -187,6 +187,7 @@ export class SlurmLauncher implements Launcher {
     const submitEnv = { ...process.env, ...options.env };
     const name = `runlens-${runs[0].name}`.replace(/[^\w.-]/g, '_').slice(0, 64);
     let jobId: string;
+    const submitTime = Date.now();
     try {
       jobId = await this.slurm.submit(scriptFile, submitEnv, [
         `--job-name=${name}`,
@@ -199,7 +200,6 @@ export class SlurmLauncher implements Launcher {
       throw e;
     }
     const user = currentUser();
-    const submitTime = Date.now();
     const timeLimit = resources.time ? parseDuration(resources.time) : null;
     await Promise.all(
       runs.map(async (run, i) => {

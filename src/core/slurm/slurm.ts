@@ -94,20 +94,31 @@ export function parseScontrol(text: string): JobState[] {
     if (!line.includes('JobId=')) continue;
     const f: Record<string, string> = {};
     for (const m of line.matchAll(/(?:^|\s)([A-Za-z][\w/:]*)=(\S*)/g)) f[m[1]] ??= m[2];
-    const task = f.ArrayTaskId;
-    // A pending array's remaining tasks show as one record with a range: not one job.
-    if (task !== undefined && !/^\d+$/.test(task)) continue;
-    const id = task !== undefined && f.ArrayJobId ? `${f.ArrayJobId}_${task}` : f.JobId;
-    out.push({
-      id,
-      state: baseState(f.JobState ?? 'UNKNOWN'),
-      reason: noneToNull(f.Reason),
-      node: noneToNull(f.NodeList),
-      startTime: parseSlurmTime(f.StartTime),
-      endTime: parseSlurmTime(f.EndTime),
-      timeLimit: parseDuration(f.TimeLimit),
-      exitCode: parseExitCode(f.ExitCode),
-    });
+    // The tasks of an array not yet started are one record with their range ("1-3%2", "2,4-5").
+    const tasks = f.ArrayTaskId !== undefined && f.ArrayJobId ? expandTasks(f.ArrayTaskId) : [undefined];
+    for (const task of tasks)
+      out.push({
+        id: task === undefined ? f.JobId : `${f.ArrayJobId}_${task}`,
+        state: baseState(f.JobState ?? 'UNKNOWN'),
+        reason: noneToNull(f.Reason),
+        node: noneToNull(f.NodeList),
+        startTime: parseSlurmTime(f.StartTime),
+        endTime: parseSlurmTime(f.EndTime),
+        timeLimit: parseDuration(f.TimeLimit),
+        exitCode: parseExitCode(f.ExitCode),
+      });
+  }
+  return out;
+}
+
+/** "1-3%2" -> [1, 2, 3]; "2,4-5" -> [2, 4, 5]. */
+function expandTasks(spec: string): number[] {
+  const out: number[] = [];
+  for (const part of spec.replace(/%\d+$/, '').split(',')) {
+    const m = /^(\d+)(?:-(\d+))?(?::(\d+))?$/.exec(part);
+    if (!m) continue;
+    const [from, to, step] = [Number(m[1]), Number(m[2] ?? m[1]), Number(m[3] ?? 1)];
+    for (let t = from; t <= to; t += step) out.push(t);
   }
   return out;
 }
