@@ -4,6 +4,9 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { formatPoint } from '../../../src/core/store/metrics';
+import { Store } from '../../../src/core/store/store';
+import { escapeMarkdown } from '../../../src/extension/markdown';
 import type { RunlensApi } from '../../../src/extension/root';
 import { waitFor } from './wait';
 
@@ -92,6 +95,62 @@ suite('CodeLens', () => {
     }
     await waitFor('the loss lens to go back to the default goal', async () =>
       (await lossLens()).includes(smallest),
+    );
+  });
+
+  test('the metric hover shows a hostile run name as text: no HTML, no link', async () => {
+    const ws = vscode.workspace.workspaceFolders?.[0]?.uri.fsPath;
+    assert.ok(ws);
+    const uri = vscode.Uri.file(path.join(ws, 'train.py'));
+    const doc = await vscode.workspace.openTextDocument(uri);
+    const logLine = doc
+      .getText()
+      .split('\n')
+      .findIndex((l) => l.includes('runlens.log('));
+    const col = doc.lineAt(logLine).text.indexOf('loss');
+    assert.ok(col >= 0);
+    const hostile = '<img src=x onerror=alert(1)>[go](command:runlens.runPipeline)';
+    const store = Store.open(path.join(ws, '.runlens'));
+    const run = store.createRun({
+      experiment: 'hover',
+      name: hostile,
+      script: 'train.py',
+      status: 'finished',
+    });
+    fs.appendFileSync(
+      store.metricsFile(run.id),
+      formatPoint({ key: 'loss', value: 0.5, step: 0, time: Date.now() }) + '\n',
+    );
+    await store.updateRun(run.id, (r) => {
+      r.endTime = Date.now();
+      r.summary = { loss: { last: 0.5, lastStep: 0, min: 0.5, max: 0.5, count: 1, lastTime: Date.now() } };
+    });
+    try {
+      const hoverText = async () => {
+        const hovers =
+          (await vscode.commands.executeCommand<vscode.Hover[]>(
+            'vscode.executeHoverProvider',
+            uri,
+            new vscode.Position(logLine, col + 1),
+          )) ?? [];
+        return hovers
+          .flatMap((h) => h.contents)
+          .map((c) => (typeof c === 'string' ? c : c.value))
+          .join('\n');
+      };
+      const text = await waitFor('the hover to list the new run', async () => {
+        const t = await hoverText();
+        return t.includes('onerror') ? t : undefined;
+      });
+      assert.ok(!text.includes('<img src=x'), text);
+      assert.ok(!text.includes('](command:'), text);
+      assert.ok(text.includes(escapeMarkdown(hostile)), text);
+    } finally {
+      store.removeRun(run.id);
+      fs.rmSync(path.join(store.trashDir, run.id), { recursive: true, force: true });
+    }
+    await waitFor('the last run lens to show the fixture run again', async () =>
+      ((await lensTitles(uri)).get(0) ?? []).some((t) => /last run fixture-run/.test(t)),
     );
   });
 });
