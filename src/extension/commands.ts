@@ -178,6 +178,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       const run = selectedRuns(node)[0];
       if (!run) return;
       const f = folderOf(run);
+      if (refuseRemote(f.entries.get(run.id)?.tags)) return;
       const current = f.entries.get(run.id)?.name ?? '';
       const name = await vscode.window.showInputBox({
         title: 'Rename Run',
@@ -188,6 +189,7 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
     }),
     reg(Commands.tagRun, async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
       const runs = selectedRuns(node, nodes);
+      if (runs.some((r) => refuseRemote(folderOf(r).entries.get(r.id)?.tags))) return;
       const input = await vscode.window.showInputBox({
         title: `Tag ${runs.length} run${runs.length === 1 ? '' : 's'}`,
         prompt: 'key=value (or just a word)',
@@ -379,4 +381,14 @@ async function pickEntryPoint(launcher: TrainingLauncher): Promise<EntryPoint | 
     { title: 'Launch Training: choose an entry point', matchOnDescription: true },
   );
   return pick?.entry;
+}
+
+/** Runs pulled from a team's MLflow server are read-only copies: say so instead of changing them. */
+function refuseRemote(tags: Record<string, string> | undefined): boolean {
+  const origin = tags?.['runlens.origin'];
+  if (!origin) return false;
+  void vscode.window.showInformationMessage(
+    `Runlens: this run was pulled from ${origin} and is read-only here; change it on the server and pull again.`,
+  );
+  return true;
 }

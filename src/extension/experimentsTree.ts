@@ -341,7 +341,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
           : ItemKinds.run;
     // A run with an evaluation (its eval/* metrics) also offers Open Evaluation.
     const evaluated = Object.keys(e.metrics).some((k) => k.startsWith('eval/'));
-    item.contextValue = evaluated ? `${kind} ${ItemKinds.evaluatedSuffix}` : kind;
+    // A run pulled from a team's server (runlens.origin) is read-only: no rename or tag.
+    const remote = e.tags['runlens.origin'] ? ' remote' : '';
+    item.contextValue = (evaluated ? `${kind} ${ItemKinds.evaluatedSuffix}` : kind) + remote;
     item.tooltip = runTooltip(e);
     item.accessibilityInformation = {
       label: `${e.name}, ${e.status}${km ? `, ${km} ${formatNumber(e.metrics[km].last)}` : ''}`,

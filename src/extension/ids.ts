@@ -48,6 +48,9 @@ export const Commands = {
   evaluateModel: 'runlens.evaluateModel',
   openEvaluation: 'runlens.openEvaluation',
   compareToBaseline: 'runlens.compareToBaseline',
+  pushToMlflow: 'runlens.pushToMlflow',
+  setMlflowCredentials: 'runlens.setMlflowCredentials',
+  refreshTeam: 'runlens.refreshTeam',
 } as const;
 
 /**
@@ -72,6 +75,7 @@ export const Views = {
   experiments: 'runlens.experiments',
   models: 'runlens.models',
   pipeline: 'runlens.pipeline',
+  team: 'runlens.team',
 } as const;
 
 export const ContextKeys = {
@@ -115,4 +119,5 @@ export const Settings = {
   entryPoints: 'entryPoints',
   pageSize: 'explorer.pageSize',
   monitorFeedbackFile: 'monitor.feedbackFile',
+  remoteMlflowUri: 'remote.mlflowUri',
 } as const;

@@ -21,6 +21,7 @@ import { ExtensionSettings } from './settings';
 import { StatusBar } from './statusBar';
 import { WorkspaceModel } from './storeModel';
 import { registerTerminalCli } from './terminalCli';
+import { TeamView } from './team';
 import { TrainingLauncher } from './training';
 
 /** What activate() returns: the live services, for integration tests and other extensions. */
@@ -38,6 +39,8 @@ export interface RunlensApi {
   drift: DriftCommands;
   /** Evaluation and gate panels; `evaluation.evaluation.current?.lastRendered` is what the webview drew. */
   evaluation: EvaluationFeature;
+  /** The Team view (a team's MLflow server), Push Runs to MLflow and the mirror. */
+  team: TeamView;
 }
 
 /** The composition root: the one place that builds the extension's services and wires them. */
@@ -68,6 +71,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   own(new CodeLensController(model, settings));
   const output = own(vscode.window.createOutputChannel('Runlens'));
   for (const d of registerImportCommands(model, settings, output)) own(d);
+  const team = own(new TeamView(model, settings, context.secrets, output));
   own(new DataValidation());
   own(new PipelineDiagnostics());
   const pipeline = own(createPipeline(settings, output, model));
@@ -115,7 +119,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   );
   return {
     disposable: vscode.Disposable.from(...disposables.reverse()),
-    api: { model, experiments: tree, models, launcher, panels, serving, pipeline, drift, evaluation },
+    api: { model, experiments: tree, models, launcher, panels, serving, pipeline, drift, evaluation, team },
   };
 }
 

@@ -23,7 +23,7 @@ describe('package.json and the extension agree', () => {
       for (const item of items) assert.ok(known.has(item.command as never), `${menu}: ${item.command}`);
     }
     const views = contributes.views.runlens.map((v: { id: string }) => v.id).sort();
-    assert.deepEqual(views, [Views.experiments, Views.models, Views.pipeline].sort());
+    assert.deepEqual(views, [Views.experiments, Views.models, Views.pipeline, Views.team].sort());
     assert.equal(contributes.viewsContainers.activitybar[0].id, Views.container);
   });
 
