@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { RunlensError } from '../../src/core/errors';
 import { mkdirp, writeFileAtomic } from '../../src/core/store/fsutil';
 import { ARTIFACTS_DIR, RUN_FILE, readRunFile, updateRunFileSync } from '../../src/core/store/runFile';
+import { PARENT_TAG } from '../../src/core/store/nesting';
 import { resolveStoreDir } from '../../src/core/store/resolve';
 import type { MetricPointRow, RunRow, SearchOptions } from '../../src/core/store/search';
 import { metricHistory, runRow, searchEntries } from '../../src/core/store/search';
@@ -12,7 +13,7 @@ import type { ParamValue, RunRecord, RunStatus } from '../../src/core/store/type
 import { TERMINAL_STATUSES } from '../../src/core/store/types';
 import { relativeToRoot } from '../../src/core/tracking/environment';
 import { MetricLog } from '../../src/core/tracking/metricLog';
-import { assignOwn, setOwn } from '../../src/core/store/records';
+import { assignOwn, getOwn, setOwn } from '../../src/core/store/records';
 
 export const CLIENT_VERSION = '0.1.0';
 
@@ -97,6 +98,8 @@ export interface InitOptions {
   tags?: Record<string, string>;
   /** The store folder itself (e.g. `path/to/.runlens`); defaults to $RUNLENS_STORE, then the nearest `.runlens` at or above the working directory. */
   store?: string;
+  /** Nest the new run in this one (a Run or a run id): the explorer shows it under its parent. */
+  parent?: Run | string;
 }
 
 /**
@@ -122,6 +125,10 @@ export class Run {
     const attachedDir = process.env.RUNLENS_RUN_DIR;
     const launched = parseLaunchedParams(process.env.RUNLENS_PARAMS);
     const params = { ...normalizeParams(options.params ?? {}), ...launched };
+    if (options.parent !== undefined) {
+      const parentId = typeof options.parent === 'string' ? options.parent : options.parent.id;
+      options = { ...options, tags: { ...options.tags, [PARENT_TAG]: parentId } };
+    }
     if (attachedDir) {
       this.owner = false;
       this.dir = attachedDir;
@@ -168,11 +175,59 @@ export class Run {
     this.metrics.log(metrics, step);
   }
 
+  /** One metric point (MLflow's log_metric); timestamp in ms since the epoch, now when omitted. */
+  logMetric(key: string, value: number, step?: number, timestamp?: number): void {
+    this.logMetrics({ [key]: value }, step, timestamp);
+  }
+
+  logMetrics(metrics: Record<string, unknown>, step?: number, timestamp?: number): void {
+    this.assertOpen();
+    if (timestamp !== undefined && !Number.isFinite(timestamp))
+      throw new RunlensError(
+        `timestamp must be milliseconds since the epoch, got ${String(timestamp)}`,
+        undefined,
+        'usage',
+      );
+    this.metrics.log(metrics, step, undefined, timestamp === undefined ? undefined : Math.trunc(timestamp));
+  }
+
+  /** Record params; a param already logged with another value is an error (MLflow's rule). */
   logParams(params: Record<string, unknown>): void {
     this.assertOpen();
     const clean = normalizeParams(params);
+    this.update((r) => {
+      for (const [k, v] of Object.entries(clean)) {
+        const old = getOwn(r.params, k);
+        if (old !== undefined && old !== v)
+          throw new RunlensError(
+            `param "${k}" of run ${r.id} is already ${JSON.stringify(old)}, cannot log ${JSON.stringify(v)}: a param cannot change once logged (MLflow's rule)`,
+            'log the new value under another key, or as a metric or tag',
+            'conflict',
+          );
+      }
+      assignOwn(r.params, clean);
+    });
     assignOwn(this.params, clean);
-    this.update((r) => assignOwn(r.params, clean));
+  }
+
+  setTag(key: string, value: string): void {
+    this.setTags({ [key]: value });
+  }
+
+  /** Save text as an artifact; returns its path inside the run folder. */
+  logText(text: string, artifactFile: string): string {
+    const parts = artifactParts(artifactFile);
+    if (!this.isRemoved()) {
+      const dest = path.join(this.dir, ARTIFACTS_DIR, ...parts);
+      mkdirp(path.dirname(dest));
+      writeFileAtomic(dest, text);
+    }
+    return [ARTIFACTS_DIR, ...parts].join('/');
+  }
+
+  /** Save an object as JSON (indented by 2, as the Python client writes it) as an artifact. */
+  logDict(value: unknown, artifactFile: string): string {
+    return this.logText(JSON.stringify(value, null, 2) + '\n', artifactFile);
   }
 
   setTags(tags: Record<string, string>): void {
@@ -367,6 +422,21 @@ function active(): Run {
 
 export function log(metrics: Record<string, unknown>, step?: number): void {
   active().log(metrics, step);
+}
+export function logMetric(key: string, value: number, step?: number, timestamp?: number): void {
+  active().logMetric(key, value, step, timestamp);
+}
+export function logMetrics(metrics: Record<string, unknown>, step?: number, timestamp?: number): void {
+  active().logMetrics(metrics, step, timestamp);
+}
+export function setTag(key: string, value: string): void {
+  active().setTag(key, value);
+}
+export function logText(text: string, artifactFile: string): string {
+  return active().logText(text, artifactFile);
+}
+export function logDict(value: unknown, artifactFile: string): string {
+  return active().logDict(value, artifactFile);
 }
 export function logParams(params: Record<string, unknown>): void {
   active().logParams(params);

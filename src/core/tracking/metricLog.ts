@@ -28,8 +28,7 @@ export class MetricLog {
   ) {}
 
   /** Log several metrics at one step (the next automatic step when none is given). */
-  log(metrics: Record<string, unknown>, step?: number, source?: 'stdout'): void {
-    const time = Date.now();
+  log(metrics: Record<string, unknown>, step?: number, source?: 'stdout', time: number = Date.now()): void {
     const points: MetricPoint[] = [];
     for (const [key, raw] of Object.entries(metrics)) {
       points.push({ key, value: checkMetricValue(key, raw), step: 0, time });
