@@ -41,7 +41,6 @@ export function formatTime(ms: number | null): string {
         .replace(/\.\d+Z$/, 'Z');
 }
 
-/** A plain text table: columns padded to their widest cell, numbers right-aligned. */
 /** Control characters (C0 but newline, DEL, C1), shown escaped so text never drives the terminal. */
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const CONTROL_RE = /[\x00-\x09\x0b-\x1f\x7f-\x9f]/g;
@@ -62,6 +61,7 @@ function cell(s: string | undefined): string {
   return t.length > MAX_CELL ? t.slice(0, MAX_CELL - 1) + '…' : t;
 }
 
+/** A plain text table: columns padded to their widest cell, numbers right-aligned. */
 export function table(headerIn: string[], rowsIn: string[][]): string {
   const header = headerIn.map(cell);
   const rows = rowsIn.map((r) => r.map(cell));
