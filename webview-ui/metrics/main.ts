@@ -24,7 +24,7 @@ import type {
   XAxis,
   ZoomRange,
 } from '../../src/protocol/metrics';
-import { el, formatDuration, formatNumber } from '../shared/dom';
+import { el, formatDuration, formatNumber, formatTick, plural } from '../shared/dom';
 import { backgroundPlugin, onThemeChange, readTheme, themedColor } from '../shared/theme';
 import type { ThemeColors } from '../shared/theme';
 import { vscodeApi } from '../shared/vscodeApi';
@@ -308,9 +308,12 @@ function renderAll(): void {
     views.delete(key);
   }
   empty.hidden = s.charts.length > 0;
-  empty.textContent = s.runs.length
-    ? 'None of the runs shown has logged a metric yet. Charts appear as soon as points arrive.'
-    : 'No runs shown. Select runs in the Runlens explorer and choose Open Metrics Chart, or press Runs… above.';
+  const ended = s.runs.length > 0 && s.runs.every((r) => !['running', 'queued'].includes(r.status));
+  empty.textContent = ended
+    ? `${s.runs.length === 1 ? 'The run shown' : `None of the ${s.runs.length} runs shown`} logged no metric: ${s.runs.length === 1 ? 'it has' : 'they have'} ended (${[...new Set(s.runs.map((r) => r.status))].join(', ')}).`
+    : s.runs.length
+      ? 'None of the runs shown has logged a metric yet. Charts appear as soon as points arrive.'
+      : 'No runs shown. Select runs in the Runlens explorer and choose Open Metrics Chart, or press Runs… above.';
   for (const data of s.charts) {
     let v = views.get(data.key);
     if (!v) {
@@ -426,7 +429,11 @@ function refreshDatasets(v: ChartView): void {
     const main = byLabel.get(line.run.ref) ?? newDataset(line.run.ref, color);
     main.borderColor = color;
     main.borderWidth = mainWidth;
-    if (weight > 0) {
+    // Short series: every point drawn, and not smoothed (a 0.6 average hides ten real values).
+    let n = 0;
+    for (const y of line.raw) if (y !== null) n++;
+    main.pointRadius = n <= 1 ? 4 : n <= SHORT_SERIES ? 2.5 : 0;
+    if (weight > 0 && n > SHORT_SERIES) {
       const ys = smooth(
         line.raw.map((y) => (y === null ? NaN : y)),
         weight,
@@ -473,9 +480,12 @@ function refreshDatasets(v: ChartView): void {
     .join(' ');
   v.canvas.setAttribute(
     'aria-label',
-    `${v.key} against ${X_LABELS[state.xAxis]}, ${v.lines.length} runs${log ? ', log scale' : ''}. Arrow keys pan, + and - zoom, 0 resets.`,
+    `${v.key} against ${X_LABELS[state.xAxis]}, ${plural(v.lines.length, 'run')}${log ? ', log scale' : ''}. Arrow keys pan, + and - zoom, 0 resets.`,
   );
 }
+
+/** Series of at most this many points are drawn with their points and without smoothing. */
+const SHORT_SERIES = 30;
 
 /** Above this many runs in a chart its lines are drawn one device pixel wide. */
 const MANY_LINES = 20;
@@ -646,7 +656,7 @@ function createView(data: ChartData): ChartView {
         y: {
           type: 'linear',
           title: { display: true, text: data.key },
-          ticks: { callback: (v) => formatNumber(Number(v)) },
+          ticks: { callback: (v) => formatTick(Number(v)) },
         },
       },
     },

@@ -33,6 +33,19 @@ export function formatNumber(v: number): string {
   return Number(v.toPrecision(5)).toString();
 }
 
+/** An axis tick: at most 4 significant digits, `9e-4` and `1.2e+7` rather than `9.000e-4`. */
+export function formatTick(v: number): string {
+  if (!Number.isFinite(v)) return String(v);
+  const a = Math.abs(v);
+  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3).replace(/\.?0+e/, 'e');
+  return Number(v.toPrecision(4)).toString();
+}
+
+/** `1 run`, `3 runs`. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}
+
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   const h = Math.floor(s / 3600);
