@@ -226,4 +226,41 @@ console.log('done');`,
       },
     );
   }
+
+  test(
+    'python under runlens run: the launcher also stops writing and exits with the program',
+    { timeout: 60_000 },
+    () => {
+      const { ws, store } = workspace();
+      fs.writeFileSync(
+        path.join(ws, 'train.py'),
+        `import os, subprocess, runlens
+run = runlens.init()
+runlens.log({"loss": 1.0})
+runlens.flush()
+subprocess.run([os.environ["RL_NODE"], os.environ["RL_CLI"], "rm", run.id], check=True)
+runlens.log({"loss": 2.0})
+print("loss=3")
+runlens.finish()
+print("done")
+`,
+      );
+      const r = spawnSync(process.execPath, [cliPath, 'run', '--', 'python3', 'train.py'], {
+        cwd: ws,
+        env: baseEnv(),
+        encoding: 'utf8',
+        timeout: 60_000,
+      });
+      assert.equal(r.status, 0, r.stdout + r.stderr);
+      assert.match(r.stdout, /^done$/m);
+      assert.match(r.stderr, /was removed while it ran/);
+      assert.doesNotMatch(r.stderr, /Traceback|error:/);
+      assert.deepEqual(fs.readdirSync(store.runsDir), [], 'the run folder is not made again');
+      const [id] = store.removedRuns();
+      assert.deepEqual(
+        points(path.join(store.trashDir, id, 'metrics.jsonl')).map((p) => p.value),
+        [1],
+      );
+    },
+  );
 });

@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import { foldSummary, scanMetrics } from '../store/metrics';
-import { ARTIFACTS_DIR, OUTPUT_FILE, updateRunFile } from '../store/runFile';
+import { ARTIFACTS_DIR, OUTPUT_FILE, RUN_FILE, updateRunFile } from '../store/runFile';
 import type { Store } from '../store/store';
 import type { InputFile, ParamValue, RunRecord, RunStatus } from '../store/types';
 import { describeInput, gitInfo, relativeToRoot } from './environment';
@@ -159,7 +159,9 @@ export function runProcess(store: Store, run: RunRecord, options: ProcessOptions
   const runDir = store.runDir(run.id);
   const recorded = run;
   const output = fs.openSync(path.join(runDir, OUTPUT_FILE), 'a');
-  const metricLog = new MetricLog(store.metricsFile(run.id));
+  // A run removed while it runs (`runlens rm`) is not written to any more, nor made again.
+  const removed = () => !fs.existsSync(path.join(runDir, RUN_FILE));
+  const metricLog = new MetricLog(store.metricsFile(run.id), removed);
   const parser = options.stdoutPattern === false ? undefined : new StdoutMetricParser(options.stdoutPattern);
   const clientMarker = path.join(runDir, 'client.json');
   let clientAttached = false;
@@ -261,6 +263,14 @@ export function runProcess(store: Store, run: RunRecord, options: ProcessOptions
         status = stopRequested ? 'killed' : exitCode === 0 ? 'finished' : 'failed';
       }
       const end = { status, exitCode, interrupted };
+      if (removed()) {
+        const msg = `runlens: run ${run.id} was removed while it ran; its end is not recorded\n`;
+        onOutput(Buffer.from(msg), 'stderr');
+        const last: RunRecord = structuredClone(recorded);
+        (options.recordEnd ?? recordEnd)(last, end);
+        resolve({ run: last, status: last.status, exitCode });
+        return;
+      }
       finalize(store, runDir, (r) => (options.recordEnd ?? recordEnd)(r, end))
         .then((finished) => resolve({ run: finished, status: finished.status, exitCode }))
         .catch(reject);
