@@ -217,6 +217,7 @@ describe('Runlens in a user repository (packed tarball, empty prefix, env -i)', 
     assert.equal(failing.split('\n')[0], REPORT_MARKER);
     assert.match(failing, /Runlens gate: ❌ fail/);
     assert.match(failing, /pipeline failed \(exit code 1\)/);
+    assert.match(failing, /^Policy: runlens\.yaml \(gate\)$/m, 'no CI runner folders in the PR comment');
     assert.match(third.stderr, /register +blocked/);
     assert.match(third.stderr, /package +blocked/);
     assert.equal(modelVersions(), 1, 'nothing registered');

@@ -303,6 +303,8 @@ export function gateMarkdown(r: GateResult): string {
     );
   }
   if (r.metrics.some((m) => m.required)) lines.push('', '\\* required');
-  lines.push('', `Policy: ${r.policy ?? 'default (no metric may get worse)'}`);
+  // relative to the working directory: a PR comment should not show the CI runner's folders
+  const policy = r.policy?.split(process.cwd() + path.sep).join('');
+  lines.push('', `Policy: ${policy ?? 'default (no metric may get worse)'}`);
   return lines.join('\n');
 }
