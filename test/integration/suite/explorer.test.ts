@@ -4,6 +4,8 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { PARENT_TAG } from '../../../src/core/store/nesting';
+import { Store } from '../../../src/core/store/store';
 import type { ExplorerNode } from '../../../src/extension/experimentsTree';
 import type { RunlensApi } from '../../../src/extension/root';
 import { waitFor } from './wait';
@@ -102,5 +104,43 @@ suite('explorer', () => {
     await waitFor('the experiments to come back', () =>
       experiments.getChildren().some((n) => n.kind === 'experiment'),
     );
+  });
+
+  test('a nested run shows under its parent; a query in the filter lists matches flat', async () => {
+    const { experiments } = await api();
+    const store = Store.open(path.join(workspace(), '.runlens'));
+    const parent = store.createRun({ experiment: 'nested-runs', name: 'sweep', status: 'finished' });
+    const child = store.createRun({
+      experiment: 'nested-runs',
+      name: 'fold-0',
+      status: 'finished',
+      tags: { [PARENT_TAG]: parent.id },
+    });
+    try {
+      const exp = await waitFor('the nested-runs experiment with its two runs', () => {
+        const node = experiments
+          .getChildren()
+          .find(
+            (n): n is Extract<ExplorerNode, { kind: 'experiment' }> =>
+              n.kind === 'experiment' && n.name === 'nested-runs',
+          );
+        return node && experiments.getChildren(node).length === 1 && node;
+      });
+      const [top] = experiments.getChildren(exp);
+      assert.equal(label(experiments.getTreeItem(top)), 'sweep');
+      const under = experiments.getChildren(top);
+      assert.deepEqual(under[0], { kind: 'run', folder: exp.folder, id: child.id });
+      assert.equal(label(experiments.getTreeItem(under[0])), 'fold-0');
+      assert.deepEqual(experiments.getParent(under[0]), { kind: 'run', folder: exp.folder, id: parent.id });
+      experiments.setFilter({ text: "attributes.run_name LIKE 'fold%'" });
+      assert.deepEqual(
+        experiments.getChildren(exp).map((n) => label(experiments.getTreeItem(n))),
+        ['fold-0'],
+      );
+    } finally {
+      experiments.setFilter({});
+      store.removeRun(child.id);
+      store.removeRun(parent.id);
+    }
   });
 });
