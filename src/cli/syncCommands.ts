@@ -4,6 +4,7 @@ import type { Store } from '../core/store/store';
 import { MlflowClient } from '../core/sync/client';
 import { requireRemote } from '../core/sync/config';
 import { MirrorSyncer } from '../core/sync/mirror';
+import { pushModels } from '../core/sync/models';
 import { pullRuns } from '../core/sync/pull';
 import { ORIGIN_TAG, pushRuns } from '../core/sync/push';
 
@@ -61,6 +62,7 @@ export function registerSyncCommands(
     .option('--to <uri>', 'the tracking server (default: runlens.yaml remote.mlflow, or MLFLOW_TRACKING_URI)')
     .option('--parallel <n>', 'runs pushed at the same time', '4')
     .option('--no-artifacts', 'do not upload artifacts')
+    .option('--models', 'also push the model registry: versions with their source run, files and stage')
     .option('--json', 'print the report as JSON')
     .addHelpText(
       'after',
@@ -75,6 +77,7 @@ export function registerSyncCommands(
           to?: string;
           parallel: string;
           artifacts: boolean;
+          models?: boolean;
           json?: boolean;
         },
       ) => {
@@ -94,8 +97,14 @@ export function registerSyncCommands(
               'list experiments with `runlens ls`',
               'notFound',
             );
+        } else if (opts.models) {
+          ids = [];
         } else {
-          throw new RunlensError('nothing to push', 'name runs, or pass --experiment NAME or --all', 'usage');
+          throw new RunlensError(
+            'nothing to push',
+            'name runs, or pass --experiment NAME, --all or --models',
+            'usage',
+          );
         }
         const parallel = Number(opts.parallel);
         if (!Number.isInteger(parallel) || parallel < 1)
@@ -107,7 +116,10 @@ export function registerSyncCommands(
         const client = new MlflowClient(remote);
         try {
           const report = await pushRuns(store, client, ids, { parallel, noArtifacts: !opts.artifacts });
-          if (opts.json) io.out(JSON.stringify(report, null, 2));
+          const models = opts.models ? await pushModels(store, client) : undefined;
+          for (const f of models?.failed ?? [])
+            report.failed.push({ runId: `model ${f.model} v${f.version}`, error: f.error });
+          if (opts.json) io.out(JSON.stringify({ ...report, models }, null, 2));
           else {
             io.out(
               `pushed to ${report.server}: ${report.runs.length} runs, ${report.points} new metric points (${report.requests} requests)`,
@@ -115,6 +127,13 @@ export function registerSyncCommands(
             for (const r of report.runs) {
               io.out(
                 `  ${r.runId} -> ${r.mlflowRunId} (experiment ${r.experimentId})${r.created ? ' created' : ''}: ${r.points} points, ${r.params} params, ${r.tags} tags, ${r.artifacts} artifacts`,
+              );
+            }
+          }
+          if (models && !opts.json) {
+            for (const v of models.versions) {
+              io.out(
+                `  model ${v.model} v${v.version} -> version ${v.mlflowVersion} (${v.stage})${v.created ? ' created' : ''}`,
               );
             }
           }

@@ -226,6 +226,47 @@ for i in range(50, 60):
     assert.equal(pulled.getRun(e.id).params.alpha, 0.5);
   });
 
+  test('push --models sends registered versions with their source run, files and stage', async () => {
+    const { Registry } = await import('../../src/core/store/registry');
+    const registry = new Registry(store);
+    const tfjs = ids.find((id) => store.getRun(id).name === 'tfjs-lr0.01')!;
+    const model = `qs-model-${process.pid}`;
+    const v1 = await registry.register(model, tfjs);
+    await registry.promote(model, v1.version, 'production');
+    const out = JSON.parse(ok(runlens(['sync', 'push', '--models', '--to', server.uri, '--json'], storeDir)));
+    assert.equal(out.failed.length, 0, JSON.stringify(out.failed));
+    assert.equal(out.models.versions.length, 1);
+    assert.equal(out.models.versions[0].created, true);
+    const got = JSON.parse(
+      mlflowPython(
+        server,
+        `import json
+from mlflow.tracking import MlflowClient
+c = MlflowClient()
+v = c.get_model_version("${model}", "1")
+files = [f.path for f in c.list_artifacts(v.run_id, "runlens-models/${model}/v1")]
+print(json.dumps({"stage": v.current_stage, "run_id": v.run_id, "source": v.source, "tags": v.tags, "files": files}))`,
+      ),
+    );
+    assert.equal(got.stage, 'Production');
+    assert.equal(got.run_id, mlflowIds[tfjs]);
+    assert.match(got.source, new RegExp(`runlens-models/${model}/v1$`));
+    assert.equal(got.tags['runlens.model_version'], '1');
+    assert.ok(got.files.length > 0, 'the version files are on the server');
+    // Again: found, nothing created; a new stage is sent.
+    await registry.promote(model, v1.version, 'archived');
+    const again = JSON.parse(
+      ok(runlens(['sync', 'push', '--models', '--to', server.uri, '--json'], storeDir)),
+    );
+    assert.equal(again.models.versions[0].created, false);
+    const stage = mlflowPython(
+      server,
+      `from mlflow.tracking import MlflowClient
+print(MlflowClient().get_model_version("${model}", "1").current_stage)`,
+    ).trim();
+    assert.equal(stage, 'Archived');
+  });
+
   test('a param changed after it was pushed is a conflict naming both values', async () => {
     const edge = ids.find((id) => store.getRun(id).name === 'edge values')!;
     await store.updateRun(edge, (r) => (r.params = { ...r.params, optimizer: 'sgd' }));
