@@ -27,14 +27,14 @@ function isCode(code: string) {
 }
 
 describe('run references are ids, unique prefixes/suffixes or names, never paths', () => {
-  test('a path that leads to a run.json outside the store is not a run', () => {
+  test('a path that leads to a run.json outside the store is not a run', async () => {
     const { store, victim } = storeWithVictim();
     const before = fs.readFileSync(path.join(victim, 'run.json'), 'utf8');
     for (const ref of ['../../../victim', '../../victim', '/abs/../victim', `${path.sep}victim`]) {
       assert.throws(() => store.resolveRunId(ref), isCode('notFound'), ref);
       assert.throws(() => store.getRun(ref), isCode('notFound'), ref);
     }
-    assert.rejects(
+    await assert.rejects(
       store.updateRun('../../../victim', (r) => (r.note = 'x')),
       isCode('notFound'),
     );
@@ -63,7 +63,7 @@ describe('run references are ids, unique prefixes/suffixes or names, never paths
     for (const bad of ['..', '../x', 'a/b', '', newRunId().toUpperCase(), newRunId() + 'x']) {
       assert.throws(() => store.runDir(bad), isCode('usage'), bad);
     }
-    assert.rejects(store.restoreRun('../../victim'), isCode('usage'));
+    return assert.rejects(store.restoreRun('../../victim'), isCode('usage'));
   });
 
   test('baseline set stores the bare id, not the path it was given', async () => {
