@@ -39,7 +39,49 @@ async function done(w: WebviewPage): Promise<void> {
   await w.close();
 }
 
+/** The recorded runs cut short: one point of lax/bar_1 per run, ten of lax/bar_2, values scaled to 1e-4. */
+function shortRuns(): MetricsSnapshot {
+  const cut = (n: number, scale: number) => (c: MetricsSnapshot['charts'][number]) => ({
+    ...c,
+    series: c.series.map((x) => ({
+      ...x,
+      steps: x.steps.slice(0, n),
+      times: x.times.slice(0, n),
+      values: x.values.slice(0, n).map((v) => (v === null ? null : v * scale)),
+      nonFinite: [],
+      total: n,
+    })),
+  });
+  return {
+    ...tensorboardLax,
+    charts: [cut(1, 1)(tensorboardLax.charts[0]), cut(10, 1e-4)(tensorboardLax.charts[1])],
+  };
+}
+
 describe('metrics webview', () => {
+  test('short series: points drawn, no smoothing, compact ticks (dark)', async () => {
+    const w = await show(shortRuns(), 'dark');
+    const r = await w.waitFor<Rendered>('rendered');
+    for (const i of [0, 1]) {
+      const { ink } = await inkOf(w.page, '.card canvas', i);
+      assert.ok(ink > 300, `chart ${i} draws its few points (${ink} px)`);
+    }
+    const label = (await w.page.locator('.card canvas').nth(1).getAttribute('aria-label')) ?? '';
+    assert.match(label, /^lax\/bar_2 against step, 2 runs\./);
+    assert.equal(r.charts.length, 2);
+    await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-short-series-dark.png'), fullPage: true });
+    await done(w);
+  });
+
+  test('ended runs that logged nothing say so', async () => {
+    const w = await show({ ...tensorboardLax, charts: [] });
+    assert.match(
+      (await w.page.locator('.empty').textContent()) ?? '',
+      /^The 3 runs shown logged no metric and have ended \(finished\): there is nothing to chart\.$/,
+    );
+    await done(w);
+  });
+
   for (const theme of ['light', 'dark', 'high-contrast'] as const) {
     test(`draws every chart of recorded TensorBoard runs (${theme})`, async () => {
       const w = await show(tensorboardLax, theme);

@@ -310,7 +310,7 @@ function renderAll(): void {
   empty.hidden = s.charts.length > 0;
   const ended = s.runs.length > 0 && s.runs.every((r) => !['running', 'queued'].includes(r.status));
   empty.textContent = ended
-    ? `${s.runs.length === 1 ? 'The run shown' : `None of the ${s.runs.length} runs shown`} logged no metric: ${s.runs.length === 1 ? 'it has' : 'they have'} ended (${[...new Set(s.runs.map((r) => r.status))].join(', ')}).`
+    ? `${s.runs.length === 1 ? 'The run shown' : `The ${s.runs.length} runs shown`} logged no metric and ${s.runs.length === 1 ? 'has' : 'have'} ended (${[...new Set(s.runs.map((r) => r.status))].join(', ')}): there is nothing to chart.`
     : s.runs.length
       ? 'None of the runs shown has logged a metric yet. Charts appear as soon as points arrive.'
       : 'No runs shown. Select runs in the Runlens explorer and choose Open Metrics Chart, or press Runs… above.';
