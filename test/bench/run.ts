@@ -6,6 +6,7 @@ import { evalBenchmarks } from './eval.bench';
 import { benchImporters } from './importers.bench';
 import { lensBench } from './lens.bench';
 import { servingBench } from './serving.bench';
+import { slurmBench } from './slurm.bench';
 import { stdoutBench } from './stdout.bench';
 import { syncBench } from './sync.bench';
 import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from './store.bench';
@@ -20,6 +21,7 @@ const groups: Record<string, () => Promise<void>> = {
   charts: chartsBench,
   eval: evalBenchmarks,
   serving: servingBench,
+  slurm: slurmBench,
   stdout: stdoutBench,
   sync: syncBench,
 };

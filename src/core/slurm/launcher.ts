@@ -128,12 +128,16 @@ export class SlurmLauncher implements Launcher {
         params,
         tags: { ...options.tags, ...(sweep ? { [SWEEP_TAG]: sweep } : {}) },
         status: 'queued',
+        git: git ? { ...git.info, diffArtifact: null } : null,
+        inputs,
       });
-      const diffArtifact = git?.diff ? store.addArtifact(run.id, 'git.diff', git.diff) : null;
-      const recorded = await updateRunFile(store.runDir(run.id), (r) => {
-        r.git = git ? { ...git.info, diffArtifact } : null;
-        r.inputs = inputs;
-      });
+      let recorded = run;
+      if (git?.diff) {
+        const diffArtifact = store.addArtifact(run.id, 'git.diff', git.diff);
+        recorded = await updateRunFile(store.runDir(run.id), (r) => {
+          if (r.git) r.git.diffArtifact = diffArtifact;
+        });
+      }
       store.recordRun(recorded);
       runs.push(recorded);
     }

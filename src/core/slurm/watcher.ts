@@ -91,6 +91,18 @@ function applyLive(r: RunRecord, row: JobState): void {
 
 const VANISHED = 'VANISHED';
 
+function seenKey(row: JobState): string {
+  return `${row.state}|${row.reason}|${row.node}|${row.timeLimit}`;
+}
+
+async function eachLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++]);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
 /** The run's end from the job's final state (undefined: the scheduler no longer knows the job). */
 function applyEnd(
   r: RunRecord,
@@ -230,11 +242,17 @@ export class JobWatcher {
       const rows = await this.slurm.queue(this.user);
       const byId = new Map(rows.map((r) => [r.id, r]));
       const gone: Watched[] = [];
+      const live: [Watched, JobState][] = [];
       for (const w of this.watched.values()) {
         const row = byId.get(w.jobId);
         if (!row) gone.push(w);
-        else if (await this.updateLive(w, row)) result.changed.push(w.runId);
+        else if (seenKey(row) !== w.seen) live.push([w, row]);
       }
+      // Writes overlap (a few at a time): a thousand pending reasons cost less than a thousand in a row.
+      await eachLimit(live, 16, async ([w, row]) => {
+        await this.updateLive(w, row);
+        result.changed.push(w.runId);
+      });
       if (gone.length) {
         const finals = await this.slurm.ended(gone.map((w) => w.jobId));
         for (const w of gone) {
@@ -258,17 +276,14 @@ export class JobWatcher {
     return result;
   }
 
-  private async updateLive(w: Watched, row: JobState): Promise<boolean> {
-    const seen = `${row.state}|${row.reason}|${row.node}|${row.timeLimit}`;
-    if (seen === w.seen) return false;
-    w.seen = seen;
+  private async updateLive(w: Watched, row: JobState): Promise<void> {
+    w.seen = seenKey(row);
     const runDir = this.store.runDir(w.runId);
     const run = await updateRunFile(runDir, (r) => {
       if (r.job && !r.job.settled && r.job.id === w.jobId) applyLive(r, row);
     });
     w.status = run.status;
     this.store.recordRun(run);
-    return true;
   }
 
   private async settle(w: Watched, final: JobState | undefined): Promise<void> {

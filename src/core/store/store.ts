@@ -26,7 +26,7 @@ import {
   updateRunFile,
   writeRunFile,
 } from './runFile';
-import type { Environment, ParamValue, RunEntry, RunRecord, RunStatus } from './types';
+import type { Environment, GitInfo, InputFile, ParamValue, RunEntry, RunRecord, RunStatus } from './types';
 
 export { STORE_DIR_NAME } from './layout';
 export const STORE_SCHEMA_VERSION = 1;
@@ -42,6 +42,8 @@ export interface CreateRunOptions {
   status?: RunStatus;
   pid?: number | null;
   environment?: Environment;
+  git?: GitInfo | null;
+  inputs?: InputFile[];
 }
 
 /**
@@ -165,9 +167,9 @@ export class Store {
       exitCode: null,
       pid: options.pid === undefined ? process.pid : options.pid,
       host: os.hostname(),
-      git: null,
+      git: options.git ?? null,
       environment: options.environment ?? baseEnvironment(),
-      inputs: [],
+      inputs: options.inputs ?? [],
       summary: null,
       note: null,
       updatedAt: Date.now(),
