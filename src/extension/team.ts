@@ -12,6 +12,7 @@ import { listRemoteExperiments, pullRuns } from '../core/sync/pull';
 import { ORIGIN_TAG, pushRuns } from '../core/sync/push';
 import type { ExplorerNode } from './experimentsTree';
 import { Commands, SETTINGS_SECTION, Settings, Views } from './ids';
+import { registerCommand } from './registerCommand';
 import type { ExtensionSettings } from './settings';
 import type { FolderStore, WorkspaceModel } from './storeModel';
 
@@ -47,9 +48,9 @@ export class TeamView implements vscode.TreeDataProvider<TeamNode>, vscode.Dispo
   ) {
     this.disposables.push(
       vscode.window.createTreeView(TEAM_VIEW, { treeDataProvider: this, showCollapseAll: true }),
-      vscode.commands.registerCommand(Commands.refreshTeam, () => this.refresh()),
-      vscode.commands.registerCommand(Commands.setMlflowCredentials, () => this.setCredentials()),
-      vscode.commands.registerCommand(Commands.pushToMlflow, (node?: ExplorerNode, nodes?: ExplorerNode[]) =>
+      registerCommand(Commands.refreshTeam, () => this.refresh()),
+      registerCommand(Commands.setMlflowCredentials, () => this.setCredentials()),
+      registerCommand(Commands.pushToMlflow, (node?: ExplorerNode, nodes?: ExplorerNode[]) =>
         this.push(node, nodes),
       ),
       vscode.workspace.onDidChangeConfiguration((e) => {
