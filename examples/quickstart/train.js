@@ -61,8 +61,19 @@ async function main() {
     ],
   });
 
-  // Save the model and the preprocessing it was trained with, as artifacts of the run.
-  const modelDir = path.join(fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'quickstart-')), 'model');
+  // Save the model and the preprocessing it was trained with, as artifacts of the run. The files are
+  // written to a temporary folder, copied into the run by logArtifact, and the folder is removed.
+  const work = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'quickstart-'));
+  try {
+    await saveArtifacts(run, model, data, scale, val, xVal, p, tf, work);
+  } finally {
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+  console.log(`saved model to run ${run.id}`);
+}
+
+async function saveArtifacts(run, model, data, scale, val, xVal, p, tf, work) {
+  const modelDir = path.join(work, 'model');
   fs.mkdirSync(modelDir);
   await model.save(
     tf.io.withSaveHandler(async (artifacts) => {
@@ -104,7 +115,6 @@ async function main() {
   const predFile = path.join(path.dirname(modelDir), 'predictions.csv');
   fs.writeFileSync(predFile, csv.join('\n') + '\n');
   run.logArtifact(predFile, 'predictions.csv');
-  console.log(`saved model to run ${run.id}`);
 }
 
 main().catch((e) => {
