@@ -1,6 +1,7 @@
 // Mirror mode: `runlens sync mirror` pushes a run's points while it trains; the training process
 // only writes to the store. A second mirror of the same store does not start.
 import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { appendLines } from '../../src/core/store/fsutil';
@@ -11,7 +12,8 @@ import { findRemote } from '../../src/core/sync/config';
 import { readWatermark } from '../../src/core/sync/state';
 import { cli, cliAsync, tempDir, waitFor } from '../helpers/tmp';
 import { assertPushed } from './compare';
-import { mlflowServer, readBack } from './server';
+import { freePort, mlflowServer, readBack } from './server';
+import { MirrorSyncer } from '../../src/core/sync/mirror';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -86,5 +88,31 @@ describe('mirror while training', { timeout: 300_000 }, () => {
       await new Promise((r) => mirror.on('exit', r));
     }
     assert.match(out, /stopped; 120 points mirrored/);
+  });
+
+  test('a server that cannot be reached: the mirror backs off (1 s, 2 s, 4 s) and the store is untouched', async () => {
+    const store = Store.open(path.join(tempDir('runlens-mirror-'), '.runlens'), { create: true });
+    const run = store.createRun({ experiment: 'offline', name: 'training' });
+    appendLines(store.metricsFile(run.id), [formatPoint({ key: 'loss', value: 1, step: 0, time: 1 })]);
+    const before = fs.readFileSync(store.metricsFile(run.id), 'utf8');
+    const client = new MlflowClient(
+      findRemote({ flagUri: `http://127.0.0.1:${await freePort()}`, env: {} })!,
+    );
+    const waits: number[] = [];
+    const messages: string[] = [];
+    const mirror = new MirrorSyncer(store, client, {
+      intervalMs: 100,
+      onError: (m, ms) => (messages.push(m), waits.push(ms)),
+    });
+    try {
+      assert.equal(await mirror.start(), true);
+      await waitFor('three failures', () => waits.length >= 3, 20_000);
+    } finally {
+      await mirror.stop();
+      client.close();
+    }
+    assert.deepEqual(waits.slice(0, 3), [1000, 2000, 4000]);
+    assert.match(messages[0], /cannot reach the MLflow server/);
+    assert.equal(fs.readFileSync(store.metricsFile(run.id), 'utf8'), before);
   });
 });
