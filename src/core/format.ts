@@ -29,7 +29,12 @@ export function formatAge(time: number, now = Date.now()): string {
   if (s < 60) return `${s}s ago`;
   if (s < 3600) return `${Math.floor(s / 60)}m ago`;
   if (s < 86400) return `${Math.floor(s / 3600)}h ago`;
-  return `${Math.floor(s / 86400)}d ago`;
+  if (s < 7 * 86400) return `${Math.floor(s / 86400)}d ago`;
+  // Past a week a date says more than "1480d ago": the day, and the year when it is not this one's.
+  const d = new Date(time);
+  const month = d.toLocaleString('en-US', { month: 'short', timeZone: 'UTC' });
+  const sameYear = d.getUTCFullYear() === new Date(now).getUTCFullYear();
+  return `${month} ${d.getUTCDate()}${sameYear ? '' : `, ${d.getUTCFullYear()}`}`;
 }
 
 export function formatTime(ms: number | null): string {
