@@ -4,6 +4,7 @@
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as net from 'node:net';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { repoRoot, tempDir } from '../helpers/tmp';
 
@@ -45,10 +46,14 @@ function down(dir: string): void {
 
 /** Start a server of our own (in a fresh folder on a free port); stopped at exit. */
 export async function startMlflow(): Promise<MlflowServer> {
-  const dir = tempDir('runlens-mlflow-');
+  // Not a tempDir(): that one is removed at exit before this server would be stopped by its pid file.
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-mlflow-'));
   const port = await freePort();
+  process.on('exit', () => {
+    down(dir);
+    if (!process.env.RUNLENS_KEEP_TEST_DIRS) fs.rmSync(dir, { recursive: true, force: true });
+  });
   const { uri, pythonPath } = up(dir, port);
-  process.on('exit', () => down(dir));
   return {
     uri,
     pythonPath,
