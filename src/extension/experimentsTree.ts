@@ -1,3 +1,4 @@
+import { IMPORT_MARKER_TAG } from '../core/importers/common';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { goalOf } from '../core/metrics/goals';
@@ -343,7 +344,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     const evaluated = Object.keys(e.metrics).some((k) => k.startsWith('eval/'));
     // A run pulled from a team's server (runlens.origin) is read-only: no rename or tag.
     const remote = e.tags['runlens.origin'] ? ' remote' : '';
-    item.contextValue = (evaluated ? `${kind} ${ItemKinds.evaluatedSuffix}` : kind) + remote;
+    // An imported run (MLflow, TensorBoard) has no command to run again and no output.
+    const imported = e.tags[IMPORT_MARKER_TAG] !== undefined ? ' imported' : '';
+    item.contextValue = (evaluated ? `${kind} ${ItemKinds.evaluatedSuffix}` : kind) + remote + imported;
     item.tooltip = runTooltip(e);
     item.accessibilityInformation = {
       label: `${e.name}, ${e.status}${km ? `, ${km} ${formatNumber(e.metrics[km].last)}` : ''}`,
