@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { Slurm } from '../core/slurm/slurm';
 import { errorMessage } from '../core/errors';
 import { isQueryText, parseFilter } from '../core/store/query';
 import { Registry, STAGES } from '../core/store/registry';
@@ -139,6 +140,11 @@ export function registerCommands(deps: CommandDeps): vscode.Disposable[] {
       for (const run of targets) {
         if (launcher.stop(run.id)) continue;
         const record = folderOf(run).store!.getRun(run.id);
+        if (record.job && !record.job.settled) {
+          // A cluster job: Slurm stops it; the store's watcher records it killed.
+          await new Slurm().cancel([record.job.id]);
+          continue;
+        }
         if (record.status !== 'running' || record.pid === null)
           throw new Error(`run ${record.name} is not running`);
         // Launched elsewhere (a terminal's `runlens run`): its launcher forwards SIGTERM and marks it killed.

@@ -327,7 +327,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     const sortKey = this.sort.replace(/^-/, '').replace(/^metrics\./, '');
     const km = keyMetric(e, goals, sortKey);
     const age = e.startTime ? formatAge(e.startTime) : '';
-    item.description = [km ? `${km} ${formatNumber(e.metrics[km].last)}` : '', age]
+    item.description = [km ? `${km} ${formatNumber(e.metrics[km].last)}` : '', jobText(e), age]
       .filter(Boolean)
       .join(' · ');
     item.iconPath =
@@ -400,7 +400,40 @@ export function runTooltip(e: RunEntry): vscode.MarkdownString {
     md.appendMarkdown(
       `**Metrics** ${metrics.map(([k, s]) => `${escapeMarkdown(k)} ${formatNumber(s.last)}`).join(', ')}\n\n`,
     );
+  if (e.job) md.appendMarkdown(jobTooltip(e));
   if (e.gitCommit) md.appendMarkdown(`**Git** ${e.gitCommit.slice(0, 12)}\n\n`);
   if (e.script) md.appendMarkdown(`**Script** ${escapeMarkdown(e.script)}`);
   return md;
+}
+
+/** A cluster run in the list: its job id, why it waits, or where it runs. */
+export function jobText(e: RunEntry): string {
+  const job = e.job;
+  if (!job) return '';
+  if (e.status === 'queued') return `job ${job.id}${job.reason ? ` (${job.reason})` : ''}`;
+  if (e.status === 'running') return `job ${job.id}${job.node ? ` on ${job.node}` : ''}`;
+  if (e.status === 'crashed' && job.reason) return job.reason;
+  return '';
+}
+
+function jobTooltip(e: RunEntry): string {
+  const job = e.job!;
+  const r = job.resources;
+  const asked = [
+    r.partition && `partition ${r.partition}`,
+    r.cpus && `${r.cpus} CPUs`,
+    r.mem && `${r.mem} memory`,
+    r.gpus && `${r.gpus} ${r.gpuType ?? ''} GPU${r.gpus > 1 ? 's' : ''}`.replace('  ', ' '),
+    r.account && `account ${r.account}`,
+    r.qos && `qos ${r.qos}`,
+    ...(r.extra ?? []),
+  ].filter(Boolean);
+  let text = `**Slurm** job ${job.id} · ${job.state}${job.reason ? ` (${escapeMarkdown(job.reason)})` : ''}${job.node ? ` · ${escapeMarkdown(job.node)}` : ''}\n\n`;
+  if (asked.length) text += `**Resources** ${escapeMarkdown(asked.join(', '))}\n\n`;
+  if (job.startTime) {
+    const elapsed = (e.endTime ?? Date.now()) - job.startTime;
+    const limit = job.timeLimit ? ` of ${formatDuration(job.timeLimit * 1000)} limit` : '';
+    text += `**Elapsed** ${formatDuration(elapsed)}${limit}${job.reason === 'TIMEOUT' ? ' — hit its time limit' : ''}\n\n`;
+  } else if (job.timeLimit) text += `**Time limit** ${formatDuration(job.timeLimit * 1000)}\n\n`;
+  return text;
 }

@@ -24,16 +24,31 @@ export class StatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const running = this.model.allRuns().filter((r) => r.entry.status === 'running');
-    if (running.length === 0) {
+    const all = this.model.allRuns();
+    const running = all.filter((r) => r.entry.status === 'running');
+    const cluster = all.filter(
+      (r) => r.entry.job && (r.entry.status === 'running' || r.entry.status === 'queued'),
+    );
+    const queued = cluster.filter((r) => r.entry.status === 'queued').length;
+    if (running.length === 0 && queued === 0) {
       this.item.hide();
+      return;
+    }
+    if (running.length === 0) {
+      this.item.text = `$(server) ${queued} queued on Slurm`;
+      this.item.tooltip = `Runlens: ${queued} cluster run${queued === 1 ? '' : 's'} waiting for the scheduler.`;
+      this.item.command = undefined;
+      this.item.show();
       return;
     }
     const newest = running.sort((a, b) => b.entry.startTime - a.entry.startTime)[0];
     const km = keyMetric(newest.entry, this.settings.metricGoals());
     const metric = km ? ` ${km} ${formatNumber(newest.entry.metrics[km].last)}` : '';
-    this.item.text = `$(loading~spin) ${running.length} running · ${newest.entry.name}${metric}`;
-    this.item.tooltip = `Runlens: ${running.length} run${running.length === 1 ? '' : 's'} training. Click to reveal ${newest.entry.name}.`;
+    const onSlurm = cluster.length
+      ? ` · Slurm ${cluster.length - queued} running${queued ? `, ${queued} queued` : ''}`
+      : '';
+    this.item.text = `$(loading~spin) ${running.length} running · ${newest.entry.name}${metric}${onSlurm}`;
+    this.item.tooltip = `Runlens: ${running.length} run${running.length === 1 ? '' : 's'} training${onSlurm ? ` (cluster: ${cluster.length - queued} running, ${queued} queued)` : ''}. Click to reveal ${newest.entry.name}.`;
     this.item.command = {
       command: Commands.revealRun,
       title: 'Reveal Run',

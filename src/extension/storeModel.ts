@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { JobWatcher, currentUser } from '../core/slurm/watcher';
 import { errorMessage } from '../core/errors';
 import { Registry } from '../core/store/registry';
 import type { RegisteredModel } from '../core/store/registry';
@@ -95,6 +96,8 @@ export class FolderStore implements vscode.Disposable {
     }, DEBOUNCE_MS);
   }
 
+  private stopFollowing: (() => void) | undefined;
+
   refresh(full: boolean): void {
     const reopen = full || this.dirty.has('*') || this.store === undefined || this.error !== undefined;
     const dirty = new Set(this.dirty);
@@ -120,7 +123,32 @@ export class FolderStore implements vscode.Disposable {
       this.store = undefined;
     }
     this.updatePolling();
+    this.watchJobs();
     this.emitter.fire();
+  }
+
+  /**
+   * Queued and running cluster runs of this user: the store's one watcher asks Slurm about them
+   * (reconciling on open what changed while the editor was closed) until they have ended.
+   */
+  private watchJobs(): void {
+    const user = currentUser();
+    const open = [...this.entries.values()].filter(
+      (e) =>
+        e.job?.id &&
+        !e.job.settled &&
+        e.job.user === user &&
+        (e.status === 'queued' || e.status === 'running'),
+    );
+    if (!this.store || open.length === 0) {
+      this.stopFollowing?.();
+      this.stopFollowing = undefined;
+      return;
+    }
+    const watcher = JobWatcher.forStore(this.store);
+    if (!watcher.slurm.available()) return;
+    for (const e of open) watcher.add(e.id, e.job!.id, e.status === 'queued' ? 'queued' : 'running');
+    this.stopFollowing ??= watcher.follow();
   }
 
   /** Running runs are also re-read every second: a safety net where file events are late. */
@@ -156,6 +184,7 @@ export class FolderStore implements vscode.Disposable {
   }
 
   dispose(): void {
+    this.stopFollowing?.();
     if (this.timer) clearTimeout(this.timer);
     if (this.poll) clearInterval(this.poll);
     for (const d of this.disposables) d.dispose();

@@ -310,6 +310,7 @@ export function entryOf(run: RunRecord, metrics: RunEntry['metrics'], metricsByt
     metrics,
     metricsBytes,
     updatedAt: run.updatedAt,
+    ...(run.job ? { job: run.job } : {}),
   };
 }
 

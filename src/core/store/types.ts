@@ -146,4 +146,6 @@ export interface RunEntry {
   updatedAt: number;
   /** Why the run is unreadable. */
   error?: string;
+  /** The run's cluster job (runs launched on a scheduler). */
+  job?: JobRecord;
 }
