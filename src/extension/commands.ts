@@ -378,10 +378,15 @@ async function pickEntryPoint(launcher: TrainingLauncher): Promise<EntryPoint | 
     );
     return undefined;
   }
+  // The script in the active editor first, so Enter launches what the user is looking at.
+  const active = vscode.window.activeTextEditor?.document.uri.fsPath;
+  const isActive = (e: EntryPoint) =>
+    active !== undefined && e.script !== undefined && path.resolve(e.script) === active;
+  const ordered = [...entries.filter(isActive), ...entries.filter((e) => !isActive(e))];
   const pick = await vscode.window.showQuickPick(
-    entries.map((e) => ({
+    ordered.map((e) => ({
       label: e.label,
-      description: e.source === 'settings' ? 'configured' : 'detected',
+      description: `${e.source === 'settings' ? 'configured' : 'detected'}${isActive(e) ? ' · active editor' : ''}`,
       entry: e,
     })),
     { title: 'Launch Training: choose an entry point', matchOnDescription: true },
