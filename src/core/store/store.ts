@@ -218,8 +218,9 @@ export class Store {
       throw new RunlensError('empty run id', 'pass a run id or name (see `runlens ls`)', 'usage');
     // Only folders named by well-formed ids are runs, and a reference is matched against their
     // names: it is never joined into a path, so `../x` or `ID/../ID` cannot reach outside.
+    // A well-formed id has no path characters: its folder can be checked directly (the fast path).
+    if (isRunId(wanted) && fs.existsSync(path.join(this.runsDir, wanted, 'run.json'))) return wanted;
     const ids = listRunFolders(this.runsDir);
-    if (isRunId(wanted) && ids.includes(wanted)) return wanted;
     let matches =
       wanted.length >= 4 && /^[0-9a-z]+$/.test(wanted)
         ? ids.filter((id) => id.startsWith(wanted) || id.endsWith(wanted))
