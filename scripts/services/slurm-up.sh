@@ -66,7 +66,9 @@ if [ ! -s /etc/munge/munge.key ]; then
   chown munge:munge /etc/munge/munge.key; chmod 400 /etc/munge/munge.key
 fi
 mkdir -p /run/munge && chown munge:munge /run/munge
-runuser -u munge -- /usr/sbin/munged
+# Already running (a cluster started earlier on this machine): keep it.
+running() { [ -s "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
+running /run/munge/munged.pid || runuser -u munge -- /usr/sbin/munged
 munge -n | unmunge >/dev/null
 
 if [ "${WITH_SACCT:-0}" = 1 ]; then
@@ -97,8 +99,8 @@ CONF
   for i in $(seq 1 100); do sacctmgr -n show cluster >/dev/null 2>&1 && break; sleep 0.2; done
 fi
 
-/usr/sbin/slurmctld
-/usr/sbin/slurmd
+running /run/slurmctld.pid || /usr/sbin/slurmctld
+running /run/slurmd.pid || /usr/sbin/slurmd
 for i in $(seq 1 150); do
   st=$(sinfo -h -N -o '%T' 2>/dev/null || true)
   [ "$st" = idle ] && break
