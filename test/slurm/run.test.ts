@@ -40,7 +40,11 @@ describe('runs on a real Slurm cluster', () => {
     assert.equal(run.job?.node, node);
     assert.equal(run.job?.timeLimit, 300);
     assert.deepEqual(run.job?.resources, { time: '5', cpus: 1 });
-    assert.ok(run.job!.startTime! >= run.job!.submitTime, 'started after it was submitted');
+    // Slurm reports StartTime in whole seconds, the submit time is in milliseconds.
+    assert.ok(
+      run.job!.startTime! >= Math.floor(run.job!.submitTime / 1000) * 1000,
+      'started after it was submitted',
+    );
     // The client on the compute node wrote the points; the param reached the script.
     assert.equal(run.params.lr, 0.5);
     assert.equal(run.summary?.lr_seen.last, 0.5);
