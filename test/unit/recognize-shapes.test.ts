@@ -56,7 +56,7 @@ describe('lens shapes', () => {
     );
     assert.deepEqual(
       js(`
-        const writer = tf.node.summaryFileWriter('/tmp/logs');
+        const writer = tf.node.summaryFileWriter('logs');
         function scalar(name, v, step) {
           writer.scalar(name, v, step);
         }
