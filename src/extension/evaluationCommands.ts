@@ -268,8 +268,8 @@ class EvaluationColumns {
       [c.labelColumn, c.predictionColumn, c.scoreColumn].every((x) => !x || header.includes(x));
     if (!askTarget && usable(remembered)) return remembered;
     const chosen: ChosenColumns = {};
-    if (kind === 'data') {
-      if (!askTarget) return {};
+    if (kind === 'data' && !askTarget) return {};
+    if (kind === 'data' || !header.includes('label')) {
       const label = await pickColumn(
         header,
         `Which column of ${baseName(file)} holds the true label?`,
@@ -277,16 +277,8 @@ class EvaluationColumns {
       );
       if (label === undefined) return undefined;
       chosen.labelColumn = label ?? undefined;
-    } else {
-      if (!header.includes('label')) {
-        const label = await pickColumn(
-          header,
-          `Which column of ${baseName(file)} holds the true label?`,
-          false,
-        );
-        if (label === undefined) return undefined;
-        chosen.labelColumn = label ?? undefined;
-      }
+    }
+    if (kind !== 'data') {
       const rest = header.filter((c) => c !== (chosen.labelColumn ?? 'label'));
       const hasPrediction = header.includes('prediction');
       const hasScore = header.includes('score') || header.some((c) => /^score_./.test(c));
