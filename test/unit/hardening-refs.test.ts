@@ -47,8 +47,18 @@ describe('run references are ids, unique prefixes/suffixes or names, never paths
     assert.throws(() => store.resolveRunId(`${run.id}/../${run.id}`), isCode('notFound'));
     assert.throws(() => store.resolveRunId(`./${run.id}`), isCode('notFound'));
     assert.equal(store.resolveRunId(run.id), run.id);
-    assert.equal(store.resolveRunId(run.id.slice(0, 12)), run.id);
-    assert.equal(store.resolveRunId(run.id.slice(-5)), run.id);
+    // Two runs made in one millisecond share their first 10+ characters (time, then a counter):
+    // take the shortest prefix and suffix (at least 5 characters) that no other run has.
+    const others = store
+      .listRuns()
+      .entries.filter((e) => e.id !== run.id)
+      .map((e) => e.id);
+    let p = 5;
+    while (others.some((o) => o.startsWith(run.id.slice(0, p)))) p++;
+    let s = 5;
+    while (others.some((o) => o.endsWith(run.id.slice(-s)))) s++;
+    assert.equal(store.resolveRunId(run.id.slice(0, p)), run.id);
+    assert.equal(store.resolveRunId(run.id.slice(-s)), run.id);
     assert.equal(store.resolveRunId('b'), run.id);
   });
 
