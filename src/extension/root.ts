@@ -1,28 +1,28 @@
 import * as vscode from 'vscode';
 import type { RunResult } from '../core/tracking/launcher';
-import type { LaunchRequest } from './training';
-import { CodeLensController } from './codeLens';
-import { registerCommands } from './commands';
-import { DataValidation } from './dataValidation';
-import { DriftCommands } from './driftCommands';
-import { createPipeline } from './pipelineView';
-import type { PipelineApi } from './pipelineView';
-import { PipelineDiagnostics } from './pipelineDiagnostics';
-import { Serving } from './serving';
-import { registerImportCommands } from './importCommands';
-import { EvaluationFeature } from './evaluationCommands';
-import { ExperimentsTree } from './experimentsTree';
-import type { ExplorerNode } from './experimentsTree';
+import type { LaunchRequest } from './training/trainingLauncher';
+import { CodeLensController } from './lens/codeLensController';
+import { registerCommands } from './runs/commands';
+import { DataValidation } from './data/dataValidation';
+import { DriftCommands } from './drift/driftCommands';
+import { createPipeline } from './pipeline/pipelineTree';
+import type { PipelineApi } from './pipeline/pipelineTree';
+import { PipelineDiagnostics } from './pipeline/pipelineDiagnostics';
+import { Serving } from './serving/serving';
+import { registerImportCommands } from './import/importCommands';
+import { EvaluationFeature } from './evaluation/evaluationFeature';
+import { ExperimentsTree } from './runs/experimentsTree';
+import type { ExplorerNode } from './runs/experimentsTree';
 import { Commands, ContextKeys, Settings, Views } from './ids';
-import { ModelsTree } from './modelsTree';
+import { ModelsTree } from './models/modelsTree';
 import { registerPanels } from './panels/register';
 import type { Panels } from './panels/register';
 import { ExtensionSettings } from './settings';
-import { StatusBar } from './statusBar';
-import { WorkspaceModel } from './storeModel';
-import { registerTerminalCli } from './terminalCli';
-import { TeamView } from './team';
-import { TrainingLauncher } from './training';
+import { StatusBar } from './workspace/statusBar';
+import { WorkspaceModel } from './workspace/workspaceModel';
+import { registerTerminalCli } from './terminal/terminalCli';
+import { TeamView } from './team/teamView';
+import { TrainingLauncher } from './training/trainingLauncher';
 
 /** What activate() returns: the live services, for integration tests and other extensions. */
 export interface RunlensApi {

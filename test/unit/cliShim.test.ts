@@ -6,7 +6,7 @@ import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
-import { writeCliShim } from '../../src/extension/cliShim';
+import { writeCliShim } from '../../src/extension/terminal/cliShim';
 import { cliPath, tempDir } from '../helpers/tmp';
 
 const version = JSON.parse(fs.readFileSync(path.join(__dirname, '..', '..', 'package.json'), 'utf8')).version;

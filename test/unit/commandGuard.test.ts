@@ -2,7 +2,7 @@
 // error reporting, with the real command ids.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { guardCommand } from '../../src/extension/commandGuard';
+import { guardCommand } from '../../src/extension/shared/commandGuard';
 import { Commands, TRUSTED_COMMANDS } from '../../src/extension/ids';
 
 function host(trusted: boolean) {

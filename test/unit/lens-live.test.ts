@@ -5,7 +5,7 @@ import { describe, test } from 'node:test';
 import { recognizeMetricLines } from '../../src/core/lens/recognize';
 import { runsByLoggedKeys } from '../../src/core/lens/runs';
 import type { RunEntry } from '../../src/core/store/types';
-import { PullThrottle } from '../../src/extension/lensRefresh';
+import { PullThrottle } from '../../src/extension/lens/pullThrottle';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import { marked } from 'marked';
 import type { ModelVersion } from '../../src/core/store/registry';
-import { escapeMarkdown, lensHoverMarkdown, modelVersionMarkdown } from '../../src/extension/markdown';
+import { escapeMarkdown, lensHoverMarkdown, modelVersionMarkdown } from '../../src/extension/shared/markdown';
 
 const html = (s: string) =>
   s

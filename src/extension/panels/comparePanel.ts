@@ -4,7 +4,7 @@ import { SeriesCache } from '../../core/charts/panelData';
 import { assertNever } from '../../protocol/common';
 import type { CompareFromWebview, CompareToWebview, CompareViewState } from '../../protocol/compare';
 import type { ExtensionSettings } from '../settings';
-import type { WorkspaceModel } from '../storeModel';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { resolveRuns, runsSignature } from './runRefs';
 import { HostedPanel, PanelSlot } from './webviewHost';
 

@@ -11,7 +11,7 @@ import type {
   EvaluationViewState,
   RenderedEvalChart,
 } from '../../protocol/evaluation';
-import type { WorkspaceModel } from '../storeModel';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { parseRef, runRef } from './runRefs';
 import { HostedPanel, PanelSlot } from './webviewHost';
 

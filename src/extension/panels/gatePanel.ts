@@ -13,7 +13,7 @@ import type { GateFromWebview, GateToWebview, GateViewState } from '../../protoc
 import { ARTIFACTS_DIR } from '../../core/store/runFile';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
-import type { WorkspaceModel } from '../storeModel';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { parseRef } from './runRefs';
 import { HostedPanel, PanelSlot } from './webviewHost';
 

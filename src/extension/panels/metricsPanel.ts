@@ -14,7 +14,7 @@ import type {
   RenderedChart,
 } from '../../protocol/metrics';
 import type { ExtensionSettings } from '../settings';
-import type { WorkspaceModel } from '../storeModel';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { allRuns, resolveRuns, runsSignature } from './runRefs';
 import { HostedPanel, PanelSlot, safeFileName, saveWithDialog } from './webviewHost';
 

@@ -1,13 +1,13 @@
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import type { ExplorerNode } from '../experimentsTree';
+import type { ExplorerNode } from '../runs/experimentsTree';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
-import type { WorkspaceModel } from '../storeModel';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { ComparePanels } from './comparePanel';
 import { MetricsPanels } from './metricsPanel';
 import { runRef } from './runRefs';
-import { registerCommand } from '../registerCommand';
+import { registerCommand } from '../shared/registerCommand';
 
 export interface Panels {
   metrics: MetricsPanels;

@@ -1,6 +1,6 @@
 import type { PanelRun } from '../../core/charts/panelData';
 import type { RunRecord } from '../../core/store/types';
-import type { WorkspaceModel } from '../storeModel';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 
 /** A run as the webviews name it: its id and its workspace folder (ids are unique per store). */
 export function runRef(folderKey: string, id: string): string {

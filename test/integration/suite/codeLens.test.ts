@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatPoint } from '../../../src/core/store/metrics';
 import { Store } from '../../../src/core/store/store';
-import { escapeMarkdown } from '../../../src/extension/markdown';
+import { escapeMarkdown } from '../../../src/extension/shared/markdown';
 import type { RunlensApi } from '../../../src/extension/root';
 import { waitFor } from './wait';
 

@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PARENT_TAG } from '../../../src/core/store/nesting';
 import { Store } from '../../../src/core/store/store';
-import type { ExplorerNode } from '../../../src/extension/experimentsTree';
+import type { ExplorerNode } from '../../../src/extension/runs/experimentsTree';
 import type { RunlensApi } from '../../../src/extension/root';
 import { waitFor } from './wait';
 

@@ -6,7 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunlensApi } from '../../../src/extension/root';
-import type { PipelineTree } from '../../../src/extension/pipelineView';
+import type { PipelineTree } from '../../../src/extension/pipeline/pipelineTree';
 import { waitFor } from './wait';
 
 suite('pipeline', () => {

@@ -8,7 +8,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { RunlensApi } from '../../../src/extension/root';
-import type { TeamNode } from '../../../src/extension/team';
+import type { TeamNode } from '../../../src/extension/team/teamView';
 import { waitFor } from './wait';
 
 // This file runs as out/test/integration/suite/team.test.js.

@@ -1,15 +1,15 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import type { ImportReport } from '../core/importers/common';
-import { formatWarning } from '../core/importers/common';
-import { importMlflow } from '../core/importers/mlflow';
-import { importTensorboard } from '../core/importers/tensorboard';
-import { Store } from '../core/store/store';
-import { Commands } from './ids';
-import type { ExtensionSettings } from './settings';
-import type { WorkspaceModel } from './storeModel';
-import { registerCommand } from './registerCommand';
+import { errorMessage } from '../../core/errors';
+import type { ImportReport } from '../../core/importers/common';
+import { formatWarning } from '../../core/importers/common';
+import { importMlflow } from '../../core/importers/mlflow';
+import { importTensorboard } from '../../core/importers/tensorboard';
+import { Store } from '../../core/store/store';
+import { Commands } from '../ids';
+import type { ExtensionSettings } from '../settings';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { registerCommand } from '../shared/registerCommand';
 
 /** "Import MLflow Runs..." and "Import TensorBoard Logs...": the CLI's importers, into a folder's store. */
 export function registerImportCommands(

@@ -1,5 +1,5 @@
-import { formatNumber, formatTime } from '../core/format';
-import type { ModelVersion } from '../core/store/registry';
+import { formatNumber, formatTime } from '../../core/format';
+import type { ModelVersion } from '../../core/store/registry';
 
 /** Control characters, line breaks included. */
 // eslint-disable-next-line no-control-regex

@@ -1,11 +1,11 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { formatDuration, formatNumber } from '../core/format';
-import { lineageOf } from '../core/pipeline/lineage';
-import type { Stage } from '../core/store/registry';
-import { Commands, ItemKinds } from './ids';
-import { modelVersionMarkdown } from './markdown';
-import type { WorkspaceModel } from './storeModel';
+import { errorMessage } from '../../core/errors';
+import { formatDuration, formatNumber } from '../../core/format';
+import { lineageOf } from '../../core/pipeline/lineage';
+import type { Stage } from '../../core/store/registry';
+import { Commands, ItemKinds } from '../ids';
+import { modelVersionMarkdown } from '../shared/markdown';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 
 export type ModelNode =
   | { kind: 'model'; folder: string; name: string }

@@ -1,5 +1,5 @@
-import { errorMessage } from '../core/errors';
-import { TRUSTED_COMMANDS } from './ids';
+import { errorMessage } from '../../core/errors';
+import { TRUSTED_COMMANDS } from '../ids';
 
 export interface GuardHost {
   isTrusted(): boolean;

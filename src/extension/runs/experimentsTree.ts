@@ -1,16 +1,16 @@
-import { IMPORT_MARKER_TAG } from '../core/importers/common';
+import { IMPORT_MARKER_TAG } from '../../core/importers/common';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { goalOf } from '../core/metrics/goals';
-import type { Goal } from '../core/metrics/goals';
-import { childrenOf, parentOf } from '../core/store/nesting';
-import { evaluate, isQueryText, parseFilter, sortEntries } from '../core/store/query';
-import type { ListedStatus, RunEntry } from '../core/store/types';
-import { formatAge, formatDuration, formatNumber, formatParam } from '../core/format';
-import { Commands, ContextKeys, ItemKinds } from './ids';
-import { escapeMarkdown } from './markdown';
-import type { ExtensionSettings } from './settings';
-import type { FolderStore, WorkspaceModel } from './storeModel';
+import { goalOf } from '../../core/metrics/goals';
+import type { Goal } from '../../core/metrics/goals';
+import { childrenOf, parentOf } from '../../core/store/nesting';
+import { evaluate, isQueryText, parseFilter, sortEntries } from '../../core/store/query';
+import type { ListedStatus, RunEntry } from '../../core/store/types';
+import { formatAge, formatDuration, formatNumber, formatParam } from '../../core/format';
+import { Commands, ContextKeys, ItemKinds } from '../ids';
+import { escapeMarkdown } from '../shared/markdown';
+import type { ExtensionSettings } from '../settings';
+import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
 
 export type Section = 'params' | 'metrics' | 'artifacts' | 'inputs' | 'git';
 

@@ -1,14 +1,14 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { packageModel } from '../core/serving/package';
-import type { ServerHandle, SmokeResult } from '../core/serving/serve';
-import { smokeTest, startServer } from '../core/serving/serve';
-import { Commands } from './ids';
-import { pickPackage, pickVersion } from './pickers';
-import type { VersionNode } from './pickers';
-import type { WorkspaceModel } from './storeModel';
-import { registerCommand } from './registerCommand';
+import { errorMessage } from '../../core/errors';
+import { packageModel } from '../../core/serving/package';
+import type { ServerHandle, SmokeResult } from '../../core/serving/serve';
+import { smokeTest, startServer } from '../../core/serving/serve';
+import { Commands } from '../ids';
+import { pickPackage, pickVersion } from '../models/pickers';
+import type { VersionNode } from '../models/pickers';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { registerCommand } from '../shared/registerCommand';
 
 /**
  * Package Model for Serving (Models view), Serve Model Locally (a package folder: started as a

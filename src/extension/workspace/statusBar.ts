@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { formatNumber } from '../core/format';
-import { Commands } from './ids';
-import type { ExtensionSettings } from './settings';
-import type { WorkspaceModel } from './storeModel';
-import { keyMetric } from './experimentsTree';
+import { formatNumber } from '../../core/format';
+import { Commands } from '../ids';
+import type { ExtensionSettings } from '../settings';
+import type { WorkspaceModel } from './workspaceModel';
+import { keyMetric } from '../runs/experimentsTree';
 
 /** Running runs and the newest one's key metric; a click reveals it in the explorer. */
 export class StatusBar implements vscode.Disposable {

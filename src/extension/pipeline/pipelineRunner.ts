@@ -1,28 +1,28 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { formatDuration } from '../core/format';
-import { PIPELINE_FILE, loadPipeline, parsePipeline, topoOrder } from '../core/pipeline/parse';
-import type { PipelineRunRecord, StageFreshness } from '../core/pipeline/run';
+import { errorMessage } from '../../core/errors';
+import { formatDuration } from '../../core/format';
+import { PIPELINE_FILE, loadPipeline, parsePipeline, topoOrder } from '../../core/pipeline/parse';
+import type { PipelineRunRecord, StageFreshness } from '../../core/pipeline/run';
 import {
   listPipelineRuns,
   pipelineDir,
   pipelineStatus,
   runPipeline,
   selectStages,
-} from '../core/pipeline/run';
+} from '../../core/pipeline/run';
 import type {
   PipelineDef,
   PipelineRunResult,
   StageDef,
   StageEvent,
   StageState,
-} from '../core/pipeline/types';
-import { Store } from '../core/store/store';
-import { Commands, ContextKeys } from './ids';
-import type { ExtensionSettings } from './settings';
-import { registerCommand } from './registerCommand';
+} from '../../core/pipeline/types';
+import { Store } from '../../core/store/store';
+import { Commands, ContextKeys } from '../ids';
+import type { ExtensionSettings } from '../settings';
+import { registerCommand } from '../shared/registerCommand';
 
 /** A stage as the Pipeline view shows it: the live state during a run, else the last recorded one. */
 export interface StageStatus {

@@ -1,9 +1,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { readManifest } from '../core/serving/serve';
+import { readManifest } from '../../core/serving/serve';
 import type { ModelNode } from './modelsTree';
-import type { WorkspaceModel } from './storeModel';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 
 export type VersionNode = Extract<ModelNode, { kind: 'version' }>;
 

@@ -1,20 +1,20 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { evaluateFile, evaluationFile, saveEvaluation } from '../core/eval/evaluate';
-import { openTable } from '../core/eval/table';
-import { evaluateModel, isPredictionsFile } from '../core/eval/modelEval';
-import { resolveBaseline } from '../core/gate/gate';
-import type { Store } from '../core/store/store';
-import type { ExplorerNode } from './experimentsTree';
-import { Commands } from './ids';
-import type { ModelNode } from './modelsTree';
-import { EvaluationPanels } from './panels/evaluationPanel';
-import { GatePanels, hasDefaultBaseline, pickBaselineRef } from './panels/gatePanel';
-import { runRef } from './panels/runRefs';
-import type { ExtensionSettings } from './settings';
-import type { FolderStore, WorkspaceModel } from './storeModel';
-import { registerCommand } from './registerCommand';
+import { errorMessage } from '../../core/errors';
+import { evaluateFile, evaluationFile, saveEvaluation } from '../../core/eval/evaluate';
+import { openTable } from '../../core/eval/table';
+import { evaluateModel, isPredictionsFile } from '../../core/eval/modelEval';
+import { resolveBaseline } from '../../core/gate/gate';
+import type { Store } from '../../core/store/store';
+import type { ExplorerNode } from '../runs/experimentsTree';
+import { Commands } from '../ids';
+import type { ModelNode } from '../models/modelsTree';
+import { EvaluationPanels } from '../panels/evaluationPanel';
+import { GatePanels, hasDefaultBaseline, pickBaselineRef } from '../panels/gatePanel';
+import { runRef } from '../panels/runRefs';
+import type { ExtensionSettings } from '../settings';
+import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
+import { registerCommand } from '../shared/registerCommand';
 
 type Target =
   | { kind: 'run'; folder: FolderStore; store: Store; id: string }

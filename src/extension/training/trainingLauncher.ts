@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import type { ParamValue } from '../core/store/types';
-import { Store } from '../core/store/store';
-import type { LaunchedRun, RunResult } from '../core/tracking/launcher';
-import { launchRun } from '../core/tracking/launcher';
-import type { EntryPointSetting, ExtensionSettings } from './settings';
+import { errorMessage } from '../../core/errors';
+import type { ParamValue } from '../../core/store/types';
+import { Store } from '../../core/store/store';
+import type { LaunchedRun, RunResult } from '../../core/tracking/launcher';
+import { launchRun } from '../../core/tracking/launcher';
+import type { EntryPointSetting, ExtensionSettings } from '../settings';
 
 export interface EntryPoint {
   label: string;

@@ -1,11 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import type { Anomaly, ValidationReport } from '../core/schema/schema';
-import { inferSchema, readSchema, validateFile, writeSchema } from '../core/schema/schema';
-import { Commands } from './ids';
-import { registerCommand } from './registerCommand';
+import { errorMessage } from '../../core/errors';
+import type { Anomaly, ValidationReport } from '../../core/schema/schema';
+import { inferSchema, readSchema, validateFile, writeSchema } from '../../core/schema/schema';
+import { Commands } from '../ids';
+import { registerCommand } from '../shared/registerCommand';
 
 const DATA_FILE = /\.(csv|jsonl)$/i;
 const SCHEMA_SUFFIX = '.schema.json';

@@ -1,10 +1,10 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { Watcher } from '../core/pipeline/watch';
-import { Commands, ContextKeys } from './ids';
-import type { PipelineRunner } from './pipelineCommand';
-import { clock, notifyResult } from './pipelineCommand';
-import { registerCommand } from './registerCommand';
+import { errorMessage } from '../../core/errors';
+import { Watcher } from '../../core/pipeline/watch';
+import { Commands, ContextKeys } from '../ids';
+import type { PipelineRunner } from './pipelineRunner';
+import { clock, notifyResult } from './pipelineRunner';
+import { registerCommand } from '../shared/registerCommand';
 
 const REASON_CHARS = 40;
 

@@ -1,21 +1,21 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { Slurm } from '../core/slurm/slurm';
-import { errorMessage } from '../core/errors';
-import { isQueryText, parseFilter } from '../core/store/query';
-import { Registry, STAGES } from '../core/store/registry';
-import type { Stage } from '../core/store/registry';
-import type { ParamValue, RunStatus } from '../core/store/types';
-import { RUN_STATUSES } from '../core/store/types';
+import { Slurm } from '../../core/slurm/slurm';
+import { errorMessage } from '../../core/errors';
+import { isQueryText, parseFilter } from '../../core/store/query';
+import { Registry, STAGES } from '../../core/store/registry';
+import type { Stage } from '../../core/store/registry';
+import type { ParamValue, RunStatus } from '../../core/store/types';
+import { RUN_STATUSES } from '../../core/store/types';
 import type { ExperimentsTree, ExplorerNode } from './experimentsTree';
-import { Commands, ContextKeys } from './ids';
-import type { ModelNode } from './modelsTree';
-import type { FolderStore, WorkspaceModel } from './storeModel';
-import type { EntryPoint, TrainingLauncher } from './training';
-import { grid, parseParamInput } from './training';
-import { pickVersion } from './pickers';
-import { registerCommand } from './registerCommand';
+import { Commands, ContextKeys } from '../ids';
+import type { ModelNode } from '../models/modelsTree';
+import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
+import type { EntryPoint, TrainingLauncher } from '../training/trainingLauncher';
+import { grid, parseParamInput } from '../training/trainingLauncher';
+import { pickVersion } from '../models/pickers';
+import { registerCommand } from '../shared/registerCommand';
 
 type RunNode = Extract<ExplorerNode, { kind: 'run' }>;
 

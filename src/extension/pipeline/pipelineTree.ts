@@ -1,13 +1,13 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatDuration } from '../core/format';
-import { PIPELINE_FILE } from '../core/pipeline/parse';
-import { Commands, ContextKeys, ItemKinds, Views } from './ids';
+import { formatDuration } from '../../core/format';
+import { PIPELINE_FILE } from '../../core/pipeline/parse';
+import { Commands, ContextKeys, ItemKinds, Views } from '../ids';
 import { ContinuousTraining } from './continuousTraining';
-import type { PipelineSnapshot, StageStatus } from './pipelineCommand';
-import { PipelineRunner, clock, registerPipelineCommands } from './pipelineCommand';
-import type { ExtensionSettings } from './settings';
-import type { WorkspaceModel } from './storeModel';
+import type { PipelineSnapshot, StageStatus } from './pipelineRunner';
+import { PipelineRunner, clock, registerPipelineCommands } from './pipelineRunner';
+import type { ExtensionSettings } from '../settings';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
 
 export type PipelineNode = { kind: 'stage'; name: string } | { kind: 'error'; message: string };
 

@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../core/errors';
-import { openTable } from '../core/eval/table';
-import type { DriftSource } from '../protocol/drift';
-import { Commands, SETTINGS_SECTION } from './ids';
-import { pickPackage } from './pickers';
-import { DriftPanels, computeDrift } from './panels/driftPanel';
-import type { DriftPanel } from './panels/driftPanel';
-import { registerCommand } from './registerCommand';
+import { errorMessage } from '../../core/errors';
+import { openTable } from '../../core/eval/table';
+import type { DriftSource } from '../../protocol/drift';
+import { Commands, SETTINGS_SECTION } from '../ids';
+import { pickPackage } from '../models/pickers';
+import { DriftPanels, computeDrift } from '../panels/driftPanel';
+import type { DriftPanel } from '../panels/driftPanel';
+import { registerCommand } from '../shared/registerCommand';
 
 const DATA_FILTERS = { 'CSV or JSON Lines': ['csv', 'jsonl', 'ndjson'] };
 

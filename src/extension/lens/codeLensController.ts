@@ -1,19 +1,19 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatAge, formatNumber } from '../core/format';
-import type { LensLine } from '../core/lens/recognize';
-import { languageOf, matchesKey, recognizeMetricLines } from '../core/lens/recognize';
-import { runsByLoggedKeys } from '../core/lens/runs';
-import { bestOf, delta, goalOf } from '../core/metrics/goals';
-import { readSeries } from '../core/store/metrics';
-import { Registry } from '../core/store/registry';
-import type { MetricSummary, RunEntry } from '../core/store/types';
-import { keyMetric } from './experimentsTree';
-import { Commands, Settings } from './ids';
-import { PullThrottle } from './lensRefresh';
-import { lensHoverMarkdown } from './markdown';
-import { ExtensionSettings } from './settings';
-import type { FolderStore, WorkspaceModel } from './storeModel';
+import { formatAge, formatNumber } from '../../core/format';
+import type { LensLine } from '../../core/lens/recognize';
+import { languageOf, matchesKey, recognizeMetricLines } from '../../core/lens/recognize';
+import { runsByLoggedKeys } from '../../core/lens/runs';
+import { bestOf, delta, goalOf } from '../../core/metrics/goals';
+import { readSeries } from '../../core/store/metrics';
+import { Registry } from '../../core/store/registry';
+import type { MetricSummary, RunEntry } from '../../core/store/types';
+import { keyMetric } from '../runs/experimentsTree';
+import { Commands, Settings } from '../ids';
+import { PullThrottle } from './pullThrottle';
+import { lensHoverMarkdown } from '../shared/markdown';
+import { ExtensionSettings } from '../settings';
+import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
 
 const SELECTOR: vscode.DocumentSelector = [
   { language: 'python', scheme: 'file' },

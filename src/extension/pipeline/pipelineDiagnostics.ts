@@ -1,6 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { parsePipeline } from '../core/pipeline/parse';
+import { parsePipeline } from '../../core/pipeline/parse';
 
 const PIPELINE_FILE = 'runlens.yaml';
 const DEBOUNCE_MS = 300;

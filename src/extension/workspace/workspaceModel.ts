@@ -1,14 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { JobWatcher, currentUser } from '../core/slurm/watcher';
-import { errorMessage } from '../core/errors';
-import { Registry } from '../core/store/registry';
-import type { RegisteredModel } from '../core/store/registry';
-import { readRunFile } from '../core/store/runFile';
-import { Store } from '../core/store/store';
-import type { RunEntry, RunRecord } from '../core/store/types';
-import type { ExtensionSettings } from './settings';
+import { JobWatcher, currentUser } from '../../core/slurm/watcher';
+import { errorMessage } from '../../core/errors';
+import { Registry } from '../../core/store/registry';
+import type { RegisteredModel } from '../../core/store/registry';
+import { readRunFile } from '../../core/store/runFile';
+import { Store } from '../../core/store/store';
+import type { RunEntry, RunRecord } from '../../core/store/types';
+import type { ExtensionSettings } from '../settings';
 
 export interface RunDetails {
   run: RunRecord;
