@@ -18,7 +18,7 @@ import { ModelsTree } from './models/modelsTree';
 import { registerPanels } from './panels/register';
 import type { Panels } from './panels/register';
 import { ExtensionSettings } from './settings';
-import { StatusBar } from './workspace/statusBar';
+import { StatusBar } from './runs/statusBar';
 import { WorkspaceModel } from './workspace/workspaceModel';
 import { registerTerminalCli } from './terminal/terminalCli';
 import { TeamView } from './team/teamView';

@@ -2,8 +2,8 @@ import * as vscode from 'vscode';
 import { formatNumber } from '../../core/format';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
-import type { WorkspaceModel } from './workspaceModel';
-import { keyMetric } from '../runs/experimentsTree';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { keyMetric } from './experimentsTree';
 
 /** Running runs and the newest one's key metric; a click reveals it in the explorer. */
 export class StatusBar implements vscode.Disposable {
