@@ -8,6 +8,7 @@ import { registerServeCommands } from './serveCommands';
 import { registerStoreCommands } from './storeCommands';
 import { registerPipelineCommands } from './pipelineCommands';
 import { registerSyncCommands } from './syncCommands';
+import { registerReproduceCommand } from './commands/reproduce';
 import { addLaunchOptions, registerSlurmCommands, resourcesOf, runOnSlurm } from './slurmCommands';
 import { reconcileJobs } from '../core/slurm/watcher';
 import { downsampleSeries } from '../core/charts/panelData';
@@ -556,6 +557,7 @@ export function buildProgram(
   registerEvalCommands(program, openStore, io, setExit);
   registerSyncCommands(program, openStore, io, setExit);
   registerStoreCommands(program, openStore, io);
+  registerReproduceCommand(program, openStore, io, setExit);
   addPrettyOption(program);
   return program;
 }

@@ -10,7 +10,7 @@ import type { PipelineDef, PipelineIssue, SourcePos, StageDef } from './types';
 export const PIPELINE_FILE = 'runlens.yaml';
 
 /** Top-level keys other features read from the same file (gate: the baseline gate's policy). */
-const TOP_KEYS = new Set(['params', 'stages', 'gate', 'experiment', 'watch', 'remote']);
+const TOP_KEYS = new Set(['params', 'stages', 'gate', 'experiment', 'watch', 'remote', 'reproduce']);
 const STAGE_KEYS = new Set([
   'cmd',
   'action',
