@@ -532,6 +532,7 @@ describe('runlens.yaml schema and the quickstart', () => {
       'gate',
       'params',
       'remote',
+      'reproduce',
       'stages',
       'watch',
     ]);
