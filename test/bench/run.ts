@@ -1,6 +1,7 @@
 // `npm run bench`: each figure next to a baseline measured in the same run, with its target.
 // `npm run bench -- store series` runs only the named groups.
 import { chartsBench } from './charts.bench';
+import { coldOpenBench } from './coldOpen.bench';
 import { figures } from './common';
 import { evalBenchmarks } from './eval.bench';
 import { benchImporters } from './importers.bench';
@@ -21,6 +22,7 @@ const groups: Record<string, () => Promise<void>> = {
   importers: benchImporters,
   lens: lensBench,
   charts: chartsBench,
+  coldopen: coldOpenBench,
   eval: evalBenchmarks,
   serving: servingBench,
   slurm: slurmBench,

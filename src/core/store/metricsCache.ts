@@ -9,16 +9,22 @@ import type { ScanWarning } from './metrics';
  * are still the same in the JSONL (a replaced file is read again from scratch). Reading it is a
  * single file read, about 20x faster than parsing the same points from JSONL.
  *
+ * A cache is also refused when the JSONL was replaced (another inode) or, while it is still exactly
+ * as long as the cache covers, when its mtime is not the one it had when the cache was written (an
+ * in-place edit that kept the length). Writers keep it current as they append
+ * (metricsCacheWriter.ts); readers write it after parsing a long stretch of JSONL.
+ *
  * Layout, little-endian:
  *   "RLMC" u32 version
  *   f64 coveredOffset   f64 lines   f64 t0
+ *   f64 ino   f64 mtimeMs   of the JSONL when it was exactly coveredOffset bytes long (0: not known)
  *   u32 tailLength, then up to TAIL bytes: the JSONL bytes just before coveredOffset
  *   u32 warningsLength, then the warnings of the covered part as UTF-8 JSON
  *   u32 keyCount, then per key: u32 byteLength, the key's UTF-8 bytes, u32 pointCount
  *   zero padding to a multiple of 8, then per key: f64 steps[n], f64 values[n], f64 times[n]
  */
 const MAGIC = 0x434d4c52; // "RLMC"
-const VERSION = 1;
+const VERSION = 2;
 const TAIL = 64;
 
 export interface Columns {
@@ -68,10 +74,11 @@ export function readMetricsCache(jsonl: string): CachedMetrics | undefined {
     const offset = f64();
     const lines = f64();
     const t0 = f64();
+    const stamp = { ino: f64(), mtimeMs: f64() };
     const tailLength = u32();
     const tail = buf.subarray(at, at + tailLength);
     at += tailLength;
-    if (!sameTail(jsonl, offset, tail)) return undefined;
+    if (!sameTail(jsonl, offset, tail, stamp)) return undefined;
     const warningsLength = u32();
     const warnings = JSON.parse(buf.toString('utf8', at, at + warningsLength)) as ScanWarning[];
     at += warningsLength;
@@ -100,7 +107,12 @@ export function readMetricsCache(jsonl: string): CachedMetrics | undefined {
   }
 }
 
-function sameTail(jsonl: string, offset: number, tail: Buffer): boolean {
+function sameTail(
+  jsonl: string,
+  offset: number,
+  tail: Buffer,
+  stamp: { ino: number; mtimeMs: number },
+): boolean {
   let fd: number;
   try {
     fd = fs.openSync(jsonl, 'r');
@@ -108,7 +120,10 @@ function sameTail(jsonl: string, offset: number, tail: Buffer): boolean {
     return false;
   }
   try {
-    if (fs.fstatSync(fd).size < offset) return false;
+    const st = fs.fstatSync(fd);
+    if (st.size < offset) return false;
+    if (stamp.ino !== 0 && st.ino !== stamp.ino) return false;
+    if (stamp.mtimeMs !== 0 && st.size === offset && st.mtimeMs !== stamp.mtimeMs) return false;
     const got = Buffer.alloc(tail.length);
     const n = fs.readSync(fd, got, 0, tail.length, offset - tail.length);
     return n === tail.length && got.equals(tail);
@@ -125,14 +140,18 @@ export function writeMetricsCache(jsonl: string, m: CachedMetrics): boolean {
   try {
     const tail = Buffer.alloc(Math.min(TAIL, m.offset));
     const fd = fs.openSync(jsonl, 'r');
+    let stamp: { ino: number; mtimeMs: number };
     try {
       if (fs.readSync(fd, tail, 0, tail.length, m.offset - tail.length) !== tail.length) return false;
+      const st = fs.fstatSync(fd);
+      // The mtime says something only while nothing was appended after the covered bytes.
+      stamp = { ino: st.ino, mtimeMs: st.size === m.offset ? st.mtimeMs : 0 };
     } finally {
       fs.closeSync(fd);
     }
     const warnings = Buffer.from(JSON.stringify(m.warnings.slice(0, 1000)), 'utf8');
     const keys = [...m.series].map(([key, c]) => ({ key: Buffer.from(key, 'utf8'), c }));
-    let head = 4 + 4 + 24 + 4 + tail.length + 4 + warnings.length + 4;
+    let head = 4 + 4 + 40 + 4 + tail.length + 4 + warnings.length + 4;
     for (const k of keys) head += 8 + k.key.length;
     head = Math.ceil(head / 8) * 8;
     const total = head + keys.reduce((n, k) => n + k.c.steps.length * 24, 0);
@@ -143,6 +162,8 @@ export function writeMetricsCache(jsonl: string, m: CachedMetrics): boolean {
     at = buf.writeDoubleLE(m.offset, at);
     at = buf.writeDoubleLE(m.lines, at);
     at = buf.writeDoubleLE(m.t0, at);
+    at = buf.writeDoubleLE(stamp.ino, at);
+    at = buf.writeDoubleLE(stamp.mtimeMs, at);
     at = buf.writeUInt32LE(tail.length, at);
     at += tail.copy(buf, at);
     at = buf.writeUInt32LE(warnings.length, at);

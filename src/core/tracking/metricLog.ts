@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import { storeWriteError } from '../store/fsutil';
 import { checkMetricValue, foldSummary, formatPoint } from '../store/metrics';
+import { MetricsCacheWriter } from '../store/metricsCacheWriter';
 import type { MetricPoint, MetricSummary } from '../store/types';
 
 export const FLUSH_INTERVAL_MS = 1_000;
@@ -13,6 +14,8 @@ const MAX_BUFFERED_LINES = 10_000;
  */
 export class MetricLog {
   private lines: string[] = [];
+  private points: MetricPoint[] = [];
+  private readonly cache: MetricsCacheWriter;
   private timer: NodeJS.Timeout | undefined;
   private fd: number | undefined;
   private autoStep = 0;
@@ -25,7 +28,9 @@ export class MetricLog {
   constructor(
     private readonly file: string,
     private readonly removed: () => boolean = () => false,
-  ) {}
+  ) {
+    this.cache = new MetricsCacheWriter(file);
+  }
 
   /** Log several metrics at one step (the next automatic step when none is given). */
   log(metrics: Record<string, unknown>, step?: number, source?: 'stdout', time: number = Date.now()): void {
@@ -44,6 +49,7 @@ export class MetricLog {
 
   push(p: MetricPoint): void {
     this.lines.push(formatPoint(p));
+    this.points.push(p);
     foldSummary(this.summary, p);
     if (this.lines.length >= MAX_BUFFERED_LINES) this.flush();
     else this.schedule();
@@ -65,8 +71,11 @@ export class MetricLog {
     }
     if (this.lines.length === 0) return;
     let data = this.lines.join('\n') + '\n';
+    const points = this.points;
     this.lines = [];
+    this.points = [];
     if (this.removed()) return;
+    let before: number;
     try {
       if (this.fd === undefined) {
         this.fd = fs.openSync(this.file, 'a+');
@@ -74,14 +83,18 @@ export class MetricLog {
         // be glued onto it and lost with it.
         if (!endsWithNewline(this.fd)) data = '\n' + data;
       }
+      before = fs.fstatSync(this.fd).size;
       fs.writeSync(this.fd, data);
     } catch (e) {
       throw storeWriteError(e, this.file);
     }
+    // The binary columns follow the JSONL (metrics.cache), so charts open without parsing it.
+    this.cache.appended(before, fs.fstatSync(this.fd).size, data, points);
   }
 
   close(): void {
     this.flush();
+    if (!this.removed()) this.cache.close();
     if (this.fd !== undefined) {
       fs.closeSync(this.fd);
       this.fd = undefined;

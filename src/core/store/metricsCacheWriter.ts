@@ -1,0 +1,170 @@
+import { scanMetrics } from './metrics';
+import type { ScanWarning } from './metrics';
+import { readMetricsCache, writeMetricsCache } from './metricsCache';
+import type { Columns } from './metricsCache';
+import type { MetricPoint } from './types';
+
+/** Beyond this many points (24 bytes each in memory) a writer leaves the cache to the readers. */
+export const MAX_KEPT_POINTS = 4_000_000;
+/** New bytes that make a cache rewrite worth it: at least this, and half of what it holds. */
+const MIN_WRITE_BYTES = 256 * 1024;
+
+/** A growable column of numbers. */
+class Column {
+  data = new Float64Array(256);
+  n = 0;
+
+  static of(a: Float64Array): Column {
+    const c = new Column();
+    c.data = new Float64Array(Math.max(256, a.length * 2));
+    c.data.set(a);
+    c.n = a.length;
+    return c;
+  }
+
+  push(v: number): void {
+    if (this.n === this.data.length) {
+      const grown = new Float64Array(this.data.length * 2);
+      grown.set(this.data);
+      this.data = grown;
+    }
+    this.data[this.n++] = v;
+  }
+
+  view(): Float64Array {
+    return this.data.subarray(0, this.n);
+  }
+}
+
+interface KeyColumns {
+  steps: Column;
+  values: Column;
+  times: Column;
+}
+
+/**
+ * Keeps a run's metrics.cache current from the process that appends to its metrics.jsonl, so a
+ * chart opened later reads columns instead of parsing JSONL. The writer already has its points as
+ * numbers: after each append it adds them to in-memory columns (no parsing) when its bytes were
+ * the only ones appended, and otherwise reads what the other writers appended. The cache is
+ * rewritten when enough has been appended (a doubling schedule: total work stays linear) and on
+ * close. The JSONL is always written first, so a process killed in between leaves a cache that
+ * covers less than the JSONL, which readers complete from the JSONL. Failing here never fails the
+ * writer: the cache is only a speed-up.
+ */
+export class MetricsCacheWriter {
+  private started = false;
+  private off = false;
+  private offset = 0;
+  private lines = 0;
+  private t0 = Infinity;
+  private points = 0;
+  private warnings: ScanWarning[] = [];
+  private readonly columns = new Map<string, KeyColumns>();
+  private cachedOffset = 0;
+
+  constructor(private readonly file: string) {}
+
+  /**
+   * After one append of `data` (whole lines: the `points`, in order, and nothing else unless it
+   * starts with a newline that ends a torn line), with the file `before` bytes long just before
+   * the write and `after` just after it.
+   */
+  appended(before: number, after: number, data: string, points: readonly MetricPoint[]): void {
+    if (this.off) return;
+    try {
+      if (!this.started) this.start();
+      const ours =
+        before === this.offset &&
+        after - before === Buffer.byteLength(data) &&
+        data.charCodeAt(0) !== 10 &&
+        points.length > 0;
+      if (ours) {
+        for (const p of points) this.add(p);
+        this.offset = after;
+        this.lines += points.length;
+      } else {
+        this.catchUp();
+      }
+      if (this.points > MAX_KEPT_POINTS) return this.stop();
+      if (this.offset - this.cachedOffset >= Math.max(MIN_WRITE_BYTES, this.cachedOffset / 2)) this.write();
+    } catch {
+      this.stop();
+    }
+  }
+
+  /** Write the cache for everything in the file so far (when the writer ends). */
+  close(): void {
+    if (this.off || !this.started) return;
+    try {
+      // Up to the end of the file, so this cache never covers less than another writer's.
+      this.catchUp();
+      if (this.offset !== this.cachedOffset) this.write();
+    } catch {
+      this.stop();
+    }
+  }
+
+  private start(): void {
+    this.started = true;
+    const cached = readMetricsCache(this.file);
+    if (!cached) return;
+    this.offset = this.cachedOffset = cached.offset;
+    this.lines = cached.lines;
+    this.t0 = cached.t0;
+    this.warnings = cached.warnings;
+    for (const [key, c] of cached.series) {
+      this.columns.set(key, {
+        steps: Column.of(c.steps),
+        values: Column.of(c.values),
+        times: Column.of(c.times),
+      });
+      this.points += c.steps.length;
+    }
+  }
+
+  private add(p: MetricPoint): void {
+    let c = this.columns.get(p.key);
+    if (c === undefined) {
+      c = { steps: new Column(), values: new Column(), times: new Column() };
+      this.columns.set(p.key, c);
+    }
+    c.steps.push(p.step);
+    c.values.push(p.value);
+    c.times.push(p.time);
+    if (p.time < this.t0) this.t0 = p.time;
+    this.points++;
+  }
+
+  /** Read the lines other writers appended (and ours among them) since the last known offset. */
+  private catchUp(): void {
+    const scan = scanMetrics(this.file, (p) => this.add(p), {
+      fromOffset: this.offset,
+      fromLine: this.lines,
+    });
+    this.offset = scan.endOffset;
+    this.lines += scan.lines;
+    this.warnings.push(...scan.warnings);
+  }
+
+  private write(): void {
+    const series = new Map<string, Columns>();
+    for (const [key, c] of this.columns)
+      series.set(key, { steps: c.steps.view(), values: c.values.view(), times: c.times.view() });
+    if (
+      writeMetricsCache(this.file, {
+        offset: this.offset,
+        lines: this.lines,
+        t0: this.t0,
+        warnings: this.warnings,
+        series,
+      })
+    )
+      this.cachedOffset = this.offset;
+  }
+
+  private stop(): void {
+    this.off = true;
+    this.columns.clear();
+  }
+}
