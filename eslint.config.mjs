@@ -58,6 +58,11 @@ export default tseslint.config(
               message: 'Protocol files are shared with the browser.',
               allowTypeImports: true,
             },
+            {
+              group: ['**/core/**', '**/extension/**', '**/cli/**'],
+              message:
+                'Protocol files import nothing from core, cli or extension: shared types live in src/protocol.',
+            },
           ],
         },
       ],

@@ -1,5 +1,17 @@
 /** Messages of the drift webview (webview-ui/drift): data drift of two files, or of a served model. */
-import type { ColumnType, DriftMethod, Histogram } from '../core/drift/drift';
+
+/** How a column's values are compared: read from the data or given by the user. */
+export type ColumnType = 'numeric' | 'categorical' | 'boolean';
+/** The drift test or distance applied to a column. */
+export type DriftMethod = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi';
+
+export interface Histogram {
+  /** Numeric: bin edges (bins + 1); categorical: the categories. */
+  edges?: number[];
+  categories?: string[];
+  reference: number[];
+  current: number[];
+}
 
 /** What the report was computed from; the panel recomputes from it after a reload. */
 export type DriftSource =

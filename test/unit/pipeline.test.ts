@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { parse as parseYaml } from 'yaml';
-import { ACTION_NAMES } from '../../src/core/pipeline/actionNames';
+import { ACTION_NAMES } from '../../src/core/pipeline/types';
 import { ACTIONS } from '../../src/core/pipeline/actions';
 import { checkWorkflow, initCi, runsPython, workflowFor } from '../../src/core/pipeline/ci';
 import { lineageOf } from '../../src/core/pipeline/lineage';
@@ -11,7 +11,7 @@ import { PipelineError, loadPipeline, parsePipeline } from '../../src/core/pipel
 import { pipelineStatus, readState, runPipeline } from '../../src/core/pipeline/run';
 import type { PipelineRunResult, StageEvent } from '../../src/core/pipeline/types';
 import { Watcher, nextCron, readTriggers } from '../../src/core/pipeline/watch';
-import { inferSchema, writeSchema } from '../../src/core/schema/schema';
+import { inferSchema, writeSchema } from '../../src/core/data/schema';
 import { Registry } from '../../src/core/store/registry';
 import { Store } from '../../src/core/store/store';
 import { repoRoot, tempDir, waitFor } from '../helpers/tmp';

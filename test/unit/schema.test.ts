@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { inferSchema, readSchema, validateFile } from '../../src/core/schema/schema';
+import { inferSchema, readSchema, validateFile } from '../../src/core/data/schema';
 import { repoRoot, tempDir } from '../helpers/tmp';
 import { runlens } from './evalCli';
 

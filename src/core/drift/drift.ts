@@ -1,7 +1,8 @@
 import * as fs from 'node:fs';
 import { RunlensError } from '../errors';
-import { ChunkedColumn, isMissing, openTable, parseNumber } from '../eval/table';
-import type { TableStream } from '../eval/table';
+import { ChunkedColumn, isMissing, openTable, parseNumber } from '../data/table';
+import type { TableStream } from '../data/table';
+import type { ColumnType, DriftMethod, Histogram } from '../../protocol/drift';
 import {
   binEdges,
   chisquare,
@@ -12,9 +13,6 @@ import {
   psi,
   wassersteinSorted,
 } from './stats';
-
-export type ColumnType = 'numeric' | 'categorical' | 'boolean';
-export type DriftMethod = 'ks' | 'chisquare' | 'z' | 'wasserstein' | 'jensenshannon' | 'psi';
 
 /** p-value tests flag drift below the threshold; distances at or above it. */
 const P_VALUE_METHODS = new Set<DriftMethod>(['ks', 'chisquare', 'z']);
@@ -43,14 +41,6 @@ export interface DriftOptions {
   memoryBudgetMB?: number;
   /** Histogram bins of numeric columns in the result. */
   bins?: number;
-}
-
-export interface Histogram {
-  /** Numeric: bin edges (bins + 1); categorical: the categories. */
-  edges?: number[];
-  categories?: string[];
-  reference: number[];
-  current: number[];
 }
 
 export interface ColumnDrift {

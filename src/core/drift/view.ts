@@ -1,7 +1,12 @@
 import * as path from 'node:path';
-import type { DriftColumnView, DriftSnapshot, DriftSource, OnlineAccuracyView } from '../../protocol/drift';
-import type { OnlineAccuracy } from '../serving/monitor';
-import type { DriftMethod, DriftReport, DriftWarning } from './drift';
+import type {
+  DriftColumnView,
+  DriftMethod,
+  DriftSnapshot,
+  DriftSource,
+  OnlineAccuracyView,
+} from '../../protocol/drift';
+import type { DriftReport, DriftWarning } from './drift';
 
 /** JSON has no NaN: a statistic that is not a number is sent as null. */
 function finite(v: number | null): number | null {
@@ -77,7 +82,8 @@ export function driftSnapshot(
     title?: string;
     referenceLabel?: string;
     currentLabel?: string;
-    online?: OnlineAccuracy;
+    /** The monitor's online accuracy (serving/monitor.ts); the view keeps the fields the panel shows. */
+    online?: OnlineAccuracyView & { warnings: string[] };
     notices?: string[];
     computedAt?: number;
     /** How a file path is shown (workspace-relative in the editor). */
@@ -157,7 +163,7 @@ export function driftSnapshot(
   return snapshot;
 }
 
-function onlineView(o: OnlineAccuracy): OnlineAccuracyView {
+function onlineView(o: OnlineAccuracyView): OnlineAccuracyView {
   return {
     metric: o.metric,
     value: o.value,

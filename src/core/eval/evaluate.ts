@@ -21,7 +21,7 @@ import {
 import { npSum } from './numeric';
 import type { RegressionMetrics } from './regression';
 import { regressionMetrics } from './regression';
-import { FloatColumn, isMissing, openTable, parseNumber } from './table';
+import { FloatColumn, isMissing, openTable, parseNumber } from '../data/table';
 
 export const EVALUATION_SCHEMA_VERSION = 1;
 export const EVALUATION_FILE = 'evaluation.json';

@@ -7,7 +7,7 @@ import { resolveSource } from '../serving/package';
 import type { Store } from '../store/store';
 import type { EvalOptions, EvaluationResult, PredictionData } from './evaluate';
 import { evaluate } from './evaluate';
-import { isMissing, openTable } from './table';
+import { isMissing, openTable } from '../data/table';
 
 export interface ModelEvalOptions {
   /** Column of the true value (default: the target recorded in preprocessing.json, else "label"). */

@@ -5,7 +5,7 @@ import { detectDrift } from '../drift/drift';
 import { nothingComparedReason } from '../drift/view';
 import { evaluateFile, saveEvaluation } from '../eval/evaluate';
 import { compareRuns, gateMarkdown, loadPolicy, verdictLine } from '../gate/gate';
-import { readSchema, validateFile } from '../schema/schema';
+import { readSchema, validateFile } from '../data/schema';
 import { packageModel } from '../serving/package';
 import { smokeTest, startServer } from '../serving/serve';
 import { Registry } from '../store/registry';

@@ -1,7 +1,8 @@
 import { Registry } from '../store/registry';
 import type { Store } from '../store/store';
 import type { InputFile, ParamValue } from '../store/types';
-import { TAG_PIPELINE_RUN, readPipelineRun } from './run';
+import { TAG_PIPELINE_RUN } from '../store/types';
+import { readPipelineRun } from './run';
 import type { StageResult } from './types';
 
 export interface Lineage {

@@ -4,7 +4,7 @@ import type { Node, Pair, Scalar } from 'yaml';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { RunlensError, errorMessage, isErrno } from '../errors';
 import type { JobResources, ParamValue } from '../store/types';
-import { ACTION_NAMES } from './actionNames';
+import { ACTION_NAMES } from './types';
 import type { PipelineDef, PipelineIssue, SourcePos, StageDef } from './types';
 
 export const PIPELINE_FILE = 'runlens.yaml';

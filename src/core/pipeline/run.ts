@@ -5,17 +5,16 @@ import { mkdirp, readJsonFile, withLock, writeJsonAtomic } from '../store/fsutil
 import { newRunId } from '../store/ids';
 import type { Store } from '../store/store';
 import type { ParamValue } from '../store/types';
+import { TAG_PIPELINE_RUN, TAG_STAGE } from '../store/types';
 import { SlurmLauncher } from '../slurm/launcher';
 import { followOutput } from '../tracking/followOutput';
 import { localLauncher } from '../tracking/launcher';
 import { runAction } from './actions';
 import { HashCache, sha256Text } from './hash';
 import { stageRefs, topoOrder, upstreamOf } from './parse';
-import { TAG_PIPELINE_RUN, TAG_STAGE } from './tags';
 import type { PipelineDef, PipelineRunResult, StageDef, StageEvent, StageResult } from './types';
 
 export const PIPELINE_STATE_VERSION = 1;
-export { TAG_PIPELINE_RUN, TAG_STAGE } from './tags';
 
 /** What a stage's last successful run saw: the up-to-date check compares against it. */
 export interface StageRecord {

@@ -1,5 +1,17 @@
 import type { JobResources, ParamValue } from '../store/types';
 
+/** Built-in actions a stage may name; the runner's table (actions.ts) implements them. */
+export const ACTION_NAMES = [
+  'validate',
+  'evaluate',
+  'compare',
+  'gate',
+  'register',
+  'package',
+  'serve-smoke',
+  'drift',
+];
+
 /** A place in runlens.yaml (1-based line and column), for diagnostics. */
 export interface SourcePos {
   file: string;

@@ -4,7 +4,7 @@ import * as path from 'node:path';
 import type { DriftReport } from '../drift/drift';
 import { detectDrift } from '../drift/drift';
 import { RunlensError } from '../errors';
-import { isMissing, openTable, parseNumber } from '../eval/table';
+import { isMissing, openTable, parseNumber } from '../data/table';
 import type { PackageManifest } from './manifest';
 import { readManifest } from './serve';
 

@@ -13,7 +13,7 @@ import type { ModelVersion } from '../store/registry';
 import { ARTIFACTS_DIR } from '../store/runFile';
 import type { Store } from '../store/store';
 import type { RunRecord } from '../store/types';
-import { TAG_PIPELINE_RUN, TAG_STAGE } from '../pipeline/tags';
+import { TAG_PIPELINE_RUN, TAG_STAGE } from '../store/types';
 import type { InputField, PackageManifest } from './manifest';
 import {
   inputSchemaFromPreprocessing,

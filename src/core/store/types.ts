@@ -7,6 +7,10 @@ export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['finished', 'f
 
 export type ParamValue = string | number | boolean | null;
 
+/** Tags a pipeline stage's tracked run carries: which pipeline run and stage produced it. */
+export const TAG_PIPELINE_RUN = 'runlens.pipeline.run';
+export const TAG_STAGE = 'runlens.pipeline.stage';
+
 export interface GitInfo {
   commit: string;
   branch: string | null;

@@ -2,8 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import type { Anomaly, ValidationReport } from '../../core/schema/schema';
-import { inferSchema, readSchema, validateFile, writeSchema } from '../../core/schema/schema';
+import type { Anomaly, ValidationReport } from '../../core/data/schema';
+import { inferSchema, readSchema, validateFile, writeSchema } from '../../core/data/schema';
 import { Commands } from '../ids';
 import { registerCommand } from '../shared/registerCommand';
 

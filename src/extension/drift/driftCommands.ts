@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import { openTable } from '../../core/eval/table';
+import { openTable } from '../../core/data/table';
 import type { DriftSource } from '../../protocol/drift';
 import { Commands, SETTINGS_SECTION } from '../ids';
 import { pickPackage } from '../models/pickers';

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import { evaluateFile, evaluationFile, saveEvaluation } from '../../core/eval/evaluate';
-import { openTable } from '../../core/eval/table';
+import { openTable } from '../../core/data/table';
 import { evaluateModel, isPredictionsFile } from '../../core/eval/modelEval';
 import { resolveBaseline } from '../../core/gate/gate';
 import type { Store } from '../../core/store/store';

@@ -1,7 +1,7 @@
 import * as fs from 'node:fs';
 import { RunlensError, errorMessage } from '../errors';
-import type { ColumnType } from '../drift/drift';
-import { isMissing, openTable, parseNumber } from '../eval/table';
+import type { ColumnType } from '../../protocol/drift';
+import { isMissing, openTable, parseNumber } from './table';
 import { writeJsonAtomic } from '../store/fsutil';
 
 export const DATA_SCHEMA_VERSION = 1;
