@@ -2,7 +2,11 @@ import * as vscode from 'vscode';
 import type { RunResult } from '../core/tracking/launcher';
 import type { LaunchRequest } from './training/trainingLauncher';
 import { CodeLensController } from './lens/codeLensController';
-import { registerCommands } from './runs/commands';
+import { registerModelCommands } from './models/register';
+import { registerRunCommands } from './runs/register';
+import { RunSelection } from './runs/runSelection';
+import { registerTrainingCommands } from './training/register';
+import { registerWorkspaceCommands } from './workspace/register';
 import { DataValidation } from './data/dataValidation';
 import { DriftCommands } from './drift/driftCommands';
 import { createPipeline } from './pipeline/pipelineTree';
@@ -94,7 +98,13 @@ export function createRoot(context: vscode.ExtensionContext): {
     output,
   });
   for (const d of panelDisposables) own(d);
-  for (const d of registerCommands({ model, tree, treeView, launcher, extensionUri: context.extensionUri }))
+  const runs = new RunSelection(model, treeView);
+  for (const d of [
+    ...registerWorkspaceCommands(model, context.extensionUri),
+    ...registerRunCommands({ model, tree, treeView, runs }),
+    ...registerTrainingCommands({ model, launcher, runs }),
+    ...registerModelCommands(model, runs),
+  ])
     own(d);
 
   const updateContext = () => {

@@ -235,20 +235,3 @@ function fromSetting(folder: vscode.WorkspaceFolder, e: EntryPointSetting): Entr
     source: 'settings',
   };
 }
-
-/** Parse a parameter value typed by the user: numbers, booleans, null, else text. */
-export function parseParamInput(raw: string): ParamValue {
-  const t = raw.trim();
-  if (t === 'true') return true;
-  if (t === 'false') return false;
-  if (t === 'null') return null;
-  if (t !== '' && !Number.isNaN(Number(t))) return Number(t);
-  return raw;
-}
-
-/** Every combination of the values given per parameter (a grid sweep). */
-export function grid(values: Record<string, ParamValue[]>): Record<string, ParamValue>[] {
-  let out: Record<string, ParamValue>[] = [{}];
-  for (const [k, vs] of Object.entries(values)) out = out.flatMap((p) => vs.map((v) => ({ ...p, [k]: v })));
-  return out;
-}

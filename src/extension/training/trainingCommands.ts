@@ -1,0 +1,145 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { Slurm } from '../../core/slurm/slurm';
+import type { ParamValue } from '../../core/store/types';
+import { grid } from '../../core/tracking/sweep';
+import { SETTINGS_SECTION, Settings } from '../ids';
+import type { ExplorerNode } from '../runs/experimentsTree';
+import type { RunNode, RunSelection } from '../runs/runSelection';
+import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { lastRunOf, orderEntryPoints, sweepValues } from './launchChoices';
+import type { EntryPoint, TrainingLauncher } from './trainingLauncher';
+
+/** Launch, re-run, stop and follow training runs from the editor. */
+export class TrainingCommands {
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly launcher: TrainingLauncher,
+    private readonly runs: RunSelection,
+  ) {}
+
+  async launch(withParams: boolean, preset?: EntryPoint): Promise<void> {
+    const entry = preset ?? (await this.pickEntryPoint());
+    if (!entry) return;
+    const folderRuns = this.model
+      .allRuns()
+      .filter(({ folder }) => folder.folder === entry.folder)
+      .map((r) => r.entry);
+    const last = lastRunOf(folderRuns, entry.folder.uri.fsPath, entry.script);
+    const defaults = this.launcher.defaultParams(entry, last?.params);
+    const combos = withParams ? await this.askSweep(defaults) : [defaults];
+    if (!combos) return;
+    await Promise.all(combos.map((params) => this.launcher.launch({ entry, params })));
+  }
+
+  /** Every combination of the values typed per parameter; undefined when cancelled. */
+  private async askSweep(
+    defaults: Record<string, ParamValue>,
+  ): Promise<Record<string, ParamValue>[] | undefined> {
+    const values: Record<string, ParamValue[]> = {};
+    const keys = Object.keys(defaults);
+    for (let i = 0; i < keys.length; i++) {
+      const k = keys[i];
+      const input = await vscode.window.showInputBox({
+        title: `Parameters (${i + 1}/${keys.length})`,
+        prompt: `${k} — separate several values with commas to queue a sweep over every combination`,
+        value: String(defaults[k]),
+        ignoreFocusOut: true,
+      });
+      if (input === undefined) return undefined;
+      values[k] = sweepValues(input);
+    }
+    const combos = grid(values);
+    if (combos.length > 1) {
+      const limit = vscode.workspace.getConfiguration(SETTINGS_SECTION).get(Settings.sweepConcurrency, 2);
+      const ok = await vscode.window.showInformationMessage(
+        `Queue a sweep of ${combos.length} runs (at most ${limit} at a time)?`,
+        { modal: true },
+        'Queue Sweep',
+      );
+      if (ok !== 'Queue Sweep') return undefined;
+    }
+    return combos;
+  }
+
+  async runScript(uri?: vscode.Uri): Promise<void> {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    const folder = target && vscode.workspace.getWorkspaceFolder(target);
+    if (!target || !folder) throw new Error('open a training script inside a workspace folder first');
+    await this.launch(false, {
+      label: vscode.workspace.asRelativePath(target),
+      folder,
+      script: target.fsPath,
+      source: 'detected',
+    });
+  }
+
+  async rerun(node?: ExplorerNode): Promise<void> {
+    const run = await this.runs.one(node, 'Re-run which run?');
+    if (!run) return;
+    const f = this.runs.folderOf(run);
+    const record = f.store!.getRun(run.id);
+    if (!record.command?.length)
+      throw new Error(`run ${record.name} was not launched by Runlens (no command to repeat)`);
+    await this.launcher.launch({
+      entry: {
+        label: record.name,
+        folder: f.folder,
+        command: record.command[0],
+        args: record.command.slice(1),
+        experiment: record.experiment,
+        source: 'settings',
+        script: record.script ? path.join(f.folder.uri.fsPath, record.script) : undefined,
+      },
+      params: record.params,
+    });
+  }
+
+  async stop(node?: ExplorerNode): Promise<void> {
+    const runs = this.runs.selected(node);
+    const targets = runs.length
+      ? runs
+      : [await this.runs.pick('Stop which run?')].filter((r): r is RunNode => r !== undefined);
+    for (const run of targets) {
+      if (this.launcher.stop(run.id)) continue;
+      const record = this.runs.folderOf(run).store!.getRun(run.id);
+      if (record.job && !record.job.settled) {
+        // A cluster job: Slurm stops it; the store's watcher records it killed.
+        await new Slurm().cancel([record.job.id]);
+        continue;
+      }
+      if (record.status !== 'running' || record.pid === null)
+        throw new Error(`run ${record.name} is not running`);
+      // Launched elsewhere (a terminal's `runlens run`): its launcher forwards SIGTERM and marks it killed.
+      process.kill(record.pid, 'SIGTERM');
+    }
+  }
+
+  async showOutput(node?: ExplorerNode): Promise<void> {
+    const run = await this.runs.one(node, 'Show the output of which run?');
+    if (!run || this.launcher.showTerminal(run.id)) return;
+    await vscode.window.showTextDocument(vscode.Uri.file(this.runs.folderOf(run).store!.outputFile(run.id)), {
+      preview: true,
+    });
+  }
+
+  private async pickEntryPoint(): Promise<EntryPoint | undefined> {
+    const entries = await this.launcher.entryPoints();
+    if (!entries.length) {
+      void vscode.window.showInformationMessage(
+        'Runlens: no training scripts found. Name a script train*.py / train*.js, or list entry points in the runlens.entryPoints setting.',
+      );
+      return undefined;
+    }
+    const ordered = orderEntryPoints(entries, vscode.window.activeTextEditor?.document.uri.fsPath);
+    const pick = await vscode.window.showQuickPick(
+      ordered.map(({ entry, active }) => ({
+        label: entry.label,
+        description: `${entry.source === 'settings' ? 'configured' : 'detected'}${active ? ' · active editor' : ''}`,
+        entry,
+      })),
+      { title: 'Launch Training: choose an entry point', matchOnDescription: true },
+    );
+    return pick?.entry;
+  }
+}
