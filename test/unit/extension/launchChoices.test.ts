@@ -62,7 +62,7 @@ test('the newest run of a script gives the next defaults; other scripts and no s
 test('the entry point of the active editor comes first and is marked; the others keep their order', () => {
   const a = { label: 'a', script: '/ws/a_train.py' };
   const b = { label: 'b', script: '/ws/b_train.py' };
-  const c = { label: 'c' };
+  const c: { label: string; script?: string } = { label: 'c' };
   assert.deepEqual(orderEntryPoints([a, b, c], '/ws/b_train.py'), [
     { entry: b, active: true },
     { entry: a, active: false },
