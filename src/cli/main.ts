@@ -9,6 +9,7 @@ import { registerStoreCommands } from './storeCommands';
 import { registerPipelineCommands } from './pipelineCommands';
 import { registerSyncCommands } from './syncCommands';
 import { registerReproduceCommand } from './commands/reproduce';
+import { registerDiffCommand } from './commands/diff';
 import { addLaunchOptions, registerSlurmCommands, resourcesOf, runOnSlurm } from './slurmCommands';
 import { reconcileJobs } from '../core/slurm/watcher';
 import { downsampleSeries } from '../core/charts/panelData';
@@ -558,6 +559,7 @@ export function buildProgram(
   registerSyncCommands(program, openStore, io, setExit);
   registerStoreCommands(program, openStore, io);
   registerReproduceCommand(program, openStore, io, setExit);
+  registerDiffCommand(program, openStore, io);
   addPrettyOption(program);
   return program;
 }
