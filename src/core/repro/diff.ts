@@ -4,7 +4,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { detectDrift } from '../drift/drift';
 import { errorMessage } from '../errors';
-import { inferSchema } from '../schema/schema';
+import { inferSchema } from '../data/schema';
 import type { Store } from '../store/store';
 import type { InputFile, ParamValue, RunRecord } from '../store/types';
 import { summarizeMetrics } from '../tracking/launcher';
