@@ -1,0 +1,226 @@
+import {
+  Chart,
+  LineController,
+  LineElement,
+  LinearScale,
+  LogarithmicScale,
+  PointElement,
+  Title,
+} from 'chart.js';
+import type { Plugin } from 'chart.js';
+import zoomPlugin from 'chartjs-plugin-zoom';
+import type { ChartData } from '../../src/protocol/metrics';
+import { el, formatTick } from '../shared/dom';
+import { backgroundPlugin, themedColor } from '../shared/theme';
+import { X_LABELS, formatX } from './format';
+import { refreshDatasets } from './lines';
+import { grid } from './page';
+import { host, saveState, state, view } from './state';
+import type { ChartView, Point } from './state';
+import { hover, unhover } from './tooltip';
+import { keyboard, resetZoom, scheduleZoomFetch } from './zoom';
+
+Chart.register(LineController, LineElement, PointElement, LinearScale, LogarithmicScale, Title, zoomPlugin);
+
+/**
+ * The raw lines under the smoothed ones, faint and one device pixel wide, stroked straight onto
+ * the canvas: as chart.js datasets they would double the per-point work of every update.
+ */
+function rawLines(v: () => ChartView | undefined): Plugin<'line'> {
+  return {
+    id: 'runlensRawLines',
+    beforeDatasetsDraw(chart) {
+      const cv = v();
+      if (!cv || state.smoothing === 0) return;
+      const { ctx, chartArea: area } = chart;
+      const xs = chart.scales.x;
+      const ys = chart.scales.y;
+      ctx.save();
+      ctx.beginPath();
+      ctx.rect(area.left, area.top, area.right - area.left, area.bottom - area.top);
+      ctx.clip();
+      ctx.lineWidth = 1 / (window.devicePixelRatio || 1);
+      for (const line of cv.lines) {
+        if (state.hidden.includes(line.run.ref)) continue;
+        ctx.strokeStyle = fade(themedColor(line.run.color, view.theme));
+        ctx.beginPath();
+        let pen = false;
+        for (const p of line.points) {
+          if (p.y === null || (ys.type === 'logarithmic' && p.y <= 0)) {
+            pen = false;
+            continue;
+          }
+          const px = xs.getPixelForValue(p.x);
+          const py = ys.getPixelForValue(p.y);
+          if (pen) ctx.lineTo(px, py);
+          else ctx.moveTo(px, py);
+          pen = true;
+        }
+        ctx.stroke();
+      }
+      ctx.restore();
+    },
+  };
+}
+
+function fade(color: string): string {
+  return color.startsWith('hsl(') ? color.replace('hsl(', 'hsla(').replace(')', ', 0.25)') : color;
+}
+
+const background = backgroundPlugin<'line'>(() => view.theme);
+
+/** A vertical line at the hovered x. */
+function crosshair(v: () => ChartView | undefined): Plugin<'line'> {
+  return {
+    id: 'runlensCrosshair',
+    afterDatasetsDraw(chart) {
+      const cv = v();
+      if (!cv || cv.hoverX === undefined) return;
+      const px = chart.scales.x.getPixelForValue(cv.hoverX);
+      const { top, bottom } = chart.chartArea;
+      const ctx = chart.ctx;
+      ctx.save();
+      ctx.strokeStyle = view.theme.muted;
+      ctx.setLineDash([3, 3]);
+      ctx.beginPath();
+      ctx.moveTo(px, top);
+      ctx.lineTo(px, bottom);
+      ctx.stroke();
+      ctx.restore();
+    },
+  };
+}
+
+export function createView(data: ChartData): ChartView {
+  const canvas = el('canvas', { tabindex: 0, role: 'img' });
+  const logButton = el('button', {
+    type: 'button',
+    text: 'Log',
+    title: 'Logarithmic y axis',
+    'aria-pressed': 'false',
+  });
+  const buttons = [
+    logButton,
+    el('button', { type: 'button', text: 'Reset zoom', title: 'Show the whole series (0)' }),
+    el('button', { type: 'button', text: 'PNG', title: `Save ${data.key} as a PNG image` }),
+    el('button', { type: 'button', text: 'CSV', title: `Save every point of ${data.key} as CSV` }),
+  ];
+  const footer = el('footer', { class: 'muted' });
+  const card = el(
+    'section',
+    { class: 'card', 'aria-label': data.key },
+    el('header', {}, el('h2', { text: data.key, title: data.key }), ...buttons),
+    el('div', { class: 'plot' }, canvas),
+    footer,
+  );
+  // In the document before the chart is made: a detached canvas has no size and would be drawn twice.
+  grid.append(card);
+  // The chart's callbacks need the view, which needs the chart: they meet through this holder.
+  const holder: { view?: ChartView } = {};
+  const chart = new Chart<'line', Point[]>(canvas, {
+    type: 'line',
+    data: { datasets: [] },
+    plugins: [background, rawLines(() => holder.view), crosshair(() => holder.view)],
+    options: {
+      animation: false,
+      responsive: true,
+      maintainAspectRatio: false,
+      parsing: false,
+      normalized: true,
+      events: ['mousemove', 'mouseout', 'click', 'touchstart', 'touchmove'],
+      interaction: { mode: 'nearest', intersect: false },
+      plugins: {
+        legend: { display: false },
+        tooltip: { enabled: false },
+        title: { display: false, text: data.key },
+        zoom: {
+          zoom: {
+            wheel: { enabled: true },
+            drag: { enabled: true, threshold: 5 },
+            mode: 'x',
+            onZoomComplete: () => holder.view && scheduleZoomFetch(holder.view),
+          },
+          pan: {
+            enabled: true,
+            mode: 'x',
+            modifierKey: 'shift',
+            onPanComplete: () => holder.view && scheduleZoomFetch(holder.view),
+          },
+        },
+      },
+      scales: {
+        x: {
+          type: 'linear',
+          title: { display: true, text: X_LABELS[state.xAxis] },
+          ticks: { maxRotation: 0, autoSkipPadding: 16, callback: (v) => formatX(Number(v)) },
+        },
+        y: {
+          type: 'linear',
+          title: { display: true, text: data.key },
+          ticks: { callback: (v) => formatTick(Number(v)) },
+        },
+      },
+    },
+  });
+  const v: ChartView = {
+    key: data.key,
+    card,
+    canvas,
+    chart,
+    footer,
+    logButton,
+    data,
+    zoomed: undefined,
+    lines: [],
+    pendingZoom: 0,
+    zoomTimer: undefined,
+    hoverX: undefined,
+  };
+  holder.view = v;
+  applyTheme(v);
+  logButton.addEventListener('click', () => {
+    state.logKeys = state.logKeys.includes(v.key)
+      ? state.logKeys.filter((k) => k !== v.key)
+      : [...state.logKeys, v.key];
+    saveState();
+    refreshDatasets(v);
+  });
+  buttons[1].addEventListener('click', () => resetZoom(v));
+  buttons[2].addEventListener('click', () => exportPng(v));
+  buttons[3].addEventListener('click', () => host.post({ type: 'exportCsv', key: v.key }));
+  canvas.addEventListener('mousemove', (e) => hover(v, e));
+  canvas.addEventListener('mouseleave', () => unhover(v));
+  canvas.addEventListener('blur', () => unhover(v));
+  canvas.addEventListener('keydown', (e) => keyboard(v, e));
+  return v;
+}
+
+export function applyTheme(v: ChartView): void {
+  const o = v.chart.options;
+  o.font = { family: view.theme.fontFamily, size: view.theme.fontSize - 1 };
+  o.color = view.theme.foreground;
+  for (const axis of ['x', 'y'] as const) {
+    const s = o.scales![axis]! as {
+      grid: { color: string };
+      border: { color: string };
+      ticks: { color: string };
+      title: { color: string };
+    };
+    s.grid.color = view.theme.grid;
+    s.border.color = view.theme.grid;
+    s.ticks.color = view.theme.muted;
+    s.title.color = view.theme.foreground;
+  }
+  o.plugins!.title!.color = view.theme.foreground;
+  o.plugins!.zoom!.zoom!.drag!.backgroundColor = 'rgba(128,128,128,0.2)';
+}
+
+function exportPng(v: ChartView): void {
+  const title = v.chart.options.plugins!.title!;
+  title.display = true;
+  v.chart.update('none');
+  const dataUrl = v.canvas.toDataURL('image/png');
+  title.display = false;
+  v.chart.update('none');
+  host.post({ type: 'exportPng', key: v.key, dataUrl });
+}
