@@ -1,13 +1,13 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
 import { openTable } from '../../core/data/table';
 import type { DriftSource } from '../../protocol/drift';
 import { Commands, SETTINGS_SECTION } from '../ids';
 import { pickPackage } from '../models/pickers';
 import { DriftPanels, computeDrift } from '../panels/driftPanel';
 import type { DriftPanel } from '../panels/driftPanel';
+import { failure } from '../shared/commandGuard';
 import { registerCommand } from '../shared/registerCommand';
 
 const DATA_FILTERS = { 'CSV or JSON Lines': ['csv', 'jsonl', 'ndjson'] };
@@ -112,8 +112,7 @@ export class DriftCommands implements vscode.Disposable {
       );
       return this.panels.show(result);
     } catch (e) {
-      void vscode.window.showErrorMessage(`Runlens: could not check drift of ${what}: ${errorMessage(e)}`);
-      return undefined;
+      throw failure(`could not check drift of ${what}`, e);
     }
   }
 
@@ -130,16 +129,10 @@ export class DriftCommands implements vscode.Disposable {
 
   /** A column to split the current data into windows by: undefined for none, null when cancelled. */
   private async pickBy(file: string): Promise<string | undefined | null> {
-    let header: string[];
-    try {
-      const t = await openTable(file);
-      header = t.header;
-      // Only the header is needed: stop reading (closes the file).
-      for await (const _row of t.rows) break;
-    } catch (e) {
-      void vscode.window.showErrorMessage(`Runlens: ${errorMessage(e)}`);
-      return null;
-    }
+    const t = await openTable(file);
+    const header = t.header;
+    // Only the header is needed: stop reading (closes the file).
+    for await (const _row of t.rows) break;
     const none = { label: 'No windows', description: 'compare the whole files', column: undefined };
     const chosen = await vscode.window.showQuickPick(
       [none, ...header.map((c) => ({ label: c, description: 'one window per value', column: c }))],

@@ -1,6 +1,5 @@
 import * as fs from 'node:fs';
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
 import { evaluateFile, evaluationFile, saveEvaluation } from '../../core/eval/evaluate';
 import { openTable } from '../../core/data/table';
 import { evaluateModel, isPredictionsFile } from '../../core/eval/modelEval';
@@ -14,7 +13,7 @@ import { GatePanels, hasDefaultBaseline, pickBaselineRef } from '../panels/gateP
 import { runRef } from '../panels/runRefs';
 import type { ExtensionSettings } from '../settings';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
-import { registerCommand } from '../shared/registerCommand';
+import { registerCommands } from '../shared/registerCommand';
 
 type Target =
   | { kind: 'run'; folder: FolderStore; store: Store; id: string }
@@ -53,18 +52,6 @@ export class EvaluationFeature implements vscode.Disposable {
     const log = (line: string) => output.appendLine(line);
     this.evaluation = new EvaluationPanels(model, extensionUri, log);
     this.gate = new GatePanels(model, settings, extensionUri, log);
-    const guard =
-      <A extends unknown[], R>(fn: (...args: A) => Promise<R>) =>
-      async (...args: A): Promise<R | undefined> => {
-        try {
-          return await fn(...args);
-        } catch (e) {
-          log(`Runlens: ${errorMessage(e)}`);
-          void vscode.window.showErrorMessage(`Runlens: ${errorMessage(e)}`);
-          return undefined;
-        }
-      };
-
     const targetOf = (node: unknown): Target | undefined => {
       const n = node as ExplorerNode | ModelNode | undefined;
       if (!n || typeof n !== 'object') return undefined;
@@ -216,9 +203,14 @@ export class EvaluationFeature implements vscode.Disposable {
     this.disposables.push(
       this.evaluation,
       this.gate,
-      registerCommand(Commands.evaluateModel, guard(evaluate)),
-      registerCommand(Commands.openEvaluation, guard(open)),
-      registerCommand(Commands.compareToBaseline, guard(compare)),
+      ...registerCommands(
+        {
+          [Commands.evaluateModel]: evaluate,
+          [Commands.openEvaluation]: open,
+          [Commands.compareToBaseline]: compare,
+        },
+        { log },
+      ),
     );
   }
 

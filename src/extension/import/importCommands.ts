@@ -1,6 +1,5 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
 import type { ImportReport } from '../../core/importers/common';
 import { formatWarning } from '../../core/importers/common';
 import { importMlflow } from '../../core/importers/mlflow';
@@ -9,6 +8,7 @@ import { Store } from '../../core/store/store';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { failure } from '../shared/commandGuard';
 import { registerCommand } from '../shared/registerCommand';
 
 /** "Import MLflow Runs..." and "Import TensorBoard Logs...": the CLI's importers, into a folder's store. */
@@ -47,8 +47,7 @@ export function registerImportCommands(
         () => (kind === 'mlflow' ? importMlflow(store, source) : importTensorboard(store, source)),
       );
     } catch (e) {
-      void vscode.window.showErrorMessage(`Runlens: could not import ${source}: ${errorMessage(e)}`);
-      return;
+      throw failure(`could not import ${source}`, e);
     }
     output.appendLine(`import ${kind} ${source}`);
     output.appendLine(

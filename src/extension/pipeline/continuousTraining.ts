@@ -1,9 +1,9 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
 import { Watcher } from '../../core/pipeline/watch';
 import { Commands, ContextKeys } from '../ids';
 import type { PipelineRunner } from './pipelineRunner';
 import { clock, notifyResult } from './pipelineRunner';
+import { failure } from '../shared/commandGuard';
 import { registerCommand } from '../shared/registerCommand';
 
 const REASON_CHARS = 40;
@@ -76,8 +76,7 @@ export class ContinuousTraining implements vscode.Disposable {
       });
       watcher.start();
     } catch (e) {
-      void vscode.window.showErrorMessage(`Runlens: cannot start continuous training: ${errorMessage(e)}`);
-      return false;
+      throw failure('cannot start continuous training', e);
     }
     this.watcher = watcher;
     void vscode.commands.executeCommand('setContext', ContextKeys.watching, true);

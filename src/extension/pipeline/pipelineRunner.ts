@@ -1,7 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
 import { formatDuration } from '../../core/format';
 import { PIPELINE_FILE, loadPipeline, parsePipeline, topoOrder } from '../../core/pipeline/parse';
 import type { PipelineRunRecord, StageFreshness } from '../../core/pipeline/run';
@@ -22,6 +21,7 @@ import type {
 import { Store } from '../../core/store/store';
 import { Commands, ContextKeys } from '../ids';
 import type { ExtensionSettings } from '../settings';
+import { failure } from '../shared/commandGuard';
 import { registerCommand } from '../shared/registerCommand';
 
 /** A stage as the Pipeline view shows it: the live state during a run, else the last recorded one. */
@@ -392,8 +392,7 @@ export function registerPipelineCommands(runner: PipelineRunner): vscode.Disposa
         },
       );
     } catch (e) {
-      void vscode.window.showErrorMessage(`Runlens: the pipeline could not run: ${errorMessage(e)}`);
-      return undefined;
+      throw failure('the pipeline could not run', e);
     }
     notifyResult(result);
     return result;

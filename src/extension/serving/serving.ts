@@ -8,6 +8,7 @@ import { Commands } from '../ids';
 import { pickPackage, pickVersion } from '../models/pickers';
 import type { VersionNode } from '../models/pickers';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { failure } from '../shared/commandGuard';
 import { registerCommand } from '../shared/registerCommand';
 
 /**
@@ -58,7 +59,11 @@ export class Serving implements vscode.Disposable {
           `Runlens: packaged ${target.name} v${target.version} in ${vscode.workspace.asRelativePath(r.dir)} (${r.files.length} files, ${r.ms} ms).`,
           serve,
         )
-        .then((c) => (c === serve ? this.serve(vscode.Uri.file(r.dir)) : undefined));
+        .then((c) =>
+          c === serve
+            ? vscode.commands.executeCommand(Commands.serveModel, vscode.Uri.file(r.dir))
+            : undefined,
+        );
       return r.dir;
     } catch (e) {
       const message = errorMessage(e);
@@ -67,10 +72,7 @@ export class Serving implements vscode.Disposable {
         const c = await vscode.window.showWarningMessage(`Runlens: ${message}`, { modal: true }, anyway);
         return c === anyway ? this.package(target, true) : undefined;
       }
-      void vscode.window.showErrorMessage(
-        `Runlens: could not package ${target.name} v${target.version}: ${message}`,
-      );
-      return undefined;
+      throw failure(`could not package ${target.name} v${target.version}`, e);
     }
   }
 
@@ -91,8 +93,7 @@ export class Serving implements vscode.Disposable {
         onStderr: (line) => this.output.appendLine(`[serve] ${line}`),
       });
     } catch (e) {
-      void vscode.window.showErrorMessage(`Runlens: could not serve ${target}: ${errorMessage(e)}`);
-      return undefined;
+      throw failure(`could not serve ${target}`, e);
     }
     const server = this.server;
     void server.exited.then(() => {

@@ -5,6 +5,8 @@ export interface GuardHost {
   isTrusted(): boolean;
   warn(message: string): void;
   error(message: string): void;
+  /** Where the feature logs (its output channel): a reported error is written there too. */
+  log?(line: string): void;
 }
 
 /**
@@ -27,8 +29,18 @@ export function guardCommand<A extends unknown[], R>(
     try {
       return await fn(...args);
     } catch (e) {
-      host.error(`Runlens: ${errorMessage(e)}`);
+      const message = `Runlens: ${errorMessage(e)}`;
+      host.log?.(message);
+      host.error(message);
       return undefined;
     }
   };
+}
+
+/**
+ * An error that says what the command was doing ("could not serve X: <why>"): a handler throws it
+ * and the wrapper reports it, so no handler shows its own error message.
+ */
+export function failure(what: string, cause: unknown): Error {
+  return new Error(`${what}: ${errorMessage(cause)}`, { cause });
 }

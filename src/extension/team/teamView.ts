@@ -260,6 +260,7 @@ export class TeamView implements vscode.TreeDataProvider<TeamNode>, vscode.Dispo
           );
         }
       } catch (e) {
+        // Said per folder: a failure in one folder does not stop the push of the others.
         void vscode.window.showErrorMessage(`Runlens: push failed: ${errorMessage(e)}`);
       } finally {
         client.close();
