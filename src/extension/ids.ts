@@ -1,4 +1,4 @@
-/** Every id the extension contributes; test/unit/manifest.test.ts checks package.json agrees. */
+/** Every id the extension contributes; test/unit/extension/manifest.test.ts checks package.json agrees. */
 export const Commands = {
   launchTraining: 'runlens.launchTraining',
   launchTrainingWithParams: 'runlens.launchTrainingWithParams',

@@ -12,8 +12,8 @@ import {
 import type { PanelRun } from '../../src/core/charts/panelData';
 import { METRICS_HEADER, formatPoint, readSeries } from '../../src/core/store/metrics';
 import { metricsCacheFile } from '../../src/core/store/metricsCache';
-import { entry } from '../webview/fixtures/manyRuns';
-import { launchChromium, openWebview } from '../webview/harness';
+import { entry } from '../fixtures/webview/manyRuns';
+import { launchChromium, openWebview } from '../helpers/webview';
 import { benchDir, best, median, record, time } from './common';
 
 const KEYS = ['loss', 'val/loss', 'accuracy', 'lr'];

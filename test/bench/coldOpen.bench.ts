@@ -6,7 +6,7 @@ import type { PanelRun } from '../../src/core/charts/panelData';
 import { METRICS_HEADER } from '../../src/core/store/metrics';
 import { readMetricsCache } from '../../src/core/store/metricsCache';
 import { MetricLog } from '../../src/core/tracking/metricLog';
-import { entry } from '../webview/fixtures/manyRuns';
+import { entry } from '../fixtures/webview/manyRuns';
 import { benchDir, best, record } from './common';
 
 /** 100 runs x 4 metrics x 10,000 steps logged through MetricLog (the Node client's and launcher's writer). */

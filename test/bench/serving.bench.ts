@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { packageModel } from '../../src/core/serving/package';
 import { startServer } from '../../src/core/serving/serve';
 import { Store } from '../../src/core/store/store';
-import { trainedWorkspace } from '../unit/servingFixture';
+import { trainedWorkspace } from '../helpers/servingFixture';
 import { benchDir, record } from './common';
 
 const FLOOR_SERVER = `

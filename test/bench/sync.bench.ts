@@ -12,7 +12,7 @@ import { MlflowClient } from '../../src/core/sync/client';
 import { findRemote } from '../../src/core/sync/config';
 import { pullRuns } from '../../src/core/sync/pull';
 import { pushRuns } from '../../src/core/sync/push';
-import { startMlflow } from '../sync/server';
+import { startMlflow } from '../helpers/mlflowServer';
 import { benchDir, record } from './common';
 
 const KEYS = 10;

@@ -1,4 +1,4 @@
-"""Reference for test/unit/model.test.ts: the forward pass of a saved TensorFlow.js Sequential model of
+"""Reference for test/unit/model/predictor.test.ts: the forward pass of a saved TensorFlow.js Sequential model of
 Dense layers (relu/sigmoid/linear/softmax), computed with NumPy from model.json + the weight files,
 after the standardisation in preprocessing.json. Reads rows (JSON list of objects) on stdin, prints
 the first output of each row as JSON."""

@@ -1,4 +1,4 @@
-"""Expected drift statistics from scipy 1.10 for test/unit/drift-reference.test.ts.
+"""Expected drift statistics from scipy 1.10 for test/unit/drift/reference.test.ts.
 
 Run:  /usr/bin/python3 test/reference/drift_reference.py
 Reads the bike-sharing data (test/fixtures/datasets/bike-sharing, copies of the shared fixtures), writes the

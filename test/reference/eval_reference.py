@@ -1,4 +1,4 @@
-"""Expected evaluation metrics from scikit-learn 1.2 for test/unit/eval-reference.test.ts.
+"""Expected evaluation metrics from scikit-learn 1.2 for test/unit/eval/reference.test.ts.
 
 Run with Debian's python3-sklearn:  /usr/bin/python3 test/reference/eval_reference.py
 Writes test/fixtures/reference/eval/<case>.predictions.csv (the model's predictions, the input of

@@ -6,7 +6,7 @@ import { before, describe, test } from 'node:test';
 import { updateRunFileSync } from '../../src/core/store/runFile';
 import { Store } from '../../src/core/store/store';
 import { cliPath, waitFor } from '../helpers/tmp';
-import { env, lsUntil, runIds, runRecord, slurmUp, workspace } from './common';
+import { env, lsUntil, runIds, runRecord, slurmUp, workspace } from '../helpers/slurm';
 
 function readable(ws: string, id: string) {
   try {

@@ -5,7 +5,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
 import { waitFor } from '../helpers/tmp';
-import { ls, lsUntil, runIds, runRecord, runlens, slurmUp, workspace } from './common';
+import { ls, lsUntil, runIds, runRecord, runlens, slurmUp, workspace } from '../helpers/slurm';
 
 const node = os.hostname().split('.')[0];
 

@@ -2,7 +2,17 @@ import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { before, describe, test } from 'node:test';
 import { cliPath, waitFor } from '../helpers/tmp';
-import { env, ls, lsUntil, runIds, runRecord, runlens, runningTasks, slurmUp, workspace } from './common';
+import {
+  env,
+  ls,
+  lsUntil,
+  runIds,
+  runRecord,
+  runlens,
+  runningTasks,
+  slurmUp,
+  workspace,
+} from '../helpers/slurm';
 
 /** Run a sweep through the CLI while sampling squeue: the most array tasks seen running at once. */
 async function sweepWatchingConcurrency(ws: string, concurrency: number) {

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { before, describe, test } from 'node:test';
-import { runIds, runRecord, runlens, slurmUp, workspace } from './common';
+import { runIds, runRecord, runlens, slurmUp, workspace } from '../helpers/slurm';
 
 describe('a job that exceeds its time limit', () => {
   before(slurmUp);

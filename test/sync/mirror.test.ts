@@ -11,8 +11,8 @@ import { MlflowClient } from '../../src/core/sync/client';
 import { findRemote } from '../../src/core/sync/config';
 import { readWatermark } from '../../src/core/sync/state';
 import { cli, cliAsync, tempDir, waitFor } from '../helpers/tmp';
-import { assertPushed } from './compare';
-import { freePort, mlflowServer, readBack } from './server';
+import { assertPushed } from '../helpers/syncCompare';
+import { freePort, mlflowServer, readBack } from '../helpers/mlflowServer';
 import { MirrorSyncer } from '../../src/core/sync/mirror';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));

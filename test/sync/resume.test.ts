@@ -13,9 +13,9 @@ import { findRemote } from '../../src/core/sync/config';
 import { pushRun } from '../../src/core/sync/push';
 import { readWatermark, writeWatermark } from '../../src/core/sync/state';
 import { cli, cliAsync, tempDir, waitFor } from '../helpers/tmp';
-import { assertSeriesEqual, localSeries, remoteSeries } from './compare';
-import type { MlflowServer } from './server';
-import { readBack, startMlflow } from './server';
+import { assertSeriesEqual, localSeries, remoteSeries } from '../helpers/syncCompare';
+import type { MlflowServer } from '../helpers/mlflowServer';
+import { readBack, startMlflow } from '../helpers/mlflowServer';
 
 const KEYS = ['loss', 'acc', 'lr', 'grad_norm'];
 

@@ -5,9 +5,9 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { CompareSnapshot } from '../../src/protocol/compare';
-import { mlflowDiffusers } from './fixtures/mlflowDiffusers';
-import { inkOf, launchChromium, openWebview, shotsDir } from './harness';
-import type { ThemeKind, WebviewPage } from './harness';
+import { mlflowDiffusers } from '../fixtures/webview/mlflowDiffusers';
+import { inkOf, launchChromium, openWebview, shotsDir } from '../helpers/webview';
+import type { ThemeKind, WebviewPage } from '../helpers/webview';
 
 let browser: Browser;
 before(async () => {

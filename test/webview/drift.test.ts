@@ -12,11 +12,11 @@ import { packageModel } from '../../src/core/serving/package';
 import { startServer } from '../../src/core/serving/serve';
 import { Store } from '../../src/core/store/store';
 import { tempDir } from '../helpers/tmp';
-import { trainedWorkspace } from '../unit/servingFixture';
+import { trainedWorkspace } from '../helpers/servingFixture';
 import { driftSnapshot } from '../../src/core/drift/view';
 import type { DriftRendered, DriftSnapshot } from '../../src/protocol/drift';
-import { inkOf, launchChromium, openWebview, repoRoot, shotsDir } from './harness';
-import type { ThemeKind, WebviewPage } from './harness';
+import { inkOf, launchChromium, openWebview, repoRoot, shotsDir } from '../helpers/webview';
+import type { ThemeKind, WebviewPage } from '../helpers/webview';
 
 const BIKES = path.join(repoRoot, 'test', 'fixtures', 'datasets', 'bike-sharing');
 const reference = path.join(BIKES, 'day_2011.csv');

@@ -1,15 +1,15 @@
 // The evaluation webview in headless Chromium, fed snapshots the core builds from real evaluations
-// (test/webview/fixtures/evaluations.ts). Assumes dist/webview is built (node scripts/build.js).
+// (test/fixtures/webview/evaluations.ts). Assumes dist/webview is built (node scripts/build.js).
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { MAX_CURVE_POINTS, evaluationSnapshot } from '../../src/core/eval/view';
 import type { EvaluationSnapshot, RenderedEvalChart } from '../../src/protocol/evaluation';
-import type { BikeEvaluations } from './fixtures/evaluations';
-import { bikeEvaluations, irisEvaluation } from './fixtures/evaluations';
-import { inkOf, launchChromium, openWebview, shotsDir } from './harness';
-import type { ThemeKind, WebviewPage } from './harness';
+import type { BikeEvaluations } from '../fixtures/webview/evaluations';
+import { bikeEvaluations, irisEvaluation } from '../fixtures/webview/evaluations';
+import { inkOf, launchChromium, openWebview, shotsDir } from '../helpers/webview';
+import type { ThemeKind, WebviewPage } from '../helpers/webview';
 
 let browser: Browser;
 let bike: BikeEvaluations;

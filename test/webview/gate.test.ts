@@ -1,5 +1,5 @@
 // The baseline gate webview in headless Chromium, fed verdicts the core reaches over a real store:
-// two runs with real evaluations saved (test/webview/fixtures/evaluations.ts), the experiment's
+// two runs with real evaluations saved (test/fixtures/webview/evaluations.ts), the experiment's
 // baseline set, compareRuns under the default and a stricter policy, gateSnapshot as the panel builds it.
 // Assumes dist/webview is built (node scripts/build.js).
 import assert from 'node:assert/strict';
@@ -14,9 +14,9 @@ import { Registry } from '../../src/core/store/registry';
 import { Store } from '../../src/core/store/store';
 import type { GateSnapshot } from '../../src/protocol/gate';
 import { tempDir } from '../helpers/tmp';
-import { bikeEvaluations } from './fixtures/evaluations';
-import { inkOf, launchChromium, openWebview, shotsDir } from './harness';
-import type { ThemeKind, WebviewPage } from './harness';
+import { bikeEvaluations } from '../fixtures/webview/evaluations';
+import { inkOf, launchChromium, openWebview, shotsDir } from '../helpers/webview';
+import type { ThemeKind, WebviewPage } from '../helpers/webview';
 
 let browser: Browser;
 let pass: { result: GateResult; snapshot: GateSnapshot };

@@ -5,10 +5,10 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { MetricsSnapshot, RenderedChart } from '../../src/protocol/metrics';
-import { grownSnapshot, manyRunsSnapshot } from './fixtures/manyRuns';
-import { tensorboardLax } from './fixtures/tensorboardLax';
-import { inkOf, launchChromium, openWebview, shotsDir } from './harness';
-import type { ThemeKind, WebviewPage } from './harness';
+import { grownSnapshot, manyRunsSnapshot } from '../fixtures/webview/manyRuns';
+import { tensorboardLax } from '../fixtures/webview/tensorboardLax';
+import { inkOf, launchChromium, openWebview, shotsDir } from '../helpers/webview';
+import type { ThemeKind, WebviewPage } from '../helpers/webview';
 
 type Rendered = { type: 'rendered'; charts: RenderedChart[]; series: number; points: number };
 

@@ -1,4 +1,4 @@
-// Generated from tensorboard.proto (the documented source) by test/unit/importers-tensorboard.test.ts
+// Generated from tensorboard.proto (the documented source) by test/unit/importers/tensorboard.test.ts
 // with RUNLENS_UPDATE_SCHEMA=1; that test checks that the two agree. Do not edit by hand.
 
 /** protobufjs JSON descriptor of the TensorFlow event-file messages (package tensorflow). */

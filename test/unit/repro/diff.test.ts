@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { diffRuns, patchFiles } from '../../../src/core/repro/diff';
 import { cli } from '../../helpers/tmp';
-import { commitAll, newRepo, track, write } from './gitRepo';
+import { commitAll, newRepo, track, write } from '../../helpers/gitRepo';
 
 const SCRIPT = `const fs = require('node:fs');
 const run = require('runlens').init({ params: { lr: 0.1 } });

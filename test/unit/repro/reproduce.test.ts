@@ -8,7 +8,7 @@ import { test } from 'node:test';
 import { REPRODUCES_TAG, ReproduceError, reproduceRun } from '../../../src/core/repro/reproduce';
 import { Store } from '../../../src/core/store/store';
 import { cli, tempDir } from '../../helpers/tmp';
-import { copyQuickstart, git, newRepo, quiet, track, worktrees, write } from './gitRepo';
+import { copyQuickstart, git, newRepo, quiet, track, worktrees, write } from '../../helpers/gitRepo';
 
 const PYTHON = '/usr/bin/python3';
 

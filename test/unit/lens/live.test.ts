@@ -1,0 +1,110 @@
+// Lenses on live and imported runs: when VS Code is told that lenses changed, and which runs a
+// script's lenses read when no run recorded the script (imported from MLflow).
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { recognizeMetricLines } from '../../../src/core/lens/recognize';
+import { runsByLoggedKeys } from '../../../src/core/lens/runs';
+import type { RunEntry } from '../../../src/core/store/types';
+import { PullThrottle } from '../../../src/extension/lens/pullThrottle';
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * VS Code's side, as its CodeLens contribution does it: a RunOnceScheduler with a delay (the time
+ * lenses took to provide) that every change event restarts; when it runs, it asks for lenses.
+ */
+class EditorLenses {
+  private timer: ReturnType<typeof setTimeout> | undefined;
+  seen: number[] = [];
+  constructor(
+    private readonly delay: number,
+    private readonly current: () => number,
+    private readonly provided: () => void,
+  ) {}
+  onDidChange(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.provided();
+      this.seen.push(this.current());
+    }, this.delay);
+  }
+}
+
+describe('live lenses', () => {
+  test('a store that changes every 20 ms still gets its lenses asked for while it changes', async () => {
+    let step = 0;
+    let throttle: PullThrottle | undefined = undefined;
+    const editor = new EditorLenses(
+      400,
+      () => step,
+      () => throttle!.pulled(),
+    );
+    throttle = new PullThrottle(() => editor.onDidChange());
+    // The former refresh (an event at most every 200 ms) against the same editor: starved.
+    const old = new EditorLenses(
+      400,
+      () => step,
+      () => undefined,
+    );
+    let oldTimer: ReturnType<typeof setTimeout> | undefined;
+    const oldChanged = () => {
+      if (oldTimer) return;
+      oldTimer = setTimeout(() => {
+        oldTimer = undefined;
+        old.onDidChange();
+      }, 200);
+    };
+    for (let i = 0; i < 125; i++) {
+      step = i;
+      throttle.changed();
+      oldChanged();
+      await sleep(20);
+    }
+    const during = editor.seen.length;
+    const oldDuring = old.seen.length;
+    await sleep(1500);
+    throttle.dispose();
+    assert.equal(oldDuring, 0, 'the former refresh never let the editor ask while the run logged');
+    assert.ok(during >= 2, `asked ${during} times while the run logged`);
+    assert.equal(editor.seen.at(-1), 124, 'the last step is shown once the run stops');
+  });
+
+  test('without an editor asking, a change is still announced again later (no stuck state)', async () => {
+    let fired = 0;
+    const t = new PullThrottle(() => fired++, { gap: 10, stale: 200 });
+    t.changed();
+    await sleep(50);
+    t.changed();
+    await sleep(400);
+    t.dispose();
+    assert.equal(fired, 2);
+  });
+});
+
+describe('lenses of imported runs', () => {
+  const entry = (id: string, script: string | null, keys: string[], startTime: number) =>
+    ({
+      id,
+      script,
+      startTime,
+      metrics: Object.fromEntries(keys.map((k) => [k, { last: 1 }])),
+    }) as unknown as RunEntry;
+  test('runs without a script that logged the most of what the file logs', () => {
+    const lines = recognizeMetricLines(
+      'import mlflow\nmlflow.log_metric("val_loss", v)\nmlflow.log_metric("val_f1", f)\nmlflow.log_metric("lr", lr)\n',
+      'python',
+    );
+    const entries = [
+      entry('imported-a', null, ['val_loss', 'val_f1', 'lr'], 1),
+      entry('imported-b', null, ['val_loss', 'val_f1', 'lr'], 2),
+      entry('other-import', null, ['lr'], 3),
+      entry('other-script', 'other.py', ['val_loss', 'val_f1', 'lr'], 4),
+    ];
+    assert.deepEqual(
+      runsByLoggedKeys(entries, lines).map((e) => e.id),
+      ['imported-a', 'imported-b'],
+    );
+    assert.deepEqual(runsByLoggedKeys([entry('x', null, ['acc'], 1)], lines), []);
+  });
+});
