@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { loadPolicy } from '../core/gate/gate';
 import type { Goal } from '../core/metrics/goals';
+import { STORE_DIR_NAME } from '../core/store/layout';
 import { workspaceStoreDir } from '../core/store/resolve';
 import { SETTINGS_SECTION, Settings } from './ids';
 
@@ -23,7 +24,7 @@ export class ExtensionSettings implements vscode.Disposable {
   storePath(folder: vscode.WorkspaceFolder): string {
     return vscode.workspace
       .getConfiguration(SETTINGS_SECTION, folder)
-      .get<string>(Settings.storePath, '.runlens');
+      .get<string>(Settings.storePath, STORE_DIR_NAME);
   }
 
   /** The store folder of a workspace folder, by the one rule of core/store/resolve.ts. */

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import { RunlensError, errorMessage } from '../errors';
 import { mkdirp, readJsonFile, withLock, writeJsonAtomic } from '../store/fsutil';
 import { newRunId } from '../store/ids';
+import { PIPELINE_DIR, PIPELINE_RUNS_DIR } from '../store/layout';
 import type { Store } from '../store/store';
 import type { ParamValue } from '../store/types';
 import { TAG_PIPELINE_RUN, TAG_STAGE } from '../store/types';
@@ -61,7 +62,7 @@ export interface RunPipelineOptions {
 
 /** The pipeline's records in a store (or in the store folder `store`). */
 export function pipelineDir(store: Store | string): string {
-  return path.join(typeof store === 'string' ? store : store.dir, 'pipeline');
+  return path.join(typeof store === 'string' ? store : store.dir, PIPELINE_DIR);
 }
 
 export function readState(store: Store): PipelineState {
@@ -90,7 +91,7 @@ export function listPipelineRuns(
   store: Store,
   o: { last?: number; skipUnreadable?: boolean } = {},
 ): PipelineRunRecord[] {
-  const dir = path.join(pipelineDir(store), 'runs');
+  const dir = path.join(pipelineDir(store), PIPELINE_RUNS_DIR);
   if (!fs.existsSync(dir)) return [];
   const files = fs
     .readdirSync(dir)

@@ -21,3 +21,14 @@ export const OUTPUT_FILE = 'output.log';
 export const ARTIFACTS_DIR = 'artifacts';
 /** Written by a logging client into the run folder it writes. */
 export const CLIENT_FILE = 'client.json';
+
+/** The model registry: one folder per registered model. */
+export const REGISTRY_DIR = 'registry';
+/** The pinned baseline of each experiment. */
+export const BASELINES_FILE = 'baselines.json';
+/** The pipeline's state, hash cache, triggers and run records. */
+export const PIPELINE_DIR = 'pipeline';
+/** One JSON record per pipeline run, inside PIPELINE_DIR. */
+export const PIPELINE_RUNS_DIR = 'runs';
+/** The lock file beside a file that several writers update (proper-lockfile's default). */
+export const LOCK_SUFFIX = '.lock';

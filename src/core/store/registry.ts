@@ -4,6 +4,7 @@ import { RunlensError, isErrno } from '../errors';
 import { mkdirp, readJsonFile, storeWriteError, withLock, writeJsonAtomic } from './fsutil';
 import { getOwn, setOwn } from './records';
 import { checkBaselines, checkModelDocument } from './schemas';
+import { BASELINES_FILE, REGISTRY_DIR } from './layout';
 import { ARTIFACTS_DIR } from './runFile';
 import type { Store } from './store';
 import type { InputFile } from './types';
@@ -69,8 +70,8 @@ export class Registry {
   private readonly baselinesFile: string;
 
   constructor(private readonly store: Store) {
-    this.dir = path.join(store.dir, 'registry');
-    this.baselinesFile = path.join(store.dir, 'baselines.json');
+    this.dir = path.join(store.dir, REGISTRY_DIR);
+    this.baselinesFile = path.join(store.dir, BASELINES_FILE);
   }
 
   private modelFile(name: string): string {

@@ -18,6 +18,7 @@ import type {
   StageEvent,
   StageState,
 } from '../../core/pipeline/types';
+import { PIPELINE_RUNS_DIR, STORE_FILE } from '../../core/store/layout';
 import { Store } from '../../core/store/store';
 import { Commands, ContextKeys } from '../ids';
 import type { ExtensionSettings } from '../settings';
@@ -122,7 +123,7 @@ export class PipelineRunner implements vscode.Disposable {
   openStore(create: boolean): Store | undefined {
     const ctx = this.context();
     if (!ctx) return undefined;
-    if (!create && !fs.existsSync(path.join(ctx.storeDir, 'store.json'))) return undefined;
+    if (!create && !fs.existsSync(path.join(ctx.storeDir, STORE_FILE))) return undefined;
     return Store.open(ctx.storeDir, { create });
   }
 
@@ -138,7 +139,7 @@ export class PipelineRunner implements vscode.Disposable {
   private recordsSignature(): string {
     const ctx = this.context();
     if (!ctx) return '';
-    const dir = path.join(pipelineDir(ctx.storeDir), 'runs');
+    const dir = path.join(pipelineDir(ctx.storeDir), PIPELINE_RUNS_DIR);
     try {
       const last = fs
         .readdirSync(dir)

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { goalOf } from '../../core/metrics/goals';
 import type { Goal } from '../../core/metrics/goals';
+import { ARTIFACTS_DIR } from '../../core/store/layout';
 import { childrenOf, parentOf } from '../../core/store/nesting';
 import { evaluate, isQueryText, parseFilter, sortEntries } from '../../core/store/query';
 import type { ListedStatus, RunEntry } from '../../core/store/types';
@@ -281,7 +282,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       }
       case 'artifact': {
         const f = this.model.byKey(node.folder);
-        const uri = vscode.Uri.file(path.join(f?.store?.runDir(node.id) ?? '', 'artifacts', node.rel));
+        const uri = vscode.Uri.file(path.join(f?.store?.runDir(node.id) ?? '', ARTIFACTS_DIR, node.rel));
         const item = new vscode.TreeItem(uri, vscode.TreeItemCollapsibleState.None);
         item.id = `art:${node.folder}:${node.id}:${node.rel}`;
         item.label = node.rel;

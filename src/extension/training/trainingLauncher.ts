@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import type { ParamValue } from '../../core/store/types';
+import { STORE_DIR_NAME } from '../../core/store/layout';
 import { Store } from '../../core/store/store';
 import type { LaunchedRun, RunResult } from '../../core/tracking/launcher';
 import { launchRun } from '../../core/tracking/launcher';
@@ -33,8 +34,7 @@ interface Active {
 }
 
 const SCRIPT_GLOB = '**/*train*.{py,js,mjs,cjs,ts}';
-const EXCLUDE =
-  '{**/node_modules/**,**/.runlens/**,**/dist/**,**/out/**,**/.venv/**,**/venv/**,**/site-packages/**}';
+const EXCLUDE = `{**/node_modules/**,**/${STORE_DIR_NAME}/**,**/dist/**,**/out/**,**/.venv/**,**/venv/**,**/site-packages/**}`;
 
 /**
  * Launches training from the editor through the same core launcher as `runlens run`: each run's

@@ -5,6 +5,15 @@ import { JobWatcher, currentUser } from '../../core/slurm/watcher';
 import { errorMessage } from '../../core/errors';
 import { Registry } from '../../core/store/registry';
 import type { RegisteredModel } from '../../core/store/registry';
+import {
+  ARTIFACTS_DIR,
+  BASELINES_FILE,
+  LOCK_SUFFIX,
+  REGISTRY_DIR,
+  RUNS_DIR,
+  RUN_FILE,
+  STORE_FILE,
+} from '../../core/store/layout';
 import { readRunFile } from '../../core/store/runFile';
 import { Store } from '../../core/store/store';
 import type { RunEntry, RunRecord } from '../../core/store/types';
@@ -75,12 +84,12 @@ export class FolderStore implements vscode.Disposable {
 
   private touched(uri: vscode.Uri): void {
     const rel = path.relative(this.storeDir, uri.fsPath).split(path.sep);
-    if (rel[0] === 'runs' && rel[1]) {
+    if (rel[0] === RUNS_DIR && rel[1]) {
       // A run's own files: only that run is read again.
-      if (rel[2] !== 'run.json.lock' && !rel[2]?.startsWith('.')) this.dirty.add(rel[1]);
-    } else if (rel[0] === 'registry' || rel[0] === 'baselines.json') {
+      if (rel[2] !== RUN_FILE + LOCK_SUFFIX && !rel[2]?.startsWith('.')) this.dirty.add(rel[1]);
+    } else if (rel[0] === REGISTRY_DIR || rel[0] === BASELINES_FILE) {
       this.registryDirty = true;
-    } else if (rel[0] === 'store.json' || rel[0] === 'runs') {
+    } else if (rel[0] === STORE_FILE || rel[0] === RUNS_DIR) {
       this.dirty.add('*');
     } else {
       return; // index files: written by readers, nothing new to show
@@ -173,7 +182,7 @@ export class FolderStore implements vscode.Disposable {
         const dir = this.store.runDir(id);
         this.details.set(id, {
           run: readRunFile(dir),
-          artifacts: listArtifacts(path.join(dir, 'artifacts')),
+          artifacts: listArtifacts(path.join(dir, ARTIFACTS_DIR)),
         });
         this.emitter.fire();
       } catch {
