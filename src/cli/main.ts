@@ -13,6 +13,12 @@ import { registerDiffCommand } from './commands/diff';
 import { addLaunchOptions, registerSlurmCommands, resourcesOf, runOnSlurm } from './slurmCommands';
 import { reconcileJobs } from '../core/slurm/watcher';
 import { downsampleSeries } from '../core/charts/panelData';
+import {
+  readWholeSeries,
+  seriesCsvChunks,
+  seriesJsonChunks,
+  seriesJsonlChunks,
+} from '../core/charts/seriesOutput';
 import { readSeries } from '../core/store/metrics';
 import { getOwn } from '../core/store/records';
 import {
@@ -48,11 +54,16 @@ export const VERSION = runlensVersion();
 interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
+  /** Long output, written as it is made; the next chunk waits until this one is taken. */
+  stream?: (chunks: Iterable<string>) => Promise<void>;
 }
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s + '\n'),
   err: (s) => process.stderr.write(s + '\n'),
+  stream: async (chunks) => {
+    for (const c of chunks) await new Promise((done) => process.stdout.write(c, done));
+  },
 };
 
 /** Parse `key=value`; values that read as numbers, booleans or null become those. */
@@ -320,7 +331,7 @@ export function buildProgram(
       '--points <n>',
       "reduce each series to about N points, as the charts do (first and last point and each bucket's min and max kept)",
     )
-    .action((ref: string, opts) => {
+    .action(async (ref: string, opts) => {
       const points = opts.points === undefined ? undefined : parsePoints(opts.points as string);
       const store = openStore();
       const id = store.resolveRunId(ref);
@@ -334,16 +345,43 @@ export function buildProgram(
         );
       }
       const keys = opts.key ? [opts.key as string] : Object.keys(entry.metrics).sort();
-      const all = keys.map((k) => readSeries(file, k));
-      if (points !== undefined) for (const s of all) s.series = downsampleSeries(s.series, points);
-      for (const w of all.flatMap((s) => s.warnings)) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
-      if (opts.key && all[0].series.steps.length === 0) {
-        throw new RunlensError(
+      const missingKey = () =>
+        new RunlensError(
           `run ${id} has no metric "${opts.key}"`,
           `metrics: ${keys.join(', ') || 'none'}`,
           'notFound',
         );
+      // Whole series in a machine format: read from the binary columns and written as made.
+      if (points === undefined && !opts.pretty && (opts.json || opts.csv || opts.jsonl)) {
+        const { series, warnings } = readWholeSeries(file, keys);
+        for (const w of warnings) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
+        if (opts.key && series[0].steps.length === 0) throw missingKey();
+        const chunks = opts.jsonl
+          ? seriesJsonlChunks(series)
+          : opts.json
+            ? seriesJsonChunks(series)
+            : seriesCsvChunks(series);
+        if (io.stream) {
+          await io.stream(
+            (function* () {
+              let any = false;
+              for (const c of chunks) {
+                any = true;
+                yield c;
+              }
+              if (any) yield '\n';
+            })(),
+          );
+        } else {
+          const text = [...chunks].join('');
+          if (text) io.out(text);
+        }
+        return;
       }
+      const all = keys.map((k) => readSeries(file, k));
+      if (points !== undefined) for (const s of all) s.series = downsampleSeries(s.series, points);
+      for (const w of all.flatMap((s) => s.warnings)) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
+      if (opts.key && all[0].series.steps.length === 0) throw missingKey();
       if (opts.jsonl) {
         const lines: string[] = [];
         for (const { series: s } of all)

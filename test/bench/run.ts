@@ -7,6 +7,7 @@ import { evalBenchmarks } from './eval.bench';
 import { benchImporters } from './importers.bench';
 import { lensBench } from './lens.bench';
 import { servingBench } from './serving.bench';
+import { seriesOutputBench } from './seriesOutput.bench';
 import { scaleBench } from './scale.bench';
 import { slurmBench } from './slurm.bench';
 import { stdoutBench } from './stdout.bench';
@@ -19,6 +20,7 @@ const groups: Record<string, () => Promise<void>> = {
   store: storeScale,
   scale: scaleBench,
   series: seriesRead,
+  seriesout: seriesOutputBench,
   importers: benchImporters,
   lens: lensBench,
   charts: chartsBench,

@@ -80,6 +80,8 @@ interface Measured {
   rssMb: number;
   /** CPU time (user + system) of the process: less disturbed than wall time on a busy machine. */
   cpuMs: number;
+  /** Bytes the process printed. */
+  outBytes: number;
 }
 
 let preload: string | undefined;
@@ -94,7 +96,8 @@ export function measureProcess(args: string[], cwd: string): Measured {
     );
   }
   const rssFile = path.join(path.dirname(preload), `rss-${process.pid}`);
-  const out = fs.openSync(path.join(path.dirname(preload), 'stdout'), 'w');
+  const outFile = path.join(path.dirname(preload), 'stdout');
+  const out = fs.openSync(outFile, 'w');
   const t0 = process.hrtime.bigint();
   const r = spawnSync(process.execPath, ['-r', preload, ...args], {
     cwd,
@@ -106,11 +109,11 @@ export function measureProcess(args: string[], cwd: string): Measured {
   fs.closeSync(out);
   if (r.status !== 0) throw new Error(`${args.join(' ')} failed: ${r.stderr}`);
   const [rssMb, cpuMs] = JSON.parse(fs.readFileSync(rssFile, 'utf8')) as number[];
-  return { ms, rssMb, cpuMs };
+  return { ms, rssMb, cpuMs, outBytes: fs.statSync(outFile).size };
 }
 
 function bestOf(n: number, args: string[], cwd: string): Measured {
-  let best: Measured = { ms: Infinity, rssMb: 0, cpuMs: 0 };
+  let best: Measured = { ms: Infinity, rssMb: 0, cpuMs: 0, outBytes: 0 };
   for (let i = 0; i < n; i++) {
     const m = measureProcess(args, cwd);
     if (m.ms < best.ms) best = m;
