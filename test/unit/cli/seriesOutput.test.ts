@@ -4,12 +4,12 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { toJson } from '../../src/core/format';
-import { METRICS_HEADER, formatPoint, readSeries } from '../../src/core/store/metrics';
-import { metricsCacheFile, readMetricsCache } from '../../src/core/store/metricsCache';
-import { Store } from '../../src/core/store/store';
+import { toJson } from '../../../src/core/format';
+import { METRICS_HEADER, formatPoint, readSeries } from '../../../src/core/store/metrics';
+import { metricsCacheFile, readMetricsCache } from '../../../src/core/store/metricsCache';
+import { Store } from '../../../src/core/store/store';
 import { spawnSync } from 'node:child_process';
-import { cliPath, tempDir } from '../helpers/tmp';
+import { cliPath, tempDir } from '../../helpers/tmp';
 
 // Keys that JSON objects and CSV treat specially: integer-like, a prototype name, a comma and quote.
 const KEYS = ['loss', '1', '__proto__', 'a,"b"'];
