@@ -6,6 +6,7 @@ import type { ColumnType, DriftMethod } from '../protocol/drift';
 import { detectDrift } from '../core/drift/drift';
 import { groupDriftWarnings, nothingComparedReason } from '../core/drift/view';
 import { RunlensError, errorMessage } from '../core/errors';
+import { formatMaybe } from '../core/format';
 import type { EvaluationResult } from '../core/eval/evaluate';
 import { evaluateFile, saveEvaluation } from '../core/eval/evaluate';
 import { evaluateModel } from '../core/eval/modelEval';
@@ -16,12 +17,6 @@ import type { Store } from '../core/store/store';
 interface Io {
   out(s: string): void;
   err(s: string): void;
-}
-
-function num(v: number | null | undefined): string {
-  if (v === null || v === undefined) return '—';
-  if (!Number.isFinite(v)) return String(v);
-  return Number(v.toPrecision(6)).toString();
 }
 
 function parsePairs<T extends string>(
@@ -54,7 +49,7 @@ const METHODS = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'] 
 export function formatEvaluation(r: EvaluationResult): string[] {
   const lines = [`evaluated ${r.n} rows of ${r.file} (${r.task})`];
   for (const [k, v] of Object.entries(r.metrics))
-    lines.push(`  ${k.replace(/^eval\//, '').padEnd(20)} ${num(v)}`);
+    lines.push(`  ${k.replace(/^eval\//, '').padEnd(20)} ${formatMaybe(v)}`);
   const c = r.classification;
   if (c) {
     lines.push('', '  confusion matrix (rows: true, columns: predicted)');
@@ -73,7 +68,7 @@ export function formatEvaluation(r: EvaluationResult): string[] {
     const key = r.task === 'regression' ? 'eval/rmse' : 'eval/accuracy';
     for (const s of r.slices.slices)
       lines.push(
-        `    ${s.value.padEnd(20)} n=${String(s.n).padEnd(7)} ${key.slice(5)} ${num(s.metrics[key])}`,
+        `    ${s.value.padEnd(20)} n=${String(s.n).padEnd(7)} ${key.slice(5)} ${formatMaybe(s.metrics[key])}`,
       );
   }
   return lines;
@@ -91,7 +86,7 @@ export function formatDrift(r: DriftReport): string[] {
   ];
   for (const c of r.columns) {
     lines.push(
-      `  ${c.column.padEnd(20)} ${c.type.padEnd(12)} ${c.method.padEnd(14)} ${num(c.statistic).padEnd(12)} ${num(c.pValue).padEnd(12)} ${String(c.threshold).padEnd(10)} ${(c.skipped ? 'skip' : c.drifted ? 'YES' : 'no').padEnd(6)} ${(c.reference.missingRate * 100).toFixed(1)}% -> ${(c.current.missingRate * 100).toFixed(1)}%`,
+      `  ${c.column.padEnd(20)} ${c.type.padEnd(12)} ${c.method.padEnd(14)} ${formatMaybe(c.statistic).padEnd(12)} ${formatMaybe(c.pValue).padEnd(12)} ${String(c.threshold).padEnd(10)} ${(c.skipped ? 'skip' : c.drifted ? 'YES' : 'no').padEnd(6)} ${(c.reference.missingRate * 100).toFixed(1)}% -> ${(c.current.missingRate * 100).toFixed(1)}%`,
     );
   }
   if (r.timeline) {
@@ -265,7 +260,7 @@ export function registerEvalCommands(
             );
             for (const m of r.metrics) {
               io.out(
-                `  ${m.verdict.padEnd(8)} ${m.metric.padEnd(24)} ${num(m.baseline).padStart(12)} -> ${num(m.candidate).padEnd(12)} ${m.rule}`,
+                `  ${m.verdict.padEnd(8)} ${m.metric.padEnd(24)} ${formatMaybe(m.baseline).padStart(12)} -> ${formatMaybe(m.candidate).padEnd(12)} ${m.rule}`,
               );
             }
           }

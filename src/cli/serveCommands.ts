@@ -3,6 +3,7 @@ import { indent } from './json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../core/errors';
+import { formatNumber } from '../core/format';
 import type { MonitorWindow, OnlineAccuracy } from '../core/serving/monitor';
 import { monitorPackage } from '../core/serving/monitor';
 import { packageModel } from '../core/serving/package';
@@ -218,7 +219,7 @@ export function registerServeCommands(
         );
         for (const c of rep.columns.filter((c) => c.drifted).slice(0, 10)) {
           io.out(
-            `  ${c.column}  ${c.method} ${c.statistic.toPrecision(3)}${c.pValue !== null ? ` p=${c.pValue.toExponential(2)}` : ''}`,
+            `  ${c.column}  ${c.method} ${formatNumber(c.statistic)}${c.pValue !== null ? ` p=${formatNumber(c.pValue)}` : ''}`,
           );
         }
         for (const w of rep.timeline?.windows ?? []) {
@@ -236,7 +237,7 @@ export function registerServeCommands(
 /** The online accuracy lines of `runlens monitor --feedback`. */
 export function formatOnline(o: OnlineAccuracy): string[] {
   const name = o.metric === 'accuracy' ? 'accuracy' : 'MAE';
-  const v = (x: number) => (o.metric === 'accuracy' ? x.toFixed(4) : x.toPrecision(4));
+  const v = formatNumber;
   return [
     `online ${name}: ${o.value === null ? 'n/a (no prediction joined)' : v(o.value)} over ${o.joined} joined rows (${o.feedbackRows} feedback rows, ${o.unmatchedFeedback} unmatched, ${o.unlabeledPredictions} predictions without feedback${o.duplicateFeedback ? `, ${o.duplicateFeedback} duplicates` : ''})`,
     ...o.windows.map((w) => `  window ${w.window}  ${name} ${v(w.value)}  ${w.joined} rows`),

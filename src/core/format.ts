@@ -1,12 +1,30 @@
+/**
+ * How Runlens shows numbers and durations, in one place: the CLI, the trees, the gate, evaluation,
+ * pipeline logs and the webviews (bundled for the browser: this file imports no Node module).
+ */
 import type { MetricSummary, ParamValue, RunEntry } from './store/types';
 
+/** Significant digits of a shown number: enough to tell 0.91234 from 0.91229 in a gate table. */
+export const SIGNIFICANT_DIGITS = 5;
+
+/**
+ * A number as every view shows it: integers in full (below 1e15), else 5 significant digits with
+ * trailing zeros dropped, in exponent form (`1.2346e-5`, `3e+7`) below 1e-3 and from 1e6 on.
+ */
 export function formatNumber(v: number): string {
   if (Number.isNaN(v)) return 'NaN';
   if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
   if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
   const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) return v.toExponential(3);
-  return String(Number(v.toPrecision(4)));
+  if (a !== 0 && (a < 1e-3 || a >= 1e6)) {
+    return v.toExponential(SIGNIFICANT_DIGITS - 1).replace(/\.?0+e/, 'e');
+  }
+  return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
+}
+
+/** formatNumber, with a dash for a value that is absent. */
+export function formatMaybe(v: number | null | undefined): string {
+  return v === null || v === undefined ? '—' : formatNumber(v);
 }
 
 export function formatParam(v: ParamValue | undefined): string {
@@ -15,6 +33,7 @@ export function formatParam(v: ParamValue | undefined): string {
   return typeof v === 'number' ? formatNumber(v) : String(v);
 }
 
+/** `42s`, `1m05s`, `2h03m`: compact enough for a table column or a tree item's description. */
 export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   if (s < 60) return `${s}s`;

@@ -1,4 +1,8 @@
 /** Small DOM helpers: elements built with properties, never with HTML strings from data. */
+// Numbers and durations look the same in a panel as in the CLI and the trees: the views take the
+// core's formatter (browser-safe, bundled by esbuild) from here with the other DOM helpers.
+export { formatDuration, formatNumber } from '../../src/core/format';
+
 type Props = Record<string, string | number | boolean | undefined>;
 
 export function el<K extends keyof HTMLElementTagNameMap>(
@@ -25,14 +29,6 @@ export function el<K extends keyof HTMLElementTagNameMap>(
   return e;
 }
 
-/** Numbers as people read them on a chart: few digits, exponent only when very small or large. */
-export function formatNumber(v: number): string {
-  if (!Number.isFinite(v)) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3);
-  return Number(v.toPrecision(5)).toString();
-}
-
 /** An axis tick: at most 4 significant digits, `9e-4` and `1.2e+7` rather than `9.000e-4`. */
 export function formatTick(v: number): string {
   if (!Number.isFinite(v)) return String(v);
@@ -44,16 +40,4 @@ export function formatTick(v: number): string {
 /** `1 run`, `3 runs`. */
 export function plural(n: number, word: string, many = `${word}s`): string {
   return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
-}
-
-export function formatDuration(ms: number): string {
-  const s = Math.round(ms / 1000);
-  const h = Math.floor(s / 3600);
-  const m = Math.floor((s % 3600) / 60);
-  const sec = s % 60;
-  return h
-    ? `${h}h ${String(m).padStart(2, '0')}m`
-    : m
-      ? `${m}m ${String(sec).padStart(2, '0')}s`
-      : `${sec}s`;
 }

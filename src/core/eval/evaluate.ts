@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError, errorMessage, isErrno } from '../errors';
+import { formatNumber } from '../format';
 import { ARTIFACTS_DIR } from '../store/runFile';
 import { foldSummary } from '../store/metrics';
 import type { Store } from '../store/store';
@@ -535,7 +536,7 @@ function slices(
     const names = Array.from(
       { length: bins },
       (_, b) =>
-        `[${fmt(lo + b * w)}, ${fmt(b === bins - 1 ? hi : lo + (b + 1) * w)}${b === bins - 1 ? ']' : ')'}`,
+        `[${formatNumber(lo + b * w)}, ${formatNumber(b === bins - 1 ? hi : lo + (b + 1) * w)}${b === bins - 1 ? ']' : ')'}`,
     );
     v.forEach((x, i) => {
       const b = Math.min(bins - 1, Math.floor((x - lo) / w));
@@ -557,10 +558,6 @@ function slices(
     column: o.sliceBy!,
     slices: out.sort((a, b) => (a.value < b.value ? -1 : a.value > b.value ? 1 : 0)),
   };
-}
-
-function fmt(v: number): string {
-  return Number(v.toPrecision(6)).toString();
 }
 
 /**

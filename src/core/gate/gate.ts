@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RunlensError, errorMessage, isErrno } from '../errors';
+import { formatMaybe } from '../format';
 import type { Goal } from '../metrics/goals';
 import { goalOf } from '../metrics/goals';
 import { foldSummary, scanMetrics } from '../store/metrics';
@@ -279,10 +280,6 @@ export function verdictLine(r: Pick<GateResult, 'verdict' | 'reason'>): string {
   return r.verdict === 'incomplete' ? `incomplete: ${r.reason ?? 'evaluate the candidate first'}` : r.verdict;
 }
 
-function num(v: number | null, digits = 6): string {
-  return v === null ? '—' : Number(v.toPrecision(digits)).toString();
-}
-
 export function gateMarkdown(r: GateResult): string {
   const icon = { pass: '✅ pass', fail: '❌ fail', missing: '⚠️ missing' };
   const head = { pass: '✅ pass', fail: '❌ fail', incomplete: '⏳ incomplete' }[r.verdict];
@@ -299,7 +296,7 @@ export function gateMarkdown(r: GateResult): string {
     const rel =
       m.relative === null ? '' : ` (${m.relative >= 0 ? '+' : ''}${(m.relative * 100).toFixed(2)}%)`;
     lines.push(
-      `| ${m.metric}${m.required ? ' *' : ''} | ${m.goal ?? '—'} | ${num(m.baseline)} | ${num(m.candidate)} | ${m.delta === null ? '—' : num(m.delta) + rel} | ${m.rule} | ${icon[m.verdict]} |`,
+      `| ${m.metric}${m.required ? ' *' : ''} | ${m.goal ?? '—'} | ${formatMaybe(m.baseline)} | ${formatMaybe(m.candidate)} | ${m.delta === null ? '—' : formatMaybe(m.delta) + rel} | ${m.rule} | ${icon[m.verdict]} |`,
     );
   }
   if (r.metrics.some((m) => m.required)) lines.push('', '\\* required');

@@ -1,6 +1,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
+import { formatNumber } from '../format';
 import { detectDrift } from '../drift/drift';
 import { nothingComparedReason } from '../drift/view';
 import { evaluateFile, saveEvaluation } from '../eval/evaluate';
@@ -119,7 +120,7 @@ async function evaluateAction(ctx: ActionContext): Promise<ActionResult> {
   if (target !== ctx.runId) await saveEvaluation(ctx.store, ctx.runId, result);
   const shown = Object.entries(result.metrics)
     .slice(0, 6)
-    .map(([k, v]) => `${k}=${Number(v.toPrecision(4))}`);
+    .map(([k, v]) => `${k}=${formatNumber(v)}`);
   ctx.log(shown.join(' '));
   return { ok: true, reason: `${result.task}, ${result.n} rows` };
 }

@@ -1,5 +1,6 @@
 import * as vscode from 'vscode';
 import { RunlensError, errorMessage } from '../../core/errors';
+import { formatNumber } from '../../core/format';
 import { Store } from '../../core/store/store';
 import type { RunEntry } from '../../core/store/types';
 import type { MlflowExperimentInfo } from '../../core/sync/client';
@@ -188,7 +189,7 @@ export class TeamView implements vscode.TreeDataProvider<TeamNode>, vscode.Dispo
     item.id = `team:${node.folder}:${node.id}`;
     const summary = Object.entries(entry?.metrics ?? {})
       .slice(0, 3)
-      .map(([k, s]) => `${k}=${Number.isFinite(s.last) ? Number(s.last.toPrecision(4)) : s.last}`)
+      .map(([k, s]) => `${k}=${formatNumber(s.last)}`)
       .join(' ');
     item.description = `${entry?.status ?? ''} ${summary}`.trim();
     item.tooltip = `Pulled from ${entry?.tags[ORIGIN_TAG] ?? 'the server'} (read-only)`;

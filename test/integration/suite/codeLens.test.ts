@@ -57,11 +57,13 @@ suite('CodeLens', () => {
     assert.equal(atLog.length, 2, `lenses at line ${logLine + 1}: ${JSON.stringify(atLog)}`);
     assert.match(
       atLog.find((t) => t.includes(' loss '))!,
-      new RegExp(`loss ${loss.toPrecision(4)} @ step 11 · best ${loss.toPrecision(4)} @ step 11`),
+      new RegExp(
+        `loss ${Number(loss.toPrecision(5))} @ step 11 · best ${Number(loss.toPrecision(5))} @ step 11`,
+      ),
     );
     assert.match(
       atLog.find((t) => t.includes('val_acc'))!,
-      new RegExp(`val_acc ${valAcc.toPrecision(4)}`),
+      new RegExp(`val_acc ${Number(valAcc.toPrecision(5))}`),
     );
     // No lens on lines that log nothing.
     for (const line of titles.keys())
@@ -80,8 +82,8 @@ suite('CodeLens', () => {
     const lossLens = async () =>
       ((await lensTitles(uri)).get(logLine) ?? []).find((t) => t.includes(' loss ')) ?? '';
     // The fixture run's loss is exp(-0.3 * (step + 1)): smallest at step 11, largest at step 0.
-    const smallest = `best ${Math.exp(-0.3 * 12).toPrecision(4)} @ step 11`;
-    const largest = `best ${Math.exp(-0.3).toPrecision(4)} @ step 0`;
+    const smallest = `best ${Number(Math.exp(-0.3 * 12).toPrecision(5))} @ step 11`;
+    const largest = `best ${Number(Math.exp(-0.3).toPrecision(5))} @ step 0`;
     assert.ok((await lossLens()).includes(smallest), await lossLens());
     const policy = path.join(ws, 'runlens.yaml');
     assert.ok(!fs.existsSync(policy), 'the fixture workspace has no runlens.yaml');
