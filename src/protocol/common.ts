@@ -15,6 +15,17 @@ export function messageType(m: unknown): string | undefined {
     : undefined;
 }
 
+/** Every message type a receiver understands, as keys: the compiler rejects a list that misses one. */
+export type KnownTypes<M extends { type: string }> = Record<M['type'], true>;
+
+/** Whether `type` (from messageType) is one of `known`; both ends ignore, and log, any other. */
+export function isKnownType<M extends { type: string }>(
+  type: string | undefined,
+  known: KnownTypes<M>,
+): type is M['type'] {
+  return type !== undefined && Object.prototype.hasOwnProperty.call(known, type);
+}
+
 /** A non-finite value as text: webview messages are JSON, where NaN and infinities become null. */
 export type NonFiniteCode = 'NaN' | 'Infinity' | '-Infinity';
 

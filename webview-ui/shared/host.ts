@@ -3,7 +3,8 @@
  * the view-local state saved with setState, the message loop with its known-type guard, and the
  * `ready` handshake after which the host sends complete snapshots.
  */
-import { messageType } from '../../src/protocol/common';
+import { isKnownType, messageType } from '../../src/protocol/common';
+import type { KnownTypes } from '../../src/protocol/common';
 
 /** The object VS Code injects into a webview; it may be acquired only once per page. */
 interface VsCodeApi {
@@ -13,9 +14,6 @@ interface VsCodeApi {
 }
 
 declare function acquireVsCodeApi(): VsCodeApi;
-
-/** Every message type the view understands, as keys: the compiler checks that none is missing. */
-export type KnownTypes<ToWebview extends { type: string }> = Record<ToWebview['type'], true>;
 
 export interface Host<State, ToWebview extends { type: string }, FromWebview> {
   /** The state this view saved before VS Code hid or reloaded it; undefined on first open. */
@@ -45,7 +43,7 @@ export function connectHost<State, ToWebview extends { type: string }, FromWebvi
     start(receive, ready) {
       window.addEventListener('message', (event: MessageEvent) => {
         const type = messageType(event.data);
-        if (!type || !Object.prototype.hasOwnProperty.call(known, type)) {
+        if (!isKnownType(type, known)) {
           console.warn(`runlens ${name}: ignored a message of unknown type`, type ?? event.data);
           return;
         }

@@ -2,6 +2,7 @@ import type * as vscode from 'vscode';
 import { buildCompareSnapshot } from '../../core/charts/compareData';
 import { SeriesCache } from '../../core/charts/panelData';
 import { assertNever } from '../../protocol/common';
+import type { KnownTypes } from '../../protocol/common';
 import type { CompareFromWebview, CompareToWebview, CompareViewState } from '../../protocol/compare';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
@@ -10,7 +11,12 @@ import { HostedPanel, PanelSlot } from './webviewHost';
 
 export const COMPARE_VIEW_TYPE = 'runlens.compareRuns';
 
-const KNOWN: CompareFromWebview['type'][] = ['ready', 'setBaseline', 'setStep', 'rendered'];
+const KNOWN: KnownTypes<CompareFromWebview> = {
+  ready: true,
+  setBaseline: true,
+  setStep: true,
+  rendered: true,
+};
 
 /** What the compare webview last reported drawing. */
 export interface CompareRendered {

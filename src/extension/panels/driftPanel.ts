@@ -7,6 +7,7 @@ import { errorMessage } from '../../core/errors';
 import { monitorPackage } from '../../core/serving/monitor';
 import { readManifest } from '../../core/serving/serve';
 import { assertNever } from '../../protocol/common';
+import type { KnownTypes } from '../../protocol/common';
 import type {
   DriftFromWebview,
   DriftRendered,
@@ -19,7 +20,13 @@ import { HostedPanel, PanelSlot, saveWithDialog } from './webviewHost';
 
 export const DRIFT_VIEW_TYPE = 'runlens.drift';
 
-const KNOWN: DriftFromWebview['type'][] = ['ready', 'selectColumn', 'saveReport', 'refresh', 'rendered'];
+const KNOWN: KnownTypes<DriftFromWebview> = {
+  ready: true,
+  selectColumn: true,
+  saveReport: true,
+  refresh: true,
+  rendered: true,
+};
 
 /** A computed drift report: what the webview shows, and the full report for "Save Report". */
 export interface DriftResult {

@@ -5,6 +5,7 @@ import { evaluationFile, readEvaluation } from '../../core/eval/evaluate';
 import { evaluationSnapshot } from '../../core/eval/view';
 import { Registry } from '../../core/store/registry';
 import { assertNever } from '../../protocol/common';
+import type { KnownTypes } from '../../protocol/common';
 import type {
   EvaluationFromWebview,
   EvaluationToWebview,
@@ -17,7 +18,7 @@ import { HostedPanel, PanelSlot } from './webviewHost';
 
 export const EVALUATION_VIEW_TYPE = 'runlens.evaluation';
 
-const KNOWN: EvaluationFromWebview['type'][] = ['ready', 'rendered'];
+const KNOWN: KnownTypes<EvaluationFromWebview> = { ready: true, rendered: true };
 
 /** What the webview last reported drawing: for integration tests and diagnostics. */
 export interface EvaluationRendered {

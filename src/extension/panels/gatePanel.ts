@@ -9,6 +9,7 @@ import { compareRuns, gateMarkdown, loadPolicy } from '../../core/gate/gate';
 import { Registry } from '../../core/store/registry';
 import type { Store } from '../../core/store/store';
 import { assertNever } from '../../protocol/common';
+import type { KnownTypes } from '../../protocol/common';
 import type { GateFromWebview, GateToWebview, GateViewState } from '../../protocol/gate';
 import { ARTIFACTS_DIR } from '../../core/store/runFile';
 import { Commands } from '../ids';
@@ -19,13 +20,13 @@ import { HostedPanel, PanelSlot } from './webviewHost';
 
 export const GATE_VIEW_TYPE = 'runlens.gate';
 
-const KNOWN: GateFromWebview['type'][] = [
-  'ready',
-  'copyMarkdown',
-  'pickBaseline',
-  'evaluateCandidate',
-  'rendered',
-];
+const KNOWN: KnownTypes<GateFromWebview> = {
+  ready: true,
+  copyMarkdown: true,
+  pickBaseline: true,
+  evaluateCandidate: true,
+  rendered: true,
+};
 
 export interface GateRendered {
   verdict: 'pass' | 'fail' | 'incomplete';

@@ -7,6 +7,7 @@ import {
   zoomSeries,
 } from '../../core/charts/panelData';
 import { assertNever } from '../../protocol/common';
+import type { KnownTypes } from '../../protocol/common';
 import type {
   MetricsFromWebview,
   MetricsToWebview,
@@ -20,16 +21,16 @@ import { HostedPanel, PanelSlot, safeFileName, saveWithDialog } from './webviewH
 
 export const METRICS_VIEW_TYPE = 'runlens.metricsChart';
 
-const KNOWN: MetricsFromWebview['type'][] = [
-  'ready',
-  'resize',
-  'selectRuns',
-  'zoom',
-  'exportPng',
-  'exportCsv',
-  'painted',
-  'rendered',
-];
+const KNOWN: KnownTypes<MetricsFromWebview> = {
+  ready: true,
+  resize: true,
+  selectRuns: true,
+  zoom: true,
+  exportPng: true,
+  exportCsv: true,
+  painted: true,
+  rendered: true,
+};
 
 /** What the webview last reported drawing: for integration tests and diagnostics. */
 export interface MetricsRendered {

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import * as vscode from 'vscode';
-import { messageType } from '../../protocol/common';
+import { isKnownType, messageType } from '../../protocol/common';
+import type { KnownTypes } from '../../protocol/common';
 import { pageHtml } from './html';
 
 /** Options of every Runlens webview: scripts on, and only the built webview folder loadable. */
@@ -43,14 +44,14 @@ export class WebviewHost<ToWebview, FromWebview extends { type: string }> implem
 
   constructor(
     readonly panel: vscode.WebviewPanel,
-    private readonly knownTypes: readonly FromWebview['type'][],
+    private readonly knownTypes: KnownTypes<FromWebview>,
     handler: (message: FromWebview) => void | Promise<void>,
     private readonly log: (line: string) => void,
   ) {
     this.disposables.push(
       panel.webview.onDidReceiveMessage(async (m: unknown) => {
         const type = messageType(m);
-        if (!type || !this.knownTypes.includes(type as FromWebview['type'])) {
+        if (!isKnownType(type, this.knownTypes)) {
           this.log(
             `${panel.viewType}: ignored a webview message of unknown type ${JSON.stringify(type ?? m)}`,
           );
@@ -156,7 +157,7 @@ export abstract class HostedPanel<
       /** dist/webview/<bundle>.js and .css */
       bundle: string;
       title: string;
-      known: readonly FromWebview['type'][];
+      known: KnownTypes<FromWebview>;
       log: (line: string) => void;
     },
   ) {
