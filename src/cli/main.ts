@@ -148,6 +148,10 @@ export function buildProgram(
       'regular expression with (?<key>) and (?<value>) groups for metrics printed by the program',
     )
     .option('--no-capture', 'do not read metrics from the program output')
+    .option(
+      '--no-system-metrics',
+      'do not sample CPU, memory and GPUs as system/... metrics (also RUNLENS_SYSTEM_METRICS=0)',
+    )
     .argument('<command...>', 'the program and its arguments')
     .passThroughOptions()
     .addHelpText(
@@ -169,6 +173,7 @@ export function buildProgram(
         tags,
         inputs: opts.input,
         stdoutPattern: opts.capture === false ? (false as const) : opts.metricPattern,
+        systemMetrics: opts.systemMetrics === false ? (false as const) : undefined,
       };
       if (onCluster) return runOnSlurm(store, options, opts, io, setExit);
       const launched = await launchRun(store, options);

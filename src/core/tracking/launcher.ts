@@ -12,6 +12,8 @@ import { launchEnv } from './launchEnv';
 import { MetricLog } from './metricLog';
 import { MAX_PARSED_LINE, StdoutMetricParser } from './stdoutMetrics';
 import { TensorBoardFollow } from './tensorboardFollow';
+import type { SystemMetricsOption } from './systemMetrics';
+import { startSystemSampler } from './systemMetrics';
 
 const TENSORBOARD_POLL_MS = 1000;
 
@@ -34,6 +36,8 @@ export interface LaunchOptions {
   onOutput?: (chunk: Buffer, stream: 'stdout' | 'stderr') => void;
   /** Follow TensorBoard event files written under cwd as the run's metrics (default true). */
   followTensorBoard?: boolean;
+  /** Sample CPU, memory and GPUs as system/... metrics (default on; off: false or RUNLENS_SYSTEM_METRICS=0). */
+  systemMetrics?: SystemMetricsOption;
 }
 
 /** How a program ended, as seen by the process that ran it. */
@@ -222,6 +226,7 @@ export function runProcess(store: Store, run: RunRecord, options: ProcessOptions
       );
   };
   const tensorboardTimer = tensorboard ? setInterval(followTensorBoard, TENSORBOARD_POLL_MS) : undefined;
+  const sampler = startSystemSampler(child.pid, options.systemMetrics, env, (p) => metricLog.push(p));
 
   const signalTarget = (signal: NodeJS.Signals) => {
     if (child.pid === undefined || child.exitCode !== null) return;
@@ -242,6 +247,7 @@ export function runProcess(store: Store, run: RunRecord, options: ProcessOptions
       for (const stream of ['stdout', 'stderr'] as const)
         if (lineBuffers[stream]) capture(lineBuffers[stream]);
       clearInterval(tensorboardTimer);
+      sampler?.stop();
       followTensorBoard();
       metricLog.close();
       fs.closeSync(output);
