@@ -34,7 +34,7 @@ import type { Stage } from '../core/store/registry';
 import { Registry, STAGES } from '../core/store/registry';
 import { resolveStoreDir } from '../core/store/resolve';
 import { Store } from '../core/store/store';
-import type { ParamValue } from '../core/store/types';
+import { parseParam } from '../core/tracking/params';
 import { launchRun } from '../core/tracking/launcher';
 import { runlensVersion } from '../core/version';
 import {
@@ -65,29 +65,6 @@ const defaultIo: Io = {
     for (const c of chunks) await new Promise((done) => process.stdout.write(c, done));
   },
 };
-
-/** Parse `key=value`; values that read as numbers, booleans or null become those. */
-export function parseParam(text: string): [string, ParamValue] {
-  const eq = text.indexOf('=');
-  if (eq <= 0) {
-    throw new RunlensError(
-      `-p ${text}: a parameter needs the form key=value`,
-      'for example: -p lr=0.01 -p optimizer=adam',
-      'usage',
-    );
-  }
-  const key = text.slice(0, eq).trim();
-  const raw = text.slice(eq + 1);
-  return [key, coerce(raw)];
-}
-
-function coerce(raw: string): ParamValue {
-  if (raw === 'true') return true;
-  if (raw === 'false') return false;
-  if (raw === 'null') return null;
-  if (raw.trim() !== '' && /^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw.trim())) return Number(raw);
-  return raw;
-}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -441,7 +418,7 @@ export function buildProgram(
       }
     });
 
-  registerSlurmCommands(program, io, setExit, openStore, parseParam);
+  registerSlurmCommands(program, io, setExit, openStore);
 
   const model = program.command('model').description('the model registry: register, promote, list');
   model

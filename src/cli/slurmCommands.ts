@@ -10,7 +10,7 @@ import type { JobResources, ParamValue } from '../core/store/types';
 import { followOutput } from '../core/tracking/followOutput';
 import type { LaunchOptions, LaunchedRun, RunResult } from '../core/tracking/launcher';
 import { launchRun } from '../core/tracking/launcher';
-import { grid } from '../core/tracking/sweep';
+import { grid, parseParam, parseSweep } from '../core/tracking/params';
 
 interface Io {
   out: (s: string) => void;
@@ -134,26 +134,11 @@ export async function runOnSlurm(
   setExit(result.exitCode);
 }
 
-/** Parse `-p key=v1,v2`: the values a sweep takes for one parameter. */
-export function sweepValues(
-  specs: string[],
-  parseParam: (t: string) => [string, ParamValue],
-): Record<string, ParamValue[]> {
-  const out: Record<string, ParamValue[]> = {};
-  for (const spec of specs) {
-    const [key] = parseParam(spec);
-    const raw = spec.slice(spec.indexOf('=') + 1);
-    out[key] = raw.split(',').map((v) => parseParam(`${key}=${v}`)[1]);
-  }
-  return out;
-}
-
 export function registerSlurmCommands(
   program: Command,
   io: Io,
   setExit: (code: number) => void,
   openStore: (create?: boolean) => Store,
-  parseParam: (t: string) => [string, ParamValue],
 ): void {
   addLaunchOptions(
     program
@@ -179,7 +164,7 @@ export function registerSlurmCommands(
       '\nExample:\n  runlens sweep --on slurm -p lr=0.1,0.01 -p bs=32,64 -c 2 -- python train.py',
     )
     .action(async (command: string[], opts) => {
-      const paramSets = grid(sweepValues(opts.param as string[], parseParam));
+      const paramSets = grid(parseSweep(opts.param as string[]));
       const tags = Object.fromEntries((opts.tag as string[]).map(parseParam).map(([k, v]) => [k, String(v)]));
       const store = openStore(true);
       const options: LaunchOptions = {

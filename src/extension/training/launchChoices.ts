@@ -1,6 +1,6 @@
 // The pure parts of launching from the editor (no vscode import, so they are unit-tested in plain Node).
 import * as path from 'node:path';
-import type { ParamValue, RunEntry } from '../../core/store/types';
+import type { RunEntry } from '../../core/store/types';
 
 /** A script as a run records it: relative to its workspace folder, with `/` separators. */
 export function recordedScript(folder: string, script: string): string {
@@ -18,11 +18,6 @@ export function lastRunOf(
   return entries.filter((e) => e.script === rel).sort((a, b) => b.startTime - a.startTime)[0];
 }
 
-/** The values typed for one parameter: comma-separated for a sweep, each parsed like a CLI value. */
-export function sweepValues(input: string): ParamValue[] {
-  return input.split(',').map(parseParamInput);
-}
-
 /** Entry points with the script in the active editor first, so Enter launches what the user is looking at. */
 export function orderEntryPoints<E extends { script?: string }>(
   entries: E[],
@@ -34,14 +29,4 @@ export function orderEntryPoints<E extends { script?: string }>(
     entry,
     active: isActive(entry),
   }));
-}
-
-/** Parse a parameter value typed by the user: numbers, booleans, null, else text. */
-export function parseParamInput(raw: string): ParamValue {
-  const t = raw.trim();
-  if (t === 'true') return true;
-  if (t === 'false') return false;
-  if (t === 'null') return null;
-  if (t !== '' && !Number.isNaN(Number(t))) return Number(t);
-  return raw;
 }

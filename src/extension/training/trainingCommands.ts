@@ -2,12 +2,12 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Slurm } from '../../core/slurm/slurm';
 import type { ParamValue } from '../../core/store/types';
-import { grid } from '../../core/tracking/sweep';
+import { grid, parseValueList } from '../../core/tracking/params';
 import { SETTINGS_SECTION, Settings } from '../ids';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import type { RunNode, RunSelection } from '../runs/runSelection';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import { lastRunOf, orderEntryPoints, sweepValues } from './launchChoices';
+import { lastRunOf, orderEntryPoints } from './launchChoices';
 import type { EntryPoint, TrainingLauncher } from './trainingLauncher';
 
 /** Launch, re-run, stop and follow training runs from the editor. */
@@ -47,7 +47,7 @@ export class TrainingCommands {
         ignoreFocusOut: true,
       });
       if (input === undefined) return undefined;
-      values[k] = sweepValues(input);
+      values[k] = parseValueList(input);
     }
     const combos = grid(values);
     if (combos.length > 1) {

@@ -1,47 +1,12 @@
 // The pure parts of launching training from the editor (src/extension/training/launchChoices.ts):
-// parameter values typed in the sweep boxes, the newest run of a script, the entry point order.
+// the newest run of a script and the entry point order (typed values: test/unit/tracking/params.test.ts).
 import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { test } from 'node:test';
 import { Store } from '../../../src/core/store/store';
-import { grid } from '../../../src/core/tracking/sweep';
-import {
-  lastRunOf,
-  orderEntryPoints,
-  parseParamInput,
-  recordedScript,
-  sweepValues,
-} from '../../../src/extension/training/launchChoices';
-
-test('typed parameter values: numbers, booleans and null are typed, everything else stays text', () => {
-  assert.equal(parseParamInput('0.01'), 0.01);
-  assert.equal(parseParamInput(' 32 '), 32);
-  assert.equal(parseParamInput('1e-3'), 0.001);
-  assert.equal(parseParamInput('true'), true);
-  assert.equal(parseParamInput('false'), false);
-  assert.equal(parseParamInput('null'), null);
-  assert.equal(parseParamInput('adam'), 'adam');
-  // Text keeps its spaces; only numbers and keywords are trimmed.
-  assert.equal(parseParamInput(' adam '), ' adam ');
-  assert.equal(parseParamInput(''), '');
-  assert.equal(parseParamInput('  '), '  ');
-});
-
-test('comma-separated values make a sweep over every combination, in the order typed', () => {
-  const combos = grid({
-    lr: sweepValues('0.1, 0.01'),
-    opt: sweepValues('adam,sgd'),
-    epochs: sweepValues('3'),
-  });
-  assert.deepEqual(combos, [
-    { lr: 0.1, opt: 'adam', epochs: 3 },
-    { lr: 0.1, opt: 'sgd', epochs: 3 },
-    { lr: 0.01, opt: 'adam', epochs: 3 },
-    { lr: 0.01, opt: 'sgd', epochs: 3 },
-  ]);
-});
+import { lastRunOf, orderEntryPoints, recordedScript } from '../../../src/extension/training/launchChoices';
 
 test('the newest run of a script gives the next defaults; other scripts and no script give none', async () => {
   const folder = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-launch-'));
