@@ -6,6 +6,7 @@ import { figures } from './common';
 import { evalBenchmarks } from './eval.bench';
 import { benchImporters } from './importers.bench';
 import { lensBench } from './lens.bench';
+import { peersBench } from './peers.bench';
 import { servingBench } from './serving.bench';
 import { seriesOutputBench } from './seriesOutput.bench';
 import { scaleBench } from './scale.bench';
@@ -30,6 +31,8 @@ const groups: Record<string, () => Promise<void>> = {
   slurm: slurmBench,
   stdout: stdoutBench,
   sync: syncBench,
+  // Only when asked for: MLflow's Python client next to Runlens (`npm run bench -- peers`).
+  peers: peersBench,
 };
 
 async function main() {
@@ -37,7 +40,7 @@ async function main() {
   const args = process.argv.slice(2).map((a) => (a === 'scale100k' ? 'scale' : a));
   const wanted = args.filter((a) => a in groups);
   for (const [name, fn] of Object.entries(groups)) {
-    if (wanted.length && !wanted.includes(name)) continue;
+    if (wanted.length ? !wanted.includes(name) : name === 'peers') continue;
     console.log(`\n== ${name}`);
     await fn();
   }
