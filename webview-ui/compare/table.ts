@@ -27,7 +27,17 @@ function deltaText(cell: StatCell): string {
 }
 
 function columns(s: CompareSnapshot): Column[] {
-  const cols: Column[] = [
+  return [
+    ...runColumns(s),
+    ...s.params.filter((p) => !state.onlyDiffering || p.differs).map(paramColumn),
+    ...s.metrics.map((m) => metricColumn(s, m)),
+    ...sourceColumns(s),
+  ];
+}
+
+/** The run, its status and duration. */
+function runColumns(s: CompareSnapshot): Column[] {
+  return [
     {
       id: 'run',
       label: 'Run',
@@ -63,58 +73,64 @@ function columns(s: CompareSnapshot): Column[] {
         }),
     },
   ];
-  for (const p of s.params) {
-    if (state.onlyDiffering && !p.differs) continue;
-    cols.push({
-      id: `param:${p.key}`,
-      label: p.key,
-      title: `param ${p.key}${p.differs ? ' (differs)' : ''}`,
-      sortValue: (i) =>
-        p.values[i] === null
-          ? undefined
-          : typeof p.values[i] === 'number'
-            ? (p.values[i] as number)
-            : String(p.values[i]),
-      cell: (i) =>
-        el('td', {
-          class: typeof p.values[i] === 'number' ? 'num param' : 'param',
-          text: paramText(p.values[i]),
-        }),
-    });
-  }
-  for (const m of s.metrics) {
-    const cells = m.stats[state.stat];
-    cols.push({
-      id: `metric:${m.key}`,
-      label: m.key,
-      title: `${STAT_LABELS[state.stat]}${state.stat === 'atStep' ? ` ${s.step ?? '(choose a step)'}` : ''} of ${m.key}${m.goal ? `, ${m.goal === 'min' ? 'lower' : 'higher'} is better` : ''}`,
-      numeric: true,
-      sortValue: (i) => cells[i]?.value ?? undefined,
-      cell: (i) => {
-        const c = cells[i];
-        if (!c) return el('td', { class: 'num muted', text: '–', title: `no ${m.key}` });
-        const td = el(
-          'td',
-          { class: `num metric${c.isBest ? ' best' : ''}` },
-          el('span', { class: c.text ? 'flag' : '', text: c.text ?? formatNumber(c.value!) }),
-          c.isBest
-            ? el('span', { class: 'star', text: ' ★', title: 'best of these runs', 'aria-label': 'best' })
-            : null,
+}
+
+function paramColumn(p: CompareSnapshot['params'][number]): Column {
+  return {
+    id: `param:${p.key}`,
+    label: p.key,
+    title: `param ${p.key}${p.differs ? ' (differs)' : ''}`,
+    sortValue: (i) =>
+      p.values[i] === null
+        ? undefined
+        : typeof p.values[i] === 'number'
+          ? (p.values[i] as number)
+          : String(p.values[i]),
+    cell: (i) =>
+      el('td', {
+        class: typeof p.values[i] === 'number' ? 'num param' : 'param',
+        text: paramText(p.values[i]),
+      }),
+  };
+}
+
+/** A metric at the chosen statistic, its best run starred and its delta against the baseline. */
+function metricColumn(s: CompareSnapshot, m: CompareSnapshot['metrics'][number]): Column {
+  const cells = m.stats[state.stat];
+  return {
+    id: `metric:${m.key}`,
+    label: m.key,
+    title: `${STAT_LABELS[state.stat]}${state.stat === 'atStep' ? ` ${s.step ?? '(choose a step)'}` : ''} of ${m.key}${m.goal ? `, ${m.goal === 'min' ? 'lower' : 'higher'} is better` : ''}`,
+    numeric: true,
+    sortValue: (i) => cells[i]?.value ?? undefined,
+    cell: (i) => {
+      const c = cells[i];
+      if (!c) return el('td', { class: 'num muted', text: '–', title: `no ${m.key}` });
+      const td = el(
+        'td',
+        { class: `num metric${c.isBest ? ' best' : ''}` },
+        el('span', { class: c.text ? 'flag' : '', text: c.text ?? formatNumber(c.value!) }),
+        c.isBest
+          ? el('span', { class: 'star', text: ' ★', title: 'best of these runs', 'aria-label': 'best' })
+          : null,
+      );
+      const dt = deltaText(c);
+      if (dt)
+        td.append(
+          el('div', {
+            class: `delta ${c.delta?.verdict ?? 'neutral'}`,
+            text: dt,
+            title: `vs baseline: ${c.delta?.verdict ?? 'no goal'}`,
+          }),
         );
-        const dt = deltaText(c);
-        if (dt)
-          td.append(
-            el('div', {
-              class: `delta ${c.delta?.verdict ?? 'neutral'}`,
-              text: dt,
-              title: `vs baseline: ${c.delta?.verdict ?? 'no goal'}`,
-            }),
-          );
-        return td;
-      },
-    });
-  }
-  cols.push(
+      return td;
+    },
+  };
+}
+
+/** Where the run came from: its commit and inputs. */
+function sourceColumns(s: CompareSnapshot): Column[] {
+  return [
     {
       id: 'git',
       label: 'Git commit',
@@ -132,8 +148,7 @@ function columns(s: CompareSnapshot): Column[] {
       sortValue: (i) => s.runs[i].inputs.join(' '),
       cell: (i) => el('td', { class: 'mono small', text: s.runs[i].inputs.join('\n') || '–' }),
     },
-  );
-  return cols;
+  ];
 }
 
 function rowOrder(s: CompareSnapshot, cols: Column[]): number[] {

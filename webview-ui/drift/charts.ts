@@ -188,8 +188,6 @@ export function renderTimeline(s: DriftSnapshot): number {
     return 0;
   }
   timeline.hidden = false;
-  const colors = seriesColors();
-  const base = chartBase();
   timeline.replaceChildren(
     el('header', {}, el('h2', { text: `Drift by ${t.by}` })),
     el('p', {
@@ -199,7 +197,18 @@ export function renderTimeline(s: DriftSnapshot): number {
     el('div', { class: 'plot' }, timelineCanvas),
     heat,
   );
-  timelineChart = new Chart(timelineCanvas, {
+  timelineChart = timelineLine(s, t);
+  heat.replaceChildren(heatGrid(s, t));
+  return t.windows.length;
+}
+
+type Timeline = NonNullable<DriftSnapshot['timeline']>;
+
+/** The share of drifted columns per window, against the dataset drift threshold. */
+function timelineLine(s: DriftSnapshot, t: Timeline): Chart {
+  const colors = seriesColors();
+  const base = chartBase();
+  return new Chart(timelineCanvas, {
     type: 'line',
     data: {
       labels: t.windows.map((w) => w.window),
@@ -262,9 +271,12 @@ export function renderTimeline(s: DriftSnapshot): number {
       },
     },
   });
-  // Per-column drift: a heat grid, one row per column (table order), one cell per window.
+}
+
+/** Per-column drift: a heat grid, one row per column (table order), one cell per window. */
+function heatGrid(s: DriftSnapshot, t: Timeline): HTMLElement {
   const order = ordered(s).map((c) => c.column);
-  const grid = el(
+  return el(
     'table',
     { class: 'heat', 'aria-label': `Drift of each column by ${t.by}` },
     el(
@@ -300,8 +312,6 @@ export function renderTimeline(s: DriftSnapshot): number {
       }),
     ),
   );
-  heat.replaceChildren(grid);
-  return t.windows.length;
 }
 
 export function renderOnline(s: DriftSnapshot): number {

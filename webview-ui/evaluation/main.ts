@@ -2,10 +2,11 @@ import './style.css';
 import { assertNever } from '../../src/protocol/common';
 import type { EvaluationToWebview } from '../../src/protocol/evaluation';
 import { onThemeChange, readTheme } from '../shared/theme';
-import { page, render, renderEmpty } from './render';
+import { mountPage } from './page';
+import { render, renderEmpty } from './render';
 import { host, save, state, view } from './state';
 
-document.body.append(page.header, page.notices, page.cards, page.content);
+mountPage();
 
 onThemeChange(() => {
   view.theme = readTheme();

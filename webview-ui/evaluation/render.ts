@@ -3,16 +3,9 @@ import type { EvaluationSnapshot, MetricCard, RenderedEvalChart } from '../../sr
 import { el, formatNumber } from '../shared/dom';
 import { backgroundPlugin } from '../shared/theme';
 import { classColor, curveDatasets, pointsOf, referenceLine, withAlpha, xyChart } from './charts';
+import { page } from './page';
 import { host, save, state, view } from './state';
 import { confusionSection, section, slicesSection } from './tables';
-
-/** The page's parts, filled by `render`. */
-export const page = {
-  header: el('header', { class: 'summary' }),
-  notices: el('div', { class: 'notices', role: 'status' }),
-  cards: el('section', { class: 'cards', 'aria-label': 'Metrics' }),
-  content: el('div', { class: 'content' }),
-};
 
 const charts: Chart[] = [];
 

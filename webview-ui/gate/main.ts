@@ -3,22 +3,11 @@ import { assertNever } from '../../src/protocol/common';
 import type { GateToWebview } from '../../src/protocol/gate';
 import { el } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
-import { page, render } from './render';
+import { mountPage, page } from './page';
+import { render } from './render';
 import { host, state, view } from './state';
 
-document.body.append(
-  page.verdict,
-  el(
-    'div',
-    { class: 'toolbar', role: 'toolbar', 'aria-label': 'Gate actions' },
-    page.evaluateButton,
-    page.copyButton,
-    page.baselineButton,
-  ),
-  page.notices,
-  el('div', { class: 'table-wrap' }, page.table),
-  page.charts,
-);
+mountPage();
 
 page.copyButton.addEventListener('click', () => host.post({ type: 'copyMarkdown' }));
 page.baselineButton.addEventListener('click', () => host.post({ type: 'pickBaseline' }));

@@ -2,19 +2,8 @@ import type { Chart } from 'chart.js';
 import type { GateMetricRow, GateSnapshot } from '../../src/protocol/gate';
 import { el, formatNumber } from '../shared/dom';
 import { curveDatasets, referenceLine, xyChart } from '../evaluation/charts';
+import { page } from './page';
 import { host, view } from './state';
-
-/** The page's parts, filled by `render`. */
-export const page = {
-  verdict: el('section', { class: 'verdict', role: 'status', 'aria-live': 'polite' }),
-  copyButton: el('button', { type: 'button', id: 'copy', text: 'Copy Markdown' }),
-  baselineButton: el('button', { type: 'button', id: 'baseline', text: 'Change Baseline…' }),
-  evaluateButton: el('button', { type: 'button', id: 'evaluate', text: 'Evaluate Candidate…' }),
-  notices: el('div', { class: 'notices', role: 'status' }),
-  table: el('table', { class: 'gate' }),
-  charts: el('div', { class: 'charts' }),
-};
-page.evaluateButton.hidden = true;
 
 const charts: Chart[] = [];
 
