@@ -13,7 +13,7 @@ import { createPipeline } from './pipeline/pipelineTree';
 import type { PipelineApi } from './pipeline/pipelineTree';
 import { PipelineDiagnostics } from './pipeline/pipelineDiagnostics';
 import { Serving } from './serving/serving';
-import { registerImportCommands } from './import/importCommands';
+import { registerImportCommands } from './import/register';
 import { EvaluationFeature } from './evaluation/evaluationFeature';
 import { ExperimentsTree } from './runs/experimentsTree';
 import type { ExplorerNode } from './runs/experimentsTree';
@@ -60,16 +60,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   registerTerminalCli(context);
   const settings = own(new ExtensionSettings());
   const model = own(new WorkspaceModel(settings));
-  const tree = own(new ExperimentsTree(model, settings));
-  const treeView = own(
-    vscode.window.createTreeView<ExplorerNode>(Views.experiments, {
-      treeDataProvider: tree,
-      canSelectMany: true,
-      showCollapseAll: true,
-    }),
-  );
-  const models = own(new ModelsTree(model));
-  own(vscode.window.createTreeView(Views.models, { treeDataProvider: models, showCollapseAll: true }));
+  const { tree, treeView, models } = createTreeViews(model, settings, own);
   const launcher = own(new TrainingLauncher(settings, pythonInterpreter, notifyFinished));
   own(new StatusBar(model, settings));
   own(new CodeLensController(model, settings));
@@ -104,9 +95,36 @@ export function createRoot(context: vscode.ExtensionContext): {
     ...registerRunCommands({ model, tree, treeView, runs }),
     ...registerTrainingCommands({ model, launcher, runs }),
     ...registerModelCommands(model, runs),
+    ...followWorkspace(model, tree),
   ])
     own(d);
+  return {
+    disposable: vscode.Disposable.from(...disposables.reverse()),
+    api: { model, experiments: tree, models, launcher, panels, serving, pipeline, drift, evaluation, team },
+  };
+}
 
+/** The Experiments and Models views. */
+function createTreeViews(
+  model: WorkspaceModel,
+  settings: ExtensionSettings,
+  own: <T extends vscode.Disposable>(d: T) => T,
+): { tree: ExperimentsTree; treeView: vscode.TreeView<ExplorerNode>; models: ModelsTree } {
+  const tree = own(new ExperimentsTree(model, settings));
+  const treeView = own(
+    vscode.window.createTreeView<ExplorerNode>(Views.experiments, {
+      treeDataProvider: tree,
+      canSelectMany: true,
+      showCollapseAll: true,
+    }),
+  );
+  const models = own(new ModelsTree(model));
+  own(vscode.window.createTreeView(Views.models, { treeDataProvider: models, showCollapseAll: true }));
+  return { tree, treeView, models };
+}
+
+/** The context keys that follow the stores (menus, welcome views) and the settings that re-read them. */
+function followWorkspace(model: WorkspaceModel, tree: ExperimentsTree): vscode.Disposable[] {
   const updateContext = () => {
     void vscode.commands.executeCommand('setContext', ContextKeys.hasStore, model.withStore.length > 0);
     void vscode.commands.executeCommand(
@@ -115,9 +133,9 @@ export function createRoot(context: vscode.ExtensionContext): {
       model.allRuns().some((r) => r.entry.status === 'running'),
     );
   };
-  own(model.onDidChange(updateContext));
   updateContext();
-  own(
+  return [
+    model.onDidChange(updateContext),
     vscode.workspace.onDidChangeConfiguration((e) => {
       if (ExtensionSettings.affects(e, Settings.storePath)) model.reloadAll();
       else if (
@@ -126,11 +144,7 @@ export function createRoot(context: vscode.ExtensionContext): {
       )
         tree.setSort(tree.sort);
     }),
-  );
-  return {
-    disposable: vscode.Disposable.from(...disposables.reverse()),
-    api: { model, experiments: tree, models, launcher, panels, serving, pipeline, drift, evaluation, team },
-  };
+  ];
 }
 
 function notifyFinished(result: RunResult, request: LaunchRequest): void {

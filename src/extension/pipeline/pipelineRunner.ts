@@ -20,10 +20,8 @@ import type {
 } from '../../core/pipeline/types';
 import { PIPELINE_RUNS_DIR, STORE_FILE } from '../../core/store/layout';
 import { Store } from '../../core/store/store';
-import { Commands, ContextKeys } from '../ids';
+import { ContextKeys } from '../ids';
 import type { ExtensionSettings } from '../settings';
-import { failure } from '../shared/commandGuard';
-import { registerCommand } from '../shared/registerCommand';
 
 /** A stage as the Pipeline view shows it: the live state during a run, else the last recorded one. */
 export interface StageStatus {
@@ -326,7 +324,7 @@ stages:
 `;
 
 /** A first runlens.yaml: one stage running the workspace's training script. */
-function templateFor(folder: string): string {
+export function templateFor(folder: string): string {
   const names = fs.readdirSync(folder);
   const script =
     names.find((n) => /^train.*\.py$/.test(n)) ??
@@ -369,57 +367,4 @@ export function notifyResult(result: PipelineRunResult, prefix = 'Runlens: '): v
         ? vscode.window.showWarningMessage
         : vscode.window.showErrorMessage;
   void show(`${prefix}${message}`);
-}
-
-/** Run Pipeline (also forced, or one stage), Create runlens.yaml and Show Pipeline Log. */
-export function registerPipelineCommands(runner: PipelineRunner): vscode.Disposable[] {
-  const output = runner.output;
-  const runFromEditor = async (request: RunRequest): Promise<PipelineRunResult | undefined> => {
-    if (runner.running)
-      vscode.window.setStatusBarMessage('Runlens: a pipeline is running; this run starts after it', 4000);
-    output.show(true);
-    let result: PipelineRunResult;
-    try {
-      result = await vscode.window.withProgress(
-        { location: vscode.ProgressLocation.Window, title: 'Runlens pipeline' },
-        (progress) => {
-          const sub = runner.onDidChange(() => {
-            const r = runner.snapshot().stages.find((s) => s.state === 'running');
-            if (r) progress.report({ message: `${r.name}: running` });
-          });
-          return runner
-            .run({ ...request, trigger: request.trigger ?? 'VS Code' })
-            .finally(() => sub.dispose());
-        },
-      );
-    } catch (e) {
-      throw failure('the pipeline could not run', e);
-    }
-    notifyResult(result);
-    return result;
-  };
-  return [
-    registerCommand(Commands.runPipeline, (options?: RunRequest) => runFromEditor(options ?? {})),
-    registerCommand(Commands.runPipelineForce, () => runFromEditor({ force: true })),
-    registerCommand(Commands.runPipelineStage, async (node?: { name?: string }) => {
-      let stage = node?.name;
-      if (!stage) {
-        const names = runner.snapshot().stages.map((s) => s.name);
-        if (!names.length) throw new Error('no stages: open a folder with a runlens.yaml');
-        stage = await vscode.window.showQuickPick(names, {
-          placeHolder: 'Run which stage (and the stages it depends on)?',
-        });
-      }
-      return stage ? runFromEditor({ stage }) : undefined;
-    }),
-    registerCommand(Commands.createPipelineFile, async () => {
-      const ctx = runner.context();
-      if (!ctx) throw new Error('open a folder first');
-      if (!fs.existsSync(ctx.file))
-        fs.writeFileSync(ctx.file, templateFor(ctx.folder.uri.fsPath), { flag: 'wx' });
-      runner.invalidate();
-      await vscode.window.showTextDocument(vscode.Uri.file(ctx.file));
-    }),
-    registerCommand(Commands.showPipelineLog, () => output.show()),
-  ];
 }

@@ -5,7 +5,8 @@ import { PIPELINE_FILE } from '../../core/pipeline/parse';
 import { Commands, ContextKeys, ItemKinds, Views } from '../ids';
 import { ContinuousTraining } from './continuousTraining';
 import type { PipelineSnapshot, StageStatus } from './pipelineRunner';
-import { PipelineRunner, clock, registerPipelineCommands } from './pipelineRunner';
+import { PipelineRunner, clock } from './pipelineRunner';
+import { registerPipelineCommands } from './register';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
 

@@ -10,7 +10,7 @@ import { Registry } from '../../../src/core/store/registry';
 import type { Store } from '../../../src/core/store/store';
 import type { RunRecord } from '../../../src/core/store/types';
 import type { ExplorerNode } from '../../../src/extension/runs/experimentsTree';
-import type { EvaluateCommandResult } from '../../../src/extension/evaluation/evaluationFeature';
+import type { EvaluateCommandResult } from '../../../src/extension/evaluation/evaluationCommands';
 import type { RunlensApi } from '../../../src/extension/root';
 import { waitFor } from './wait';
 
