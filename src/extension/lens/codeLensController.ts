@@ -8,7 +8,7 @@ import { bestOf, delta, goalOf } from '../../core/metrics/goals';
 import { readSeries } from '../../core/store/metrics';
 import { Registry } from '../../core/store/registry';
 import type { MetricSummary, RunEntry } from '../../core/store/types';
-import { keyMetric } from '../runs/experimentsTree';
+import { keyMetric } from '../runs/runLabels';
 import { Commands, Settings } from '../ids';
 import { PullThrottle } from './pullThrottle';
 import { lensHoverMarkdown } from '../shared/markdown';

@@ -2,7 +2,8 @@ import * as vscode from 'vscode';
 import { Watcher } from '../../core/pipeline/watch';
 import { Commands, ContextKeys } from '../ids';
 import type { PipelineRunner } from './pipelineRunner';
-import { clock, notifyResult } from './pipelineRunner';
+import { notifyResult } from './pipelineRunner';
+import { clock } from './stageLabels';
 import { failure } from '../shared/commandGuard';
 import { registerCommand } from '../shared/registerCommand';
 

@@ -65,11 +65,6 @@ export interface RunRequest {
 /** How many recorded pipeline runs the idle view reads back to find each stage's last result. */
 const RECENT_RUNS = 30;
 
-/** A time of day in the editor's locale ("14:05"). */
-export function clock(ms: number): string {
-  return new Date(ms).toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' });
-}
-
 function kindOf(s: StageDef): string {
   return s.cmd ? `cmd ${s.cmd}` : `action ${s.action}`;
 }

@@ -1,11 +1,11 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { formatDuration } from '../../core/format';
 import { PIPELINE_FILE } from '../../core/pipeline/parse';
 import { Commands, ContextKeys, ItemKinds, Views } from '../ids';
 import { ContinuousTraining } from './continuousTraining';
 import type { PipelineSnapshot, StageStatus } from './pipelineRunner';
-import { PipelineRunner, clock } from './pipelineRunner';
+import { PipelineRunner } from './pipelineRunner';
+import { STAGE_LABELS, clock, isStale, stageDescription } from './stageLabels';
 import { registerPipelineCommands } from './register';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
@@ -21,48 +21,6 @@ const ICONS: Record<StageStatus['state'], [string, string | undefined]> = {
   failed: ['error', 'testing.iconFailed'],
   blocked: ['circle-slash', 'testing.iconSkipped'],
 };
-
-const LABELS: Record<StageStatus['state'], string> = {
-  idle: 'not run',
-  pending: 'pending',
-  running: 'running',
-  succeeded: 'succeeded',
-  skipped: 'skipped',
-  failed: 'failed',
-  blocked: 'blocked',
-};
-
-/**
- * A stage recorded as done (succeeded or up to date) whose inputs changed since. A failed or blocked
- * stage keeps saying so: that it reruns next is implied.
- */
-function isStale(s: StageStatus): boolean {
-  return s.stale !== undefined && (s.state === 'succeeded' || s.state === 'skipped');
-}
-
-/** What a stage's row says after its name: state, why, how long. */
-export function stageDescription(s: StageStatus, now = Date.now()): string {
-  // Idle and changed since: what matters is that the next run redoes it, and why.
-  if (isStale(s)) return `will rerun: ${s.stale}`;
-  const took =
-    s.state === 'running' && s.startedAt
-      ? formatDuration(now - s.startedAt)
-      : s.durationMs !== undefined && s.state !== 'skipped' && s.state !== 'blocked'
-        ? formatDuration(s.durationMs)
-        : '';
-  // The icon says the state; the row leads with what matters for each one.
-  const parts =
-    s.state === 'skipped'
-      ? [s.reason === 'up to date' ? 'up to date' : `skipped${s.reason ? `: ${s.reason}` : ''}`]
-      : s.state === 'blocked'
-        ? [s.reason ?? 'blocked']
-        : s.state === 'failed'
-          ? [`failed${s.reason ? `: ${s.reason}` : ''}`, took]
-          : s.state === 'succeeded'
-            ? [took, s.reason]
-            : [LABELS[s.state], took];
-  return parts.filter(Boolean).join(' · ');
-}
 
 /**
  * The Pipeline view: the stages of the workspace's runlens.yaml in dependency order with their
@@ -171,7 +129,7 @@ export class PipelineTree implements vscode.TreeDataProvider<PipelineNode>, vsco
     item.contextValue = `${ItemKinds.pipelineStage}.${s.state}`;
     const md = new vscode.MarkdownString();
     md.appendMarkdown(
-      `**${node.name}** — ${stale ? 'last run ' : ''}${LABELS[s.state]}${s.reason ? ` (${s.reason})` : ''}\n\n`,
+      `**${node.name}** — ${stale ? 'last run ' : ''}${STAGE_LABELS[s.state]}${s.reason ? ` (${s.reason})` : ''}\n\n`,
     );
     if (stale) md.appendMarkdown(`The next run reruns it: ${s.stale}.\n\n`);
     md.appendCodeblock(s.kind, 'text');
@@ -183,7 +141,7 @@ export class PipelineTree implements vscode.TreeDataProvider<PipelineNode>, vsco
       );
     item.tooltip = md;
     item.accessibilityInformation = {
-      label: `stage ${node.name}: ${LABELS[s.state]}, ${stageDescription(s)}`,
+      label: `stage ${node.name}: ${STAGE_LABELS[s.state]}, ${stageDescription(s)}`,
     };
     if (s.runId && snap.folder)
       item.command = {

@@ -3,7 +3,7 @@ import { formatNumber } from '../../core/format';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import { keyMetric } from './experimentsTree';
+import { keyMetric } from './runLabels';
 
 /** Running runs and the newest one's key metric; a click reveals it in the explorer. */
 export class StatusBar implements vscode.Disposable {

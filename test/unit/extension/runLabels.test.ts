@@ -1,0 +1,100 @@
+// How a run reads in the Experiments view, status bar and CodeLens (src/extension/runs/runLabels.ts),
+// over entries read back from a real store.
+import assert from 'node:assert/strict';
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as path from 'node:path';
+import { test } from 'node:test';
+import { Store } from '../../../src/core/store/store';
+import type { JobRecord, MetricSummary, RunEntry } from '../../../src/core/store/types';
+import { jobText, keyMetric, runTooltipMarkdown } from '../../../src/extension/runs/runLabels';
+
+function entry(o: Parameters<Store['createRun']>[0] = {}): RunEntry {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-labels-'));
+  const store = Store.open(path.join(dir, '.runlens'), { create: true });
+  store.createRun(o);
+  return store.listRuns().entries[0];
+}
+
+const summary = (last: number): MetricSummary => ({
+  last,
+  lastStep: 1,
+  min: last,
+  max: last,
+  count: 1,
+  lastTime: 0,
+});
+
+const job = (o: Partial<JobRecord>): JobRecord => ({
+  scheduler: 'slurm',
+  id: '4242',
+  user: 'ana',
+  state: 'PENDING',
+  reason: null,
+  node: null,
+  submitTime: 0,
+  startTime: null,
+  timeLimit: null,
+  resources: {},
+  settled: false,
+  ...o,
+});
+
+test('the key metric: the sort key when the run has it, else a validation metric with a goal', () => {
+  const e = {
+    ...entry(),
+    metrics: { loss: summary(0.3), val_acc: summary(0.9), acc: summary(0.95), lr: summary(1) },
+  };
+  assert.equal(keyMetric(e, {}, 'lr'), 'lr');
+  assert.equal(keyMetric(e, {}, 'missing'), 'val_acc');
+  assert.equal(keyMetric({ ...e, metrics: { lr: summary(1), epoch: summary(3) } }, {}), 'epoch');
+  assert.equal(keyMetric({ ...e, metrics: {} }, {}), undefined);
+});
+
+test('a cluster run says its job and why it waits or where it runs; a local run says nothing', () => {
+  const e = entry();
+  assert.equal(jobText(e), '');
+  assert.equal(
+    jobText({ ...e, status: 'queued', job: job({ reason: 'Resources' }) }),
+    'job 4242 (Resources)',
+  );
+  assert.equal(
+    jobText({ ...e, status: 'running', job: job({ state: 'RUNNING', node: 'gpu01' }) }),
+    'job 4242 on gpu01',
+  );
+  assert.equal(
+    jobText({ ...e, status: 'crashed', job: job({ state: 'TIMEOUT', reason: 'TIMEOUT' }) }),
+    'TIMEOUT',
+  );
+  assert.equal(jobText({ ...e, status: 'finished', job: job({ state: 'COMPLETED' }) }), '');
+});
+
+test('the tooltip escapes what a run names and shows params, metrics, job, git and script', () => {
+  const e = entry({ name: 'lr *sweep*', experiment: 'mnist', script: 'train.py', params: { lr: 0.01 } });
+  const now = e.startTime + 65_000;
+  const md = runTooltipMarkdown(
+    {
+      ...e,
+      metrics: { val_acc: summary(0.9) },
+      gitCommit: '0123456789abcdef',
+      job: job({
+        state: 'RUNNING',
+        node: 'gpu01',
+        startTime: e.startTime,
+        timeLimit: 3600,
+        resources: { cpus: 4, gpus: 1 },
+      }),
+    },
+    now,
+  );
+  assert.match(md, /^\*\*lr \\\*sweep\\\*\*\* — running/);
+  assert.ok(md.includes(`\`${e.id}\` · experiment *mnist*`), md);
+  assert.ok(md.includes('1m05s so far'), md);
+  assert.ok(md.includes('**Params** lr=0\\.01'), md);
+  assert.ok(md.includes('**Metrics** val\\_acc 0.9'), md);
+  assert.ok(md.includes('**Slurm** job 4242 · RUNNING · gpu01'), md);
+  assert.ok(md.includes('**Resources** 4 CPUs\\, 1 GPU'), md);
+  assert.ok(md.includes('**Elapsed** 1m05s of 1h00m limit'), md);
+  assert.ok(md.includes('**Git** 0123456789ab'), md);
+  assert.ok(md.endsWith('**Script** train\\.py'), md);
+});
