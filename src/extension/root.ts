@@ -6,6 +6,7 @@ import { registerModelCommands } from './models/register';
 import { registerRunCommands } from './runs/register';
 import { RunSelection } from './runs/runSelection';
 import { registerTrainingCommands } from './training/register';
+import { registerReproCommands } from './repro/register';
 import { registerWorkspaceCommands } from './workspace/register';
 import { DataValidation } from './data/dataValidation';
 import { DriftCommands } from './drift/driftCommands';
@@ -94,6 +95,7 @@ export function createRoot(context: vscode.ExtensionContext): {
     ...registerWorkspaceCommands(model, context.extensionUri),
     ...registerRunCommands({ model, tree, treeView, runs }),
     ...registerTrainingCommands({ model, launcher, runs }),
+    ...registerReproCommands({ runs }),
     ...registerModelCommands(model, runs),
     ...followWorkspace(model, tree),
   ])

@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
-import { formatNumber, table, termSafe, toJson } from '../../core/format';
-import type { InputCheck, ReproduceResult } from '../../core/repro/reproduce';
+import { termSafe, toJson } from '../../core/format';
+import { inputLine, reproduceReportText } from '../../core/repro/text';
+import type { ReproduceResult } from '../../core/repro/reproduce';
 import { ReproduceError, reproduceRun } from '../../core/repro/reproduce';
-import type { MetricCheck, Tolerance } from '../../core/repro/tolerance';
 import { parseToleranceFlag } from '../../core/repro/tolerance';
 import type { Store } from '../../core/store/store';
 
@@ -91,75 +91,10 @@ export function registerReproduceCommand(
           for (const c of cleanups) c();
         }
         if (opts.json) io.out(toJson(opts, jsonOf(result)));
-        else io.out(reportText(result));
+        else io.out(reproduceReportText(result));
         setExit(REPRODUCE_EXIT[result.verdict]);
       },
     );
-}
-
-function inputLine(i: InputCheck): string {
-  if (i.status === 'missing') return `  ${i.path}: missing`;
-  if (i.status === 'same')
-    return `  ${i.path}: same sha256 (${i.from === 'commit' ? 'from the commit' : 'from the workspace'})`;
-  return `  ${i.path}: CHANGED, sha256 ${i.current?.slice(0, 12)} (recorded ${i.recorded.slice(0, 12)})`;
-}
-
-function toleranceText(t: Tolerance): string {
-  const parts = [];
-  if (t.relative) parts.push(`rel ${formatNumber(t.relative)}`);
-  if (t.absolute) parts.push(`abs ${formatNumber(t.absolute)}`);
-  return parts.join(' or ') || 'exact';
-}
-
-function metricRow(m: MetricCheck): string[] {
-  return [
-    m.metric,
-    m.original === null ? '' : String(m.original),
-    m.reproduction === null ? '(missing)' : String(m.reproduction),
-    m.delta === null ? '' : m.delta === 0 ? '0' : m.delta.toExponential(2),
-    m.relative === null ? '' : m.relative === 0 ? '0' : m.relative.toExponential(2),
-    toleranceText(m.tolerance),
-    m.within ? 'ok' : 'DIFFERS',
-  ];
-}
-
-const seconds = (ms: number) => `${(ms / 1000).toFixed(1)} s`;
-
-/** The verdict as people read it: verdict line, what differs, inputs, environment, metrics, timings. */
-export function reportText(r: ReproduceResult): string {
-  const lines: string[] = [];
-  const differing = r.metrics.filter((m) => !m.within);
-  const at = `${r.commit.slice(0, 12)}${r.diffApplied ? ' + recorded uncommitted diff' : ''}`;
-  lines.push(
-    `${r.verdict === 'reproduced' ? 'REPRODUCED' : 'NOT REPRODUCED'}: run ${r.run.id} reproduces ${r.original.id} (${termSafe(r.original.name)}) at ${at}`,
-  );
-  if (r.reason) lines.push(`  ${termSafe(r.reason)}`);
-  for (const m of differing)
-    lines.push(
-      m.reproduction === null
-        ? `  ${termSafe(m.metric)}: not logged by the reproduction (original ${m.original})`
-        : `  ${termSafe(m.metric)}: ${m.original} -> ${m.reproduction} (delta ${m.delta?.toExponential(3)}, relative ${m.relative?.toExponential(3) ?? 'n/a'}, tolerance ${toleranceText(m.tolerance)})`,
-    );
-  if (r.inputs.length) lines.push('', 'inputs:', ...r.inputs.map(inputLine).map(termSafe));
-  lines.push('', r.environment.length ? 'environment differences:' : 'environment: same (as recorded)');
-  for (const d of r.environment)
-    lines.push(`  ${termSafe(d.what)}: ${termSafe(d.a ?? '(none)')} -> ${termSafe(d.b ?? '(none)')}`);
-  if (r.metrics.length)
-    lines.push(
-      '',
-      table(
-        ['METRIC', 'ORIGINAL', 'REPRODUCTION', 'DELTA', 'RELATIVE', 'TOLERANCE', ''],
-        r.metrics.map(metricRow),
-      ),
-    );
-  if (r.extraMetrics.length)
-    lines.push(`only in the reproduction: ${r.extraMetrics.map(termSafe).join(', ')}`);
-  if (r.policy.source) lines.push(`tolerances from ${r.policy.source}`);
-  lines.push(
-    '',
-    `timings: prepare ${seconds(r.timings.prepareMs)} (worktree, diff, input hashes), run ${seconds(r.timings.runMs)}, total ${seconds(r.timings.totalMs)}`,
-  );
-  return lines.join('\n');
 }
 
 function jsonOf(r: ReproduceResult) {
