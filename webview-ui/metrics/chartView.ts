@@ -7,7 +7,7 @@ import {
   PointElement,
   Title,
 } from 'chart.js';
-import type { Plugin } from 'chart.js';
+import type { ChartOptions, Plugin } from 'chart.js';
 import zoomPlugin from 'chartjs-plugin-zoom';
 import type { ChartData } from '../../src/protocol/metrics';
 import { el, formatTick } from '../shared/dom';
@@ -121,46 +121,7 @@ export function createView(data: ChartData): ChartView {
     type: 'line',
     data: { datasets: [] },
     plugins: [background, rawLines(() => holder.view), crosshair(() => holder.view)],
-    options: {
-      animation: false,
-      responsive: true,
-      maintainAspectRatio: false,
-      parsing: false,
-      normalized: true,
-      events: ['mousemove', 'mouseout', 'click', 'touchstart', 'touchmove'],
-      interaction: { mode: 'nearest', intersect: false },
-      plugins: {
-        legend: { display: false },
-        tooltip: { enabled: false },
-        title: { display: false, text: data.key },
-        zoom: {
-          zoom: {
-            wheel: { enabled: true },
-            drag: { enabled: true, threshold: 5 },
-            mode: 'x',
-            onZoomComplete: () => holder.view && scheduleZoomFetch(holder.view),
-          },
-          pan: {
-            enabled: true,
-            mode: 'x',
-            modifierKey: 'shift',
-            onPanComplete: () => holder.view && scheduleZoomFetch(holder.view),
-          },
-        },
-      },
-      scales: {
-        x: {
-          type: 'linear',
-          title: { display: true, text: X_LABELS[state.xAxis] },
-          ticks: { maxRotation: 0, autoSkipPadding: 16, callback: (v) => formatX(Number(v)) },
-        },
-        y: {
-          type: 'linear',
-          title: { display: true, text: data.key },
-          ticks: { callback: (v) => formatTick(Number(v)) },
-        },
-      },
-    },
+    options: lineOptions(data.key, () => holder.view),
   });
   const v: ChartView = {
     key: data.key,
@@ -178,20 +139,7 @@ export function createView(data: ChartData): ChartView {
   };
   holder.view = v;
   applyTheme(v);
-  logButton.addEventListener('click', () => {
-    state.logKeys = state.logKeys.includes(v.key)
-      ? state.logKeys.filter((k) => k !== v.key)
-      : [...state.logKeys, v.key];
-    saveState();
-    refreshDatasets(v);
-  });
-  buttons[1].addEventListener('click', () => resetZoom(v));
-  buttons[2].addEventListener('click', () => exportPng(v));
-  buttons[3].addEventListener('click', () => host.post({ type: 'exportCsv', key: v.key }));
-  canvas.addEventListener('mousemove', (e) => hover(v, e));
-  canvas.addEventListener('mouseleave', () => unhover(v));
-  canvas.addEventListener('blur', () => unhover(v));
-  canvas.addEventListener('keydown', (e) => keyboard(v, e));
+  wire(v, buttons);
   return v;
 }
 
@@ -223,4 +171,70 @@ function exportPng(v: ChartView): void {
   title.display = false;
   v.chart.update('none');
   host.post({ type: 'exportPng', key: v.key, dataUrl });
+}
+
+/** The options of a metric's line chart: no animation or parsing, zoom and pan along x. */
+function lineOptions(key: string, view: () => ChartView | undefined): ChartOptions<'line'> {
+  const zoomed = () => {
+    const v = view();
+    if (v) scheduleZoomFetch(v);
+  };
+  return {
+    animation: false,
+    responsive: true,
+    maintainAspectRatio: false,
+    parsing: false,
+    normalized: true,
+    events: ['mousemove', 'mouseout', 'click', 'touchstart', 'touchmove'],
+    interaction: { mode: 'nearest', intersect: false },
+    plugins: {
+      legend: { display: false },
+      tooltip: { enabled: false },
+      title: { display: false, text: key },
+      zoom: {
+        zoom: {
+          wheel: { enabled: true },
+          drag: { enabled: true, threshold: 5 },
+          mode: 'x',
+          onZoomComplete: zoomed,
+        },
+        pan: {
+          enabled: true,
+          mode: 'x',
+          modifierKey: 'shift',
+          onPanComplete: zoomed,
+        },
+      },
+    },
+    scales: {
+      x: {
+        type: 'linear',
+        title: { display: true, text: X_LABELS[state.xAxis] },
+        ticks: { maxRotation: 0, autoSkipPadding: 16, callback: (v) => formatX(Number(v)) },
+      },
+      y: {
+        type: 'linear',
+        title: { display: true, text: key },
+        ticks: { callback: (v) => formatTick(Number(v)) },
+      },
+    },
+  };
+}
+
+/** The card's buttons and the canvas's pointer and keyboard handling. */
+function wire(v: ChartView, [log, reset, png, csv]: HTMLButtonElement[]): void {
+  log.addEventListener('click', () => {
+    state.logKeys = state.logKeys.includes(v.key)
+      ? state.logKeys.filter((k) => k !== v.key)
+      : [...state.logKeys, v.key];
+    saveState();
+    refreshDatasets(v);
+  });
+  reset.addEventListener('click', () => resetZoom(v));
+  png.addEventListener('click', () => exportPng(v));
+  csv.addEventListener('click', () => host.post({ type: 'exportCsv', key: v.key }));
+  v.canvas.addEventListener('mousemove', (e) => hover(v, e));
+  v.canvas.addEventListener('mouseleave', () => unhover(v));
+  v.canvas.addEventListener('blur', () => unhover(v));
+  v.canvas.addEventListener('keydown', (e) => keyboard(v, e));
 }
