@@ -10,7 +10,7 @@ import { formatMaybe } from '../core/format';
 import type { EvaluationResult } from '../core/eval/evaluate';
 import { evaluateFile, saveEvaluation } from '../core/eval/evaluate';
 import { evaluateModel } from '../core/eval/modelEval';
-import { GATE_EXIT, compareRuns, gateMarkdown, loadPolicy } from '../core/gate/gate';
+import { GATE_EXIT, judgeCandidate, gateMarkdown, loadPolicy } from '../core/gate/gate';
 import { inferSchema, readSchema, validateFile, writeSchema } from '../core/data/schema';
 import type { Store } from '../core/store/store';
 
@@ -251,7 +251,7 @@ export function registerEvalCommands(
         try {
           const store = openStore();
           const policy = loadPolicy(path.dirname(store.dir));
-          const r = compareRuns(store, candidate, policy, opts.baseline);
+          const r = judgeCandidate(store, candidate, policy, opts.baseline);
           if (opts.json) io.out(JSON.stringify(r, null, indent(opts)));
           else if (opts.markdown) io.out(gateMarkdown(r));
           else {

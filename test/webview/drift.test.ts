@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import { detectDrift } from '../../src/core/drift/drift';
-import { monitorPackage } from '../../src/core/serving/monitor';
+import { monitorPackage } from '../../src/core/drift/monitor';
 import { packageModel } from '../../src/core/serving/package';
 import { startServer } from '../../src/core/serving/serve';
 import { Store } from '../../src/core/store/store';

@@ -1,6 +1,6 @@
 // The baseline gate webview in headless Chromium, fed verdicts the core reaches over a real store:
 // two runs with real evaluations saved (test/fixtures/webview/evaluations.ts), the experiment's
-// baseline set, compareRuns under the default and a stricter policy, gateSnapshot as the panel builds it.
+// baseline set, judgeCandidate under the default and a stricter policy, gateSnapshot as the panel builds it.
 // Assumes dist/webview is built (node scripts/build.js).
 import assert from 'node:assert/strict';
 import * as path from 'node:path';
@@ -9,7 +9,7 @@ import type { Browser } from 'playwright-core';
 import { readEvaluation, saveEvaluation } from '../../src/core/eval/evaluate';
 import { gateSnapshot } from '../../src/core/eval/view';
 import type { GateResult } from '../../src/core/gate/gate';
-import { compareRuns, parsePolicy } from '../../src/core/gate/gate';
+import { judgeCandidate, parsePolicy } from '../../src/core/gate/gate';
 import { Registry } from '../../src/core/store/registry';
 import { Store } from '../../src/core/store/store';
 import type { GateSnapshot } from '../../src/protocol/gate';
@@ -41,9 +41,9 @@ before(async () => {
       candidate: readEvaluation(store, r.candidate.run),
       baseline: readEvaluation(store, r.baseline.run),
     });
-  const def = compareRuns(store, cand.id, { metrics: {}, required: [], source: null });
+  const def = judgeCandidate(store, cand.id, { metrics: {}, required: [], source: null });
   pass = { result: def, snapshot: snap(def) };
-  const strict = compareRuns(
+  const strict = judgeCandidate(
     store,
     cand.id,
     parsePolicy(
@@ -60,12 +60,12 @@ before(async () => {
     ),
   );
   fail = { result: strict, snapshot: snap(strict) };
-  noCurves = snap(compareRuns(store, plain.id, { metrics: {}, required: [], source: null }));
+  noCurves = snap(judgeCandidate(store, plain.id, { metrics: {}, required: [], source: null }));
   const policy = parsePolicy(
     { metrics: { 'eval/roc_auc': { goal: 'max' }, 'eval/accuracy': {} }, required: ['eval/roc_auc'] },
     'runlens.yaml (gate)',
   );
-  const notYet = compareRuns(store, fresh.id, policy);
+  const notYet = judgeCandidate(store, fresh.id, policy);
   incomplete = { result: notYet, snapshot: snap(notYet) };
 });
 after(async () => {

@@ -39,7 +39,7 @@ export interface CompareTable {
  * The comparison of two or more runs: params (marked where they differ), per metric the latest,
  * best, min and max, the best run marked by the metric's goal, and deltas to the baseline run.
  */
-export function compareRuns(
+export function buildCompareTable(
   runs: CompareRun[],
   options: {
     baselineId?: string;

@@ -3,7 +3,7 @@ import { STATS } from '../../protocol/compare';
 import { delta } from '../metrics/goals';
 import type { Goal } from '../metrics/goals';
 import type { RunRecord } from '../store/types';
-import { compareRuns } from './compare';
+import { buildCompareTable } from './compare';
 import type { MetricCell } from './compare';
 import { runInfos } from './panelData';
 import type { PanelRun, SeriesCache } from './panelData';
@@ -87,7 +87,7 @@ export function buildCompareSnapshot(
       notices.push(`could not read values at step ${step}: ${(e as Error).message}`);
     }
   }
-  const table = compareRuns(
+  const table = buildCompareTable(
     runs.map((r) => ({ entry: r.entry, run: r.record })),
     { baselineId: baseline?.entry.id, goals: options.goals, valuesAtStep: atStep },
   );

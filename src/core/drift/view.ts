@@ -82,7 +82,7 @@ export function driftSnapshot(
     title?: string;
     referenceLabel?: string;
     currentLabel?: string;
-    /** The monitor's online accuracy (serving/monitor.ts); the view keeps the fields the panel shows. */
+    /** The monitor's online accuracy (drift/monitor.ts); the view keeps the fields the panel shows. */
     online?: OnlineAccuracyView & { warnings: string[] };
     notices?: string[];
     computedAt?: number;

@@ -165,7 +165,8 @@ export function resolveBaseline(
   return { run: store.resolveRunId(ref), ref: `run ${ref}` };
 }
 
-export function compareRuns(
+/** The gate: the candidate run's metrics judged against its baseline's under the policy. */
+export function judgeCandidate(
   store: Store,
   candidateRef: string,
   policy: GatePolicy,

@@ -5,7 +5,7 @@ import { formatNumber } from '../format';
 import { detectDrift } from '../drift/drift';
 import { nothingComparedReason } from '../drift/view';
 import { evaluateFile, saveEvaluation } from '../eval/evaluate';
-import { compareRuns, gateMarkdown, loadPolicy, verdictLine } from '../gate/gate';
+import { judgeCandidate, gateMarkdown, loadPolicy, verdictLine } from '../gate/gate';
 import { readSchema, validateFile } from '../data/schema';
 import { packageModel } from '../serving/package';
 import { smokeTest, startServer } from '../serving/serve';
@@ -138,7 +138,7 @@ async function gateAction(ctx: ActionContext): Promise<ActionResult> {
     ctx.log(`no baseline for experiment "${experiment}": ${pass ? 'pass' : 'fail'}`);
     return { ok: pass, reason: `gate: ${pass ? 'pass' : 'fail'} (no baseline yet)`, markdown: md };
   }
-  const result = compareRuns(ctx.store, candidate, loadPolicy(ctx.pipeline.root), baselineRef);
+  const result = judgeCandidate(ctx.store, candidate, loadPolicy(ctx.pipeline.root), baselineRef);
   const md = gateMarkdown(result);
   ctx.store.addArtifact(ctx.runId, 'gate.md', md);
   ctx.store.addArtifact(ctx.runId, 'gate.json', JSON.stringify(result, null, 1) + '\n');

@@ -7,7 +7,8 @@ import { RunlensError } from '../errors';
 import { mkdirp, writeFileAtomic } from '../store/fsutil';
 import { clientPaths } from '../tracking/launchEnv';
 import { runlensVersion } from '../version';
-import { loadPipeline, PIPELINE_FILE, programOf } from './parse';
+import { programOf } from './check';
+import { loadPipeline, PIPELINE_FILE } from './parse';
 
 export const WORKFLOW_FILE = '.github/workflows/runlens.yml';
 export const GITLAB_FILE = '.gitlab-ci.yml';

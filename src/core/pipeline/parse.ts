@@ -4,6 +4,8 @@ import type { Node, Pair, Scalar } from 'yaml';
 import { LineCounter, isMap, isScalar, isSeq, parseDocument } from 'yaml';
 import { RunlensError, errorMessage, isErrno } from '../errors';
 import type { JobResources, ParamValue } from '../store/types';
+import { checkCommands, inputExists } from './check';
+import { checkGraph } from './graph';
 import { ACTION_NAMES } from './types';
 import type { PipelineDef, PipelineIssue, SourcePos, StageDef } from './types';
 
@@ -35,29 +37,6 @@ const RESOURCE_KEYS: Record<string, 'string' | 'count' | 'list'> = {
   qos: 'string',
   sbatch: 'list',
 };
-const SHELL_BUILTINS = new Set([
-  ':',
-  '.',
-  '[',
-  'cd',
-  'echo',
-  'exit',
-  'export',
-  'false',
-  'printf',
-  'pwd',
-  'set',
-  'source',
-  'test',
-  'true',
-  'exec',
-  'eval',
-  'if',
-  'for',
-  'while',
-  'case',
-  'env',
-]);
 
 /** Every problem of a pipeline file, each with file, line and column. */
 export class PipelineError extends RunlensError {
@@ -181,7 +160,7 @@ export function parsePipeline(text: string, file: string): ParseResult {
     if (typeof out === 'string') watch.drift.package = out;
     else err(watch.drift.pos, 'watch.drift: no package stage with an out folder; name the package folder');
   }
-  checkGraph(pipeline, err);
+  checkGraph(pipeline, err, (dep) => inputExists(pipeline.root, dep));
   checkCommands(pipeline, err);
   return { pipeline, issues };
 }
@@ -405,130 +384,4 @@ function parseResources(
     } else err(nodePos(v ?? p.key), `stage "${stage}": resources.${key} must be text`);
   }
   return out;
-}
-
-/** Normalised relative path for matching deps against outs. */
-export function normPath(p: string): string {
-  return path.posix.normalize(p.split(path.sep).join('/')).replace(/\/+$/, '');
-}
-
-/** The stage that writes `dep` (the dep is the out, or inside an out folder). */
-export function producerOf(pipeline: PipelineDef, dep: string): StageDef | undefined {
-  const d = normPath(dep);
-  return pipeline.stages.find((s) =>
-    s.outs.some((o) => d === normPath(o) || d.startsWith(normPath(o) + '/')),
-  );
-}
-
-/** Direct upstream stages: explicit `after` and the writers of the deps. */
-export function upstreamOf(pipeline: PipelineDef, stage: StageDef): string[] {
-  const up = new Set(stage.after);
-  for (const dep of stage.deps) {
-    const p = producerOf(pipeline, dep);
-    if (p && p.name !== stage.name) up.add(p.name);
-  }
-  for (const ref of stageRefs(stage)) up.add(ref);
-  return [...up].filter((n) => pipeline.stages.some((s) => s.name === n));
-}
-
-/** Stages an action names in its arguments (`run: train`), which it therefore needs first. */
-export function stageRefs(stage: StageDef): string[] {
-  return ['run', 'candidate', 'gate', 'package']
-    .map((k) => stage.with[k])
-    .filter((v): v is string => typeof v === 'string');
-}
-
-function checkGraph(p: PipelineDef, err: (pos: SourcePos, m: string) => void): void {
-  const names = new Set(p.stages.map((s) => s.name));
-  for (const s of p.stages) {
-    s.after.forEach((a, i) => {
-      if (!names.has(a))
-        err(s.fieldPos[`after.${i}`] ?? s.pos, `stage "${s.name}": unknown stage "${a}" in after`);
-    });
-    for (const ref of stageRefs(s)) {
-      if (!names.has(ref))
-        err(s.fieldPos.with ?? s.pos, `stage "${s.name}": with names unknown stage "${ref}"`);
-    }
-    s.deps.forEach((d, i) => {
-      const produced = producerOf(p, d);
-      if (produced?.name === s.name) {
-        err(
-          s.fieldPos[`deps.${i}`] ?? s.pos,
-          `stage "${s.name}": "${d}" is both a dep and an out of the stage`,
-        );
-      } else if (!produced && !fs.existsSync(path.resolve(p.root, d))) {
-        err(
-          s.fieldPos[`deps.${i}`] ?? s.pos,
-          `stage "${s.name}": unknown input "${d}": no such file or folder, and no stage lists it in outs`,
-        );
-      }
-    });
-  }
-  const order = topoOrder(p);
-  if (order.cycle) {
-    const first = p.stages.find((s) => s.name === order.cycle![0])!;
-    err(first.pos, `cycle between stages: ${order.cycle.join(' -> ')}`);
-  }
-}
-
-/** Stages in dependency order, or the cycle that prevents one. */
-export function topoOrder(p: PipelineDef): { order: string[]; cycle?: string[] } {
-  const state = new Map<string, 'visiting' | 'done'>();
-  const order: string[] = [];
-  const byName = new Map(p.stages.map((s) => [s.name, s]));
-  let cycle: string[] | undefined;
-  const visit = (name: string, trail: string[]): void => {
-    if (cycle) return;
-    const st = state.get(name);
-    if (st === 'done') return;
-    if (st === 'visiting') {
-      cycle = [...trail.slice(trail.indexOf(name)), name];
-      return;
-    }
-    state.set(name, 'visiting');
-    for (const up of upstreamOf(p, byName.get(name)!)) visit(up, [...trail, name]);
-    state.set(name, 'done');
-    order.push(name);
-  };
-  for (const s of p.stages) visit(s.name, []);
-  return { order, cycle };
-}
-
-/** The first word of a command, when it is a program to look up (not an assignment or builtin). */
-export function programOf(cmd: string): string | undefined {
-  const words = cmd.trim().split(/\s+/);
-  const first = words.find((w) => !/^[A-Za-z_][A-Za-z0-9_]*=/.test(w));
-  if (!first || SHELL_BUILTINS.has(first) || /[$`(){}|;&<>]/.test(first)) return undefined;
-  return first.replace(/^["']|["']$/g, '');
-}
-
-/** Whether a program is found: a path relative to `cwd`, or a name on PATH. */
-export function programExists(program: string, cwd: string, env: NodeJS.ProcessEnv = process.env): boolean {
-  if (program.includes('/') || program.includes('\\')) return fs.existsSync(path.resolve(cwd, program));
-  const exts = process.platform === 'win32' ? (env.PATHEXT ?? '.EXE;.CMD;.BAT').split(';') : [''];
-  for (const dir of (env.PATH ?? '').split(path.delimiter)) {
-    if (!dir) continue;
-    for (const ext of exts) {
-      try {
-        const st = fs.statSync(path.join(dir, program + ext));
-        if (st.isFile()) return true;
-      } catch {
-        /* not in this folder */
-      }
-    }
-  }
-  return false;
-}
-
-function checkCommands(p: PipelineDef, err: (pos: SourcePos, m: string) => void): void {
-  for (const s of p.stages) {
-    if (!s.cmd) continue;
-    const prog = programOf(s.cmd);
-    if (prog && !programExists(prog, p.root)) {
-      err(
-        s.fieldPos.cmd ?? s.pos,
-        `stage "${s.name}": command "${prog}" not found (on PATH or in ${p.root})`,
-      );
-    }
-  }
 }

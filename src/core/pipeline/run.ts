@@ -12,7 +12,7 @@ import { followOutput } from '../tracking/followOutput';
 import { localLauncher } from '../tracking/launcher';
 import { runAction } from './actions';
 import { HashCache, sha256Text } from './hash';
-import { stageRefs, topoOrder, upstreamOf } from './parse';
+import { stageRefs, topoOrder, upstreamOf } from './graph';
 import type { PipelineDef, PipelineRunResult, StageDef, StageEvent, StageResult } from './types';
 
 export const PIPELINE_STATE_VERSION = 1;

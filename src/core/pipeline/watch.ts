@@ -2,10 +2,11 @@ import { CronExpressionParser } from 'cron-parser';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError, errorMessage } from '../errors';
-import { monitorPackage } from '../serving/monitor';
+import { monitorPackage } from '../drift/monitor';
 import { appendLines, mkdirp } from '../store/fsutil';
 import type { Store } from '../store/store';
-import { loadPipeline, producerOf } from './parse';
+import { producerOf } from './graph';
+import { loadPipeline } from './parse';
 import { pipelineDir, runPipeline } from './run';
 import type { PipelineDef, PipelineRunResult, SourcePos, StageEvent } from './types';
 

@@ -1,11 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { computeDrift } from '../../core/drift/compute';
 import { openTable } from '../../core/data/table';
 import type { DriftSource } from '../../protocol/drift';
 import { Commands, SETTINGS_SECTION } from '../ids';
 import { pickPackage } from '../models/pickers';
-import { DriftPanels, computeDrift } from '../panels/driftPanel';
+import { DriftPanels } from '../panels/driftPanel';
 import type { DriftPanel } from '../panels/driftPanel';
 import { failure } from '../shared/commandGuard';
 import { registerCommand } from '../shared/registerCommand';
@@ -104,7 +105,7 @@ export class DriftCommands implements vscode.Disposable {
     try {
       const result = await vscode.window.withProgress(
         { location: vscode.ProgressLocation.Notification, title: `Runlens: checking the drift of ${what}…` },
-        () => computeDrift(source),
+        () => computeDrift(source, (f) => vscode.workspace.asRelativePath(f, false)),
       );
       const s = result.snapshot;
       this.output.appendLine(

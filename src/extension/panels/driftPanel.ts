@@ -1,17 +1,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
-import { detectDrift } from '../../core/drift/drift';
-import { driftSnapshot } from '../../core/drift/view';
+import { computeDrift } from '../../core/drift/compute';
+import type { DriftResult } from '../../core/drift/compute';
 import { errorMessage } from '../../core/errors';
-import { monitorPackage } from '../../core/serving/monitor';
-import { readManifest } from '../../core/serving/serve';
 import { assertNever } from '../../protocol/common';
 import type { KnownTypes } from '../../protocol/common';
 import type {
   DriftFromWebview,
   DriftRendered,
-  DriftSnapshot,
   DriftSource,
   DriftToWebview,
   DriftViewState,
@@ -28,58 +25,8 @@ const KNOWN: KnownTypes<DriftFromWebview> = {
   rendered: true,
 };
 
-/** A computed drift report: what the webview shows, and the full report for "Save Report". */
-export interface DriftResult {
-  snapshot: DriftSnapshot;
-  report: unknown;
-}
-
 function relative(file: string): string {
   return vscode.workspace.asRelativePath(file, false);
-}
-
-/** Compute the report of a source in core: two files, or a served package's logged requests. */
-export async function computeDrift(source: DriftSource): Promise<DriftResult> {
-  if (source.kind === 'files') {
-    const report = await detectDrift(source.reference, source.current, source.by ? { by: source.by } : {});
-    const snapshot = driftSnapshot(report, {
-      source,
-      title: `Drift: ${path.basename(source.current)} against ${path.basename(source.reference)}`,
-      referenceLabel: relative(source.reference),
-      currentLabel: relative(source.current),
-      show: relative,
-    });
-    return { snapshot, report };
-  }
-  const r = await monitorPackage(source.dir, {
-    window: source.window,
-    feedback: source.feedback ? { file: source.feedback } : undefined,
-  });
-  const m = readManifest(source.dir);
-  const snapshot = driftSnapshot(r.report, {
-    source,
-    title: `Serving drift: ${m.name}${m.version !== null ? ` v${m.version}` : ''}`,
-    referenceLabel: `training data (${m.reference?.source ?? 'reference.csv'})`,
-    currentLabel: `${r.requests} logged requests`,
-    online: r.online,
-    show: relative,
-    notices: [
-      ...(r.skippedLines ? [`${r.skippedLines} unreadable log lines were skipped`] : []),
-      ...(source.feedback
-        ? []
-        : ['No feedback file: online accuracy needs one (runlens.monitor.feedbackFile).']),
-    ],
-  });
-  return {
-    snapshot,
-    report: {
-      requests: r.requests,
-      files: r.files,
-      skippedLines: r.skippedLines,
-      report: r.report,
-      online: r.online,
-    },
-  };
 }
 
 /** The drift report panel: summary, columns by severity, histograms, timeline, online accuracy. */
@@ -119,7 +66,7 @@ export class DriftPanel extends HostedPanel<DriftToWebview, DriftFromWebview, Dr
       const what = source.kind === 'files' ? path.basename(source.current) : path.basename(source.dir);
       this.host.post({ type: 'progress', text: `Computing the drift of ${what}…` });
       try {
-        this.show(await computeDrift(source));
+        this.show(await computeDrift(source, relative));
       } catch (e) {
         this.log(`drift: ${errorMessage(e)}`);
         this.host.post({ type: 'error', text: errorMessage(e) });

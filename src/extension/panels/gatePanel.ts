@@ -5,7 +5,7 @@ import { errorMessage } from '../../core/errors';
 import { evaluationFile, readEvaluation } from '../../core/eval/evaluate';
 import { gateSnapshot } from '../../core/eval/view';
 import type { GateResult } from '../../core/gate/gate';
-import { compareRuns, gateMarkdown, loadPolicy } from '../../core/gate/gate';
+import { judgeCandidate, gateMarkdown, loadPolicy } from '../../core/gate/gate';
 import { Registry } from '../../core/store/registry';
 import type { Store } from '../../core/store/store';
 import { assertNever } from '../../protocol/common';
@@ -138,7 +138,7 @@ export class GatePanel extends HostedPanel<GateToWebview, GateFromWebview, GateR
     }
     try {
       const policy = loadPolicy(path.dirname(s.store.dir));
-      const result = compareRuns(
+      const result = judgeCandidate(
         s.store,
         s.id,
         policy,

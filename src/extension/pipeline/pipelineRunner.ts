@@ -2,7 +2,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatDuration } from '../../core/format';
-import { PIPELINE_FILE, loadPipeline, parsePipeline, topoOrder } from '../../core/pipeline/parse';
+import { topoOrder } from '../../core/pipeline/graph';
+import { PIPELINE_FILE, loadPipeline, parsePipeline } from '../../core/pipeline/parse';
 import type { PipelineRunRecord, StageFreshness } from '../../core/pipeline/run';
 import {
   listPipelineRuns,

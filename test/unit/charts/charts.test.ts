@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
-import { compareRuns } from '../../../src/core/charts/compare';
+import { buildCompareTable } from '../../../src/core/charts/compare';
 import { downsample, smooth } from '../../../src/core/charts/downsample';
 import type { RunEntry } from '../../../src/core/store/types';
 
@@ -128,7 +128,7 @@ function entry(id: string, params: RunEntry['params'], metrics: Record<string, n
 
 describe('comparison table', () => {
   test('marks differing params, the best run per metric by goal, and deltas to the baseline', () => {
-    const t = compareRuns(
+    const t = buildCompareTable(
       [
         { entry: entry('a', { lr: 0.1, bs: 32 }, { loss: 0.5, acc: 0.8 }) },
         { entry: entry('b', { lr: 0.01, bs: 32 }, { loss: 0.4, acc: 0.7, f1: 0.6 }) },

@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import type { RunlensError } from '../../../src/core/errors';
-import { compareRuns, gateMarkdown, judge, loadPolicy, parsePolicy } from '../../../src/core/gate/gate';
+import { judgeCandidate, gateMarkdown, judge, loadPolicy, parsePolicy } from '../../../src/core/gate/gate';
 import { Registry } from '../../../src/core/store/registry';
 import { Store } from '../../../src/core/store/store';
 import { MetricLog } from '../../../src/core/tracking/metricLog';
@@ -88,10 +88,10 @@ describe('baseline gate', () => {
     const store = Store.open(path.join(ws, '.runlens'), { create: true });
     const base = runWith(store, 'base', { 'eval/roc_auc': 0.9 });
     const cand = runWith(store, 'cand', { 'eval/roc_auc': 0.95 });
-    assert.throws(() => compareRuns(store, cand, NO_POLICY), /has no baseline/);
+    assert.throws(() => judgeCandidate(store, cand, NO_POLICY), /has no baseline/);
     const registry = new Registry(store);
     await registry.setBaseline('exp', { run: base });
-    const r = compareRuns(store, cand, NO_POLICY);
+    const r = judgeCandidate(store, cand, NO_POLICY);
     assert.equal(r.baseline.run, base);
     assert.equal(r.verdict, 'pass');
     assert.match(

@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { joinFeedback } from '../../../src/core/serving/monitor';
+import { joinFeedback } from '../../../src/core/drift/monitor';
 import { repoRoot, tempDir } from '../../helpers/tmp';
 
 const BIKES = path.join(repoRoot, 'test', 'fixtures', 'datasets', 'bike-sharing');

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { PackageManifest } from '../../../src/core/serving/manifest';
-import { monitorPackage } from '../../../src/core/serving/monitor';
+import { monitorPackage } from '../../../src/core/drift/monitor';
 import { packageModel } from '../../../src/core/serving/package';
 import type { ServerHandle } from '../../../src/core/serving/serve';
 import { startServer } from '../../../src/core/serving/serve';

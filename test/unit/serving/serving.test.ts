@@ -381,7 +381,7 @@ describe('runlens monitor', () => {
   test('no drift for training rows, drift for shifted rows, by hour window', async () => {
     const logDir = path.join(tempDir(), 'logs');
     const s = await startServer(pkg, { port: 0, env: { ...ENV, RUNLENS_LOG_DIR: logDir } });
-    const { monitorPackage } = await import('../../../src/core/serving/monitor');
+    const { monitorPackage } = await import('../../../src/core/drift/monitor');
     try {
       const ref = fs.readFileSync(path.join(pkg, 'reference.csv'), 'utf8').trim().split('\n');
       const names = ref[0].split(',');

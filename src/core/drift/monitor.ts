@@ -1,12 +1,12 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import type { DriftReport } from '../drift/drift';
-import { detectDrift } from '../drift/drift';
+import type { DriftReport } from './drift';
+import { detectDrift } from './drift';
 import { RunlensError } from '../errors';
 import { isMissing, openTable, parseNumber } from '../data/table';
-import type { PackageManifest } from './manifest';
-import { readManifest } from './serve';
+import type { PackageManifest } from '../serving/manifest';
+import { readManifest } from '../serving/serve';
 
 export type MonitorWindow = 'hour' | 'day';
 
