@@ -69,7 +69,8 @@ export class ReproCommands implements vscode.TextDocumentContentProvider {
       result.verdict === 'reproduced'
         ? vscode.window.showInformationMessage
         : vscode.window.showWarningMessage;
-    if ((await show(message, 'Show Report')) === 'Show Report') out.show();
+    // Not awaited: the command ends with the reproduction, not when the notification is closed.
+    void show(message, 'Show Report').then((pick) => pick === 'Show Report' && out.show());
   }
 
   async whatChanged(node?: ExplorerNode, nodes?: ExplorerNode[]): Promise<void> {
