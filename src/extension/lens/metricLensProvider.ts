@@ -1,0 +1,229 @@
+import * as path from 'node:path';
+import * as vscode from 'vscode';
+import { formatAge, formatNumber } from '../../core/format';
+import type { LensLine } from '../../core/lens/recognize';
+import { languageOf, matchesKey, recognizeMetricLines } from '../../core/lens/recognize';
+import { runsByLoggedKeys } from '../../core/lens/runs';
+import { bestOf, delta, goalOf } from '../../core/metrics/goals';
+import { readSeries } from '../../core/store/metrics';
+import { Registry } from '../../core/store/registry';
+import type { MetricSummary, RunEntry } from '../../core/store/types';
+import { keyMetric } from '../runs/runLabels';
+import { Commands } from '../ids';
+import { lensHoverMarkdown } from '../shared/markdown';
+import type { ExtensionSettings } from '../settings';
+import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
+
+interface ScriptRuns {
+  folder: FolderStore;
+  latest: RunEntry;
+  baseline: RunEntry | undefined;
+  runs: RunEntry[];
+}
+
+/**
+ * Lenses over training scripts: at the top, run it and the last run's status; above each line
+ * that logs a metric, the metric's latest value in the latest run of this script, its best, and
+ * the delta to the experiment's baseline.
+ */
+export class MetricLensProvider implements vscode.CodeLensProvider, vscode.HoverProvider {
+  private readonly emitter = new vscode.EventEmitter<void>();
+  readonly onDidChangeCodeLenses = this.emitter.event;
+  private readonly recognized = new Map<string, { version: number; lines: LensLine[] }>();
+  /** Called whenever VS Code asks for lenses (the refresh throttle waits for it). */
+  onProvide: () => void = () => undefined;
+  /** The experiment baselines, read once per store change instead of once per lens request. */
+  private baselines = new Map<string, string | undefined>();
+
+  constructor(
+    private readonly model: WorkspaceModel,
+    private readonly settings: ExtensionSettings,
+  ) {}
+
+  /** New metrics landed: lenses are asked again (VS Code keeps the old ones until then: no flicker). */
+  refresh(): void {
+    this.baselines.clear();
+    this.emitter.fire();
+  }
+
+  lines(document: vscode.TextDocument): LensLine[] {
+    const language = languageOf(document.fileName);
+    if (!language) return [];
+    const key = document.uri.toString();
+    const cached = this.recognized.get(key);
+    if (cached?.version === document.version) return cached.lines;
+    const lines = recognizeMetricLines(document.getText(), language);
+    this.recognized.set(key, { version: document.version, lines });
+    return lines;
+  }
+
+  /**
+   * The runs of this script, newest first: by the script path they recorded, else (runs imported
+   * from MLflow or TensorBoard record none) the runs whose metrics are the most of what this file logs.
+   */
+  runsOf(document: vscode.TextDocument, lines: LensLine[] = this.lines(document)): ScriptRuns | undefined {
+    const folder = this.model.folderOf(document.uri);
+    if (!folder?.store) return undefined;
+    const rel = path.relative(folder.store.root, document.uri.fsPath).split(path.sep).join('/');
+    let runs = [...folder.entries.values()].filter((e) => e.script === rel);
+    if (!runs.length && lines.length) runs = runsByLoggedKeys([...folder.entries.values()], lines);
+    runs.sort((a, b) => b.startTime - a.startTime);
+    if (!runs.length) return undefined;
+    const latest = runs[0];
+    const cacheKey = `${folder.folder.uri.toString()}\0${latest.experiment}`;
+    if (!this.baselines.has(cacheKey)) {
+      let id: string | undefined;
+      try {
+        id = new Registry(folder.store).baselineRun(latest.experiment);
+      } catch {
+        id = undefined;
+      }
+      this.baselines.set(cacheKey, id);
+    }
+    const id = this.baselines.get(cacheKey);
+    const baseline = id ? folder.entries.get(id) : undefined;
+    return { folder, latest, baseline, runs };
+  }
+
+  provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
+    this.onProvide();
+    const lines = this.lines(document);
+    const runs = this.runsOf(document, lines);
+    if (!lines.length && !runs) return [];
+    const top = new vscode.Range(0, 0, 0, 0);
+    const lenses: vscode.CodeLens[] = [];
+    if (vscode.workspace.isTrusted) {
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title: '$(play) Run with Runlens',
+          command: Commands.runScript,
+          arguments: [document.uri],
+        }),
+      );
+    }
+    const goals = this.settings.metricGoals();
+    if (runs) {
+      const { latest, folder } = runs;
+      const km = keyMetric(latest, goals);
+      const title = `$(beaker) last run ${latest.name}: ${latest.status} ${formatAge(latest.startTime)}${km ? ` · ${km} ${formatNumber(latest.metrics[km].last)}` : ''}`;
+      lenses.push(
+        new vscode.CodeLens(top, {
+          title,
+          command: Commands.revealRun,
+          arguments: [folder.folder.uri.toString(), latest.id],
+        }),
+      );
+    }
+    // Lines without values close to each other share one lens above the first of them.
+    let block: { first: LensLine; names: string[]; last: number; count: number } | undefined;
+    const flush = () => {
+      if (!block) return;
+      const shown = block.names.slice(0, 6).join(', ') + (block.names.length > 6 ? ', …' : '');
+      const where = block.count > 1 ? ` (${block.count} lines)` : '';
+      lenses.push(
+        new vscode.CodeLens(new vscode.Range(block.first.line - 1, 0, block.first.line - 1, 0), {
+          title: `$(graph-line) ${shown || 'metrics'}: no values yet${where}`,
+          command: '',
+        }),
+      );
+      block = undefined;
+    };
+    for (const line of lines) {
+      if (token.isCancellationRequested) return lenses;
+      const range = new vscode.Range(line.line - 1, 0, line.line - 1, 0);
+      const keys = runs ? Object.keys(runs.latest.metrics).filter((k) => matchesKey(line, k)) : [];
+      if (!keys.length) {
+        const names = [
+          ...line.keys,
+          ...line.patterns.map((p) => p.replace(/^\^|\$$/g, '').replace(/\(\.\+\)/g, '*')),
+        ];
+        if (block && line.line - block.last > 3) flush();
+        block ??= { first: line, names: [], last: line.line, count: 0 };
+        for (const n of names) if (!block.names.includes(n)) block.names.push(n);
+        block.last = line.line;
+        block.count++;
+        continue;
+      }
+      flush();
+      for (const key of keys.slice(0, 4)) {
+        lenses.push(
+          new vscode.CodeLens(range, {
+            title: lensTitle(key, runs!, goals),
+            tooltip: `Open the chart of ${key} for the last runs of this script`,
+            // the chart of this script's last runs (the newest ten)
+            command: Commands.openMetricsChart,
+            arguments: [undefined, runNodes(runs!)],
+          }),
+        );
+      }
+    }
+    flush();
+    return lenses;
+  }
+
+  provideHover(document: vscode.TextDocument, position: vscode.Position): vscode.Hover | undefined {
+    const line = this.lines(document).find((l) => l.line - 1 === position.line);
+    const runs = line && this.runsOf(document);
+    if (!line || !runs?.folder.store) return undefined;
+    const key = Object.keys(runs.latest.metrics).find((k) => matchesKey(line, k));
+    if (!key) return undefined;
+    const shown = runs.runs
+      .filter((r) => r.metrics[key])
+      .slice(0, 5)
+      .map((run) => ({
+        name: run.name,
+        last: run.metrics[key].last,
+        svg: sparkline(readSeries(runs.folder.store!.metricsFile(run.id), key).series.values),
+      }));
+    // Names and keys come from the store (any process writes it): escaped, as the hover renders HTML.
+    const md = new vscode.MarkdownString(lensHoverMarkdown(key, shown));
+    md.supportHtml = true;
+    return new vscode.Hover(md);
+  }
+}
+
+function runNodes(runs: ScriptRuns): { kind: 'run'; folder: string; id: string }[] {
+  const folder = runs.folder.folder.uri.toString();
+  return runs.runs.slice(0, 10).map((r) => ({ kind: 'run' as const, folder, id: r.id }));
+}
+
+export function lensTitle(key: string, runs: ScriptRuns, goals: Record<string, 'min' | 'max'>): string {
+  const s = runs.latest.metrics[key] as MetricSummary;
+  const goal = goalOf(key, goals);
+  const best = bestOf(s, goal);
+  let title = `$(graph-line) ${key} ${formatNumber(s.last)} @ step ${s.lastStep}`;
+  if (best !== undefined) {
+    const bestStep = goal === 'min' ? s.minStep : s.maxStep;
+    title += ` · best ${formatNumber(best)}${bestStep !== undefined ? ` @ step ${bestStep}` : ''}`;
+  }
+  const base = runs.baseline?.metrics[key];
+  if (base && runs.baseline!.id !== runs.latest.id) {
+    const d = delta(s.last, base.last, goal);
+    const sign = d.absolute > 0 ? '+' : '';
+    const icon = d.verdict === 'better' ? '$(arrow-up)' : d.verdict === 'worse' ? '$(arrow-down)' : '$(dash)';
+    const rel = d.relative !== undefined ? ` (${sign}${(d.relative * 100).toFixed(1)}%)` : '';
+    title += ` · ${icon} ${sign}${formatNumber(d.absolute)}${rel} vs baseline${d.verdict && d.verdict !== 'same' ? ` (${d.verdict})` : ''}`;
+  }
+  return title;
+}
+
+/** A tiny line chart as SVG (values downsampled to at most 120 points, NaN skipped). */
+export function sparkline(values: number[], width = 160, height = 32): string {
+  const finite = values.filter(Number.isFinite);
+  if (finite.length < 2)
+    return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"/>`;
+  const step = Math.max(1, Math.ceil(values.length / 120));
+  const pts = values.filter((_, i) => i % step === 0 || i === values.length - 1);
+  const min = Math.min(...finite);
+  const max = Math.max(...finite);
+  const y = (v: number) => (max === min ? height / 2 : height - 2 - ((v - min) / (max - min)) * (height - 4));
+  const d = pts
+    .map((v, i) =>
+      Number.isFinite(v)
+        ? `${i === 0 ? 'M' : 'L'}${((i / (pts.length - 1)) * (width - 2) + 1).toFixed(1)},${y(v).toFixed(1)}`
+        : '',
+    )
+    .filter(Boolean)
+    .join(' ');
+  return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}"><path d="${d}" fill="none" stroke="#3794ff" stroke-width="1.5"/></svg>`;
+}
