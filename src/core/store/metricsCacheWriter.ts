@@ -40,6 +40,8 @@ interface KeyColumns {
   steps: Column;
   values: Column;
   times: Column;
+  /** Points of this key in the file up to `offset`; those after it are not yet known to be there. */
+  committed: number;
 }
 
 /**
@@ -62,15 +64,28 @@ export class MetricsCacheWriter {
   private warnings: ScanWarning[] = [];
   private readonly columns = new Map<string, KeyColumns>();
   private cachedOffset = 0;
+  private pending = 0;
 
   constructor(private readonly file: string) {}
 
+  /** A point about to be appended (before the write that holds it). */
+  add(p: MetricPoint): void {
+    if (this.off) return;
+    try {
+      if (!this.started) this.start();
+      this.push(p);
+      this.pending++;
+    } catch {
+      this.stop();
+    }
+  }
+
   /**
-   * After one append of `data` (whole lines: the `points`, in order, and nothing else unless it
-   * starts with a newline that ends a torn line), with the file `before` bytes long just before
-   * the write and `after` just after it.
+   * After one append of `data`: whole lines holding the points added since the last append, in
+   * order, and nothing else unless it starts with a newline that ends a torn line. The file was
+   * `before` bytes long just before the write and `after` just after it.
    */
-  appended(before: number, after: number, data: string, points: readonly MetricPoint[]): void {
+  appended(before: number, after: number, data: string): void {
     if (this.off) return;
     try {
       if (!this.started) this.start();
@@ -78,12 +93,15 @@ export class MetricsCacheWriter {
         before === this.offset &&
         after - before === Buffer.byteLength(data) &&
         data.charCodeAt(0) !== 10 &&
-        points.length > 0;
+        this.pending > 0;
       if (ours) {
-        for (const p of points) this.add(p);
         this.offset = after;
-        this.lines += points.length;
+        this.lines += this.pending;
+        this.pending = 0;
+        for (const c of this.columns.values()) c.committed = c.steps.n;
       } else {
+        // Another writer appended too (or the file changed under us): read what we have not seen.
+        this.discard();
         this.catchUp();
       }
       if (this.points > MAX_KEPT_POINTS) return this.stop();
@@ -93,10 +111,21 @@ export class MetricsCacheWriter {
     }
   }
 
+  /** Forget the points added since the last append (they were not written). */
+  discard(): void {
+    for (const [key, c] of this.columns) {
+      this.points -= c.steps.n - c.committed;
+      c.steps.n = c.values.n = c.times.n = c.committed;
+      if (c.committed === 0) this.columns.delete(key);
+    }
+    this.pending = 0;
+  }
+
   /** Write the cache for everything in the file so far (when the writer ends). */
   close(): void {
     if (this.off || !this.started) return;
     try {
+      this.discard();
       // Up to the end of the file, so this cache never covers less than another writer's.
       this.catchUp();
       if (this.offset !== this.cachedOffset) this.write();
@@ -118,15 +147,16 @@ export class MetricsCacheWriter {
         steps: Column.of(c.steps),
         values: Column.of(c.values),
         times: Column.of(c.times),
+        committed: c.steps.length,
       });
       this.points += c.steps.length;
     }
   }
 
-  private add(p: MetricPoint): void {
+  private push(p: MetricPoint): void {
     let c = this.columns.get(p.key);
     if (c === undefined) {
-      c = { steps: new Column(), values: new Column(), times: new Column() };
+      c = { steps: new Column(), values: new Column(), times: new Column(), committed: 0 };
       this.columns.set(p.key, c);
     }
     c.steps.push(p.step);
@@ -138,13 +168,14 @@ export class MetricsCacheWriter {
 
   /** Read the lines other writers appended (and ours among them) since the last known offset. */
   private catchUp(): void {
-    const scan = scanMetrics(this.file, (p) => this.add(p), {
+    const scan = scanMetrics(this.file, (p) => this.push(p), {
       fromOffset: this.offset,
       fromLine: this.lines,
     });
     this.offset = scan.endOffset;
     this.lines += scan.lines;
     this.warnings.push(...scan.warnings);
+    for (const c of this.columns.values()) c.committed = c.steps.n;
   }
 
   private write(): void {

@@ -14,7 +14,6 @@ const MAX_BUFFERED_LINES = 10_000;
  */
 export class MetricLog {
   private lines: string[] = [];
-  private points: MetricPoint[] = [];
   private readonly cache: MetricsCacheWriter;
   private timer: NodeJS.Timeout | undefined;
   private fd: number | undefined;
@@ -49,7 +48,7 @@ export class MetricLog {
 
   push(p: MetricPoint): void {
     this.lines.push(formatPoint(p));
-    this.points.push(p);
+    this.cache.add(p);
     foldSummary(this.summary, p);
     if (this.lines.length >= MAX_BUFFERED_LINES) this.flush();
     else this.schedule();
@@ -71,10 +70,11 @@ export class MetricLog {
     }
     if (this.lines.length === 0) return;
     let data = this.lines.join('\n') + '\n';
-    const points = this.points;
     this.lines = [];
-    this.points = [];
-    if (this.removed()) return;
+    if (this.removed()) {
+      this.cache.discard();
+      return;
+    }
     let before: number;
     try {
       if (this.fd === undefined) {
@@ -89,7 +89,7 @@ export class MetricLog {
       throw storeWriteError(e, this.file);
     }
     // The binary columns follow the JSONL (metrics.cache), so charts open without parsing it.
-    this.cache.appended(before, fs.fstatSync(this.fd).size, data, points);
+    this.cache.appended(before, fs.fstatSync(this.fd).size, data);
   }
 
   close(): void {

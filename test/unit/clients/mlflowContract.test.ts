@@ -73,7 +73,8 @@ function play(lang: 'python' | 'node') {
     fs
       .readdirSync(store.runDir(id), { recursive: true, withFileTypes: false })
       .map(String)
-      .filter((f) => !f.endsWith('.lock'))
+      // metrics.cache is derived from metrics.jsonl (compared below); only the Node client writes it.
+      .filter((f) => !f.endsWith('.lock') && f !== 'metrics.cache')
       .sort();
   const body = (id: string, rel: string) => fs.readFileSync(path.join(store.runDir(id), rel), 'utf8');
   return {

@@ -7,7 +7,7 @@ import { SeriesCache } from '../../../src/core/charts/panelData';
 import { METRICS_HEADER, formatPoint, scanMetrics } from '../../../src/core/store/metrics';
 import { metricsCacheFile, readMetricsCache } from '../../../src/core/store/metricsCache';
 import { MetricLog } from '../../../src/core/tracking/metricLog';
-import { repoRoot, tempDir } from '../../helpers/tmp';
+import { cliPath, repoRoot, tempDir } from '../../helpers/tmp';
 
 type Parsed = Map<string, { steps: number[]; values: number[]; times: number[] }>;
 
@@ -91,6 +91,28 @@ describe('metrics.cache kept by the writers', () => {
     fs.appendFileSync(file2, formatPoint({ key: 'loss', value: 7, step: 5000, time: 1 }) + '\n');
     assert.deepEqual(fromReader(file2).series, fromJsonl(file2).series);
     assert.equal(fromReader(file2).series.get('loss')!.values.at(-1), 7);
+  });
+
+  test("the launcher's stdout capture leaves a cache covering every captured point", () => {
+    const ws = tempDir();
+    const script =
+      'for (let i = 0; i < 30000; i++) console.log(`step ${i} loss=${1 / (i + 1)} acc=${i % 9}`);';
+    // The launcher tees the program's output: a megabyte of it, not kept here.
+    const r = spawnSync(process.execPath, [cliPath, 'run', '--', process.execPath, '-e', script], {
+      cwd: ws,
+      env: { ...process.env, RUNLENS_STORE: '' },
+      stdio: ['ignore', 'ignore', 'pipe'],
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, r.stderr);
+    const runs = path.join(ws, '.runlens', 'runs');
+    const file = path.join(runs, fs.readdirSync(runs)[0], 'metrics.jsonl');
+    assert.equal(readMetricsCache(file)?.offset, fs.statSync(file).size);
+    const truth = fromJsonl(file);
+    assert.equal(truth.series.get('loss')!.values.length, 30_000);
+    const read = fromReader(file);
+    assert.equal(read.parsedBytes, 0);
+    assert.deepEqual(read.series, truth.series);
   });
 
   test('a metrics.jsonl edited by hand is detected and its cache rebuilt', async () => {
