@@ -155,7 +155,9 @@ export function writeMetricsCache(jsonl: string, m: CachedMetrics): boolean {
     for (const k of keys) head += 8 + k.key.length;
     head = Math.ceil(head / 8) * 8;
     const total = head + keys.reduce((n, k) => n + k.c.steps.length * 24, 0);
-    const buf = Buffer.alloc(total);
+    // Not zero-filled: every byte of the columns is written below; the header's padding is zeroed.
+    const buf = Buffer.allocUnsafe(total);
+    buf.fill(0, 0, head);
     let at = 0;
     at = buf.writeUInt32LE(MAGIC, at);
     at = buf.writeUInt32LE(VERSION, at);

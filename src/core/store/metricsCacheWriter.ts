@@ -6,7 +6,7 @@ import type { MetricPoint } from './types';
 
 /** Beyond this many points (24 bytes each in memory) a writer leaves the cache to the readers. */
 export const MAX_KEPT_POINTS = 4_000_000;
-/** New bytes that make a cache rewrite worth it: at least this, and half of what it holds. */
+/** New bytes that make a cache rewrite worth it: at least this, and as much as it holds (total work stays linear). */
 const MIN_WRITE_BYTES = 256 * 1024;
 
 /** A growable column of numbers. */
@@ -105,7 +105,7 @@ export class MetricsCacheWriter {
         this.catchUp();
       }
       if (this.points > MAX_KEPT_POINTS) return this.stop();
-      if (this.offset - this.cachedOffset >= Math.max(MIN_WRITE_BYTES, this.cachedOffset / 2)) this.write();
+      if (this.offset - this.cachedOffset >= Math.max(MIN_WRITE_BYTES, this.cachedOffset)) this.write();
     } catch {
       this.stop();
     }
