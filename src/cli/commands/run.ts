@@ -1,0 +1,85 @@
+/** `runlens run`: a training command as a tracked run. */
+import type { Command } from 'commander';
+import { addLaunchOptions, resourcesOf, runOnSlurm } from '../slurmCommands';
+import { parseParam } from '../../core/tracking/params';
+import { launchRun } from '../../core/tracking/launcher';
+import { formatNumber } from '../../core/format';
+import type { CliContext } from '../context';
+import { collect } from '../options';
+
+export function registerRunCommand(program: Command, { io, setExit, openStore }: CliContext): void {
+  addLaunchOptions(
+    program.command('run').description('run a training command as a tracked run (put the command after --)'),
+  )
+    .option('-e, --experiment <name>', 'experiment name', process.env.RUNLENS_EXPERIMENT)
+    .option('-n, --name <name>', 'run name')
+    .option(
+      '-p, --param <key=value>',
+      'a parameter, repeatable; the script reads them with runlens.init()',
+      collect,
+      [],
+    )
+    .option('-t, --tag <key=value>', 'a tag, repeatable', collect, [])
+    .option(
+      '-i, --input <path>',
+      'a data file the run reads (its size and sha256 are recorded), repeatable',
+      collect,
+      [],
+    )
+    .option(
+      '--metric-pattern <regex>',
+      'regular expression with (?<key>) and (?<value>) groups for metrics printed by the program',
+    )
+    .option('--no-capture', 'do not read metrics from the program output')
+    .option(
+      '--no-system-metrics',
+      'do not sample CPU, memory and GPUs as system/... metrics (also RUNLENS_SYSTEM_METRICS=0)',
+    )
+    .argument('<command...>', 'the program and its arguments')
+    .passThroughOptions()
+    .addHelpText(
+      'after',
+      '\nExamples:\n  runlens run -e mnist -p lr=0.01 --input data/train.csv -- python train.py --epochs 5\n' +
+        '  runlens run --on slurm --partition gpu --gpus 1 --time 2:00:00 -- python train.py',
+    )
+    .action(async (command: string[], opts) => {
+      const params = Object.fromEntries((opts.param as string[]).map(parseParam));
+      const tags = Object.fromEntries((opts.tag as string[]).map(parseParam).map(([k, v]) => [k, String(v)]));
+      const onCluster = resourcesOf(opts) !== undefined;
+      const store = openStore(true);
+      const options = {
+        command: command[0],
+        args: command.slice(1),
+        experiment: opts.experiment,
+        name: opts.name,
+        params,
+        tags,
+        inputs: opts.input,
+        stdoutPattern: opts.capture === false ? (false as const) : opts.metricPattern,
+        systemMetrics: opts.systemMetrics === false ? (false as const) : undefined,
+      };
+      if (onCluster) return runOnSlurm(store, options, opts, io, setExit);
+      const launched = await launchRun(store, options);
+      io.err(
+        `runlens: run ${launched.run.id} (${launched.run.name}) in experiment "${launched.run.experiment}"`,
+      );
+      const interactive = process.stdin.isTTY === true;
+      const onSignal = (signal: NodeJS.Signals) => {
+        // A terminal's Ctrl-C already reached the program (same process group): only record it.
+        if (signal === 'SIGINT' && interactive) launched.interrupt();
+        else launched.interrupt(signal);
+      };
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const result = await launched.done;
+      process.off('SIGINT', onSignal);
+      process.off('SIGTERM', onSignal);
+      const metrics = Object.entries(result.run.summary ?? {})
+        .map(([k, s]) => `${k}=${formatNumber(s.last)}`)
+        .join(' ');
+      io.err(
+        `runlens: run ${result.run.id} ${result.status} (exit code ${result.exitCode})${metrics ? ': ' + metrics : ''}`,
+      );
+      setExit(result.exitCode);
+    });
+}
