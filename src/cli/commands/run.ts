@@ -1,6 +1,6 @@
 /** `runlens run`: a training command as a tracked run. */
 import type { Command } from 'commander';
-import { addLaunchOptions, resourcesOf, runOnSlurm } from '../slurmCommands';
+import { addLaunchOptions, resourcesOf, runOnSlurm } from './slurm';
 import { parseParam } from '../../core/tracking/params';
 import { launchRun } from '../../core/tracking/launcher';
 import { formatNumber } from '../../core/format';

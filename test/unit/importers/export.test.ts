@@ -4,7 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { Command } from 'commander';
-import { registerImportCommands } from '../../../src/cli/importCommands';
+import { registerImportCommands } from '../../../src/cli/commands/import';
 import { exportMlflow, mlflowSafeKey, runsToCsv, selectRuns } from '../../../src/core/importers/export';
 import { importMlflow } from '../../../src/core/importers/mlflow';
 import { scanMetrics } from '../../../src/core/store/metrics';

@@ -1,19 +1,25 @@
 import type { Command } from 'commander';
-import { indent } from './json';
+import { indent } from '../json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RunlensError } from '../core/errors';
-import { formatDuration } from '../core/format';
-import { initCi, SCRIPT_FILE, vendoredTarball } from '../core/pipeline/ci';
-import { runlensVersion } from '../core/version';
-import { lineageOf } from '../core/pipeline/lineage';
-import { PIPELINE_FILE, loadPipeline } from '../core/pipeline/parse';
-import { listPipelineRuns, pipelineStatus, readState, runPipeline, selectStages } from '../core/pipeline/run';
-import type { PipelineDef, PipelineRunResult, StageEvent } from '../core/pipeline/types';
-import { writeFileAtomic } from '../core/store/fsutil';
-import { ARTIFACTS_DIR } from '../core/store/runFile';
-import { Watcher } from '../core/pipeline/watch';
-import type { Store } from '../core/store/store';
+import { RunlensError } from '../../core/errors';
+import { formatDuration } from '../../core/format';
+import { initCi, SCRIPT_FILE, vendoredTarball } from '../../core/pipeline/ci';
+import { runlensVersion } from '../../core/version';
+import { lineageOf } from '../../core/pipeline/lineage';
+import { PIPELINE_FILE, loadPipeline } from '../../core/pipeline/parse';
+import {
+  listPipelineRuns,
+  pipelineStatus,
+  readState,
+  runPipeline,
+  selectStages,
+} from '../../core/pipeline/run';
+import type { PipelineDef, PipelineRunResult, StageEvent } from '../../core/pipeline/types';
+import { writeFileAtomic } from '../../core/store/fsutil';
+import { ARTIFACTS_DIR } from '../../core/store/runFile';
+import { Watcher } from '../../core/pipeline/watch';
+import type { Store } from '../../core/store/store';
 
 interface Io {
   out(s: string): void;

@@ -1,16 +1,16 @@
 import type { Command } from 'commander';
 import { Option } from 'commander';
-import { RunlensError } from '../core/errors';
-import { formatNumber } from '../core/format';
-import { SWEEP_TAG, SlurmLauncher } from '../core/slurm/launcher';
-import { startJobTask } from '../core/slurm/task';
-import { reconcileJobs } from '../core/slurm/watcher';
-import type { Store } from '../core/store/store';
-import type { JobResources, ParamValue } from '../core/store/types';
-import { followOutput } from '../core/tracking/followOutput';
-import type { LaunchOptions, LaunchedRun, RunResult } from '../core/tracking/launcher';
-import { launchRun } from '../core/tracking/launcher';
-import { grid, parseParam, parseSweep } from '../core/tracking/params';
+import { RunlensError } from '../../core/errors';
+import { formatNumber } from '../../core/format';
+import { SWEEP_TAG, SlurmLauncher } from '../../core/slurm/launcher';
+import { startJobTask } from '../../core/slurm/task';
+import { reconcileJobs } from '../../core/slurm/watcher';
+import type { Store } from '../../core/store/store';
+import type { JobResources, ParamValue } from '../../core/store/types';
+import { followOutput } from '../../core/tracking/followOutput';
+import type { LaunchOptions, LaunchedRun, RunResult } from '../../core/tracking/launcher';
+import { launchRun } from '../../core/tracking/launcher';
+import { grid, parseParam, parseSweep } from '../../core/tracking/params';
 
 interface Io {
   out: (s: string) => void;

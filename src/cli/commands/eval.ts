@@ -1,18 +1,18 @@
 import type { Command } from 'commander';
-import { indent } from './json';
+import { indent } from '../json';
 import * as path from 'node:path';
-import type { DriftReport } from '../core/drift/drift';
-import type { ColumnType, DriftMethod } from '../protocol/drift';
-import { detectDrift } from '../core/drift/drift';
-import { groupDriftWarnings, nothingComparedReason } from '../core/drift/view';
-import { RunlensError, errorMessage } from '../core/errors';
-import { formatMaybe } from '../core/format';
-import type { EvaluationResult } from '../core/eval/evaluate';
-import { evaluateFile, saveEvaluation } from '../core/eval/evaluate';
-import { evaluateModel } from '../core/eval/modelEval';
-import { GATE_EXIT, judgeCandidate, gateMarkdown, loadPolicy } from '../core/gate/gate';
-import { inferSchema, readSchema, validateFile, writeSchema } from '../core/data/schema';
-import type { Store } from '../core/store/store';
+import type { DriftReport } from '../../core/drift/drift';
+import type { ColumnType, DriftMethod } from '../../protocol/drift';
+import { detectDrift } from '../../core/drift/drift';
+import { groupDriftWarnings, nothingComparedReason } from '../../core/drift/view';
+import { RunlensError, errorMessage } from '../../core/errors';
+import { formatMaybe } from '../../core/format';
+import type { EvaluationResult } from '../../core/eval/evaluate';
+import { evaluateFile, saveEvaluation } from '../../core/eval/evaluate';
+import { evaluateModel } from '../../core/eval/modelEval';
+import { GATE_EXIT, judgeCandidate, gateMarkdown, loadPolicy } from '../../core/gate/gate';
+import { inferSchema, readSchema, validateFile, writeSchema } from '../../core/data/schema';
+import type { Store } from '../../core/store/store';
 
 interface Io {
   out(s: string): void;

@@ -1,10 +1,10 @@
 import { Argument } from 'commander';
-import { indent } from './json';
+import { indent } from '../json';
 import type { Command } from 'commander';
 import * as path from 'node:path';
-import type { ImportReport, ImportWarning } from '../core/importers/common';
-import { formatWarning } from '../core/importers/common';
-import type { ExportReport } from '../core/importers/export';
+import type { ImportReport, ImportWarning } from '../../core/importers/common';
+import { formatWarning } from '../../core/importers/common';
+import type { ExportReport } from '../../core/importers/export';
 import {
   exportCsv,
   exportJson,
@@ -12,10 +12,10 @@ import {
   runsToCsv,
   runsToJson,
   selectRuns,
-} from '../core/importers/export';
-import { importMlflow } from '../core/importers/mlflow';
-import { importTensorboard } from '../core/importers/tensorboard';
-import type { Store } from '../core/store/store';
+} from '../../core/importers/export';
+import { importMlflow } from '../../core/importers/mlflow';
+import { importTensorboard } from '../../core/importers/tensorboard';
+import type { Store } from '../../core/store/store';
 
 interface Io {
   out(s: string): void;

@@ -8,9 +8,9 @@ import {
   removeExperiment,
   renameExperiment,
   restoreExperiment,
-} from '../core/store/experiments';
-import type { Store } from '../core/store/store';
-import { formatTime, table, toJson } from '../core/format';
+} from '../../core/store/experiments';
+import type { Store } from '../../core/store/store';
+import { formatTime, table, toJson } from '../../core/format';
 
 interface Io {
   out: (s: string) => void;

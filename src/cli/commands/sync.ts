@@ -1,12 +1,12 @@
 import type { Command } from 'commander';
-import { RunlensError } from '../core/errors';
-import type { Store } from '../core/store/store';
-import { MlflowClient } from '../core/sync/client';
-import { requireRemote } from '../core/sync/config';
-import { MirrorSyncer } from '../core/sync/mirror';
-import { pushModels } from '../core/sync/models';
-import { pullRuns } from '../core/sync/pull';
-import { ORIGIN_TAG, pushRuns } from '../core/sync/push';
+import { RunlensError } from '../../core/errors';
+import type { Store } from '../../core/store/store';
+import { MlflowClient } from '../../core/sync/client';
+import { requireRemote } from '../../core/sync/config';
+import { MirrorSyncer } from '../../core/sync/mirror';
+import { pushModels } from '../../core/sync/models';
+import { pullRuns } from '../../core/sync/pull';
+import { ORIGIN_TAG, pushRuns } from '../../core/sync/push';
 
 interface Io {
   out(s: string): void;

@@ -1,15 +1,15 @@
 import type { Command } from 'commander';
-import { indent } from './json';
+import { indent } from '../json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RunlensError } from '../core/errors';
-import { formatNumber } from '../core/format';
-import type { MonitorWindow, OnlineAccuracy } from '../core/drift/monitor';
-import { monitorPackage } from '../core/drift/monitor';
-import { packageModel } from '../core/serving/package';
-import type { SmokeResult } from '../core/serving/serve';
-import { readManifest, smokeTest, startServer } from '../core/serving/serve';
-import type { Store } from '../core/store/store';
+import { RunlensError } from '../../core/errors';
+import { formatNumber } from '../../core/format';
+import type { MonitorWindow, OnlineAccuracy } from '../../core/drift/monitor';
+import { monitorPackage } from '../../core/drift/monitor';
+import { packageModel } from '../../core/serving/package';
+import type { SmokeResult } from '../../core/serving/serve';
+import { readManifest, smokeTest, startServer } from '../../core/serving/serve';
+import type { Store } from '../../core/store/store';
 
 interface Io {
   out(s: string): void;
