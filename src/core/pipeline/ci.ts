@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { stringify } from 'yaml';
 import { RunlensError } from '../errors';
+import { STORE_DIR_NAME } from '../store/layout';
 import { mkdirp, writeFileAtomic } from '../store/fsutil';
 import { clientPaths } from '../tracking/launchEnv';
 import { runlensVersion } from '../version';
@@ -120,7 +121,7 @@ export function workflowFor(root: string, version = runlensVersion()): Record<st
       name: 'Restore the run store (the baseline the gate compares with)',
       uses: 'actions/cache@v4',
       with: {
-        path: '.runlens',
+        path: STORE_DIR_NAME,
         key: 'runlens-store-${{ github.head_ref || github.ref_name }}-${{ github.sha }}',
         'restore-keys': [
           'runlens-store-${{ github.head_ref || github.ref_name }}-',

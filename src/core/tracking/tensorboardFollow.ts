@@ -2,11 +2,20 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { ImportWarning } from '../importers/common';
 import { TfEventsFollower } from '../importers/tensorboard';
+import { STORE_DIR_NAME } from '../store/layout';
 import type { MetricPoint } from '../store/types';
 
 const EVENT_FILE = 'events.out.tfevents.';
 /** Folders never searched for event files: dependencies, caches, the store itself. */
-const SKIP = new Set(['node_modules', '.git', '.runlens', '__pycache__', '.venv', 'venv', 'site-packages']);
+const SKIP = new Set([
+  'node_modules',
+  '.git',
+  STORE_DIR_NAME,
+  '__pycache__',
+  '.venv',
+  'venv',
+  'site-packages',
+]);
 const MAX_DEPTH = 5;
 
 /**
