@@ -1,6 +1,9 @@
 import { Command, CommanderError } from 'commander';
 import { RunlensError, errorMessage } from '../core/errors';
 import { registerEvalCommands } from './commands/eval';
+import { registerGateCommand } from './commands/gate';
+import { registerDriftCommand } from './commands/drift';
+import { registerSchemaCommands } from './commands/schema';
 import { registerImportCommands } from './commands/import';
 import { registerServeCommands } from './commands/serve';
 import { registerStoreCommands } from './commands/store';
@@ -75,6 +78,9 @@ export function buildProgram(
   registerServeCommands(program, openStore, io, setExit);
   registerPipelineCommands(program, openStore, io, setExit);
   registerEvalCommands(program, openStore, io, setExit);
+  registerGateCommand(program, openStore, io, setExit);
+  registerDriftCommand(program, openStore, io, setExit);
+  registerSchemaCommands(program, openStore, io, setExit);
   registerSyncCommands(program, openStore, io, setExit);
   registerStoreCommands(program, openStore, io);
   registerReproduceCommand(program, openStore, io, setExit);

@@ -2,24 +2,20 @@ import type { Command } from 'commander';
 import { indent } from '../json';
 import * as path from 'node:path';
 import type { DriftReport } from '../../core/drift/drift';
-import type { ColumnType, DriftMethod } from '../../protocol/drift';
-import { detectDrift } from '../../core/drift/drift';
-import { groupDriftWarnings, nothingComparedReason } from '../../core/drift/view';
-import { RunlensError, errorMessage } from '../../core/errors';
+import { nothingComparedReason } from '../../core/drift/view';
+import { RunlensError } from '../../core/errors';
 import { formatMaybe } from '../../core/format';
 import type { EvaluationResult } from '../../core/eval/evaluate';
 import { evaluateFile, saveEvaluation } from '../../core/eval/evaluate';
 import { evaluateModel } from '../../core/eval/modelEval';
-import { GATE_EXIT, judgeCandidate, gateMarkdown, loadPolicy } from '../../core/gate/gate';
-import { inferSchema, readSchema, validateFile, writeSchema } from '../../core/data/schema';
 import type { Store } from '../../core/store/store';
 
-interface Io {
+export interface Io {
   out(s: string): void;
   err(s: string): void;
 }
 
-function parsePairs<T extends string>(
+export function parsePairs<T extends string>(
   items: string[],
   what: string,
   allowed?: readonly string[],
@@ -40,11 +36,11 @@ function parsePairs<T extends string>(
   return out;
 }
 
-function collect(value: string, previous: string[] = []): string[] {
+export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
 }
 
-const METHODS = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'] as const;
+export const METHODS = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'] as const;
 
 export function formatEvaluation(r: EvaluationResult): string[] {
   const lines = [`evaluated ${r.n} rows of ${r.file} (${r.task})`];
@@ -109,7 +105,7 @@ export function registerEvalCommands(
   program: Command,
   openStore: (create?: boolean) => Store,
   io: Io,
-  setExit: (code: number) => void = (c) => (process.exitCode = c),
+  _setExit: (code: number) => void = (c) => (process.exitCode = c),
 ): void {
   const evalModel = async (
     model: string,
@@ -227,206 +223,6 @@ export function registerEvalCommands(
         else for (const l of formatEvaluation(result)) io.out(l);
         for (const w of result.warnings) io.err(`warning: ${w.message}`);
         if (saved && !opts.json) io.out(`saved ${saved}`);
-      },
-    );
-
-  program
-    .command('compare')
-    .description(
-      'gate a candidate run against the baseline: exit 0 pass, 1 fail, 2 error, 3 incomplete (evaluate the candidate first)',
-    )
-    .argument('<candidate>', 'the candidate run (id, prefix or name)')
-    .option('--baseline <ref>', "RUN or MODEL@STAGE (default: the candidate experiment's baseline)")
-    .option('--json', 'print the verdict as JSON')
-    .option('--markdown', 'print the verdict as a Markdown table (for a pull request comment)')
-    .addHelpText(
-      'after',
-      '\nThe policy is the gate: section of runlens.yaml next to .runlens/ (see docs); without one, no metric with a known goal may get worse.\n\nExamples:\n  runlens compare 20250101-abc\n  runlens compare 20250101-abc --baseline mnist-cnn@production --markdown',
-    )
-    .action(
-      (
-        candidate: string,
-        opts: { baseline?: string; json?: boolean; pretty?: boolean; markdown?: boolean },
-      ) => {
-        try {
-          const store = openStore();
-          const policy = loadPolicy(path.dirname(store.dir));
-          const r = judgeCandidate(store, candidate, policy, opts.baseline);
-          if (opts.json) io.out(JSON.stringify(r, null, indent(opts)));
-          else if (opts.markdown) io.out(gateMarkdown(r));
-          else {
-            io.out(
-              `candidate ${r.candidate.name} (${r.candidate.run}) vs baseline ${r.baseline.name} (${r.baseline.ref}): ${r.verdict.toUpperCase()}${r.reason ? ` (${r.reason})` : ''}`,
-            );
-            for (const m of r.metrics) {
-              io.out(
-                `  ${m.verdict.padEnd(8)} ${m.metric.padEnd(24)} ${formatMaybe(m.baseline).padStart(12)} -> ${formatMaybe(m.candidate).padEnd(12)} ${m.rule}`,
-              );
-            }
-          }
-          setExit(GATE_EXIT[r.verdict]);
-        } catch (e) {
-          // Any failure to reach a verdict is exit 2, so CI can tell "worse" from "broken".
-          io.err(`runlens: error: ${errorMessage(e)}`);
-          if (e instanceof RunlensError && e.hint) io.err(`  fix: ${e.hint}`);
-          setExit(GATE_EXIT.error);
-        }
-      },
-    );
-
-  program
-    .command('drift')
-    .description('compare current data with reference data, column by column (Evidently’s default tests)')
-    .requiredOption('--reference <file>', 'the reference data (CSV or JSONL)')
-    .requiredOption('--current <file>', 'the current data (CSV or JSONL)')
-    .option('--by <column>', 'split the current data into windows by this column: a drift timeline')
-    .option('--column <name>', 'only this column, repeatable', collect, [])
-    .option(
-      '--type <column=type>',
-      'override a column type (numeric, categorical, boolean), repeatable',
-      collect,
-      [],
-    )
-    .option(
-      '--method <column=method>',
-      `a column's test (${METHODS.join(', ')}), repeatable; or just METHOD for all`,
-      collect,
-      [],
-    )
-    .option('--threshold <column=value>', "a column's threshold, repeatable", collect, [])
-    .option('--drift-share <share>', 'dataset drift when at least this share of columns drift', '0.5')
-    .option(
-      '--memory-mb <mb>',
-      "memory for the current file's values; past it the file is read once per group of columns",
-      '128',
-    )
-    .option('--no-fail-on-drift', 'exit 0 even when the dataset drifted')
-    .option('--json', 'print the report as JSON (histograms and timeline included)')
-    .action(
-      async (opts: {
-        reference: string;
-        current: string;
-        by?: string;
-        column: string[];
-        type: string[];
-        method: string[];
-        threshold: string[];
-        driftShare: string;
-        memoryMb: string;
-        failOnDrift: boolean;
-        json?: boolean;
-        pretty?: boolean;
-      }) => {
-        const all = opts.method.find((m) => !m.includes('='));
-        if (all !== undefined && !METHODS.includes(all as DriftMethod))
-          throw new RunlensError(
-            `--method ${all}: expected one of ${METHODS.join(', ')}`,
-            undefined,
-            'usage',
-          );
-        const thresholds = Object.fromEntries(
-          Object.entries(parsePairs<string>(opts.threshold, '--threshold')).map(([k, v]) => {
-            if (!Number.isFinite(Number(v)))
-              throw new RunlensError(`--threshold ${k}=${v}: not a number`, undefined, 'usage');
-            return [k, Number(v)];
-          }),
-        );
-        const share = Number(opts.driftShare);
-        if (!(share > 0 && share <= 1))
-          throw new RunlensError(
-            `--drift-share ${opts.driftShare}: expected a number in (0, 1]`,
-            undefined,
-            'usage',
-          );
-        const memoryMb = Number(opts.memoryMb);
-        if (!(memoryMb > 0))
-          throw new RunlensError(
-            `--memory-mb ${opts.memoryMb}: expected a positive number`,
-            undefined,
-            'usage',
-          );
-        const report = await detectDrift(opts.reference, opts.current, {
-          columns: opts.column.length ? opts.column : undefined,
-          types: parsePairs<ColumnType>(opts.type, '--type', ['numeric', 'categorical', 'boolean']),
-          methods: parsePairs<DriftMethod>(
-            opts.method.filter((m) => m.includes('=')),
-            '--method',
-            METHODS,
-          ),
-          method: all as DriftMethod | undefined,
-          thresholds,
-          driftShare: share,
-          by: opts.by,
-          memoryBudgetMB: memoryMb,
-        });
-        if (opts.json)
-          io.out(
-            JSON.stringify(
-              report,
-              (_k, v) => (typeof v === 'number' && !Number.isFinite(v) ? String(v) : v),
-              indent(opts),
-            ),
-          );
-        else for (const l of formatDrift(report)) io.out(l);
-        for (const w of groupDriftWarnings(report.warnings)) io.err(`warning: ${w}`);
-        // Nothing tested is never a pass: the data error exit code, with or without --no-fail-on-drift.
-        setExit(report.tested === 0 ? 1 : report.datasetDrift && opts.failOnDrift ? 1 : 0);
-      },
-    );
-
-  const schema = program
-    .command('schema')
-    .description('infer a data schema (columns, types, ranges, categories, missing rates)');
-  schema
-    .command('infer')
-    .argument('<file>', 'a CSV or JSONL data file')
-    .option('--out <file>', 'write the schema here (default: print it)')
-    .option('--pretty', 'indent the printed JSON')
-    .action(async (file: string, opts: { out?: string; pretty?: boolean }) => {
-      const s = await inferSchema(file);
-      if (opts.out) {
-        writeSchema(opts.out, s);
-        io.out(`wrote the schema of ${s.columns.length} columns (${s.rows} rows) to ${opts.out}`);
-      } else io.out(JSON.stringify(s, null, indent(opts)));
-    });
-
-  program
-    .command('validate')
-    .description('check a data file against a schema: exit 0 valid, 1 anomalies, 2 error')
-    .argument('<file>', 'a CSV or JSONL data file')
-    .requiredOption('--schema <file>', 'the schema (from `runlens schema infer`)')
-    .option('--missing-tolerance <rate>', 'allowed rise of a column missing rate over the schema', '0.1')
-    .option('--json', 'print the report as JSON')
-    .action(
-      async (
-        file: string,
-        opts: { schema: string; missingTolerance: string; json?: boolean; pretty?: boolean },
-      ) => {
-        const tol = Number(opts.missingTolerance);
-        if (!(tol >= 0 && tol <= 1))
-          throw new RunlensError(
-            `--missing-tolerance ${opts.missingTolerance}: expected a number in [0, 1]`,
-            undefined,
-            'usage',
-          );
-        const r = await validateFile(file, readSchema(opts.schema), opts.schema, {
-          missingRateTolerance: tol,
-        });
-        if (opts.json) io.out(JSON.stringify(r, null, indent(opts)));
-        else {
-          io.out(
-            r.valid
-              ? `${file}: ${r.rows} rows valid against ${opts.schema}`
-              : `${file}: ${r.anomalies.length} anomalies in ${r.rows} rows (schema ${opts.schema})`,
-          );
-          for (const a of r.anomalies) {
-            const ex = a.examples.map((e) => `line ${e.line}: "${e.value}"`).join(', ');
-            io.out(
-              `  ${a.kind.padEnd(18)} ${a.column.padEnd(16)} ${String(a.count).padStart(7)}  ${a.message}${ex ? ` (${ex})` : ''}`,
-            );
-          }
-        }
-        setExit(r.valid ? 0 : 1);
       },
     );
 }
