@@ -29,7 +29,8 @@ function createFixtureStore(workspace: string): void {
   delete env.RUNLENS_STORE;
   delete env.RUNLENS_RUN_DIR;
   const python = process.env.RUNLENS_PYTHON || 'python3';
-  const args = ['run', '-e', 'fixture', '-n', 'fixture-run', '--', python, 'train.py'];
+  // the tests name the run's metrics: no system/ samples, which a slow machine would add after 5 s
+  const args = ['run', '-e', 'fixture', '-n', 'fixture-run', '--no-system-metrics', '--', python, 'train.py'];
   const r = spawnSync(process.execPath, [path.join(repo, 'bin', 'runlens.js'), ...args], {
     cwd: workspace,
     env,
