@@ -69,22 +69,22 @@ export function buildProgram(
   const ctx: CliContext = { io, setExit, openStore };
   registerRunCommand(program, ctx);
   registerRunsCommands(program, ctx);
-  registerSlurmCommands(program, io, setExit, openStore);
+  registerSlurmCommands(program, ctx);
 
   registerModelCommands(program, ctx);
   registerBaselineCommands(program, ctx);
   registerLensCommand(program, ctx);
-  registerImportCommands(program, openStore, io);
-  registerServeCommands(program, openStore, io, setExit);
-  registerPipelineCommands(program, openStore, io, setExit);
-  registerEvalCommands(program, openStore, io, setExit);
-  registerGateCommand(program, openStore, io, setExit);
-  registerDriftCommand(program, openStore, io, setExit);
-  registerSchemaCommands(program, openStore, io, setExit);
-  registerSyncCommands(program, openStore, io, setExit);
-  registerStoreCommands(program, openStore, io);
-  registerReproduceCommand(program, openStore, io, setExit);
-  registerDiffCommand(program, openStore, io);
+  registerImportCommands(program, ctx);
+  registerServeCommands(program, ctx);
+  registerPipelineCommands(program, ctx);
+  registerEvalCommands(program, ctx);
+  registerGateCommand(program, ctx);
+  registerDriftCommand(program, ctx);
+  registerSchemaCommands(program, ctx);
+  registerSyncCommands(program, ctx);
+  registerStoreCommands(program, ctx);
+  registerReproduceCommand(program, ctx);
+  registerDiffCommand(program, ctx);
   addPrettyOption(program);
   return program;
 }

@@ -1,16 +1,11 @@
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { toJson } from '../../core/format';
 import { diffText } from '../../core/repro/text';
 import { diffRuns } from '../../core/repro/diff';
-import type { Store } from '../../core/store/store';
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 /** `runlens diff RUN_A RUN_B`. */
-export function registerDiffCommand(program: Command, openStore: (create?: boolean) => Store, io: Io): void {
+export function registerDiffCommand(program: Command, { io, openStore }: CliContext): void {
   program
     .command('diff')
     .description(

@@ -1,20 +1,14 @@
 /** `runlens drift`: drift of current data against reference data. */
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { indent } from '../json';
 import type { ColumnType, DriftMethod } from '../../protocol/drift';
 import { detectDrift } from '../../core/drift/drift';
 import { groupDriftWarnings } from '../../core/drift/view';
 import { RunlensError } from '../../core/errors';
-import type { Store } from '../../core/store/store';
-import type { Io } from './eval';
 import { parsePairs, collect, formatDrift, METHODS } from './eval';
 
-export function registerDriftCommand(
-  program: Command,
-  _openStore: (create?: boolean) => Store,
-  io: Io,
-  setExit: (code: number) => void = (c) => (process.exitCode = c),
-): void {
+export function registerDriftCommand(program: Command, { io, setExit }: CliContext): void {
   program
     .command('drift')
     .description('compare current data with reference data, column by column (Evidently’s default tests)')

@@ -1,3 +1,4 @@
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { indent } from '../json';
 import * as path from 'node:path';
@@ -8,12 +9,6 @@ import { formatMaybe } from '../../core/format';
 import type { EvaluationResult } from '../../core/eval/evaluate';
 import { evaluateFile, saveEvaluation } from '../../core/eval/evaluate';
 import { evaluateModel } from '../../core/eval/modelEval';
-import type { Store } from '../../core/store/store';
-
-export interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
 
 export function parsePairs<T extends string>(
   items: string[],
@@ -101,12 +96,7 @@ export function formatDrift(r: DriftReport): string[] {
  * 1 fail, 2 error, 3 incomplete; drift 0 without dataset drift, 1 with it or with nothing compared
  * (--no-fail-on-drift: 0 with drift, still 1 with nothing compared).
  */
-export function registerEvalCommands(
-  program: Command,
-  openStore: (create?: boolean) => Store,
-  io: Io,
-  _setExit: (code: number) => void = (c) => (process.exitCode = c),
-): void {
+export function registerEvalCommands(program: Command, { io, openStore }: CliContext): void {
   const evalModel = async (
     model: string,
     file: string | undefined,

@@ -1,19 +1,13 @@
 /** `runlens compare`: the baseline gate for a candidate run. */
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { indent } from '../json';
 import * as path from 'node:path';
 import { RunlensError, errorMessage } from '../../core/errors';
 import { formatMaybe } from '../../core/format';
 import { GATE_EXIT, judgeCandidate, gateMarkdown, loadPolicy } from '../../core/gate/gate';
-import type { Store } from '../../core/store/store';
-import type { Io } from './eval';
 
-export function registerGateCommand(
-  program: Command,
-  openStore: (create?: boolean) => Store,
-  io: Io,
-  setExit: (code: number) => void = (c) => (process.exitCode = c),
-): void {
+export function registerGateCommand(program: Command, { io, setExit, openStore }: CliContext): void {
   program
     .command('compare')
     .description(

@@ -1,3 +1,4 @@
+import type { CliContext, Io } from '../context';
 import { Argument } from 'commander';
 import { indent } from '../json';
 import type { Command } from 'commander';
@@ -15,12 +16,6 @@ import {
 } from '../../core/importers/export';
 import { importMlflow } from '../../core/importers/mlflow';
 import { importTensorboard } from '../../core/importers/tensorboard';
-import type { Store } from '../../core/store/store';
-
-interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
 
 const SOURCE_NAMES: Record<ImportReport['source'], string> = {
   'mlflow-files': 'MLflow file store',
@@ -56,11 +51,7 @@ export function formatImportReport(r: ImportReport): string[] {
  * `runlens import mlflow PATH`, `runlens import tensorboard LOGDIR`, `runlens export csv|json|mlflow OUT`.
  * `openStore(true)` opens (creating when missing) the store the other commands use.
  */
-export function registerImportCommands(
-  program: Command,
-  openStore: (create?: boolean) => Store,
-  io: Io,
-): void {
+export function registerImportCommands(program: Command, { io, openStore }: CliContext): void {
   const imp = program
     .command('import')
     .description('import runs from MLflow (mlruns folder or mlflow.db) or TensorBoard event files');

@@ -1,3 +1,4 @@
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { indent } from '../json';
 import * as fs from 'node:fs';
@@ -20,11 +21,6 @@ import { writeFileAtomic } from '../../core/store/fsutil';
 import { ARTIFACTS_DIR } from '../../core/store/runFile';
 import { Watcher } from '../../core/pipeline/watch';
 import type { Store } from '../../core/store/store';
-
-interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
 
 const ICON: Record<StageEvent['state'], string> = {
   queued: '·',
@@ -55,12 +51,7 @@ function pipelineFile(opt: string | undefined): string {
  * `runlens pipeline run [STAGE]`, `runlens pipeline status`, `runlens ci init`, `runlens watch`.
  * Exit codes: pipeline run 0 when every stage succeeded or was up to date, 1 when a stage failed.
  */
-export function registerPipelineCommands(
-  program: Command,
-  openStore: (create?: boolean) => Store,
-  io: Io,
-  setExit: (code: number) => void = (c) => (process.exitCode = c),
-): void {
+export function registerPipelineCommands(program: Command, { io, setExit, openStore }: CliContext): void {
   const pipeline = program
     .command('pipeline')
     .description('run the stages of runlens.yaml (train, evaluate, gate, register)');

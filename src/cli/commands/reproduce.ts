@@ -1,26 +1,16 @@
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { termSafe, toJson } from '../../core/format';
 import { inputLine, reproduceReportText } from '../../core/repro/text';
 import type { ReproduceResult } from '../../core/repro/reproduce';
 import { ReproduceError, reproduceRun } from '../../core/repro/reproduce';
 import { parseToleranceFlag } from '../../core/repro/tolerance';
-import type { Store } from '../../core/store/store';
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 /** Exit codes of `runlens reproduce`: 0 reproduced, 1 not reproduced, 2 could not start. */
 export const REPRODUCE_EXIT = { reproduced: 0, 'not reproduced': 1, error: 2 } as const;
 
 /** `runlens reproduce RUN`. */
-export function registerReproduceCommand(
-  program: Command,
-  openStore: (create?: boolean) => Store,
-  io: Io,
-  setExit: (code: number) => void,
-): void {
+export function registerReproduceCommand(program: Command, { io, setExit, openStore }: CliContext): void {
   program
     .command('reproduce')
     .description(

@@ -1,17 +1,11 @@
 /** `runlens schema` and `runlens validate`: data schemas. */
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { indent } from '../json';
 import { RunlensError } from '../../core/errors';
 import { inferSchema, readSchema, validateFile, writeSchema } from '../../core/data/schema';
-import type { Store } from '../../core/store/store';
-import type { Io } from './eval';
 
-export function registerSchemaCommands(
-  program: Command,
-  _openStore: (create?: boolean) => Store,
-  io: Io,
-  setExit: (code: number) => void = (c) => (process.exitCode = c),
-): void {
+export function registerSchemaCommands(program: Command, { io, setExit }: CliContext): void {
   const schema = program
     .command('schema')
     .description('infer a data schema (columns, types, ranges, categories, missing rates)');

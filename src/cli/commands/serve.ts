@@ -1,3 +1,4 @@
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { indent } from '../json';
 import * as fs from 'node:fs';
@@ -9,12 +10,6 @@ import { monitorPackage } from '../../core/drift/monitor';
 import { packageModel } from '../../core/serving/package';
 import type { SmokeResult } from '../../core/serving/serve';
 import { readManifest, smokeTest, startServer } from '../../core/serving/serve';
-import type { Store } from '../../core/store/store';
-
-interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
 
 export function formatSmoke(r: SmokeResult): string {
   return `smoke test ${r.ok ? 'passed' : 'FAILED'}: ${r.rows} rows from ${r.source}, largest score difference ${r.maxDifference.toExponential(2)} (tolerance ${r.tolerance}), ${r.labelMismatches} label mismatches; served on ${r.servedBackend}, in-process on ${r.localBackend}`;
@@ -30,12 +25,7 @@ function curlExample(predictUrl: string, dir: string, token: boolean): string {
 }
 
 /** `runlens package MODEL@VERSION|RUN`, `runlens serve DIR`. */
-export function registerServeCommands(
-  program: Command,
-  openStore: (create?: boolean) => Store,
-  io: Io,
-  setExit: (code: number) => void = (c) => (process.exitCode = c),
-): void {
+export function registerServeCommands(program: Command, { io, setExit, openStore }: CliContext): void {
   program
     .command('package')
     .description(

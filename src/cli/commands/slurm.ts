@@ -1,3 +1,4 @@
+import type { CliContext, Io } from '../context';
 import type { Command } from 'commander';
 import { Option } from 'commander';
 import { RunlensError } from '../../core/errors';
@@ -11,11 +12,6 @@ import { followOutput } from '../../core/tracking/followOutput';
 import type { LaunchOptions, LaunchedRun, RunResult } from '../../core/tracking/launcher';
 import { launchRun } from '../../core/tracking/launcher';
 import { grid, parseParam, parseSweep } from '../../core/tracking/params';
-
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
 
 const RESOURCE_FLAGS = ['partition', 'time', 'cpus', 'mem', 'gpus', 'gpuType', 'account', 'qos', 'sbatch'];
 
@@ -134,12 +130,7 @@ export async function runOnSlurm(
   setExit(result.exitCode);
 }
 
-export function registerSlurmCommands(
-  program: Command,
-  io: Io,
-  setExit: (code: number) => void,
-  openStore: (create?: boolean) => Store,
-): void {
+export function registerSlurmCommands(program: Command, { io, setExit, openStore }: CliContext): void {
   addLaunchOptions(
     program
       .command('sweep')

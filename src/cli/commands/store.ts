@@ -1,3 +1,4 @@
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import * as path from 'node:path';
 import {
@@ -9,20 +10,10 @@ import {
   renameExperiment,
   restoreExperiment,
 } from '../../core/store/experiments';
-import type { Store } from '../../core/store/store';
 import { formatTime, table, toJson } from '../../core/format';
 
-interface Io {
-  out: (s: string) => void;
-  err: (s: string) => void;
-}
-
 /** `runlens experiments ...`, `runlens artifacts ...` and `runlens gc`. */
-export function registerStoreCommands(
-  program: Command,
-  openStore: (create?: boolean) => Store,
-  io: Io,
-): void {
+export function registerStoreCommands(program: Command, { io, openStore }: CliContext): void {
   const experiments = program
     .command('experiments')
     .description('list, rename, remove and restore experiments');

@@ -1,3 +1,4 @@
+import type { CliContext } from '../context';
 import type { Command } from 'commander';
 import { RunlensError } from '../../core/errors';
 import type { Store } from '../../core/store/store';
@@ -7,11 +8,6 @@ import { MirrorSyncer } from '../../core/sync/mirror';
 import { pushModels } from '../../core/sync/models';
 import { pullRuns } from '../../core/sync/pull';
 import { ORIGIN_TAG, pushRuns } from '../../core/sync/push';
-
-interface Io {
-  out(s: string): void;
-  err(s: string): void;
-}
 
 function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -31,12 +27,7 @@ export function parseSince(text: string): number {
 }
 
 /** `runlens sync push|pull`: publish runs to a team's MLflow tracking server, and bring its runs here. */
-export function registerSyncCommands(
-  program: Command,
-  openStore: (create?: boolean) => Store,
-  io: Io,
-  setExit: (code: number) => void,
-): void {
+export function registerSyncCommands(program: Command, { io, setExit, openStore }: CliContext): void {
   const sync = program
     .command('sync')
     .description("sync runs with a team's MLflow tracking server (its REST API)")

@@ -209,7 +209,11 @@ describe('export to CSV and JSON, and the CLI commands', () => {
       const program = new Command('runlens')
         .exitOverride()
         .configureOutput({ writeOut: (s) => out.push(s), writeErr: (s) => err.push(s) });
-      registerImportCommands(program, () => store, { out: (s) => out.push(s), err: (s) => err.push(s) });
+      registerImportCommands(program, {
+        openStore: () => store,
+        io: { out: (s) => out.push(s), err: (s) => err.push(s) },
+        setExit: () => undefined,
+      });
       out.length = 0;
       await program.parseAsync(args, { from: 'user' });
       return out.join('\n');
