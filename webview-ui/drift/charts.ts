@@ -79,11 +79,14 @@ function chartBase() {
     ticks: { color: view.theme.muted },
   };
   return {
-    animation: false as const,
-    responsive: true,
-    maintainAspectRatio: false,
-    font: { family: view.theme.fontFamily, size: view.theme.fontSize - 1 },
-    color: view.theme.foreground,
+    /** The top-level options every drift chart shares (spread into its options). */
+    options: {
+      animation: false as const,
+      responsive: true,
+      maintainAspectRatio: false,
+      font: { family: view.theme.fontFamily, size: view.theme.fontSize - 1 },
+      color: view.theme.foreground,
+    },
     axis,
   };
 }
@@ -144,11 +147,7 @@ export function renderHistogram(s: DriftSnapshot): number {
     },
     plugins: [background],
     options: {
-      animation: base.animation,
-      responsive: base.responsive,
-      maintainAspectRatio: base.maintainAspectRatio,
-      font: base.font,
-      color: base.color,
+      ...base.options,
       plugins: {
         legend: { labels: { color: view.theme.foreground, boxWidth: 12 } },
         tooltip: {
@@ -236,11 +235,7 @@ function timelineLine(s: DriftSnapshot, t: Timeline): Chart {
     },
     plugins: [background],
     options: {
-      animation: base.animation,
-      responsive: base.responsive,
-      maintainAspectRatio: base.maintainAspectRatio,
-      font: base.font,
-      color: base.color,
+      ...base.options,
       plugins: {
         legend: { labels: { color: view.theme.foreground, boxWidth: 12 } },
         tooltip: {
@@ -352,11 +347,7 @@ export function renderOnline(s: DriftSnapshot): number {
     },
     plugins: [background],
     options: {
-      animation: base.animation,
-      responsive: base.responsive,
-      maintainAspectRatio: base.maintainAspectRatio,
-      font: base.font,
-      color: base.color,
+      ...base.options,
       plugins: {
         legend: { display: false },
         tooltip: {
