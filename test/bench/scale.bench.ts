@@ -1,79 +1,11 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { newRunId } from '../../src/core/store/ids';
-import { METRICS_HEADER, foldSummary, formatPoint } from '../../src/core/store/metrics';
-import { RUN_SCHEMA_VERSION } from '../../src/core/store/runFile';
-import type { MetricSummary, RunRecord } from '../../src/core/store/types';
 import { benchDir, fmt, record } from './common';
+import { writeSyntheticStore } from './syntheticStore';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 const cli = path.join(repoRoot, 'dist', 'cli.js');
-const KEYS = ['loss', 'val_loss', 'acc', 'val_acc', 'lr'];
-
-/**
- * A store of `runs` finished runs (5 params, 5 metrics x 100 points), written file by file the way
- * a finished run leaves them: run.json with its summary, metrics.jsonl, no index yet.
- */
-export function makeScaleStore(dir: string, runs: number): string {
-  const storeDir = path.join(dir, '.runlens');
-  fs.mkdirSync(path.join(storeDir, 'runs'), { recursive: true });
-  fs.writeFileSync(
-    path.join(storeDir, 'store.json'),
-    JSON.stringify({ schema: 'runlens.store', schemaVersion: 1, createdAt: Date.now() }),
-  );
-  const t0 = Date.now() - runs * 1000;
-  let seed = 1;
-  const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
-  for (let i = 0; i < runs; i++) {
-    const id = newRunId(t0 + i * 1000);
-    const runDir = path.join(storeDir, 'runs', id);
-    fs.mkdirSync(runDir);
-    const lines = [METRICS_HEADER];
-    const summary: Record<string, MetricSummary> = {};
-    for (let step = 0; step < 100; step++) {
-      for (const key of KEYS) {
-        const p = { key, value: random(), step, time: t0 + i * 1000 + step };
-        lines.push(formatPoint(p));
-        foldSummary(summary, p);
-      }
-    }
-    fs.writeFileSync(path.join(runDir, 'metrics.jsonl'), lines.join('\n') + '\n');
-    const run: RunRecord = {
-      schemaVersion: RUN_SCHEMA_VERSION,
-      id,
-      experiment: `exp${i % 10}`,
-      name: `run-${i}`,
-      status: 'finished',
-      command: ['python', 'train.py'],
-      cwd: dir,
-      script: 'train.py',
-      params: {
-        lr: 0.001 * (i % 7),
-        batch: 32,
-        layers: i % 4,
-        dropout: 0.1,
-        optimizer: i % 3 ? 'adam' : 'sgd',
-      },
-      tags: {},
-      starred: false,
-      startTime: t0 + i * 1000,
-      endTime: t0 + i * 1000 + 500,
-      exitCode: 0,
-      pid: 1,
-      host: 'bench',
-      git: null,
-      environment: { os: 'linux', arch: 'x64' },
-      inputs: [],
-      summary,
-      note: null,
-      updatedAt: t0 + i * 1000,
-    };
-    fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(run, null, 2));
-  }
-  return storeDir;
-}
-
 interface Measured {
   ms: number;
   /** Peak resident memory of the process, MB. */
@@ -141,7 +73,7 @@ export async function scaleBench(): Promise<void> {
   for (const runs of sizes) {
     const dir = benchDir(`scale-${runs}`);
     const t0 = Date.now();
-    const storeDir = makeScaleStore(dir, runs);
+    const storeDir = writeSyntheticStore(dir, runs).dir;
     console.log(`      (made ${runs} runs in ${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const rebuild = measureProcess([cli, 'ls', '--reindex', '--limit', '1'], dir);
     const n = runs < 100_000 ? 3 : 2;

@@ -1,13 +1,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { spawnSync } from 'node:child_process';
-import { newRunId } from '../../src/core/store/ids';
-import { METRICS_HEADER, foldSummary, formatPoint, readSeries } from '../../src/core/store/metrics';
-import { RUN_SCHEMA_VERSION, updateRunFile } from '../../src/core/store/runFile';
+import { METRICS_HEADER, formatPoint, readSeries } from '../../src/core/store/metrics';
+import { updateRunFile } from '../../src/core/store/runFile';
 import { Store } from '../../src/core/store/store';
-import type { RunRecord } from '../../src/core/store/types';
 import { writeJsonAtomic } from '../../src/core/store/fsutil';
 import { benchDir, best, median, record, time } from './common';
+import { writeSyntheticStore } from './syntheticStore';
 
 const repoRoot = path.resolve(__dirname, '..', '..');
 
@@ -58,58 +57,10 @@ export async function clientThroughput(): Promise<void> {
   });
 }
 
-/** A store of `runs` finished runs with 5 params and 5 metrics x 100 points each, written directly. */
-function makeStore(dir: string, runs: number, withSummary: boolean): Store {
-  const store = Store.open(path.join(dir, '.runlens'), { create: true });
-  const t0 = Date.now() - runs * 1000;
-  for (let i = 0; i < runs; i++) {
-    const id = newRunId(t0 + i * 1000);
-    const runDir = store.runDir(id);
-    fs.mkdirSync(path.join(runDir, 'artifacts'), { recursive: true });
-    const lines = [METRICS_HEADER];
-    const summary = {};
-    for (let step = 0; step < 100; step++) {
-      for (const key of ['loss', 'val_loss', 'acc', 'val_acc', 'lr']) {
-        const p = { key, value: Math.random(), step, time: t0 + i * 1000 + step };
-        lines.push(formatPoint(p));
-        foldSummary(summary, p);
-      }
-    }
-    fs.writeFileSync(path.join(runDir, 'metrics.jsonl'), lines.join('\n') + '\n');
-    const run: RunRecord = {
-      schemaVersion: RUN_SCHEMA_VERSION,
-      id,
-      experiment: `exp${i % 10}`,
-      name: `run-${i}`,
-      status: 'finished',
-      command: ['python', 'train.py'],
-      cwd: dir,
-      script: 'train.py',
-      params: { lr: 0.001 * (i % 7), batch: 32, layers: i % 4, dropout: 0.1, optimizer: 'adam' },
-      tags: {},
-      starred: false,
-      startTime: t0 + i * 1000,
-      endTime: t0 + i * 1000 + 500,
-      exitCode: 0,
-      pid: 1,
-      host: 'bench',
-      git: null,
-      environment: { os: 'linux', arch: 'x64' },
-      inputs: [],
-      // Runs that Runlens saw end carry their summary; crashed or foreign runs do not.
-      summary: withSummary ? summary : null,
-      note: null,
-      updatedAt: t0 + i * 1000,
-    };
-    fs.writeFileSync(path.join(runDir, 'run.json'), JSON.stringify(run, null, 2));
-  }
-  return store;
-}
-
 export async function storeScale(): Promise<void> {
   const runs = 10_000;
   const dir = benchDir('store');
-  const built = time(() => makeStore(dir, runs, true));
+  const built = time(() => writeSyntheticStore(dir, runs));
   console.log(
     `      (made a store of ${runs} runs x 5 metrics x 100 points in ${(built.ms / 1000).toFixed(1)} s)`,
   );
@@ -138,7 +89,7 @@ export async function storeScale(): Promise<void> {
 
   // The worst case: no run has a summary (all crashed, or written by other tools), so every
   // metric line of every run is read.
-  const bare = makeStore(benchDir('store-bare'), runs, false);
+  const bare = writeSyntheticStore(benchDir('store-bare'), runs, { withSummary: false });
   const rebuildBare = time(() => bare.listRuns({ rebuild: true }));
   record({
     name: `rebuild from ${runs} folders without summaries (5,000,000 metric lines read)`,
