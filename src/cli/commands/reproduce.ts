@@ -100,6 +100,7 @@ function jsonOf(r: ReproduceResult) {
     environment: r.environment,
     metrics: r.metrics,
     extraMetrics: r.extraMetrics,
+    laterMetrics: r.laterMetrics,
     tolerance: r.policy.tolerance,
     policy: r.policy.source,
     timings: r.timings,

@@ -2,7 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import type { Store } from '../store/store';
-import type { RunRecord } from '../store/types';
+import type { MetricSummary, RunRecord } from '../store/types';
 import { TERMINAL_STATUSES } from '../store/types';
 import { sha256File, relativeToRoot } from '../tracking/environment';
 import type { LaunchedRun } from '../tracking/launcher';
@@ -85,6 +85,11 @@ export interface ReproduceResult {
   metrics: MetricCheck[];
   /** Metrics the reproduction logged that the original did not. */
   extraMetrics: string[];
+  /**
+   * Metrics added to the original after its program ended (by `runlens eval` or a pipeline's evaluate
+   * stage): the reproduction runs the program only, so they are not compared.
+   */
+  laterMetrics: string[];
   policy: ReproducePolicy;
   /** Milliseconds: worktree, diff and input check; the program; everything including clean-up. */
   timings: { prepareMs: number; runMs: number; totalMs: number };
@@ -308,27 +313,35 @@ async function relink(store: Store, run: RunRecord, original: RunRecord, p: Prep
   return updated;
 }
 
-function finalMetrics(store: Store, run: RunRecord): Record<string, number> {
-  const summary = run.summary ?? summarizeMetrics(store.runDir(run.id));
-  return Object.fromEntries(Object.entries(summary).map(([k, s]) => [k, s.last]));
+function summaryOf(store: Store, run: RunRecord): Record<string, MetricSummary> {
+  return run.summary ?? summarizeMetrics(store.runDir(run.id));
 }
+
+const lastValues = (summary: Record<string, MetricSummary>, keys: string[]): Record<string, number> =>
+  Object.fromEntries(keys.map((k) => [k, summary[k].last]));
 
 function judge(
   store: Store,
   original: RunRecord,
   run: RunRecord,
   policy: ReproducePolicy,
-): Pick<ReproduceResult, 'verdict' | 'reason' | 'metrics' | 'extraMetrics'> {
-  const a = finalMetrics(store, original);
-  const b = finalMetrics(store, run);
-  const metrics = compareFinalMetrics(a, b, policy);
-  const extraMetrics = Object.keys(b)
-    .filter((k) => !(k in a) && !k.startsWith('system/'))
+): Pick<ReproduceResult, 'verdict' | 'reason' | 'metrics' | 'extraMetrics' | 'laterMetrics'> {
+  const sa = summaryOf(store, original);
+  const sb = summaryOf(store, run);
+  // A point logged after the run's end time was not logged by its program.
+  const ended = original.endTime ?? Infinity;
+  const laterMetrics = Object.keys(sa)
+    .filter((k) => sa[k].lastTime > ended)
+    .sort();
+  const own = Object.keys(sa).filter((k) => !laterMetrics.includes(k));
+  const metrics = compareFinalMetrics(lastValues(sa, own), lastValues(sb, Object.keys(sb)), policy);
+  const extraMetrics = Object.keys(sb)
+    .filter((k) => !(k in sa) && !k.startsWith('system/'))
     .sort();
   let reason: string | null = null;
   if (run.status !== original.status)
     reason = `the reproduction ${run.status} (exit code ${run.exitCode}); the original ${original.status} (exit code ${original.exitCode})`;
   else if (!metrics.length) reason = `run ${original.id} recorded no metrics: there is nothing to compare`;
   const ok = reason === null && metrics.every((m) => m.within);
-  return { verdict: ok ? 'reproduced' : 'not reproduced', reason, metrics, extraMetrics };
+  return { verdict: ok ? 'reproduced' : 'not reproduced', reason, metrics, extraMetrics, laterMetrics };
 }

@@ -63,6 +63,10 @@ export function reproduceReportText(r: ReproduceResult): string {
     );
   if (r.extraMetrics.length)
     lines.push(`only in the reproduction: ${r.extraMetrics.map(termSafe).join(', ')}`);
+  if (r.laterMetrics.length)
+    lines.push(
+      `not compared, added to the original after its program ended (an evaluation): ${r.laterMetrics.map(termSafe).join(', ')}`,
+    );
   if (r.policy.source) lines.push(`tolerances from ${r.policy.source}`);
   lines.push(
     '',

@@ -217,3 +217,32 @@ test('the CLI stops on a changed input with exit code 2 and names it; --force go
   assert.match(go.stdout, /^REPRODUCED/);
   assert.match(go.stdout, /data\.csv: CHANGED/);
 });
+
+test('metrics an evaluation added after the run ended are named and left out of the verdict', async () => {
+  const script = `const run = require('runlens').init();\nrun.log({ score: 0.75 });\nrun.finish();\n`;
+  const { dir, store } = newRepo({ 'train.js': script });
+  const original = await track(store, dir, [process.execPath, 'train.js']);
+  // What a pipeline's evaluate stage does: `runlens eval` logs eval/... onto the trained run.
+  write(dir, { 'preds.csv': 'label,prediction\n1,1\n0,1\n1,1\n0,0\n' });
+  const ev = cli(['eval', 'preds.csv', '--run', original.id], { cwd: dir });
+  assert.equal(ev.status, 0, ev.stderr);
+  assert.ok(store.getRun(original.id).summary?.['eval/accuracy']);
+
+  const r = await reproduceRun(store, original.id, quiet);
+  assert.equal(r.verdict, 'reproduced', JSON.stringify(r.metrics));
+  assert.deepEqual(
+    r.metrics.map((m) => m.metric),
+    ['score'],
+  );
+  assert.ok(r.laterMetrics.includes('eval/accuracy'), r.laterMetrics.join());
+  assert.ok(
+    r.laterMetrics.every((k) => k.startsWith('eval/')),
+    r.laterMetrics.join(),
+  );
+  const out = cli(['reproduce', original.id], { cwd: dir });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(
+    out.stdout,
+    /\nnot compared, added to the original after its program ended \(an evaluation\): eval\/accuracy, /,
+  );
+});
