@@ -1,7 +1,7 @@
 /** `runlens run`: a training command as a tracked run. */
 import type { Command } from 'commander';
 import { addLaunchOptions, resourcesOf, runOnSlurm } from './slurm';
-import { parseParam } from '../../core/tracking/params';
+import { parseParam, parseTag } from '../../core/tracking/params';
 import { launchRun } from '../../core/tracking/launcher';
 import { formatNumber } from '../../core/format';
 import type { CliContext } from '../context';
@@ -44,7 +44,7 @@ export function registerRunCommand(program: Command, { io, setExit, openStore }:
     )
     .action(async (command: string[], opts) => {
       const params = Object.fromEntries((opts.param as string[]).map(parseParam));
-      const tags = Object.fromEntries((opts.tag as string[]).map(parseParam).map(([k, v]) => [k, String(v)]));
+      const tags = Object.fromEntries((opts.tag as string[]).map(parseTag));
       const onCluster = resourcesOf(opts) !== undefined;
       const store = openStore(true);
       const options = {

@@ -11,7 +11,7 @@ import type { JobResources, ParamValue } from '../../core/store/types';
 import { followOutput } from '../../core/tracking/followOutput';
 import type { LaunchOptions, LaunchedRun, RunResult } from '../../core/tracking/launcher';
 import { launchRun } from '../../core/tracking/launcher';
-import { grid, parseParam, parseSweep } from '../../core/tracking/params';
+import { grid, parseSweep, parseTag } from '../../core/tracking/params';
 
 const RESOURCE_FLAGS = ['partition', 'time', 'cpus', 'mem', 'gpus', 'gpuType', 'account', 'qos', 'sbatch'];
 
@@ -156,7 +156,7 @@ export function registerSlurmCommands(program: Command, { io, setExit, openStore
     )
     .action(async (command: string[], opts) => {
       const paramSets = grid(parseSweep(opts.param as string[]));
-      const tags = Object.fromEntries((opts.tag as string[]).map(parseParam).map(([k, v]) => [k, String(v)]));
+      const tags = Object.fromEntries((opts.tag as string[]).map(parseTag));
       const store = openStore(true);
       const options: LaunchOptions = {
         command: command[0],

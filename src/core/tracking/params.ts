@@ -26,17 +26,38 @@ export function parseParamValue(raw: string): ParamValue {
   return raw;
 }
 
-/** `key=value` (the `-p` option): the key and the parsed value. */
-export function parseParam(text: string): [string, ParamValue] {
+/** `key=value` of an option (`-p`, `-t`): the key and the value as typed. */
+function splitKeyValue(text: string, option: string, what: string, example: string): [string, string] {
   const eq = text.indexOf('=');
   if (eq <= 0) {
     throw new RunlensError(
-      `-p ${text}: a parameter needs the form key=value`,
-      'for example: -p lr=0.01 -p optimizer=adam',
+      `${option} ${text}: a ${what} needs the form key=value`,
+      `for example: ${example}`,
       'usage',
     );
   }
-  return [text.slice(0, eq).trim(), parseParamValue(text.slice(eq + 1))];
+  return [text.slice(0, eq).trim(), text.slice(eq + 1)];
+}
+
+/** `key=value` (the `-p` option): the key and the parsed value. */
+export function parseParam(text: string): [string, ParamValue] {
+  const [key, value] = splitKeyValue(text, '-p', 'parameter', '-p lr=0.01 -p optimizer=adam');
+  return [key, parseParamValue(value)];
+}
+
+/** `key=value` (the `-t` option): tags are text, kept as typed (`-t v=1.0` is "1.0"). */
+export function parseTag(text: string): [string, string] {
+  return splitKeyValue(text, '-t', 'tag', '-t team=vision');
+}
+
+/**
+ * The text of a value that parses back to it by the rule above (the editor's launch boxes): text
+ * that would read as a number, keyword or list, or has quotes at its ends, is quoted.
+ */
+export function formatParamInput(v: ParamValue): string {
+  if (typeof v !== 'string') return String(v);
+  const plain = parseValueList(v);
+  return plain.length === 1 && plain[0] === v ? v : `"${v}"`;
 }
 
 /** Comma-separated values, each parsed by the rule; a comma inside quotes belongs to the value. */

@@ -2,7 +2,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Slurm } from '../../core/slurm/slurm';
 import type { ParamValue } from '../../core/store/types';
-import { grid, parseValueList } from '../../core/tracking/params';
+import { formatParamInput, grid, parseValueList } from '../../core/tracking/params';
 import { SETTINGS_SECTION, Settings } from '../ids';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import type { RunNode, RunSelection } from '../runs/runSelection';
@@ -43,7 +43,7 @@ export class TrainingCommands {
       const input = await vscode.window.showInputBox({
         title: `Parameters (${i + 1}/${keys.length})`,
         prompt: `${k} — separate several values with commas to queue a sweep over every combination`,
-        value: String(defaults[k]),
+        value: formatParamInput(defaults[k]),
         ignoreFocusOut: true,
       });
       if (input === undefined) return undefined;

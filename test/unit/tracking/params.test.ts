@@ -4,10 +4,12 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { RunlensError } from '../../../src/core/errors';
 import {
+  formatParamInput,
   grid,
   parseParam,
   parseParamValue,
   parseSweep,
+  parseTag,
   parseValueList,
 } from '../../../src/core/tracking/params';
 
@@ -82,4 +84,40 @@ test('a sweep: values per key from -p options, then every combination in the ord
   assert.deepEqual(grid({}), [{}]);
   assert.deepEqual(grid({ a: [] }), []);
   assert.throws(() => parseSweep(['lr']), RunlensError);
+});
+
+test('tags are text as typed: no number or keyword parsing, quotes kept', () => {
+  assert.deepEqual(parseTag('v=1.0'), ['v', '1.0']);
+  assert.deepEqual(parseTag('seed=007'), ['seed', '007']);
+  assert.deepEqual(parseTag('note="a, b"'), ['note', '"a, b"']);
+  assert.throws(
+    () => parseTag('novalue'),
+    (e: unknown) => e instanceof RunlensError && /-t novalue: a tag needs/.test(e.message),
+  );
+});
+
+test("a launch box's default text parses back to the same value (the editor fills the boxes with it)", () => {
+  const values = [
+    0.01,
+    32,
+    -250,
+    true,
+    false,
+    null,
+    'adam',
+    '1e-3',
+    'true',
+    'a,b',
+    '"x"',
+    "it's",
+    '0x10',
+    'Infinity',
+    '',
+  ];
+  for (const v of values) {
+    const typed = parseValueList(formatParamInput(v));
+    assert.deepEqual(typed, [v], `${JSON.stringify(v)} -> ${formatParamInput(v)}`);
+  }
+  assert.equal(formatParamInput('adam'), 'adam');
+  assert.equal(formatParamInput('1e-3'), '"1e-3"');
 });
