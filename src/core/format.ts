@@ -3,6 +3,7 @@
  * pipeline logs and the webviews (bundled for the browser: this file imports no Node module).
  */
 import type { MetricSummary, ParamValue, RunEntry } from './store/types';
+import { isSystemMetric } from './store/types';
 
 /** Significant digits of a shown number: enough to tell 0.91234 from 0.91229 in a gate table. */
 export const SIGNIFICANT_DIGITS = 5;
@@ -119,7 +120,10 @@ export function varyingKeys(entries: RunEntry[], pick: (e: RunEntry) => Record<s
 
 export function runsTable(entries: RunEntry[], now = Date.now()): string {
   const paramKeys = varyingKeys(entries, (e) => e.params).slice(0, 6);
-  const metricKeys = [...new Set(entries.flatMap((e) => Object.keys(e.metrics)))].sort().slice(0, 6);
+  // the program's own metrics first; the machine's system/ samples fill what columns are left
+  const metricKeys = [...new Set(entries.flatMap((e) => Object.keys(e.metrics)))]
+    .sort((a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || (a < b ? -1 : a > b ? 1 : 0))
+    .slice(0, 6);
   const header = ['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', ...paramKeys, ...metricKeys];
   const rows = entries.map((e) => [
     e.id,

@@ -3,7 +3,7 @@ import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import type { Store } from '../store/store';
 import type { MetricSummary, RunRecord } from '../store/types';
-import { TERMINAL_STATUSES } from '../store/types';
+import { TERMINAL_STATUSES, isSystemMetric } from '../store/types';
 import { sha256File, relativeToRoot } from '../tracking/environment';
 import type { LaunchedRun } from '../tracking/launcher';
 import { launchRun, summarizeMetrics } from '../tracking/launcher';
@@ -336,7 +336,7 @@ function judge(
   const own = Object.keys(sa).filter((k) => !laterMetrics.includes(k));
   const metrics = compareFinalMetrics(lastValues(sa, own), lastValues(sb, Object.keys(sb)), policy);
   const extraMetrics = Object.keys(sb)
-    .filter((k) => !(k in sa) && !k.startsWith('system/'))
+    .filter((k) => !(k in sa) && !isSystemMetric(k))
     .sort();
   let reason: string | null = null;
   if (run.status !== original.status)

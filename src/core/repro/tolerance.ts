@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { RunlensError, errorMessage, isErrno } from '../errors';
+import { isSystemMetric } from '../store/types';
 
 /** How far a reproduced metric may be from the original and still count as the same. */
 export interface Tolerance {
@@ -148,7 +149,7 @@ export function compareFinalMetrics(
   reproduction: Record<string, number>,
   policy: ReproducePolicy,
 ): MetricCheck[] {
-  const keys = Object.keys(original).filter((k) => !k.startsWith('system/'));
+  const keys = Object.keys(original).filter((k) => !isSystemMetric(k));
   return keys.sort().map((metric) => {
     const a = original[metric];
     const b = Object.prototype.hasOwnProperty.call(reproduction, metric) ? reproduction[metric] : null;

@@ -3,6 +3,13 @@ export type RunStatus = (typeof RUN_STATUSES)[number];
 /** A run whose run.json cannot be read is listed with this status instead of being dropped. */
 export type ListedStatus = RunStatus | 'unreadable';
 
+/** Metrics the launcher samples from the machine (CPU, memory, GPUs): how a run ran, not what it computed. */
+export const SYSTEM_METRIC_PREFIX = 'system/';
+
+export function isSystemMetric(key: string): boolean {
+  return key.startsWith(SYSTEM_METRIC_PREFIX);
+}
+
 export const TERMINAL_STATUSES: ReadonlySet<RunStatus> = new Set(['finished', 'failed', 'killed', 'crashed']);
 
 export type ParamValue = string | number | boolean | null;

@@ -2,16 +2,17 @@ import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { MetricPoint } from '../store/types';
+import { SYSTEM_METRIC_PREFIX as P } from '../store/types';
 
 /** Default time between two samples of a run's CPU, memory and GPUs. */
 export const SYSTEM_METRICS_INTERVAL_MS = 5_000;
 
 /** Metric keys of the samples; the run's summary keeps each one's max (the peak). */
 export const SYSTEM_KEYS = {
-  cpu: 'system/cpu_percent',
-  rss: 'system/memory_rss_mb',
-  gpuUtilization: (i: number) => `system/gpu${i}/utilization_percent`,
-  gpuMemory: (i: number) => `system/gpu${i}/memory_used_mb`,
+  cpu: `${P}cpu_percent`,
+  rss: `${P}memory_rss_mb`,
+  gpuUtilization: (i: number) => `${P}gpu${i}/utilization_percent`,
+  gpuMemory: (i: number) => `${P}gpu${i}/memory_used_mb`,
 } as const;
 
 /** The query the GPU path runs: one line per GPU, "utilization %, memory used MiB". */
