@@ -78,7 +78,11 @@ export function processTree(root: number, procDir = '/proc'): Map<number, ProcSt
     }
   }
   const children = new Map<number, number[]>();
-  for (const [pid, s] of all) children.set(s.ppid, [...(children.get(s.ppid) ?? []), pid]);
+  for (const [pid, s] of all) {
+    const siblings = children.get(s.ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(s.ppid, [pid]);
+  }
   const tree = new Map<number, ProcStat>();
   const stack = all.has(root) ? [root] : [];
   while (stack.length) {

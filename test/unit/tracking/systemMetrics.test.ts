@@ -17,6 +17,13 @@ import { repoRoot, tempDir } from '../../helpers/tmp';
 const holdScript = (mb: number, ms: number) =>
   `const b = Buffer.alloc(${mb} * 1048576, 1); const end = Date.now() + ${ms}; let x = 0; while (Date.now() < end) x += b[x % b.length]; console.log(x > 0);`;
 
+/** This PATH without the folders holding an nvidia-smi (a machine with GPUs has one). */
+const pathWithoutNvidiaSmi = () =>
+  (process.env.PATH ?? '')
+    .split(path.delimiter)
+    .filter((d) => !fs.existsSync(path.join(d, 'nvidia-smi')))
+    .join(path.delimiter);
+
 async function launch(ws: string, args: string[], extra: Partial<LaunchOptions> = {}) {
   const store = Store.open(path.join(ws, '.runlens'), { create: true });
   const launched = await launchRun(store, {
@@ -44,7 +51,7 @@ spawnSync(process.execPath, ['child.js'], { stdio: 'ignore' });
 console.log(b[7]);
 `,
   );
-  const { store, run } = await launch(ws, ['train.js']);
+  const { store, run } = await launch(ws, ['train.js'], { env: { PATH: pathWithoutNvidiaSmi() } });
   const rss = run.summary?.['system/memory_rss_mb'];
   const cpu = run.summary?.['system/cpu_percent'];
   assert.ok(rss && cpu, JSON.stringify(run.summary));
