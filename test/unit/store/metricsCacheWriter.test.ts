@@ -26,11 +26,12 @@ function fromJsonl(file: string): { series: Parsed; warnings: number; size: numb
 
 /** What a new reader (a chart opened in a fresh process) gets, and how many JSONL bytes it parsed. */
 function fromReader(file: string): { series: Parsed; warnings: number; parsedBytes: number } {
+  // What the writers left, read before the reader (which may rewrite the cache itself) loads.
+  const cached = readMetricsCache(file);
   const state = new SeriesCache().load(file);
   const series: Parsed = new Map();
   for (const [key, c] of state.series)
     series.set(key, { steps: [...c.steps], values: [...c.values], times: [...c.times] });
-  const cached = readMetricsCache(file);
   return { series, warnings: state.warnings.length, parsedBytes: state.offset - (cached?.offset ?? 0) };
 }
 
