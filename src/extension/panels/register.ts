@@ -1,5 +1,4 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
@@ -66,34 +65,26 @@ export function registerPanels(deps: {
     });
     return chosen?.map((c) => c.ref);
   };
-  const guard =
-    <A extends unknown[]>(fn: (...args: A) => Promise<unknown>) =>
-    async (...args: A) => {
-      try {
-        await fn(...args);
-      } catch (e) {
-        void vscode.window.showErrorMessage(`Runlens: ${errorMessage(e)}`);
-      }
-    };
-
   const disposables: vscode.Disposable[] = [
     metrics,
     compare,
     registerCommand(
       Commands.openMetricsChart,
-      guard(async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
+      async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
         let refs = refsOf(node, nodes);
         if (!refs.length) refs = (await pick('Chart the metrics of which runs?', [])) ?? [];
         if (refs.length) metrics.show(refs);
-      }),
+      },
+      { log },
     ),
     registerCommand(
       Commands.compareRuns,
-      guard(async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
+      async (node?: ExplorerNode, nodes?: ExplorerNode[]) => {
         let refs = refsOf(node, nodes);
         if (refs.length < 2) refs = (await pick('Compare which runs? (two or more)', refs)) ?? [];
         if (refs.length) compare.show(refs);
-      }),
+      },
+      { log },
     ),
   ];
   return { panels: { metrics, compare }, disposables };
