@@ -8,7 +8,7 @@ import { goalOf } from '../metrics/goals';
 import { foldSummary, scanMetrics } from '../store/metrics';
 import { Registry } from '../store/registry';
 import type { Store } from '../store/store';
-import type { MetricSummary } from '../store/types';
+import type { MetricSummary, RunRecord } from '../store/types';
 
 /**
  * The gate's policy lives in the workspace's runlens.yaml (next to .runlens/) under `gate:`:
@@ -125,8 +125,8 @@ function amount(v: number | string, baseline: number, where: string): number {
 }
 
 /** Last value of every metric of a run (from its summary, else by reading metrics.jsonl). */
-export function runMetrics(store: Store, runId: string): Record<string, number> {
-  const run = store.getRun(runId);
+export function runMetrics(store: Store, ref: string | RunRecord): Record<string, number> {
+  const run = typeof ref === 'string' ? store.getRun(ref) : ref;
   let summary: Record<string, MetricSummary> | null = run.summary;
   if (!summary) {
     const s: Record<string, MetricSummary> = {};

@@ -1,9 +1,9 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Store } from '../store/store';
 import type { RunRecord } from '../store/types';
+import { runGit } from '../tracking/git';
 import type { RunDiff } from './diff';
 import { hasCommit, repoTop } from './worktree';
 
@@ -12,10 +12,6 @@ export interface RunCode {
   top: string;
   /** A tree-ish: the commit, or the tree written with the recorded diff applied. */
   tree: string;
-}
-
-function git(top: string, args: string[], env: NodeJS.ProcessEnv = process.env, input?: string) {
-  return spawnSync('git', args, { cwd: top, env, input, encoding: 'utf8', maxBuffer: 256 * 1024 * 1024 });
 }
 
 /**
@@ -33,10 +29,10 @@ export function runCode(store: Store, run: RunRecord): RunCode | null {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-index-'));
   try {
     const env = { ...process.env, GIT_INDEX_FILE: path.join(tmp, 'index') };
-    if (git(top, ['read-tree', commit], env).status !== 0) return null;
-    if (git(top, ['apply', '--cached', '--whitespace=nowarn', '-'], env, diff).status !== 0) return null;
-    const tree = git(top, ['write-tree'], env);
-    return tree.status === 0 ? { top, tree: tree.stdout.trim() } : null;
+    if (!runGit(top, ['read-tree', commit], { env }).ok) return null;
+    if (!runGit(top, ['apply', '--cached', '--whitespace=nowarn', '-'], { env, input: diff }).ok) return null;
+    const tree = runGit(top, ['write-tree'], { env });
+    return tree.ok ? { top, tree: tree.stdout.trim() } : null;
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }
@@ -44,8 +40,8 @@ export function runCode(store: Store, run: RunRecord): RunCode | null {
 
 /** A file of a run's code ('' when the run's code does not have it). */
 export function fileOf(code: RunCode, file: string): string {
-  const r = git(code.top, ['show', `${code.tree}:${file}`]);
-  return r.status === 0 ? r.stdout : '';
+  const r = runGit(code.top, ['show', `${code.tree}:${file}`]);
+  return r.ok ? r.stdout : '';
 }
 
 /** Every file whose code differs between the two runs: in the commits' diff or either recorded diff. */

@@ -7,10 +7,12 @@ import { errorMessage } from '../errors';
 import { inferSchema } from '../data/schema';
 import type { Store } from '../store/store';
 import type { InputFile, ParamValue, RunRecord } from '../store/types';
-import { summarizeMetrics } from '../tracking/launcher';
+import { runMetrics } from '../gate/gate';
+import { sha256File } from '../tracking/environment';
+import { runGit, runGitBytes } from '../tracking/git';
 import type { EnvironmentDifference } from './environmentDiff';
 import { environmentDifferences } from './environmentDiff';
-import { hasCommit, inside, repoTop, runGit } from './worktree';
+import { hasCommit, inside, repoTop } from './worktree';
 
 export interface ParamChange {
   key: string;
@@ -103,7 +105,7 @@ export async function diffRuns(store: Store, refA: string, refB: string): Promis
     code: codeDiff(store, a, b),
     inputs: await inputChanges(store, a, b),
     environment: environmentDifferences(a, b),
-    metrics: metricDeltas(finalMetrics(store, a), finalMetrics(store, b)),
+    metrics: metricDeltas(runMetrics(store, a), runMetrics(store, b)),
   };
 }
 
@@ -113,11 +115,6 @@ export function paramChanges(a: Record<string, ParamValue>, b: Record<string, Pa
     .sort()
     .filter((k) => !has(a, k) || !has(b, k) || a[k] !== b[k])
     .map((k) => ({ key: k, a: has(a, k) ? a[k] : undefined, b: has(b, k) ? b[k] : undefined }));
-}
-
-function finalMetrics(store: Store, run: RunRecord): Record<string, number> {
-  const summary = run.summary ?? summarizeMetrics(store.runDir(run.id));
-  return Object.fromEntries(Object.entries(summary).map(([k, s]) => [k, s.last]));
 }
 
 export function metricDeltas(a: Record<string, number>, b: Record<string, number>): MetricDelta[] {
@@ -209,28 +206,33 @@ async function inputChanges(store: Store, a: RunRecord, b: RunRecord): Promise<I
 
 /**
  * Find a version of an input by its recorded hash: the file on disk now, or the file in either run's
- * commit (data kept in git). Written to a temporary file (keeping the extension, which says how
- * to read it); null when no copy with that hash exists any more.
+ * commit (data kept in git, read as bytes). Written to a temporary file (keeping the extension, which
+ * says how to read it); null when no copy with that hash exists any more. `onDisk` holds the hashes
+ * of files on disk already read for this diff.
  */
-function findVersion(store: Store, input: InputFile, runs: RunRecord[], tmp: string): string | null {
-  const abs = path.isAbsolute(input.path) ? input.path : path.resolve(store.root, input.path);
-  if (fs.existsSync(abs) && sha256(fs.readFileSync(abs)) === input.sha256) return abs;
+async function findVersion(
+  store: Store,
+  input: InputFile,
+  runs: RunRecord[],
+  tmp: string,
+  onDisk: Map<string, Promise<string | null>>,
+): Promise<string | null> {
+  const abs = path.resolve(store.root, input.path);
+  if (!onDisk.has(abs))
+    onDisk.set(abs, fs.existsSync(abs) ? sha256File(abs).catch(() => null) : Promise.resolve(null));
+  if ((await onDisk.get(abs)) === input.sha256) return abs;
   for (const run of runs) {
     if (!run.git?.commit) continue;
     const top = repoTop(run.cwd) ?? repoTop(store.root);
     const rel = top ? inside(top, abs) : null;
     if (!top || rel === null) continue;
-    const r = runGit(top, ['show', `${run.git.commit}:${rel.split(path.sep).join('/')}`]);
-    if (!r.ok || sha256(Buffer.from(r.stdout, 'utf8')) !== input.sha256) continue;
+    const bytes = runGitBytes(top, ['show', `${run.git.commit}:${rel.split(path.sep).join('/')}`]);
+    if (!bytes || createHash('sha256').update(bytes).digest('hex') !== input.sha256) continue;
     const file = path.join(fs.mkdtempSync(path.join(tmp, 'v-')), path.basename(abs));
-    fs.writeFileSync(file, r.stdout);
+    fs.writeFileSync(file, bytes);
     return file;
   }
   return null;
-}
-
-function sha256(b: Buffer): string {
-  return createHash('sha256').update(b).digest('hex');
 }
 
 async function summarizeTableChange(
@@ -243,8 +245,9 @@ async function summarizeTableChange(
 ): Promise<void> {
   const tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-diff-'));
   try {
-    const fa = findVersion(store, x, [a, b], tmp);
-    const fb = findVersion(store, y, [b, a], tmp);
+    const onDisk = new Map<string, Promise<string | null>>();
+    const fa = await findVersion(store, x, [a, b], tmp, onDisk);
+    const fb = await findVersion(store, y, [b, a], tmp, onDisk);
     if (!fa || !fb) {
       change.note = `the version ${!fa ? `run ${a.id}` : `run ${b.id}`} read (sha256 ${(!fa ? x : y).sha256.slice(0, 12)}) is neither on disk nor in either run's commit`;
       return;

@@ -1,25 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-
-export interface GitResult {
-  ok: boolean;
-  stdout: string;
-  stderr: string;
-}
-
-export function runGit(cwd: string, args: string[], input?: string): GitResult {
-  const r = spawnSync('git', args, {
-    cwd,
-    encoding: 'utf8',
-    input,
-    maxBuffer: 256 * 1024 * 1024,
-    timeout: 120_000,
-  });
-  if (r.error) return { ok: false, stdout: '', stderr: r.error.message };
-  return { ok: r.status === 0, stdout: r.stdout, stderr: r.stderr };
-}
+import type { GitResult } from '../tracking/git';
+import { runGit } from '../tracking/git';
 
 /** The top folder of the git repository holding `dir`, or null (not a repository, or gone). */
 export function repoTop(dir: string): string | null {
@@ -43,7 +26,7 @@ export function inside(dir: string, p: string): string | null {
   };
   const rel = path.relative(real(dir), real(p));
   if (rel === '') return '';
-  return rel.startsWith('..') || path.isAbsolute(rel) ? null : rel;
+  return rel === '..' || rel.startsWith('..' + path.sep) || path.isAbsolute(rel) ? null : rel;
 }
 
 /** A detached worktree of `top` at `commit`, in a new temporary folder. */
@@ -75,7 +58,7 @@ export function addWorktree(top: string, commit: string): Worktree {
 
 /** Apply a recorded `git diff HEAD` in a worktree; the error is git's own message. */
 export function applyDiff(dir: string, diff: string): GitResult {
-  return runGit(dir, ['apply', '--whitespace=nowarn', '-'], diff);
+  return runGit(dir, ['apply', '--whitespace=nowarn', '-'], { input: diff });
 }
 
 export function firstLines(text: string, n = 6): string {

@@ -1,13 +1,13 @@
-import { spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import type { GitInfo, InputFile } from '../store/types';
+import { runGit } from './git';
 
 function git(cwd: string, args: string[]): string | undefined {
-  const r = spawnSync('git', args, { cwd, encoding: 'utf8', maxBuffer: 64 * 1024 * 1024, timeout: 10_000 });
-  return r.status === 0 ? r.stdout : undefined;
+  const r = runGit(cwd, args, { timeoutMs: 10_000 });
+  return r.ok ? r.stdout : undefined;
 }
 
 /** Commit, branch and dirty flag of the repository around `cwd`, with the uncommitted diff. */

@@ -122,6 +122,23 @@ test('a data change: the hash, the row count, the new column and the drift verdi
   );
 });
 
+test('a data file that is not UTF-8, in a folder named "..data", is found in git by its hash', async () => {
+  // Latin-1 bytes (0xE9 is "é") in git: read as bytes, not as text; "..data" is inside the repository.
+  const latin1 = (n: number) => Buffer.from(csv(n, 0).replace(/,a\n/g, ',caf\u00e9\n'), 'latin1');
+  const script = SCRIPT.replace("'data.csv'", "'..data/data.csv'");
+  const { dir, store } = newRepo({ 'train.js': script, '..data/data.csv': latin1(60) });
+  const a = await track(store, dir, [process.execPath, 'train.js'], { inputs: ['..data/data.csv'] });
+  write(dir, { '..data/data.csv': latin1(90) });
+  commitAll(dir, 'more rows');
+  const b = await track(store, dir, [process.execPath, 'train.js'], { inputs: ['..data/data.csv'] });
+  const [input] = (await diffRuns(store, a.id, b.id)).inputs;
+  assert.equal(input.path, '..data/data.csv');
+  assert.equal(input.status, 'changed');
+  assert.equal(input.note, undefined);
+  assert.equal(input.table?.a.rows, 60);
+  assert.equal(input.table?.b.rows, 90);
+});
+
 test('a data change kept out of git: the version run A read is gone, and the diff says so', async () => {
   const { dir, store } = newRepo({ 'train.js': SCRIPT }, ['data.csv']);
   write(dir, { 'data.csv': csv(100, 0) });
