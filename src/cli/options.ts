@@ -46,11 +46,3 @@ export function parsePoints(text: string): number {
     );
   return n;
 }
-
-export function csvCell(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-export function formatCsvNumber(v: number): string {
-  return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
-}

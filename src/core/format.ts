@@ -166,3 +166,14 @@ export function toJson(opts: { pretty?: boolean }, value: unknown): string {
     opts.pretty ? 2 : undefined,
   );
 }
+
+/** A CSV cell (RFC 4180): quoted when it holds a quote, comma or line break; null and undefined are empty. */
+export function csvCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+/** A number in a CSV file: full precision, and NaN, Infinity, -Infinity by name. */
+export function formatCsvNumber(v: number): string {
+  return String(v);
+}

@@ -20,10 +20,12 @@ import {
   unknownFields,
 } from '../../core/store/query';
 import {
+  csvCell,
+  formatCsvNumber,
+  formatDuration,
   formatNumber,
   formatParam,
   formatTime,
-  formatDuration,
   runsTable,
   summaryRows,
   table,
@@ -31,15 +33,7 @@ import {
   toJson,
 } from '../../core/format';
 import type { CliContext } from '../context';
-import {
-  collect,
-  parseNonNegativeInt,
-  parsePositiveInt,
-  indent,
-  parsePoints,
-  csvCell,
-  formatCsvNumber,
-} from '../options';
+import { collect, parseNonNegativeInt, parsePositiveInt, indent, parsePoints } from '../options';
 
 export function registerRunsCommands(program: Command, { io, openStore }: CliContext): void {
   program

@@ -8,6 +8,7 @@ import type { ScanWarning, Series } from '../store/metrics';
 import { readMetricsCache, writeMetricsCache } from '../store/metricsCache';
 import type { RunEntry } from '../store/types';
 import { downsampleIndices } from './downsample';
+import { csvCell, formatCsvNumber } from '../format';
 
 /** A run a panel shows: its index entry, where its metrics are, and the handle the webview uses. */
 export interface PanelRun {
@@ -473,12 +474,4 @@ export function seriesCsv(runs: PanelRun[], key: string, cache: SeriesCache): st
       rows.push(`${name},${r.entry.id},${s.steps[i]},${s.times[i]},${formatCsvNumber(s.values[i])}`);
   }
   return rows.join('\n') + '\n';
-}
-
-function csvCell(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
-}
-
-function formatCsvNumber(v: number): string {
-  return Number.isFinite(v) ? String(v) : Number.isNaN(v) ? 'NaN' : v > 0 ? 'Infinity' : '-Infinity';
 }

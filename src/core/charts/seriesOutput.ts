@@ -3,6 +3,7 @@ import type { ScanWarning } from '../store/metrics';
 import { readMetricsCache } from '../store/metricsCache';
 import { SeriesCache } from './panelData';
 import type { ColumnSeries } from './panelData';
+import { csvCell } from '../format';
 
 /**
  * Whole series of a run's metrics file, from its binary columns (metrics.cache, viewed in place)
@@ -74,10 +75,6 @@ function numberTexts(col: Float64Array, from: number, to: number): string[] {
 
 function quotedNonFinite(v: number): string {
   return Number.isNaN(v) ? '"NaN"' : v > 0 ? '"Infinity"' : '"-Infinity"';
-}
-
-function csvCell(s: string): string {
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /**

@@ -7,6 +7,7 @@ import { RunlensError } from '../errors';
 import { isMissing, openTable, parseNumber } from '../data/table';
 import type { PackageManifest } from '../serving/manifest';
 import { readManifest } from '../serving/serve';
+import { csvCell } from '../format';
 
 export type MonitorWindow = 'hour' | 'day';
 
@@ -74,11 +75,6 @@ export function predictionLogFiles(logDir: string): string[] {
     .sort((a, b) => Number(b[1]) - Number(a[1]))
     .map((m) => path.join(logDir, m[0]));
   return [...rotated, ...(fs.existsSync(base) ? [base] : [])];
-}
-
-function csvCell(v: unknown): string {
-  const s = v === null || v === undefined ? '' : String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 /** One logged request as the server wrote it (src/core/serving/server.ts). */

@@ -11,6 +11,7 @@ import type { ImportWarning } from './common';
 import { ARTIFACT_URI_TAG, DELETED_TAG, IMPORT_MARKER_TAG, paramText, pythonFloatRepr } from './common';
 import { MLFLOW_DATASET_PREFIX, MLFLOW_EXPERIMENT_ID_TAG, MLFLOW_RUN_ID_TAG } from './mlflow';
 import { mlflowStatusOf, readMetaYaml, yamlText } from './mlflowFormat';
+import { csvCell } from '../format';
 
 export interface ExportOptions {
   /** Only the runs of this experiment. */
@@ -38,12 +39,10 @@ function isoTime(ms: number | null): string {
   return ms === null ? '' : new Date(ms).toISOString();
 }
 
-function csvCell(v: unknown): string {
-  let s: string;
-  if (v === null || v === undefined) s = '';
-  else if (typeof v === 'number') s = Number.isNaN(v) ? 'NaN' : String(v);
-  else s = String(v);
-  return /[",\r\n]/.test(s) || s !== s.trim() ? '"' + s.replace(/"/g, '""') + '"' : s;
+/** A cell of the export: as csvCell, and quoted too when it has spaces at its ends (spreadsheets trim them). */
+function exportCell(v: unknown): string {
+  const s = v === null || v === undefined ? '' : String(v);
+  return s !== s.trim() ? `"${s.replace(/"/g, '""')}"` : csvCell(s);
 }
 
 /**
@@ -63,7 +62,7 @@ export function runsToCsv(entries: RunEntry[]): string {
     ...params.map((p) => `params.${p}`),
     ...metrics.map((m) => `metrics.${m}`),
   ];
-  const lines = [header.map(csvCell).join(',')];
+  const lines = [header.map(exportCell).join(',')];
   for (const e of entries) {
     lines.push(
       [
@@ -76,7 +75,7 @@ export function runsToCsv(entries: RunEntry[]): string {
         ...params.map((p) => e.params[p]),
         ...metrics.map((m) => e.metrics[m]?.last),
       ]
-        .map(csvCell)
+        .map(exportCell)
         .join(','),
     );
   }

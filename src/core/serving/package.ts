@@ -22,6 +22,7 @@ import {
   REFERENCE_FILE,
   SMOKE_FILE,
 } from './manifest';
+import { csvCell } from '../format';
 
 export const SERVER_PORT = 8080;
 const SMOKE_ROWS = 200;
@@ -238,11 +239,6 @@ export function validationRows(
     Object.fromEntries(p.features.map((f) => [f.name, f.kind === 'numeric' ? Number(r[f.name]) : r[f.name]])),
   );
   return { rows, source: `${VALIDATION_ARTIFACT} (run artifact)` };
-}
-
-function csvCell(v: unknown): string {
-  const s = String(v);
-  return /[",\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 
 function installedVersion(pkg: string): string {
