@@ -3,7 +3,6 @@ import * as vscode from 'vscode';
 import { Slurm } from '../../core/slurm/slurm';
 import type { ParamValue } from '../../core/store/types';
 import { formatParamInput, grid, parseValueList } from '../../core/tracking/params';
-import { SETTINGS_SECTION, Settings } from '../ids';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import type { RunNode, RunSelection } from '../runs/runSelection';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
@@ -51,7 +50,7 @@ export class TrainingCommands {
     }
     const combos = grid(values);
     if (combos.length > 1) {
-      const limit = vscode.workspace.getConfiguration(SETTINGS_SECTION).get(Settings.sweepConcurrency, 2);
+      const limit = this.launcher.concurrency();
       const ok = await vscode.window.showInformationMessage(
         `Queue a sweep of ${combos.length} runs (at most ${limit} at a time)?`,
         { modal: true },

@@ -74,6 +74,11 @@ export class TrainingLauncher implements vscode.Disposable {
   }
 
   /** Defaults for a script's parameters: its last run's params, else a params file next to it. */
+  /** How many queued launches run at once (the sweep.concurrency setting, at least 1). */
+  concurrency(): number {
+    return this.settings.sweepConcurrency();
+  }
+
   defaultParams(
     entry: EntryPoint,
     lastParams: Record<string, ParamValue> | undefined,
@@ -99,7 +104,7 @@ export class TrainingLauncher implements vscode.Disposable {
   }
 
   private pump(): void {
-    while (this.running < this.settings.sweepConcurrency() && this.queue.length) {
+    while (this.running < this.concurrency() && this.queue.length) {
       const next = this.queue.shift()!;
       this.running++;
       this.start(next.request)
