@@ -1,6 +1,7 @@
 // Option parsers and output helpers shared by the commands of the CLI.
 import type { Command } from 'commander';
 import { RunlensError } from '../core/errors';
+import type { LaunchedRun } from '../core/tracking/launcher';
 
 export function collect(value: string, previous: string[] = []): string[] {
   return [...previous, value];
@@ -45,4 +46,26 @@ export function parsePoints(text: string): number {
       'usage',
     );
   return n;
+}
+
+/** Calls `handler` on each of these signals until the returned function is called. */
+export function onSignals(
+  handler: (signal: NodeJS.Signals) => void,
+  signals: NodeJS.Signals[] = ['SIGINT', 'SIGTERM'],
+): () => void {
+  for (const s of signals) process.on(s, handler);
+  return () => {
+    for (const s of signals) process.off(s, handler);
+  };
+}
+
+/**
+ * Ctrl-C and SIGTERM stop a local run until the returned function is called. A terminal's Ctrl-C
+ * already reached the program (same process group): it is only recorded.
+ */
+export function forwardSignals(launched: LaunchedRun): () => void {
+  const interactive = process.stdin.isTTY === true;
+  return onSignals((signal) =>
+    signal === 'SIGINT' && interactive ? launched.interrupt() : launched.interrupt(signal),
+  );
 }

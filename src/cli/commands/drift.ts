@@ -6,7 +6,8 @@ import type { ColumnType, DriftMethod } from '../../protocol/drift';
 import { detectDrift } from '../../core/drift/drift';
 import { groupDriftWarnings } from '../../core/drift/view';
 import { RunlensError } from '../../core/errors';
-import { parsePairs, collect, formatDrift, METHODS } from './eval';
+import { parsePairs, formatDrift, METHODS } from './eval';
+import { collect } from '../options';
 
 export function registerDriftCommand(program: Command, { io, setExit }: CliContext): void {
   program

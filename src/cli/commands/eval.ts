@@ -31,10 +31,6 @@ export function parsePairs<T extends string>(
   return out;
 }
 
-export function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
-
 export const METHODS = ['ks', 'chisquare', 'z', 'wasserstein', 'jensenshannon', 'psi'] as const;
 
 export function formatEvaluation(r: EvaluationResult): string[] {

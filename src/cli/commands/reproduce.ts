@@ -5,6 +5,7 @@ import { inputLine, reproduceReportText } from '../../core/repro/text';
 import type { ReproduceResult } from '../../core/repro/reproduce';
 import { ReproduceError, reproduceRun } from '../../core/repro/reproduce';
 import { parseToleranceFlag } from '../../core/repro/tolerance';
+import { forwardSignals } from '../options';
 
 /** Exit codes of `runlens reproduce`: 0 reproduced, 1 not reproduced, 2 could not start. */
 export const REPRODUCE_EXIT = { reproduced: 0, 'not reproduced': 1, error: 2 } as const;
@@ -49,18 +50,7 @@ export function registerReproduceCommand(program: Command, { io, setExit, openSt
               return opts.force === true;
             },
             onOutput: opts.json ? (chunk) => process.stderr.write(chunk) : undefined,
-            onLaunched: (launched) => {
-              const onSignal = (signal: NodeJS.Signals) =>
-                signal === 'SIGINT' && process.stdin.isTTY
-                  ? launched.interrupt()
-                  : launched.interrupt(signal);
-              process.on('SIGINT', onSignal);
-              process.on('SIGTERM', onSignal);
-              cleanups.push(() => {
-                process.off('SIGINT', onSignal);
-                process.off('SIGTERM', onSignal);
-              });
-            },
+            onLaunched: (launched) => cleanups.push(forwardSignals(launched)),
           });
         } catch (e) {
           if (!(e instanceof ReproduceError)) throw e;

@@ -5,7 +5,7 @@ import { parseParam, parseTag } from '../../core/tracking/params';
 import { launchRun } from '../../core/tracking/launcher';
 import { formatNumber } from '../../core/format';
 import type { CliContext } from '../context';
-import { collect } from '../options';
+import { collect, forwardSignals } from '../options';
 
 export function registerRunCommand(program: Command, { io, setExit, openStore }: CliContext): void {
   addLaunchOptions(
@@ -63,17 +63,8 @@ export function registerRunCommand(program: Command, { io, setExit, openStore }:
       io.err(
         `runlens: run ${launched.run.id} (${launched.run.name}) in experiment "${launched.run.experiment}"`,
       );
-      const interactive = process.stdin.isTTY === true;
-      const onSignal = (signal: NodeJS.Signals) => {
-        // A terminal's Ctrl-C already reached the program (same process group): only record it.
-        if (signal === 'SIGINT' && interactive) launched.interrupt();
-        else launched.interrupt(signal);
-      };
-      process.on('SIGINT', onSignal);
-      process.on('SIGTERM', onSignal);
-      const result = await launched.done;
-      process.off('SIGINT', onSignal);
-      process.off('SIGTERM', onSignal);
+      const stopForwarding = forwardSignals(launched);
+      const result = await launched.done.finally(stopForwarding);
       const metrics = Object.entries(result.run.summary ?? {})
         .map(([k, s]) => `${k}=${formatNumber(s.last)}`)
         .join(' ');

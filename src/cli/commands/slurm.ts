@@ -12,6 +12,7 @@ import { followOutput } from '../../core/tracking/followOutput';
 import type { LaunchOptions, LaunchedRun, RunResult } from '../../core/tracking/launcher';
 import { launchRun } from '../../core/tracking/launcher';
 import { grid, parseSweep, parseTag } from '../../core/tracking/params';
+import { collect, onSignals } from '../options';
 
 const RESOURCE_FLAGS = ['partition', 'time', 'cpus', 'mem', 'gpus', 'gpuType', 'account', 'qos', 'sbatch'];
 
@@ -43,10 +44,6 @@ export function addLaunchOptions(cmd: Command): Command {
       [],
     )
     .option('--detach', 'on Slurm: submit and return, without waiting for the job');
-}
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
 }
 
 /** The resources given on the command line; an error when they are given for a local run. */
@@ -88,17 +85,12 @@ function slurmLauncher(resources: JobResources): SlurmLauncher {
 /** Print a waited-for run's output as it arrives, until it has ended. */
 async function follow(launched: LaunchedRun): Promise<RunResult> {
   const tail = followOutput(launched.outputFile, (c) => process.stdout.write(c));
-  const onSignal = (signal: NodeJS.Signals) => launched.interrupt(signal);
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
-  process.on('SIGHUP', onSignal);
+  const stop = onSignals((signal) => launched.interrupt(signal), ['SIGINT', 'SIGTERM', 'SIGHUP']);
   try {
     return await launched.done;
   } finally {
     tail.stop();
-    process.off('SIGINT', onSignal);
-    process.off('SIGTERM', onSignal);
-    process.off('SIGHUP', onSignal);
+    stop();
   }
 }
 
@@ -180,16 +172,14 @@ export function registerSlurmCommands(program: Command, { io, setExit, openStore
         for (const l of sweep.runs)
           io.err(`  ${l.run.id}  ${l.run.job?.id}  ${JSON.stringify(l.run.params)}`);
         if (opts.detach) return;
-        const onSignal = (signal: NodeJS.Signals) => {
-          if (signal !== 'SIGHUP') void sweep.cancel();
-        };
-        process.on('SIGINT', onSignal);
-        process.on('SIGTERM', onSignal);
-        process.on('SIGHUP', onSignal);
-        results = await sweep.done;
-        process.off('SIGINT', onSignal);
-        process.off('SIGTERM', onSignal);
-        process.off('SIGHUP', onSignal);
+        // SIGHUP (the terminal closed) leaves the jobs running; Ctrl-C and SIGTERM cancel them.
+        const stop = onSignals(
+          (signal) => {
+            if (signal !== 'SIGHUP') void sweep.cancel();
+          },
+          ['SIGINT', 'SIGTERM', 'SIGHUP'],
+        );
+        results = await sweep.done.finally(stop);
       } else {
         results = await localSweep(store, options, paramSets, opts.concurrency as number, io);
       }
@@ -264,13 +254,11 @@ async function localSweep(
 ): Promise<RunResult[]> {
   const results: RunResult[] = new Array(paramSets.length);
   const active = new Set<LaunchedRun>();
-  const onSignal = (signal: NodeJS.Signals) => {
+  let stopped = false;
+  const stop = onSignals((signal) => {
     stopped = true;
     for (const l of active) l.interrupt(signal);
-  };
-  let stopped = false;
-  process.on('SIGINT', onSignal);
-  process.on('SIGTERM', onSignal);
+  });
   let next = 0;
   const worker = async () => {
     while (next < paramSets.length && !stopped) {
@@ -288,8 +276,6 @@ async function localSweep(
       active.delete(launched);
     }
   };
-  await Promise.all(Array.from({ length: Math.min(concurrency, paramSets.length) }, worker));
-  process.off('SIGINT', onSignal);
-  process.off('SIGTERM', onSignal);
+  await Promise.all(Array.from({ length: Math.min(concurrency, paramSets.length) }, worker)).finally(stop);
   return results.filter(Boolean);
 }

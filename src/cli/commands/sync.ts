@@ -8,10 +8,7 @@ import { MirrorSyncer } from '../../core/sync/mirror';
 import { pushModels } from '../../core/sync/models';
 import { pullRuns } from '../../core/sync/pull';
 import { ORIGIN_TAG, pushRuns } from '../../core/sync/push';
-
-function collect(value: string, previous: string[] = []): string[] {
-  return [...previous, value];
-}
+import { collect } from '../options';
 
 /** `--since`: an ISO date/time, or milliseconds since the epoch. */
 export function parseSince(text: string): number {
