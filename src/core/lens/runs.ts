@@ -20,3 +20,15 @@ export function runsByLoggedKeys(entries: RunEntry[], lines: LensLine[]): RunEnt
   }
   return out;
 }
+
+/**
+ * The runs a script's lenses read, newest first: the runs that recorded `script` (its path relative
+ * to the store's root) as their own, a pipeline's stage run of it included; else the imported runs
+ * that logged the most of what its `lines` log.
+ */
+export function runsOfScript(entries: Iterable<RunEntry>, script: string, lines: LensLine[]): RunEntry[] {
+  const all = [...entries];
+  let runs = all.filter((e) => e.script === script);
+  if (!runs.length && lines.length) runs = runsByLoggedKeys(all, lines);
+  return runs.sort((a, b) => b.startTime - a.startTime);
+}

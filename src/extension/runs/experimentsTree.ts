@@ -3,14 +3,18 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { goalOf } from '../../core/metrics/goals';
 import { ARTIFACTS_DIR } from '../../core/store/layout';
+import { groupPipelineRuns, pipelineRunOf, pipelineRunStatus } from '../../core/pipeline/stageRuns';
 import { childrenOf, parentOf } from '../../core/store/nesting';
 import { evaluate, isQueryText, parseFilter, sortEntries } from '../../core/store/query';
 import type { ListedStatus, RunEntry } from '../../core/store/types';
 import { formatAge, formatNumber, formatParam } from '../../core/format';
 import { Commands, ContextKeys, ItemKinds } from '../ids';
-import { jobText, keyMetric, runTooltipMarkdown } from './runLabels';
+import { jobText, keyMetric, pipelineRunTooltipMarkdown, runTooltipMarkdown } from './runLabels';
 import type { ExtensionSettings } from '../settings';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
+
+/** The context value of a pipeline run's item (no menu offers commands on it yet). */
+const PIPELINE_RUN_KIND = 'pipelineRun';
 
 export type Section = 'params' | 'metrics' | 'artifacts' | 'inputs' | 'git';
 
@@ -19,6 +23,8 @@ export type ExplorerNode =
   | { kind: 'folder'; folder: string }
   | { kind: 'experiment'; folder: string; name: string }
   | { kind: 'run'; folder: string; id: string }
+  /** The stage runs one pipeline run started in an experiment (`id` is the pipeline run's). */
+  | { kind: 'pipelineRun'; folder: string; experiment: string; id: string }
   | { kind: 'section'; folder: string; id: string; section: Section }
   | { kind: 'artifact'; folder: string; id: string; rel: string }
   | { kind: 'value'; key: string; label: string; description?: string; tooltip?: string; icon?: string }
@@ -98,6 +104,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
         return this.folderChildren(folder);
       case 'experiment':
         return this.runsOf(folder, node.name);
+      case 'pipelineRun':
+        return this.stageRunsOf(folder, node.experiment, node.id).map((e) => ({
+          kind: 'run',
+          folder: node.folder,
+          id: e.id,
+        }));
       case 'run':
         return [
           ...sortEntries(childrenOf(node.id, folder.entries), this.sort).map((e): ExplorerNode => ({
@@ -138,7 +150,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     const query = f.text && isQueryText(f.text) ? parseFilter(f.text) : undefined;
     const text = query ? undefined : f.text?.toLowerCase();
     // Nested runs show under their parent, unless a filter is on (then every match is listed).
-    const filtering = Object.values(f).some((v) => v !== undefined && v !== '' && v !== false);
+    const filtering = this.filtering();
     const runs = [...folder.entries.values()].filter(
       (e) =>
         (e.status === 'unreadable' ? '(unreadable runs)' : e.experiment) === experiment &&
@@ -155,13 +167,39 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     return sortEntries(runs, this.sort);
   }
 
+  private filtering(): boolean {
+    return Object.values(this.filter).some((v) => v !== undefined && v !== '' && v !== false);
+  }
+
+  /** The run's pipeline run when the view groups it there (no filter on, not nested in another run). */
+  private pipelineRunOf(folder: FolderStore, e: RunEntry): string | undefined {
+    if (this.filtering() || e.status === 'unreadable' || parentOf(e, folder.entries) !== undefined)
+      return undefined;
+    return pipelineRunOf(e, folder.pipelineStageRuns);
+  }
+
+  /** An experiment's runs, the stage runs of each pipeline run grouped under one node. */
   private runsOf(folder: FolderStore, experiment: string): ExplorerNode[] {
     const key = folder.folder.uri.toString();
     const runs = this.visibleRuns(folder, experiment);
+    const items: ExplorerNode[] = this.filtering()
+      ? runs.map((e) => ({ kind: 'run', folder: key, id: e.id }))
+      : groupPipelineRuns(runs, folder.pipelineStageRuns).map((g) =>
+          g.kind === 'run'
+            ? { kind: 'run', folder: key, id: g.entry.id }
+            : { kind: 'pipelineRun', folder: key, experiment, id: g.id },
+        );
     const limit = this.shown.get(`${key}/${experiment}`) ?? this.settings.pageSize();
-    const nodes: ExplorerNode[] = runs.slice(0, limit).map((e) => ({ kind: 'run', folder: key, id: e.id }));
-    if (runs.length > limit) nodes.push({ kind: 'loadMore', folder: key, experiment });
+    const nodes = items.slice(0, limit);
+    if (items.length > limit) nodes.push({ kind: 'loadMore', folder: key, experiment });
     return nodes;
+  }
+
+  /** The stage runs of pipeline run `id` in an experiment, in the order they started. */
+  private stageRunsOf(folder: FolderStore, experiment: string, id: string): RunEntry[] {
+    return this.visibleRuns(folder, experiment)
+      .filter((e) => this.pipelineRunOf(folder, e) === id)
+      .sort((a, b) => a.startTime - b.startTime || a.id.localeCompare(b.id));
   }
 
   private sectionChildren(
@@ -245,6 +283,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       }
       case 'run':
         return this.runItem(node);
+      case 'pipelineRun':
+        return this.pipelineRunItem(node);
       case 'section': {
         const labels: Record<Section, [string, string]> = {
           params: ['Params', 'symbol-property'],
@@ -334,6 +374,31 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     return item;
   }
 
+  private pipelineRunItem(node: Extract<ExplorerNode, { kind: 'pipelineRun' }>): vscode.TreeItem {
+    const f = this.model.byKey(node.folder);
+    const runs = f ? this.stageRunsOf(f, node.experiment, node.id) : [];
+    const record = f?.pipelineRuns.get(node.id);
+    const item = new vscode.TreeItem('pipeline run', vscode.TreeItemCollapsibleState.Collapsed);
+    item.id = `pipe:${node.folder}:${node.experiment}:${node.id}`;
+    const status = pipelineRunStatus(runs, record);
+    item.iconPath = statusIcon(status);
+    const start = record?.startTime ?? runs[0]?.startTime;
+    item.description = [
+      record && record.trigger !== 'manual' ? record.trigger : '',
+      status === 'finished' ? '' : status,
+      `${runs.length} stage run${runs.length === 1 ? '' : 's'}`,
+      start ? formatAge(start) : '',
+    ]
+      .filter(Boolean)
+      .join(' · ');
+    item.tooltip = new vscode.MarkdownString(pipelineRunTooltipMarkdown(node.id, record, runs));
+    item.contextValue = PIPELINE_RUN_KIND;
+    item.accessibilityInformation = {
+      label: `pipeline run, ${status}, ${runs.length} stage run${runs.length === 1 ? '' : 's'}`,
+    };
+    return item;
+  }
+
   getParent(node: ExplorerNode): ExplorerNode | undefined {
     if (node.kind === 'run') {
       const f = this.model.byKey(node.folder);
@@ -341,12 +406,17 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       if (!e || !f) return undefined;
       const parent = parentOf(e, f.entries);
       if (parent) return { kind: 'run', folder: node.folder, id: parent };
+      const pipelineRun = this.pipelineRunOf(f, e);
+      if (pipelineRun)
+        return { kind: 'pipelineRun', folder: node.folder, experiment: e.experiment, id: pipelineRun };
       return {
         kind: 'experiment',
         folder: node.folder,
         name: e.status === 'unreadable' ? '(unreadable runs)' : e.experiment,
       };
     }
+    if (node.kind === 'pipelineRun')
+      return { kind: 'experiment', folder: node.folder, name: node.experiment };
     if (node.kind === 'experiment' && this.model.withStore.length > 1)
       return { kind: 'folder', folder: node.folder };
     if (node.kind === 'section') return { kind: 'run', folder: node.folder, id: node.id };

@@ -3,6 +3,7 @@
 import { formatDuration, formatNumber, formatParam } from '../../core/format';
 import { goalOf } from '../../core/metrics/goals';
 import type { Goal } from '../../core/metrics/goals';
+import type { PipelineRunRecord } from '../../core/pipeline/run';
 import type { RunEntry } from '../../core/store/types';
 import { escapeMarkdown } from '../shared/markdown';
 
@@ -83,5 +84,26 @@ function jobTooltip(e: RunEntry, now: number): string {
     const limit = job.timeLimit ? ` of ${formatDuration(job.timeLimit * 1000)} limit` : '';
     text += `**Elapsed** ${formatDuration(elapsed)}${limit}${job.reason === 'TIMEOUT' ? ' — hit its time limit' : ''}\n\n`;
   } else if (job.timeLimit) text += `**Time limit** ${formatDuration(job.timeLimit * 1000)}\n\n`;
+  return text;
+}
+
+/** A pipeline run's tooltip: id, file, trigger, timing and each stage's outcome. */
+export function pipelineRunTooltipMarkdown(
+  id: string,
+  record: PipelineRunRecord | undefined,
+  runs: readonly RunEntry[],
+  now = Date.now(),
+): string {
+  let text = `**Pipeline run** \`${id}\`${record ? ` · ${escapeMarkdown(record.file)}` : ''}\n\n`;
+  if (record) {
+    text += `trigger ${escapeMarkdown(record.trigger)} · started ${new Date(record.startTime).toLocaleString()}`;
+    text += record.endTime
+      ? ` · ${formatDuration(record.endTime - record.startTime)} · ${record.ok ? 'ok' : 'failed'}\n\n`
+      : ` · running for ${formatDuration(now - record.startTime)}\n\n`;
+    for (const s of record.stages)
+      text += `- ${escapeMarkdown(s.stage)}: ${s.state}${s.reason ? ` (${escapeMarkdown(s.reason)})` : ''}\n`;
+  } else {
+    for (const r of runs) text += `- ${escapeMarkdown(r.name)}: ${r.status}\n`;
+  }
   return text;
 }

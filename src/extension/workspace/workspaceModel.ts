@@ -3,12 +3,17 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { JobWatcher, currentUser } from '../../core/slurm/watcher';
 import { errorMessage } from '../../core/errors';
+import { listPipelineRuns } from '../../core/pipeline/run';
+import { stageRunIds } from '../../core/pipeline/stageRuns';
+import type { PipelineRunRecord } from '../../core/pipeline/run';
 import { Registry } from '../../core/store/registry';
 import type { RegisteredModel } from '../../core/store/registry';
 import {
   ARTIFACTS_DIR,
   BASELINES_FILE,
   LOCK_SUFFIX,
+  PIPELINE_DIR,
+  PIPELINE_RUNS_DIR,
   REGISTRY_DIR,
   RUNS_DIR,
   RUN_FILE,
@@ -37,6 +42,10 @@ export class FolderStore implements vscode.Disposable {
   error: string | undefined;
   entries = new Map<string, RunEntry>();
   models: RegisteredModel[] = [];
+  /** The recorded pipeline runs by id, and the runs each started (run id -> pipeline run id). */
+  pipelineRuns = new Map<string, PipelineRunRecord>();
+  pipelineStageRuns = new Map<string, string>();
+  private pipelineDirty = true;
   private readonly details = new Map<string, RunDetails>();
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
@@ -79,6 +88,7 @@ export class FolderStore implements vscode.Disposable {
     this.entries = new Map();
     this.details.clear();
     this.registryDirty = true;
+    this.pipelineDirty = true;
     this.refresh(true);
   }
 
@@ -89,6 +99,8 @@ export class FolderStore implements vscode.Disposable {
       if (rel[2] !== RUN_FILE + LOCK_SUFFIX && !rel[2]?.startsWith('.')) this.dirty.add(rel[1]);
     } else if (rel[0] === REGISTRY_DIR || rel[0] === BASELINES_FILE) {
       this.registryDirty = true;
+    } else if (rel[0] === PIPELINE_DIR && rel[1] === PIPELINE_RUNS_DIR) {
+      this.pipelineDirty = true;
     } else if (rel[0] === STORE_FILE || rel[0] === RUNS_DIR) {
       this.dirty.add('*');
     } else {
@@ -124,6 +136,12 @@ export class FolderStore implements vscode.Disposable {
         if (this.registryDirty) {
           this.models = new Registry(this.store).listModels();
           this.registryDirty = false;
+        }
+        if (this.pipelineDirty || reopen) {
+          const records = listPipelineRuns(this.store, { skipUnreadable: true });
+          this.pipelineRuns = new Map(records.map((r) => [r.id, r]));
+          this.pipelineStageRuns = stageRunIds(records);
+          this.pipelineDirty = false;
         }
       }
       this.error = undefined;
