@@ -64,6 +64,13 @@ export interface CompareViewState {
   onlyDiffering: boolean;
   stat: Stat;
   sort: { column: string; descending: boolean } | null;
+  /** The metric the parallel coordinates end on and the importance column correlates with. */
   parallelMetric: string | null;
   scatter: { param: string | null; metric: string | null };
+  /** Params as rows of their own table (runs as columns); null: when more than a dozen are shown. */
+  paramsAsRows?: boolean | null;
+  /** Param groups (key prefixes) folded in the params table. */
+  collapsed?: string[];
+  /** The parallel-coordinates axes the user chose; null: the default choice. */
+  axes?: string[] | null;
 }

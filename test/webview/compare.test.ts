@@ -5,6 +5,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { CompareSnapshot } from '../../src/protocol/compare';
+import { hydraSweep } from '../fixtures/webview/hydraSweep';
 import { mlflowDiffusers } from '../fixtures/webview/mlflowDiffusers';
 import { inkOf, launchChromium, openWebview, shotsDir } from '../helpers/webview';
 import type { ThemeKind, WebviewPage } from '../helpers/webview';
@@ -130,4 +131,101 @@ describe('compare webview', () => {
     assert.match((await w.page.locator('.notices').textContent()) ?? '', /two or more runs/);
     await done(w);
   });
+
+  for (const theme of ['light', 'dark'] as const) {
+    test(`many nested params (103 per run): metrics in view, params as grouped rows, 8 axes (${theme})`, async () => {
+      const s = hydraSweep;
+      const w = await show(s, theme);
+      const page = w.page;
+      // Params are rows of their own table; the runs table keeps run, metrics and source columns,
+      // every metric header inside the 1280 px viewport.
+      assert.equal(await page.getByLabel('Params as rows').isChecked(), true);
+      assert.equal(await page.locator('table.compare:not(.params) th[data-col^="param:"]').count(), 0);
+      for (const m of s.metrics) {
+        const box = await page.locator(`th[data-col="metric:${m.key}"]`).boundingBox();
+        assert.ok(
+          box && box.x >= 0 && box.x + box.width <= 1280,
+          `${m.key} header is in view (${JSON.stringify(box)})`,
+        );
+      }
+      // Only the params that differ (default), grouped by prefix.
+      const differing = s.params.filter((p) => p.differs);
+      assert.equal(await page.locator('table.params tr[data-param]').count(), differing.length);
+      assert.match((await page.locator('#params-heading').textContent()) ?? '', /16 of 103/);
+      const model = page.locator('tr.group[data-group="model"] button');
+      assert.equal(await model.getAttribute('aria-expanded'), 'true');
+      const inModel = differing.filter((p) => p.key.startsWith('model/')).length;
+      assert.ok(inModel >= 2);
+      assert.equal(await page.locator('table.params tr[data-param^="model/"]').count(), inModel);
+      // Fold with the keyboard, unfold again.
+      await model.focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await page.locator('table.params tr[data-param^="model/"]').count(), 0);
+      assert.equal(await model.getAttribute('aria-expanded'), 'false');
+      await page.keyboard.press('Enter');
+      assert.equal(await page.locator('table.params tr[data-param^="model/"]').count(), inModel);
+      // A long value is cut in the middle; its tooltip holds all of it.
+      const dirpath = s.params.find((p) => p.key === 'callbacks/model_checkpoint/dirpath')!;
+      const cell = page.locator('tr[data-param="callbacks/model_checkpoint/dirpath"] td.param').first();
+      // No baseline in these runs: the first column is the first run.
+      const full = String(dirpath.values[0]);
+      const shown = (await cell.textContent()) ?? '';
+      assert.ok(shown.length < full.length && shown.includes('…'), shown);
+      assert.ok(full.endsWith(shown.split('…')[1]) && full.startsWith(shown.split('…')[0]));
+      await cell.hover();
+      assert.equal(await cell.getAttribute('title'), full);
+      // Importance: Spearman's rho with the chosen metric; n/a for a text param.
+      const header = page.locator('table.params thead th', { hasText: 'Importance' });
+      // The first metric with a goal by default; the choice is shared with the parallel coordinates.
+      assert.match((await header.getAttribute('title')) ?? '', /Spearman.*Metric: test\/acc \(latest\)/s);
+      await page.getByLabel('Importance for').selectOption('val/acc');
+      assert.match((await header.getAttribute('title')) ?? '', /Spearman.*Metric: val\/acc \(latest\)/s);
+      assert.equal(await page.locator('#parallel-metric').inputValue(), 'val/acc');
+      const rho = (key: string) => page.locator(`tr[data-param="${key}"] td.importance`).textContent();
+      assert.equal(await rho('callbacks/model_checkpoint/dirpath'), 'n/a');
+      assert.match((await rho('model/optimizer/lr')) ?? '', /^-?[01]\.\d\d$/);
+      // Parallel coordinates: at most 8 axes by default, numeric params that vary, lr and dropout
+      // (what the metric depends on) among them; the scatter's x is the first of them.
+      const chips = page.locator('ul.axes li');
+      const axes = await chips.evaluateAll((els) => els.map((e) => e.getAttribute('title') ?? ''));
+      assert.ok(axes.length > 1 && axes.length <= 8, `${axes.length} axes`);
+      for (const key of axes) {
+        const p = s.params.find((x) => x.key === key)!;
+        assert.ok(p.differs && p.values.every((v) => typeof v === 'number'), `${key} is numeric and varies`);
+      }
+      assert.ok(axes.includes('model/optimizer/lr') && axes.includes('model/net/dropout'), axes.join(', '));
+      assert.equal(await page.locator('#scatter-param').inputValue(), axes[0]);
+      const { ink } = await inkOf(page, '.charts canvas', 0);
+      assert.ok(ink > 1500, `parallel coordinates drawn (${ink} px)`);
+      await page.screenshot({
+        path: path.join(shotsDir(), `compare-many-params-${theme}.png`),
+        fullPage: true,
+      });
+      // Remove an axis and add one back, by keyboard.
+      await page.getByRole('button', { name: `Remove axis ${axes[0]}` }).focus();
+      await page.keyboard.press('Enter');
+      assert.equal(await chips.count(), axes.length - 1);
+      await page.getByLabel('Add axis').focus();
+      await page.getByLabel('Add axis').selectOption('callbacks/model_checkpoint/dirpath');
+      assert.equal(await chips.count(), axes.length);
+      assert.equal(await chips.last().getAttribute('title'), 'callbacks/model_checkpoint/dirpath');
+      const saved = (await w.state()) as { axes: string[]; collapsed: string[] };
+      assert.deepEqual(saved.axes, [...axes.slice(1), 'callbacks/model_checkpoint/dirpath']);
+      await page.getByRole('button', { name: 'Default axes' }).click();
+      assert.deepEqual(await chips.evaluateAll((els) => els.map((e) => e.getAttribute('title'))), axes);
+      // All 103 params: constant groups appear and fold too.
+      await page.getByLabel('Only params that differ').uncheck();
+      assert.equal(await page.locator('table.params tr[data-param]').count(), s.params.length);
+      const callbacks = s.params.filter((p) => p.key.startsWith('callbacks/')).length;
+      assert.equal(await page.locator('table.params tr[data-param^="callbacks/"]').count(), callbacks);
+      await page.locator('tr.group[data-group="callbacks"] button').click();
+      assert.equal(await page.locator('table.params tr[data-param^="callbacks/"]').count(), 0);
+      assert.deepEqual(((await w.state()) as { collapsed: string[] }).collapsed, ['callbacks']);
+      // Params back as columns when the user asks for it.
+      await page.getByLabel('Params as rows').uncheck();
+      assert.equal(await page.locator('.params-section').isHidden(), true);
+      assert.equal(await page.locator('th[data-col^="param:"]').count(), s.params.length);
+      await done(w);
+    });
+  }
 });

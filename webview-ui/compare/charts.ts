@@ -10,10 +10,16 @@ import {
 } from 'chart.js';
 import type { Plugin } from 'chart.js';
 import type { CompareSnapshot } from '../../src/protocol/compare';
+import { middleEllipsis } from '../../src/core/charts/paramView';
 import { el, formatNumber } from '../shared/dom';
 import { backgroundPlugin, themedColor } from '../shared/theme';
+import { axes as chosenAxes, chosenMetric, shownParams } from './params';
 import {
   STAT_LABELS,
+  axisAdd,
+  axisList,
+  axisReset,
+  importanceMetric,
   parallelCanvas,
   parallelMetric,
   scatterCanvas,
@@ -39,9 +45,17 @@ function options<T extends HTMLSelectElement>(
   select: T,
   values: string[],
   current: string | null,
+  fallback: string | null = null,
 ): string | null {
-  select.replaceChildren(...values.map((v) => el('option', { value: v, text: v })));
-  const chosen = current && values.includes(current) ? current : (values[0] ?? null);
+  select.replaceChildren(
+    ...values.map((v) => el('option', { value: v, text: middleEllipsis(v, 48), title: v })),
+  );
+  const chosen =
+    current && values.includes(current)
+      ? current
+      : fallback && values.includes(fallback)
+        ? fallback
+        : (values[0] ?? null);
   if (chosen !== null) select.value = chosen;
   return chosen;
 }
@@ -89,19 +103,50 @@ function chartFont() {
   return { family: view.theme.fontFamily, size: view.theme.fontSize - 1 };
 }
 
-export function renderParallel(s: CompareSnapshot): void {
-  const metric = options(
-    parallelMetric,
-    s.metrics.map((m) => m.key),
-    state.parallelMetric,
+/** The axis list (each with a remove button), the add-axis choice and the reset button. */
+function renderAxisControls(s: CompareSnapshot, shown: string[], rerender: () => void): void {
+  axisList.replaceChildren(
+    ...shown.map((key) => {
+      const remove = el('button', {
+        type: 'button',
+        class: 'remove',
+        text: '×',
+        'aria-label': `Remove axis ${key}`,
+        title: `Remove axis ${key}`,
+      });
+      remove.addEventListener('click', () => {
+        const next = shown.filter((k) => k !== key);
+        state.axes = next;
+        rerender();
+        // Keep the keyboard where it was: on the next axis's button, else on the add choice.
+        const buttons = axisList.querySelectorAll<HTMLButtonElement>('button.remove');
+        (buttons[Math.min(shown.indexOf(key), buttons.length - 1)] ?? axisAdd).focus();
+      });
+      return el('li', { class: 'chip', title: key }, el('span', { text: middleEllipsis(key, 28) }), remove);
+    }),
   );
-  state.parallelMetric = metric;
-  const params = s.params.filter((p) => p.differs || !state.onlyDiffering);
-  const axes: { label: string; nums: (number | null)[]; labels?: string[] }[] = params.map((p) => ({
-    label: p.key,
-    ...axisOf(p.values),
+  const addable = s.params.filter((p) => p.differs && !shown.includes(p.key)).map((p) => p.key);
+  axisAdd.replaceChildren(
+    el('option', { value: '', text: addable.length ? 'choose a param…' : 'no other param differs' }),
+    ...addable.map((k) => el('option', { value: k, text: middleEllipsis(k, 48), title: k })),
+  );
+  axisAdd.value = '';
+  axisAdd.disabled = addable.length === 0;
+  axisReset.disabled = state.axes === null || state.axes === undefined;
+}
+
+export function renderParallel(s: CompareSnapshot, rerender: () => void): void {
+  const m = chosenMetric(s);
+  const metricKeys = s.metrics.map((x) => x.key);
+  state.parallelMetric = options(parallelMetric, metricKeys, m?.key ?? null);
+  options(importanceMetric, metricKeys, m?.key ?? null);
+  const shown = chosenAxes(s);
+  renderAxisControls(s, shown, rerender);
+  const byKey = new Map(s.params.map((p) => [p.key, p]));
+  const axes: { label: string; nums: (number | null)[]; labels?: string[] }[] = shown.map((key) => ({
+    label: key,
+    ...axisOf(byKey.get(key)!.values),
   }));
-  const m = s.metrics.find((x) => x.key === metric);
   if (m)
     axes.push({
       label: `${m.key} (${STAT_LABELS[state.stat].toLowerCase()})`,
@@ -115,7 +160,10 @@ export function renderParallel(s: CompareSnapshot): void {
       min,
       max,
       text: a.labels
-        ? { min: a.labels[0] ?? '', max: a.labels[a.labels.length - 1] ?? '' }
+        ? {
+            min: middleEllipsis(a.labels[0] ?? '', 18),
+            max: middleEllipsis(a.labels[a.labels.length - 1] ?? '', 18),
+          }
         : { min: formatNumber(min), max: formatNumber(max) },
     };
   });
@@ -141,12 +189,13 @@ export function renderParallel(s: CompareSnapshot): void {
       animation: false,
       responsive: true,
       maintainAspectRatio: false,
-      layout: { padding: { top: 18, bottom: 4, left: 8, right: 8 } },
+      layout: { padding: { top: 18, bottom: 4, left: 24, right: 28 } },
       font: chartFont(),
       color: view.theme.foreground,
       plugins: {
         tooltip: {
           callbacks: {
+            title: (items) => axes[items[0]?.dataIndex ?? 0]?.label ?? '',
             label: (item) => {
               const a = axes[item.dataIndex];
               const v = a.nums[item.datasetIndex];
@@ -160,7 +209,13 @@ export function renderParallel(s: CompareSnapshot): void {
           type: 'category',
           offset: false,
           grid: { display: false },
-          ticks: { color: view.theme.foreground, padding: 14 },
+          ticks: {
+            color: view.theme.foreground,
+            padding: 14,
+            autoSkip: false,
+            maxRotation: 30,
+            callback: (_v: string | number, i: number) => middleEllipsis(axes[i]?.label ?? '', 26),
+          },
           border: { color: view.theme.grid },
         },
         y: { type: 'linear', min: 0, max: 1, display: false },
@@ -170,11 +225,9 @@ export function renderParallel(s: CompareSnapshot): void {
 }
 
 export function renderScatter(s: CompareSnapshot): void {
-  const param = options(
-    scatterParam,
-    s.params.map((p) => p.key),
-    state.scatter.param,
-  );
+  // By default the param most related to the metric (the first default axis), not the first by name.
+  const keys = shownParams(s).map((p) => p.key);
+  const param = options(scatterParam, keys, state.scatter.param, chosenAxes(s)[0] ?? null);
   const metric = options(
     scatterMetric,
     s.metrics.map((m) => m.key),

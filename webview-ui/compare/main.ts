@@ -4,16 +4,21 @@ import { assertNever } from '../../src/protocol/common';
 import { el } from '../shared/dom';
 import { onThemeChange, readTheme } from '../shared/theme';
 import {
+  axisAdd,
+  axisReset,
   baselineSelect,
   differing,
+  importanceMetric,
   mountPage,
   notices,
   parallelMetric,
+  paramsRows,
   scatterMetric,
   scatterParam,
   statSelect,
   stepInput,
 } from './page';
+import { axes } from './params';
 import { render } from './render';
 import { host, save, state, view } from './state';
 
@@ -41,9 +46,27 @@ differing.addEventListener('change', () => {
   state.onlyDiffering = differing.checked;
   render();
 });
-parallelMetric.addEventListener('change', () => {
-  state.parallelMetric = parallelMetric.value;
+paramsRows.addEventListener('change', () => {
+  state.paramsAsRows = paramsRows.checked;
   render();
+});
+for (const select of [parallelMetric, importanceMetric])
+  select.addEventListener('change', () => {
+    state.parallelMetric = select.value;
+    render();
+  });
+axisAdd.addEventListener('change', () => {
+  const key = axisAdd.value;
+  const s = view.snapshot;
+  if (!key || !s) return;
+  state.axes = [...axes(s), key];
+  render();
+  axisAdd.focus();
+});
+axisReset.addEventListener('click', () => {
+  state.axes = null;
+  render();
+  axisAdd.focus();
 });
 scatterParam.addEventListener('change', () => {
   state.scatter = { ...state.scatter, param: scatterParam.value };

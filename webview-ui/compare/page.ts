@@ -26,6 +26,14 @@ export const stepInput = el('input', {
 });
 export const baselineSelect = el('select', { id: 'baseline' });
 export const differing = el('input', { id: 'differing', type: 'checkbox' });
+export const paramsRows = el('input', { id: 'params-rows', type: 'checkbox' });
+export const paramsTable = el('table', { class: 'compare params' });
+export const importanceMetric = el('select', { id: 'importance-metric' });
+export const paramsHeading = el('h2', { id: 'params-heading', text: 'Params' });
+/** The parallel axes shown, each with a button that removes it. */
+export const axisList = el('ul', { class: 'axes', 'aria-label': 'Axes shown' });
+export const axisAdd = el('select', { id: 'axis-add' });
+export const axisReset = el('button', { type: 'button', id: 'axis-reset', text: 'Default axes' });
 export const notices = el('div', { class: 'notices', role: 'status' });
 export const table = el('table', { class: 'compare' });
 export const parallelMetric = el('select', { id: 'parallel-metric' });
@@ -50,9 +58,21 @@ export function mountPage(): void {
       el('label', { for: 'step' }, 'Step', stepInput),
       el('label', { for: 'baseline' }, 'Baseline', baselineSelect),
       el('label', { for: 'differing' }, differing, 'Only params that differ'),
+      el('label', { for: 'params-rows' }, paramsRows, 'Params as rows'),
     ),
     notices,
     el('div', { class: 'table-wrap' }, table),
+    el(
+      'section',
+      { class: 'params-section', 'aria-labelledby': 'params-heading', hidden: true },
+      el(
+        'header',
+        {},
+        paramsHeading,
+        el('label', { for: 'importance-metric' }, 'Importance for', importanceMetric),
+      ),
+      el('div', { class: 'table-wrap' }, paramsTable),
+    ),
     el(
       'div',
       { class: 'charts' },
@@ -64,6 +84,13 @@ export function mountPage(): void {
           {},
           el('h2', { text: 'Parallel coordinates' }),
           el('label', { for: 'parallel-metric' }, 'Metric', parallelMetric),
+        ),
+        el(
+          'div',
+          { class: 'axis-controls' },
+          axisList,
+          el('label', { for: 'axis-add' }, 'Add axis', axisAdd),
+          axisReset,
         ),
         el('div', { class: 'plot' }, parallelCanvas),
       ),

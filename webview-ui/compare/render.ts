@@ -1,8 +1,9 @@
 import { el } from '../shared/dom';
 import { renderParallel, renderScatter } from './charts';
-import { baselineSelect, notices, stepInput, table } from './page';
+import { baselineSelect, notices, paramsHeading, paramsRows, stepInput, table } from './page';
+import { paramsAsRows, shownParams } from './params';
 import { host, save, view } from './state';
-import { renderTable } from './table';
+import { renderParamsTable, renderTable } from './table';
 
 /** Draw the last snapshot: options, table and both charts, then report the table size. */
 export function render(): void {
@@ -17,8 +18,12 @@ export function render(): void {
   );
   baselineSelect.value = s.baselineRef ?? '';
   stepInput.value = s.step === null ? '' : String(s.step);
+  paramsRows.checked = paramsAsRows(s);
+  const shown = shownParams(s).length;
+  paramsHeading.textContent = `Params (${shown === s.params.length ? shown : `${shown} of ${s.params.length}, only those that differ`})`;
   renderTable(s, render);
-  renderParallel(s);
+  renderParamsTable(s, render);
+  renderParallel(s, render);
   renderScatter(s);
   const cols = table.querySelectorAll('thead th').length;
   requestAnimationFrame(() => host.post({ type: 'rendered', rows: s.runs.length, columns: cols }));

@@ -23,6 +23,9 @@ export const state: CompareViewState = {
   sort: host.saved?.sort ?? null,
   parallelMetric: host.saved?.parallelMetric ?? null,
   scatter: host.saved?.scatter ?? { param: null, metric: null },
+  paramsAsRows: host.saved?.paramsAsRows ?? null,
+  collapsed: host.saved?.collapsed ?? [],
+  axes: host.saved?.axes ?? null,
 };
 
 /** The last snapshot from the host and the current theme. */

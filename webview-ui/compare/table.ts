@@ -1,7 +1,10 @@
 import type { CompareSnapshot, StatCell } from '../../src/protocol/compare';
 import { el, formatDuration, formatNumber } from '../shared/dom';
 import { themedColor } from '../shared/theme';
-import { STAT_LABELS, table } from './page';
+import { IMPORTANCE_METHOD, groupParams, middleEllipsis } from '../../src/core/charts/paramView';
+import { STAT_LABELS, paramsTable, table } from './page';
+import { ROW_VALUE_CHARS, VALUE_CHARS, chosenMetric, importances, paramsAsRows, shownParams } from './params';
+import type { Param } from './params';
 import { state, view } from './state';
 
 interface Column {
@@ -26,10 +29,34 @@ function deltaText(cell: StatCell): string {
   return `${sign}${formatNumber(d.absolute)}${rel}`;
 }
 
+/** A param value's cell: long text cut in the middle, the whole value in its tooltip. */
+function valueCell(v: string | number | boolean | null, max = VALUE_CHARS): HTMLTableCellElement {
+  const text = paramText(v);
+  const shown = middleEllipsis(text, max);
+  return el('td', {
+    class: typeof v === 'number' ? 'num param' : 'param',
+    text: shown,
+    title: shown === text ? undefined : text,
+  });
+}
+
+function importanceText(rho: number | null | undefined): string {
+  return rho === null || rho === undefined ? 'n/a' : rho.toFixed(2);
+}
+
+/** The importance column's header tooltip: which correlation, with which metric and statistic. */
+function importanceTitle(s: CompareSnapshot): string {
+  const m = chosenMetric(s);
+  return m
+    ? `${IMPORTANCE_METHOD}. Metric: ${m.key} (${STAT_LABELS[state.stat].toLowerCase()}).`
+    : 'No metric to correlate with.';
+}
+
 function columns(s: CompareSnapshot): Column[] {
+  const rho = importances(s);
   return [
     ...runColumns(s),
-    ...s.params.filter((p) => !state.onlyDiffering || p.differs).map(paramColumn),
+    ...(paramsAsRows(s) ? [] : shownParams(s).map((p) => paramColumn(p, rho.get(p.key)))),
     ...s.metrics.map((m) => metricColumn(s, m)),
     ...sourceColumns(s),
   ];
@@ -48,7 +75,7 @@ function runColumns(s: CompareSnapshot): Column[] {
         sw.style.background = themedColor(r.color, view.theme);
         return el(
           'th',
-          { scope: 'row', title: `${r.label}\n${r.id}` },
+          { scope: 'row', class: 'sticky', title: `${r.label}\n${r.id}` },
           sw,
           ` ${r.name}`,
           r.isBaseline ? el('span', { class: 'badge', text: 'baseline' }) : null,
@@ -75,22 +102,18 @@ function runColumns(s: CompareSnapshot): Column[] {
   ];
 }
 
-function paramColumn(p: CompareSnapshot['params'][number]): Column {
+function paramColumn(p: Param, rho: number | null | undefined): Column {
   return {
     id: `param:${p.key}`,
-    label: p.key,
-    title: `param ${p.key}${p.differs ? ' (differs)' : ''}`,
+    label: middleEllipsis(p.key, VALUE_CHARS),
+    title: `param ${p.key}${p.differs ? ' (differs)' : ''}; importance ${importanceText(rho)}`,
     sortValue: (i) =>
       p.values[i] === null
         ? undefined
         : typeof p.values[i] === 'number'
           ? (p.values[i] as number)
           : String(p.values[i]),
-    cell: (i) =>
-      el('td', {
-        class: typeof p.values[i] === 'number' ? 'num param' : 'param',
-        text: paramText(p.values[i]),
-      }),
+    cell: (i) => valueCell(p.values[i]),
   };
 }
 
@@ -196,7 +219,7 @@ export function renderTable(s: CompareSnapshot, rerender: () => void): void {
           scope: 'col',
           'data-col': c.id,
           'aria-sort': sorted ? (state.sort!.descending ? 'descending' : 'ascending') : 'none',
-          class: c.numeric ? 'num' : '',
+          class: `${c.numeric ? 'num' : ''}${c.id === 'run' ? ' sticky' : ''}`,
         },
         b,
       );
@@ -216,4 +239,92 @@ export function renderTable(s: CompareSnapshot, rerender: () => void): void {
   );
 }
 
-// ---- charts -----------------------------------------------------------------------------------
+/** A group's header row: a button that folds or unfolds its params. */
+function groupRow(name: string, count: number, span: number, rerender: () => void): HTMLTableRowElement {
+  const open = !state.collapsed?.includes(name);
+  const b = el(
+    'button',
+    {
+      type: 'button',
+      class: 'group-toggle',
+      'aria-expanded': String(open),
+      title: `${open ? 'Fold' : 'Unfold'} the ${count} params under ${name}`,
+    },
+    `${open ? '▾' : '▸'} ${name} `,
+    el('span', { class: 'count', text: `(${count})` }),
+  );
+  b.addEventListener('click', () => {
+    const rest = (state.collapsed ?? []).filter((g) => g !== name);
+    state.collapsed = open ? [...rest, name] : rest;
+    rerender();
+    (
+      paramsTable.querySelector(
+        `tr.group[data-group="${CSS.escape(name)}"] button`,
+      ) as HTMLButtonElement | null
+    )?.focus();
+  });
+  return el('tr', { class: 'group', 'data-group': name }, el('th', { scope: 'rowgroup', colSpan: span }, b));
+}
+
+/**
+ * Params as rows (runs as columns), grouped by key prefix with foldable groups, each with its
+ * importance for the chosen metric; empty (and hidden) when params are shown as table columns.
+ */
+export function renderParamsTable(s: CompareSnapshot, rerender: () => void): void {
+  const section = paramsTable.closest('section');
+  if (!paramsAsRows(s)) {
+    paramsTable.replaceChildren();
+    if (section) section.hidden = true;
+    return;
+  }
+  if (section) section.hidden = false;
+  const rho = importances(s);
+  const order = rowOrder(s, columns(s));
+  const span = 2 + order.length;
+  const head = el(
+    'tr',
+    {},
+    el('th', { scope: 'col', class: 'sticky', text: 'Param' }),
+    el('th', { scope: 'col', class: 'num has-tip', title: importanceTitle(s), text: 'Importance' }),
+    ...order.map((i) => {
+      const r = s.runs[i];
+      const sw = el('span', { class: 'swatch' });
+      sw.style.background = themedColor(r.color, view.theme);
+      return el('th', { scope: 'col', title: r.label }, sw, ` ${middleEllipsis(r.name, 24)}`);
+    }),
+  );
+  const body: HTMLTableRowElement[] = [];
+  for (const g of groupParams(shownParams(s))) {
+    if (g.name) body.push(groupRow(g.name, g.params.length, span, rerender));
+    if (g.name && state.collapsed?.includes(g.name)) continue;
+    for (const p of g.params) {
+      const r = rho.get(p.key);
+      const name = g.name ? p.key.slice(g.name.length + 1) : p.key;
+      body.push(
+        el(
+          'tr',
+          { class: g.name ? 'in-group' : '', 'data-param': p.key },
+          el('th', { scope: 'row', class: 'sticky', title: p.key }, middleEllipsis(name, VALUE_CHARS)),
+          el('td', {
+            class: `num importance${r === null || r === undefined ? ' muted' : ''}`,
+            text: importanceText(r),
+            title:
+              r === null || r === undefined
+                ? 'n/a: a text param, fewer than 3 runs with values, or constant'
+                : `Spearman ρ = ${r}`,
+          }),
+          ...order.map((i) => valueCell(p.values[i], ROW_VALUE_CHARS)),
+        ),
+      );
+    }
+  }
+  const m = chosenMetric(s);
+  paramsTable.replaceChildren(
+    el('caption', {
+      class: 'visually-hidden',
+      text: `Params of the compared runs, grouped by prefix, with their importance for ${m?.key ?? 'no metric'}`,
+    }),
+    el('thead', {}, head),
+    el('tbody', {}, ...body),
+  );
+}
