@@ -89,4 +89,10 @@ export interface MetricsViewState {
   smoothing: number;
   logKeys: string[];
   hidden: string[];
+  /** The metric-name filter typed above the charts. */
+  filter: string;
+  /** Collapsed sections: their prefixes, '' for the section of ungrouped metrics. */
+  collapsed: string[];
+  /** Metric keys whose chart is shown as a table. */
+  tables: string[];
 }

@@ -5,7 +5,9 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { MetricsSnapshot, RenderedChart } from '../../src/protocol/metrics';
-import { grownSnapshot, manyRunsSnapshot } from '../fixtures/webview/manyRuns';
+import { smooth } from '../../src/core/charts/downsample';
+import { formatNumber } from '../../src/core/format';
+import { YOLO_KEYS, grownSnapshot, manyRunsSnapshot, yoloSnapshot } from '../fixtures/webview/manyRuns';
 import { tensorboardLax } from '../fixtures/webview/tensorboardLax';
 import { inkOf, launchChromium, openWebview, shotsDir } from '../helpers/webview';
 import type { ThemeKind, WebviewPage } from '../helpers/webview';
@@ -135,6 +137,290 @@ describe('metrics webview', () => {
       await done(w);
     });
   }
+
+  test('YOLOv5 scalars in sections by prefix, with counts; collapsing; charts in view painted first', async () => {
+    const snap = yoloSnapshot(3, 100, ['loss']);
+    const w = await show(snap);
+    const r = await w.waitFor<Rendered>('rendered');
+    assert.equal(r.charts.length, 14);
+    const heads = await w.page.locator('.group > h2 button').allTextContents();
+    assert.deepEqual(heads, [
+      'metrics4 metrics',
+      'train3 metrics',
+      'val3 metrics',
+      'x3 metrics',
+      'Other1 metric',
+    ]);
+    const sectionKeys = await w.page
+      .locator('.group')
+      .evaluateAll((gs) => gs.map((g) => [...g.querySelectorAll('.card h3')].map((h) => h.textContent)));
+    assert.deepEqual(sectionKeys, [
+      YOLO_KEYS.filter((k) => k.startsWith('metrics/')).sort(),
+      YOLO_KEYS.filter((k) => k.startsWith('train/')).sort(),
+      YOLO_KEYS.filter((k) => k.startsWith('val/')).sort(),
+      YOLO_KEYS.filter((k) => k.startsWith('x/')).sort(),
+      ['loss'],
+    ]);
+    // Lazy painting: the charts in view are painted first, those below the fold after them.
+    const painted = (await w.posted()).filter((m) => m.type === 'painted').map((m) => m.key as string);
+    const tops = await w.page
+      .locator('.card')
+      .evaluateAll((cs) => cs.map((c) => [c.getAttribute('aria-label'), c.getBoundingClientRect().top]));
+    const inView = tops.filter(([, top]) => (top as number) < 900).map(([k]) => k);
+    assert.ok(inView.length >= 2 && inView.length < 14, `${inView.length} charts in view`);
+    assert.deepEqual(painted.slice(0, inView.length).sort(), [...inView].sort());
+    await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-sections-light.png'), fullPage: true });
+    // Collapse train/: its cards go, the heading says so, the state keeps it.
+    const train = w.page.getByRole('button', { name: /^train/ });
+    await train.click();
+    assert.equal(await train.getAttribute('aria-expanded'), 'false');
+    assert.equal(await w.page.locator('.card', { hasText: 'train/box_loss' }).isVisible(), false);
+    assert.equal(await w.page.locator('.card:visible').count(), 11);
+    assert.deepEqual(((await w.state()) as { collapsed: string[] }).collapsed, ['train']);
+    await w.page.screenshot({
+      path: path.join(shotsDir(), 'metrics-sections-collapsed-light.png'),
+      fullPage: true,
+    });
+    await train.click();
+    assert.equal(await train.getAttribute('aria-expanded'), 'true');
+    const i = await w.page.locator('.card h3').allTextContents();
+    const { ink } = await inkOf(w.page, '.card canvas', i.indexOf('train/obj_loss'));
+    assert.ok(ink > 2000, `train/obj_loss drawn after expanding (${ink} px)`);
+    await done(w);
+  });
+
+  test('a section collapsed in the saved state is drawn when opened', async () => {
+    const snap = yoloSnapshot(3, 100);
+    const w = await show(snap, 'dark', {
+      refs: [],
+      xAxis: 'step',
+      smoothing: 0.6,
+      logKeys: [],
+      hidden: [],
+      filter: '',
+      collapsed: ['metrics'],
+      tables: [],
+    });
+    const metrics = w.page.getByRole('button', { name: /^metrics/ });
+    assert.equal(await metrics.getAttribute('aria-expanded'), 'false');
+    assert.equal(await w.page.locator('.card:visible').count(), 9);
+    await metrics.click();
+    const i = (await w.page.locator('.card h3').allTextContents()).indexOf('metrics/mAP_0.5');
+    await w.page.waitForFunction((n) => {
+      const c = document.querySelectorAll<HTMLCanvasElement>('.card canvas')[n];
+      return c.clientHeight > 100;
+    }, i);
+    const { ink, colors } = await inkOf(w.page, '.card canvas', i);
+    assert.ok(ink > 2000 && colors >= 3, `metrics/mAP_0.5 drawn once opened (${ink} px, ${colors} colours)`);
+    await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-sections-dark.png'), fullPage: true });
+    await done(w);
+  });
+
+  test('the metric-name filter: matches, counts, nothing matched, kept in the state', async () => {
+    const snap = yoloSnapshot(3, 100, ['loss']);
+    const w = await show(snap);
+    const filter = w.page.getByRole('searchbox', { name: 'Filter metrics by name' });
+    const visibleKeys = () => w.page.locator('.card:visible h3').allTextContents();
+    await filter.fill('val loss');
+    assert.deepEqual(await visibleKeys(), ['val/box_loss', 'val/cls_loss', 'val/obj_loss']);
+    assert.equal(await w.page.locator('.filter-status').textContent(), '3 of 14 metrics match.');
+    assert.deepEqual(await w.page.locator('.group:visible > h2 button').allTextContents(), ['val3 metrics']);
+    await filter.fill('box');
+    assert.deepEqual(await visibleKeys(), ['train/box_loss', 'val/box_loss']);
+    assert.deepEqual(await w.page.locator('.group:visible > h2 button').allTextContents(), [
+      'train1 of 3 metrics',
+      'val1 of 3 metrics',
+    ]);
+    await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-filter-light.png'), fullPage: true });
+    await filter.fill('f1');
+    assert.deepEqual(await visibleKeys(), []);
+    assert.equal(
+      await w.page.locator('.filter-status').textContent(),
+      'No metric name matches "f1" (14 metrics in all).',
+    );
+    await filter.fill('MAP');
+    assert.deepEqual(await visibleKeys(), ['metrics/mAP_0.5', 'metrics/mAP_0.5:0.95']);
+    const state = (await w.state()) as { filter: string };
+    assert.equal(state.filter, 'MAP');
+    await w.close();
+    const again = await show(snap, 'light', state);
+    assert.equal(
+      await again.page.getByRole('searchbox', { name: 'Filter metrics by name' }).inputValue(),
+      'MAP',
+    );
+    assert.deepEqual(await again.page.locator('.card:visible h3').allTextContents(), [
+      'metrics/mAP_0.5',
+      'metrics/mAP_0.5:0.95',
+    ]);
+    await done(again);
+  });
+
+  test('Show as table: the values of the data, as the tooltip shows them', async () => {
+    const snap = yoloSnapshot(3, 100);
+    const w = await show(snap);
+    const key = 'metrics/mAP_0.5';
+    const chart = snap.charts.find((c) => c.key === key)!;
+    const card = w.page.locator('.card', { has: w.page.locator('h3', { hasText: /^metrics\/mAP_0\.5$/ }) });
+    const button = card.getByRole('button', { name: 'Table' });
+    await button.click();
+    assert.equal(await button.getAttribute('aria-pressed'), 'true');
+    assert.equal(await card.locator('canvas').isVisible(), false);
+    const table = card.getByRole('table');
+    assert.deepEqual(await table.locator('thead th').allTextContents(), [
+      'step',
+      ...snap.runs.map((r) => ` ${r.label}`),
+    ]);
+    assert.equal(await table.locator('caption').textContent(), `${key}: 3 runs, 100 points, smoothed (raw)`);
+    const cells = await table
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    assert.equal(cells.length, 100);
+    // Smoothing 0.6: long series show the smoothed value and the raw one; the 10-point run its own.
+    const expected = (s: (typeof chart.series)[number], weight: number) => {
+      const sm =
+        s.steps.length > 30 && weight > 0
+          ? smooth(
+              s.values.map((v) => v ?? NaN),
+              weight,
+            )
+          : null;
+      return s.values.map((v, i) => (sm ? `${formatNumber(sm[i])} (${formatNumber(v!)})` : formatNumber(v!)));
+    };
+    for (const [j, s] of chart.series.entries()) {
+      const want = expected(s, 0.6);
+      for (let i = 0; i < 100; i++) {
+        assert.equal(cells[i][0], formatNumber(i));
+        assert.equal(cells[i][j + 1], i < s.steps.length ? want[i] : '', `run ${j} at step ${i}`);
+      }
+    }
+    // The tooltip at a step shows the same texts as the table's row.
+    await button.click();
+    const box = (await card.locator('canvas').boundingBox())!;
+    // A step the 10-epoch run has too: every run's row is at that step.
+    let tip = '';
+    let step = -1;
+    for (let x = box.x; x < box.x + box.width && step < 0; x += 2) {
+      await w.page.mouse.move(x, box.y + box.height / 2);
+      tip = (await w.page.locator('.tooltip').textContent()) ?? '';
+      const m = /^step (\d+)/.exec(tip);
+      if (m && Number(m[1]) >= 3 && Number(m[1]) <= 9) step = Number(m[1]);
+    }
+    assert.ok(step > 0, tip);
+    const rowTexts = await w.page
+      .locator('.tooltip .row')
+      .evaluateAll((rs) =>
+        rs.map((r) => [r.querySelector('.name')!.textContent, r.lastElementChild!.textContent]),
+      );
+    assert.equal(rowTexts.length, 3);
+    for (const [label, text] of rowTexts) {
+      const j = snap.runs.findIndex((r) => r.label === label);
+      assert.equal(text, cells[step][j + 1], `${label} at step ${step}: tooltip and table agree`);
+      assert.equal(text, expected(chart.series[j], 0.6)[step]);
+    }
+    await w.page.mouse.move(0, 0);
+    await button.click();
+    // Without smoothing the cells are the logged values.
+    await w.page.getByLabel('Smoothing').fill('0');
+    const raw = await table
+      .locator('tbody tr')
+      .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
+    for (const [j, s] of chart.series.entries())
+      for (let i = 0; i < s.steps.length; i++) assert.equal(raw[i][j + 1], formatNumber(s.values[i]!));
+    assert.equal(await table.locator('caption').textContent(), `${key}: 3 runs, 100 points`);
+    assert.deepEqual(((await w.state()) as { tables: string[] }).tables, [key]);
+    await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-table-light.png'), fullPage: true });
+    await card.screenshot({ path: path.join(shotsDir(), 'metrics-table-card-light.png') });
+    await done(w);
+  });
+
+  test('one point, one run: singular words in the table and the chart label', async () => {
+    const one = shortRuns();
+    const snap = {
+      ...one,
+      runs: one.runs.slice(0, 1),
+      charts: one.charts.map((c) => ({ ...c, series: c.series.slice(0, 1), missing: [] })),
+    };
+    const w = await show(snap, 'high-contrast');
+    const card = w.page.locator('.card').first();
+    assert.match((await card.locator('canvas').getAttribute('aria-label')) ?? '', /, 1 run\./);
+    await card.getByRole('button', { name: 'Table' }).click();
+    assert.equal(await card.locator('caption').textContent(), `${snap.charts[0].key}: 1 run, 1 point`);
+    assert.equal(await w.page.locator('.group > h2 button').first().textContent(), 'lax2 metrics');
+    await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-one-point-hc.png'), fullPage: true });
+    await done(w);
+  });
+
+  test('keyboard: one Tab stop per chart, arrow keys inside it, the table reachable', async () => {
+    const snap = yoloSnapshot(2, 40, ['loss']);
+    const w = await show(snap);
+    const page = w.page;
+    const focused = () =>
+      page.evaluate(() => {
+        const a = document.activeElement!;
+        const card = a.closest('.card');
+        const group = a.closest('.group');
+        return `${a.tagName.toLowerCase()}|${card?.getAttribute('aria-label') ?? group?.querySelector('.name')?.textContent ?? ''}|${a.textContent ?? ''}`;
+      });
+    // Tab from the filter through the page: a heading button per section, then one stop per chart.
+    await page.getByRole('searchbox', { name: 'Filter metrics by name' }).focus();
+    const stops: string[] = [];
+    for (let i = 0; i < 19; i++) {
+      await page.keyboard.press('Tab');
+      stops.push(await focused());
+    }
+    const expected: string[] = [];
+    for (const [prefix, keys] of [
+      ['metrics', YOLO_KEYS.filter((k) => k.startsWith('metrics/')).sort()],
+      ['train', YOLO_KEYS.filter((k) => k.startsWith('train/')).sort()],
+      ['val', YOLO_KEYS.filter((k) => k.startsWith('val/')).sort()],
+      ['x', YOLO_KEYS.filter((k) => k.startsWith('x/')).sort()],
+      ['Other', ['loss']],
+    ] as const) {
+      expected.push(`button|${prefix}|${prefix}${keys.length === 1 ? '1 metric' : `${keys.length} metrics`}`);
+      for (const k of keys) expected.push(`canvas|${k}|`);
+    }
+    assert.deepEqual(stops, expected);
+    // Inside the first chart: up to its buttons, right along them, Enter shows the table, down into it.
+    await page.locator('.card canvas').first().focus();
+    assert.equal(await focused(), 'canvas|metrics/mAP_0.5|');
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await focused(), 'button|metrics/mAP_0.5|Log');
+    for (let i = 0; i < 6; i++) await page.keyboard.press('ArrowRight');
+    assert.equal(await focused(), 'button|metrics/mAP_0.5|Table');
+    await page.keyboard.press('Enter');
+    await page.keyboard.press('ArrowDown');
+    assert.match(await focused(), /^div\|metrics\/mAP_0\.5\|metrics\/mAP_0\.5: 2 runs, 40 points/);
+    await page
+      .locator('.card')
+      .first()
+      .screenshot({ path: path.join(shotsDir(), 'metrics-keyboard-table-focus-light.png') });
+    assert.equal(await page.evaluate(() => document.activeElement!.getAttribute('role')), 'region');
+    // Still one stop: Tab leaves for the next chart, Shift+Tab comes back to the table.
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'canvas|metrics/mAP_0.5:0.95|');
+    await page.keyboard.press('Shift+Tab');
+    assert.match(await focused(), /^div\|metrics\/mAP_0\.5\|/);
+    await page.keyboard.press('ArrowUp');
+    assert.equal(await focused(), 'button|metrics/mAP_0.5|Table');
+    await page.keyboard.press('Home');
+    assert.equal(await focused(), 'button|metrics/mAP_0.5|Log');
+    await page.keyboard.press('End');
+    await page.keyboard.press('Space');
+    await page.keyboard.press('ArrowDown');
+    assert.equal(await focused(), 'canvas|metrics/mAP_0.5|');
+    // The zoom keys still work on the plot.
+    await page.keyboard.press('+');
+    const zoom = await w.waitFor<{ key: string }>('zoom');
+    assert.equal(zoom.key, 'metrics/mAP_0.5');
+    // Section headings are buttons: Enter folds and unfolds.
+    await page.getByRole('button', { name: /^train/ }).focus();
+    await page.keyboard.press('Enter');
+    assert.equal(await page.getByRole('button', { name: /^train/ }).getAttribute('aria-expanded'), 'false');
+    await page.keyboard.press('Tab');
+    assert.equal(await focused(), 'button|val|val3 metrics');
+    await page.screenshot({ path: path.join(shotsDir(), 'metrics-keyboard-light.png'), fullPage: true });
+    await done(w);
+  });
 
   test('legend buttons hide and show a run; Hide all / Show all', async () => {
     const snap = manyRunsSnapshot(4, 300);

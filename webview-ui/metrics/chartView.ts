@@ -14,9 +14,9 @@ import { el, formatTick } from '../shared/dom';
 import { backgroundPlugin, themedColor } from '../shared/theme';
 import { X_LABELS, formatX } from './format';
 import { refreshDatasets } from './lines';
-import { grid } from './page';
 import { host, saveState, state, view } from './state';
 import type { ChartView, Point } from './state';
+import { renderTable } from './table';
 import { hover, unhover } from './tooltip';
 import { keyboard, resetZoom, scheduleZoomFetch } from './zoom';
 
@@ -91,7 +91,10 @@ function crosshair(v: () => ChartView | undefined): Plugin<'line'> {
   };
 }
 
-export function createView(data: ChartData): ChartView {
+let tableIds = 0;
+
+/** A chart card for a metric, put in `parent` (a section's grid) before the chart is made. */
+export function createView(data: ChartData, parent: HTMLElement): ChartView {
   const canvas = el('canvas', { tabindex: 0, role: 'img' });
   const logButton = el('button', {
     type: 'button',
@@ -99,22 +102,41 @@ export function createView(data: ChartData): ChartView {
     title: 'Logarithmic y axis',
     'aria-pressed': 'false',
   });
+  const tableBox = el('div', {
+    id: `table-${++tableIds}`,
+    class: 'table-box',
+    role: 'region',
+    tabindex: -1,
+    hidden: true,
+    'aria-label': `${data.key} as a table`,
+  });
+  const tableButton = el('button', {
+    type: 'button',
+    text: 'Table',
+    title: 'Show as table: the values of each run at each step, as the tooltip shows them',
+    'aria-pressed': 'false',
+    'aria-controls': tableBox.id,
+  });
   const buttons = [
     logButton,
     el('button', { type: 'button', text: 'Reset zoom', title: 'Show the whole series (0)' }),
     el('button', { type: 'button', text: 'PNG', title: `Save ${data.key} as a PNG image` }),
     el('button', { type: 'button', text: 'CSV', title: `Save every point of ${data.key} as CSV` }),
+    tableButton,
   ];
+  for (const b of buttons) b.tabIndex = -1;
   const footer = el('footer', { class: 'muted' });
+  const plot = el('div', { class: 'plot' }, canvas);
   const card = el(
     'section',
     { class: 'card', 'aria-label': data.key },
-    el('header', {}, el('h2', { text: data.key, title: data.key }), ...buttons),
-    el('div', { class: 'plot' }, canvas),
+    el('header', {}, el('h3', { text: data.key, title: data.key }), ...buttons),
+    plot,
+    tableBox,
     footer,
   );
   // In the document before the chart is made: a detached canvas has no size and would be drawn twice.
-  grid.append(card);
+  parent.append(card);
   // The chart's callbacks need the view, which needs the chart: they meet through this holder.
   const holder: { view?: ChartView } = {};
   const chart = new Chart<'line', Point[]>(canvas, {
@@ -130,6 +152,10 @@ export function createView(data: ChartData): ChartView {
     chart,
     footer,
     logButton,
+    tableButton,
+    plot,
+    tableBox,
+    buttons,
     data,
     zoomed: undefined,
     lines: [],
@@ -139,8 +165,75 @@ export function createView(data: ChartData): ChartView {
   };
   holder.view = v;
   applyTheme(v);
-  wire(v, buttons);
+  wire(v);
+  showTable(v, state.tables.includes(v.key));
   return v;
+}
+
+/** Show the card's table in place of its plot, or the plot again. */
+function showTable(v: ChartView, on: boolean): void {
+  const focusedBody = document.activeElement === v.canvas || document.activeElement === v.tableBox;
+  const wasStop = v.canvas.tabIndex === 0 || v.tableBox.tabIndex === 0;
+  v.tableButton.setAttribute('aria-pressed', String(on));
+  v.plot.hidden = on;
+  v.tableBox.hidden = !on;
+  if (on) renderTable(v);
+  else v.tableBox.replaceChildren();
+  // The shown body takes the keyboard stop the hidden one had.
+  v.canvas.tabIndex = !on && wasStop ? 0 : -1;
+  v.tableBox.tabIndex = on && wasStop ? 0 : -1;
+  if (focusedBody) body(v).focus();
+}
+
+/** The card's plot or table, whichever is shown. */
+function body(v: ChartView): HTMLElement {
+  return v.tableBox.hidden ? v.canvas : v.tableBox;
+}
+
+/**
+ * One Tab stop per card, the one last used in it (the plot at first): left and right arrows move
+ * along the header's buttons, down goes to the plot or table, up from the plot (or from the top
+ * of the table) back to the buttons. On the plot, left and right pan and + - 0 zoom.
+ */
+function roving(v: ChartView): void {
+  const stops = () => [...v.buttons, v.canvas, v.tableBox];
+  // Up from the plot or table goes back to the button last used.
+  let last = v.buttons[0];
+  v.card.addEventListener('focusin', (e) => {
+    const t = e.target as HTMLElement;
+    if (!stops().includes(t)) return;
+    for (const s of stops()) s.tabIndex = s === t ? 0 : -1;
+    if (t instanceof HTMLButtonElement) last = t;
+  });
+  const lastButton = () => last;
+  for (const [i, b] of v.buttons.entries()) {
+    b.addEventListener('keydown', (e) => {
+      const n = v.buttons.length;
+      const to: Record<string, () => HTMLElement> = {
+        ArrowLeft: () => v.buttons[Math.max(0, i - 1)],
+        ArrowRight: () => v.buttons[Math.min(n - 1, i + 1)],
+        Home: () => v.buttons[0],
+        End: () => v.buttons[n - 1],
+        ArrowDown: () => body(v),
+      };
+      const target = to[e.key];
+      if (!target) return;
+      e.preventDefault();
+      target().focus();
+    });
+  }
+  v.canvas.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowUp') {
+      e.preventDefault();
+      lastButton().focus();
+    } else keyboard(v, e);
+  });
+  v.tableBox.addEventListener('keydown', (e) => {
+    if (e.key === 'ArrowUp' && v.tableBox.scrollTop === 0) {
+      e.preventDefault();
+      lastButton().focus();
+    }
+  });
 }
 
 export function applyTheme(v: ChartView): void {
@@ -222,7 +315,8 @@ function lineOptions(key: string, view: () => ChartView | undefined): ChartOptio
 }
 
 /** The card's buttons and the canvas's pointer and keyboard handling. */
-function wire(v: ChartView, [log, reset, png, csv]: HTMLButtonElement[]): void {
+function wire(v: ChartView): void {
+  const [log, reset, png, csv, table] = v.buttons;
   log.addEventListener('click', () => {
     state.logKeys = state.logKeys.includes(v.key)
       ? state.logKeys.filter((k) => k !== v.key)
@@ -233,8 +327,14 @@ function wire(v: ChartView, [log, reset, png, csv]: HTMLButtonElement[]): void {
   reset.addEventListener('click', () => resetZoom(v));
   png.addEventListener('click', () => exportPng(v));
   csv.addEventListener('click', () => host.post({ type: 'exportCsv', key: v.key }));
+  table.addEventListener('click', () => {
+    const on = !state.tables.includes(v.key);
+    state.tables = on ? [...state.tables, v.key] : state.tables.filter((k) => k !== v.key);
+    saveState();
+    showTable(v, on);
+  });
   v.canvas.addEventListener('mousemove', (e) => hover(v, e));
   v.canvas.addEventListener('mouseleave', () => unhover(v));
   v.canvas.addEventListener('blur', () => unhover(v));
-  v.canvas.addEventListener('keydown', (e) => keyboard(v, e));
+  roving(v);
 }

@@ -5,6 +5,7 @@ import type { SeriesData } from '../../src/protocol/metrics';
 import { plural } from '../shared/dom';
 import { themedColor } from '../shared/theme';
 import { X_LABELS } from './format';
+import { renderTable } from './table';
 import { state, view } from './state';
 import type { ChartView, Line, Point } from './state';
 
@@ -98,7 +99,7 @@ export function refreshDatasets(v: ChartView): void {
       ? `No "${v.key}" in: ${missing.join(', ')}${v.data.missing.length > 8 ? ` and ${v.data.missing.length - 8} more` : ''}.`
       : '',
     reduced && !v.zoomed
-      ? `${reduced} long series reduced to about ${view.snapshot?.points ?? ''} points (zoom in for full resolution).`
+      ? `${reduced} long series reduced to about ${plural(view.snapshot?.points ?? 0, 'point')} (zoom in for full resolution).`
       : '',
     v.zoomed ? 'Zoomed: full resolution in this range.' : '',
   ]
@@ -106,8 +107,9 @@ export function refreshDatasets(v: ChartView): void {
     .join(' ');
   v.canvas.setAttribute(
     'aria-label',
-    `${v.key} against ${X_LABELS[state.xAxis]}, ${plural(v.lines.length, 'run')}${log ? ', log scale' : ''}. Arrow keys pan, + and - zoom, 0 resets.`,
+    `${v.key} against ${X_LABELS[state.xAxis]}, ${plural(v.lines.length, 'run')}${log ? ', log scale' : ''}. Arrow keys pan, + and - zoom, 0 resets, up arrow goes to the chart's buttons.`,
   );
+  renderTable(v);
 }
 
 /** Series of at most this many points are drawn with their points and without smoothing. */

@@ -9,6 +9,7 @@ import {
   grid,
   hideAll,
   legendFilter,
+  metricFilter,
   mountPage,
   runsButton,
   showAll,
@@ -17,6 +18,7 @@ import {
   xSelect,
 } from './page';
 import { applySnapshot, renderAll, showNotices } from './render';
+import { applyFilter } from './sections';
 import { checkWidth, initialWidth } from './size';
 import { host, saveState, state, view, views } from './state';
 
@@ -38,6 +40,11 @@ smoothingInput.addEventListener('input', () => {
   for (const v of views.values()) refreshDatasets(v);
 });
 legendFilter.addEventListener('input', () => renderLegend());
+metricFilter.addEventListener('input', () => {
+  state.filter = metricFilter.value;
+  saveState();
+  applyFilter();
+});
 showAll.addEventListener('click', () => setHidden([]));
 hideAll.addEventListener('click', () => setHidden(view.snapshot?.runs.map((r) => r.ref) ?? []));
 runsButton.addEventListener('click', () => togglePicker());

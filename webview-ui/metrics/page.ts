@@ -33,11 +33,17 @@ export const legendFilter = el('input', {
   placeholder: 'Filter runs',
   'aria-label': 'Filter the legend',
 });
+export const metricFilter = el('input', {
+  type: 'search',
+  placeholder: 'Filter metrics',
+  'aria-label': 'Filter metrics by name',
+});
+export const filterStatus = el('span', { class: 'filter-status muted', role: 'status' });
 export const showAll = el('button', { type: 'button', text: 'Show all' });
 export const hideAll = el('button', { type: 'button', text: 'Hide all' });
 export const legend = el('ul', { class: 'legend', 'aria-label': 'Runs shown (press to hide or show a run)' });
 export const notices = el('div', { class: 'notices', role: 'status' });
-export const grid = el('div', { class: 'charts' });
+export const grid = el('div', { class: 'sections' });
 export const empty = el('p', { class: 'empty muted', hidden: true });
 export const tooltip = el('div', { class: 'tooltip', hidden: true, role: 'tooltip' });
 
@@ -56,12 +62,14 @@ export function mountPage(): void {
     ),
     notices,
     legend,
+    el('div', { class: 'toolbar metric-filter' }, metricFilter, filterStatus),
     empty,
     grid,
     tooltip,
   );
 
   xSelect.value = state.xAxis;
+  metricFilter.value = state.filter;
   smoothingInput.value = String(state.smoothing);
   smoothingValue.textContent = state.smoothing.toFixed(2);
 }

@@ -3,7 +3,8 @@ import { el } from '../shared/dom';
 import { createView } from './chartView';
 import { renderLegend, renderPicker } from './legend';
 import { refreshDatasets } from './lines';
-import { empty, grid, notices } from './page';
+import { empty, notices } from './page';
+import { applyFilter, bodyFor, planSections } from './sections';
 import { checkWidth } from './size';
 import { host, saveState, state, view, views } from './state';
 import type { ChartView } from './state';
@@ -40,15 +41,18 @@ export function renderAll(): void {
     : s.runs.length
       ? 'None of the runs shown has logged a metric yet. Charts appear as soon as points arrive.'
       : 'No runs shown. Select runs in the Runlens explorer and choose Open Metrics Chart, or press Runs… above.';
+  planSections(s.charts.map((c) => c.key));
   for (const data of s.charts) {
+    const parent = bodyFor(data.key);
     let v = views.get(data.key);
     if (!v) {
-      v = createView(data);
+      v = createView(data, parent);
       views.set(data.key, v);
     }
-    grid.append(v.card);
+    parent.append(v.card);
     v.data = data;
   }
+  applyFilter();
   paintProgressively([...views.values()]);
 }
 

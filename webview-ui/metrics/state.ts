@@ -26,6 +26,9 @@ export const state: MetricsViewState = {
   smoothing: host.saved?.smoothing ?? 0.6,
   logKeys: host.saved?.logKeys ?? [],
   hidden: host.saved?.hidden ?? [],
+  filter: typeof host.saved?.filter === 'string' ? host.saved.filter : '',
+  collapsed: host.saved?.collapsed ?? [],
+  tables: host.saved?.tables ?? [],
 };
 
 /** The last snapshot from the host and the current theme. */
@@ -61,6 +64,12 @@ export interface ChartView {
   chart: Chart<'line', Point[]>;
   footer: HTMLElement;
   logButton: HTMLButtonElement;
+  tableButton: HTMLButtonElement;
+  /** The plot's box (the canvas's parent) and the table's scrollable box, one of them shown. */
+  plot: HTMLElement;
+  tableBox: HTMLElement;
+  /** The header's buttons, in order: with the shown body they are the card's keyboard stops. */
+  buttons: HTMLButtonElement[];
   data: ChartData;
   /** Series fetched for the zoomed range; undefined when not zoomed. */
   zoomed: { range: ZoomRange; series: SeriesData[] } | undefined;

@@ -1,7 +1,8 @@
 import type { NonFiniteCode, RunInfo } from '../../src/protocol/common';
-import { el, formatNumber } from '../shared/dom';
+import { el } from '../shared/dom';
 import { themedColor } from '../shared/theme';
-import { X_LABELS, formatX } from './format';
+import { X_LABELS, formatX, valueText } from './format';
+import { drawnOf } from './table';
 import { tooltip } from './page';
 import { state, view } from './state';
 import type { ChartView, Point } from './state';
@@ -23,16 +24,23 @@ export function hover(v: ChartView, e: MouseEvent): void {
   if (e.offsetX < area.left || e.offsetX > area.right) return unhover(v);
   const x = v.chart.scales.x.getValueForPixel(e.offsetX);
   if (x === undefined) return unhover(v);
-  const smoothed = new Map(v.chart.data.datasets.map((d) => [d.label, d.data]));
-  const rows: { run: RunInfo; value: number | null; raw: number | null; flag?: NonFiniteCode; at: number }[] =
-    [];
+  const rows: {
+    run: RunInfo;
+    value: number | null;
+    raw: number | null;
+    smoothed: boolean;
+    flag?: NonFiniteCode;
+    at: number;
+  }[] = [];
   for (const line of v.lines) {
     if (state.hidden.includes(line.run.ref) || !line.points.length) continue;
     const i = nearestIndex(line.points, x);
+    const drawn = drawnOf(v, line);
     rows.push({
       run: line.run,
-      value: smoothed.get(line.run.ref)?.[i]?.y ?? null,
+      value: drawn.points[i]?.y ?? null,
       raw: line.points[i].y,
+      smoothed: drawn.smoothed,
       flag: line.flags.get(i),
       at: line.points[i].x,
     });
@@ -43,7 +51,7 @@ export function hover(v: ChartView, e: MouseEvent): void {
   rows.sort((a, b) => (a.value === null ? 1 : b.value === null ? -1 : dir * (a.value - b.value)));
   v.hoverX = nearest;
   v.chart.draw();
-  const showRaw = state.smoothing > 0;
+  const showRaw = rows.some((r) => r.smoothed);
   const list = el('div', { class: 'rows' });
   // Many runs: several columns of at most 30 rows, so every run's value stays on screen.
   const columns = Math.ceil(rows.length / 30);
@@ -57,14 +65,10 @@ export function hover(v: ChartView, e: MouseEvent): void {
     ...rows.map((r) => {
       const sw = el('span', { class: 'swatch' });
       sw.style.background = themedColor(r.run.color, view.theme);
+      const text = valueText(r.value, r.raw, r.smoothed, r.flag);
       const value = r.flag
-        ? el('span', { class: 'flag', text: `${r.flag} ⚠`, title: `the run logged ${r.flag} here` })
-        : el('span', {
-            text:
-              r.value === null
-                ? '–'
-                : `${formatNumber(r.value)}${showRaw && r.raw !== null ? ` (${formatNumber(r.raw)})` : ''}`,
-          });
+        ? el('span', { class: 'flag', text, title: `the run logged ${r.flag} here` })
+        : el('span', { text });
       return el('div', { class: 'row' }, sw, el('span', { class: 'name', text: r.run.label }), value);
     }),
   );
