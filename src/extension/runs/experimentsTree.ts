@@ -9,7 +9,14 @@ import { evaluate, isQueryText, parseFilter, sortEntries } from '../../core/stor
 import type { ListedStatus, RunEntry } from '../../core/store/types';
 import { formatAge, formatNumber, formatParam } from '../../core/format';
 import { Commands, ContextKeys, ItemKinds } from '../ids';
-import { jobText, keyMetric, pipelineRunTooltipMarkdown, runTooltipMarkdown } from './runLabels';
+import {
+  distinguishingParts,
+  jobText,
+  keyMetric,
+  paramRows,
+  pipelineRunTooltipMarkdown,
+  runTooltipMarkdown,
+} from './runLabels';
 import type { ExtensionSettings } from '../settings';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
 
@@ -26,6 +33,8 @@ export type ExplorerNode =
   /** The stage runs one pipeline run started in an experiment (`id` is the pipeline run's). */
   | { kind: 'pipelineRun'; folder: string; experiment: string; id: string }
   | { kind: 'section'; folder: string; id: string; section: Section }
+  /** The params of a run whose names start with `prefix` (`model.`, `callbacks/`). */
+  | { kind: 'paramGroup'; folder: string; id: string; prefix: string; label: string; count: number }
   | { kind: 'artifact'; folder: string; id: string; rel: string }
   | { kind: 'value'; key: string; label: string; description?: string; tooltip?: string; icon?: string }
   | { kind: 'loadMore'; folder: string; experiment: string }
@@ -104,15 +113,22 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
         return this.folderChildren(folder);
       case 'experiment':
         return this.runsOf(folder, node.name);
-      case 'pipelineRun':
-        return this.stageRunsOf(folder, node.experiment, node.id).map((e) => ({
-          kind: 'run',
-          folder: node.folder,
-          id: e.id,
-        }));
-      case 'run':
+      case 'pipelineRun': {
+        const runs = this.stageRunsOf(folder, node.experiment, node.id);
+        this.tellApart(
+          folder,
+          runs.map((e) => e.id),
+        );
+        return runs.map((e) => ({ kind: 'run', folder: node.folder, id: e.id }));
+      }
+      case 'run': {
+        const nested = sortEntries(childrenOf(node.id, folder.entries), this.sort);
+        this.tellApart(
+          folder,
+          nested.map((e) => e.id),
+        );
         return [
-          ...sortEntries(childrenOf(node.id, folder.entries), this.sort).map((e): ExplorerNode => ({
+          ...nested.map((e): ExplorerNode => ({
             kind: 'run',
             folder: node.folder,
             id: e.id,
@@ -124,8 +140,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
             section,
           })),
         ];
+      }
       case 'section':
         return this.sectionChildren(folder, node);
+      case 'paramGroup':
+        return this.paramChildren(folder, node.id, node.prefix);
       default:
         return [];
     }
@@ -191,6 +210,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
         );
     const limit = this.shown.get(`${key}/${experiment}`) ?? this.settings.pageSize();
     const nodes = items.slice(0, limit);
+    this.tellApart(
+      folder,
+      nodes.flatMap((n) => (n.kind === 'run' ? [n.id] : [])),
+    );
     if (items.length > limit) nodes.push({ kind: 'loadMore', folder: key, experiment });
     return nodes;
   }
@@ -200,6 +223,19 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     return this.visibleRuns(folder, experiment)
       .filter((e) => this.pipelineRunOf(folder, e) === id)
       .sort((a, b) => a.startTime - b.startTime || a.id.localeCompare(b.id));
+  }
+
+  /** What tells each of these runs, shown together, apart from the others (see distinguishingParts). */
+  private readonly distinct = new Map<string, string>();
+  private tellApart(folder: FolderStore, ids: string[]): void {
+    const key = folder.folder.uri.toString();
+    const runs = ids.flatMap((id) => folder.entries.get(id) ?? []);
+    const parts = distinguishingParts(runs);
+    for (const id of ids) {
+      const part = parts.get(id);
+      if (part) this.distinct.set(`${key}:${id}`, part);
+      else this.distinct.delete(`${key}:${id}`);
+    }
   }
 
   private sectionChildren(
@@ -217,8 +253,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       tooltip,
     });
     if (node.section === 'params') {
-      const params = Object.entries(entry.params);
-      return params.length ? params.map(([k, p]) => v(k, k, formatParam(p))) : [v('none', 'no params')];
+      return Object.keys(entry.params).length
+        ? this.paramChildren(folder, node.id, '')
+        : [v('none', 'no params')];
     }
     if (node.section === 'metrics') {
       const metrics = Object.entries(entry.metrics).sort(([a], [b]) => a.localeCompare(b));
@@ -256,6 +293,31 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       v('branch', 'branch', git.branch ?? '(detached)'),
       v('dirty', 'uncommitted changes', git.dirty ? `yes (${git.diffArtifact})` : 'no'),
     ];
+  }
+
+  /** A run's params under `prefix`: those sharing a longer prefix are grouped (collapsible). */
+  private paramChildren(folder: FolderStore, id: string, prefix: string): ExplorerNode[] {
+    const entry = folder.entries.get(id);
+    if (!entry) return [];
+    const key = folder.folder.uri.toString();
+    return paramRows(Object.keys(entry.params), prefix).map((row): ExplorerNode =>
+      row.kind === 'group'
+        ? {
+            kind: 'paramGroup',
+            folder: key,
+            id,
+            prefix: row.prefix,
+            label: row.prefix.slice(prefix.length),
+            count: row.count,
+          }
+        : {
+            kind: 'value',
+            key: `${id}/params/${row.key}`,
+            label: row.label,
+            description: formatParam(entry.params[row.key]),
+            tooltip: `${row.key} = ${formatParam(entry.params[row.key])}`,
+          },
+    );
   }
 
   getTreeItem(node: ExplorerNode): vscode.TreeItem {
@@ -296,6 +358,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
         const item = new vscode.TreeItem(labels[node.section][0], vscode.TreeItemCollapsibleState.Collapsed);
         item.id = `sec:${node.folder}:${node.id}:${node.section}`;
         item.iconPath = new vscode.ThemeIcon(labels[node.section][1]);
+        item.contextValue = ItemKinds.section;
+        return item;
+      }
+      case 'paramGroup': {
+        const item = new vscode.TreeItem(node.label, vscode.TreeItemCollapsibleState.Collapsed);
+        item.id = `pgrp:${node.folder}:${node.id}:${node.prefix}`;
+        item.description = `${node.count} params`;
+        item.tooltip = `The params whose names start with ${node.prefix}`;
+        item.iconPath = new vscode.ThemeIcon('symbol-namespace');
         item.contextValue = ItemKinds.section;
         return item;
       }
@@ -347,7 +418,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     const sortKey = this.sort.replace(/^-/, '').replace(/^metrics\./, '');
     const km = keyMetric(e, goals, sortKey);
     const age = e.startTime ? formatAge(e.startTime) : '';
-    item.description = [km ? `${km} ${formatNumber(e.metrics[km].last)}` : '', jobText(e), age]
+    item.description = [
+      this.distinct.get(`${node.folder}:${node.id}`) ?? '',
+      km ? `${km} ${formatNumber(e.metrics[km].last)}` : '',
+      jobText(e),
+      age,
+    ]
       .filter(Boolean)
       .join(' · ');
     item.iconPath =

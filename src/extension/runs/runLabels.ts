@@ -1,6 +1,6 @@
 // How a run reads in the Experiments view, the status bar and CodeLens (no vscode import, so it is
 // unit-tested in plain Node).
-import { formatDuration, formatNumber, formatParam } from '../../core/format';
+import { formatDuration, formatNumber, formatParam, formatTime } from '../../core/format';
 import { goalOf } from '../../core/metrics/goals';
 import type { Goal } from '../../core/metrics/goals';
 import type { PipelineRunRecord } from '../../core/pipeline/run';
@@ -106,4 +106,95 @@ export function pipelineRunTooltipMarkdown(
     for (const r of runs) text += `- ${escapeMarkdown(r.name)}: ${r.status}\n`;
   }
   return text;
+}
+
+/** Names at least this long are told apart when they start alike: the tree cuts them off. */
+const LONG_NAME = 24;
+const SEPARATOR = /[\s_\-./:=,]/;
+
+/**
+ * What tells apart runs shown together whose names read alike — the same name, or long names that
+ * start the same (the view cuts them off): the part of each name that differs from the others
+ * ("…lr0.01_seed2…"), else, for the same name, its start time. Runs whose name reads apart from
+ * the others are not in the map.
+ */
+export function distinguishingParts(
+  runs: readonly Pick<RunEntry, 'id' | 'name' | 'startTime'>[],
+): Map<string, string> {
+  const groups = new Map<string, Pick<RunEntry, 'id' | 'name' | 'startTime'>[]>();
+  for (const r of runs) {
+    const key = r.name.length >= LONG_NAME ? `\u0000${r.name.slice(0, LONG_NAME)}` : r.name;
+    groups.set(key, [...(groups.get(key) ?? []), r]);
+  }
+  const out = new Map<string, string>();
+  for (const group of groups.values()) {
+    if (group.length < 2) continue;
+    const names = group.map((r) => r.name);
+    const shortest = Math.min(...names.map((n) => n.length));
+    let prefix = 0;
+    while (prefix < shortest && names.every((n) => n[prefix] === names[0][prefix])) prefix++;
+    let suffix = 0;
+    while (
+      suffix < shortest - prefix &&
+      names.every((n) => n[n.length - 1 - suffix] === names[0][names[0].length - 1 - suffix])
+    )
+      suffix++;
+    const parts = group.map((r) => {
+      // Whole words: back to the start of the word the difference begins in, on to the end of the one it ends in.
+      let from = prefix;
+      while (from > 0 && !SEPARATOR.test(r.name[from - 1])) from--;
+      let to = r.name.length - suffix;
+      while (to < r.name.length && !SEPARATOR.test(r.name[to])) to++;
+      const part = r.name.slice(from, to);
+      return part ? `${from > 0 ? '…' : ''}${part}${to < r.name.length ? '…' : ''}` : '';
+    });
+    const startTimes = group.map((r) => formatTime(r.startTime || null).slice(0, 16));
+    group.forEach((r, i) => {
+      const sameName = group.filter((o) => o.name === r.name);
+      if (sameName.length === 1 && parts[i]) out.set(r.id, parts[i]);
+      else {
+        // The same name: the start time, to the second when the minute is shared too.
+        const minute = startTimes[i];
+        const clash = group.filter((o, j) => o.name === r.name && startTimes[j] === minute).length > 1;
+        out.set(r.id, `started ${clash ? formatTime(r.startTime || null) : minute}`);
+      }
+    });
+  }
+  return out;
+}
+
+/** A row of a run's params in the tree: a param, or the params that share a prefix (`model.`, `callbacks/`). */
+export type ParamRow =
+  { kind: 'param'; key: string; label: string } | { kind: 'group'; prefix: string; count: number };
+
+/**
+ * The rows of a run's params under `prefix`: the params whose names go on with the same word and
+ * separator (`model.encoder.depth`, `model.lr` -> `model.`), two or more, make one group; the others
+ * are listed by the rest of their name. Rows keep the order the params were logged in.
+ */
+export function paramRows(keys: readonly string[], prefix = ''): ParamRow[] {
+  const under = keys.filter((k) => k.startsWith(prefix) && k.length > prefix.length);
+  const headOf = (k: string) => /^[^./]+[./](?=.)/.exec(k.slice(prefix.length))?.[0];
+  const counts = new Map<string, number>();
+  for (const k of under) {
+    const head = headOf(k);
+    if (head) counts.set(head, (counts.get(head) ?? 0) + 1);
+  }
+  const rows: ParamRow[] = [];
+  const seen = new Set<string>();
+  for (const k of under) {
+    const head = headOf(k);
+    if (head && counts.get(head)! > 1) {
+      if (seen.has(head)) continue;
+      seen.add(head);
+      // A group holding only one group is that group (`trainer.` for `trainer.callbacks.*` alone).
+      let group = prefix + head;
+      for (let inner = paramRows(under, group); inner.length === 1 && inner[0].kind === 'group';) {
+        group = inner[0].prefix;
+        inner = paramRows(under, group);
+      }
+      rows.push({ kind: 'group', prefix: group, count: counts.get(head)! });
+    } else rows.push({ kind: 'param', key: k, label: k.slice(prefix.length) });
+  }
+  return rows;
 }
