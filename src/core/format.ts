@@ -23,6 +23,11 @@ export function formatNumber(v: number): string {
   return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
 }
 
+/** `1 run`, `3 runs`, `1,200 points`: a count and its noun, singular for one. */
+export function plural(n: number, word: string, many = `${word}s`): string {
+  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
+}
+
 /** formatNumber, with a dash for a value that is absent. */
 export function formatMaybe(v: number | null | undefined): string {
   return v === null || v === undefined ? '—' : formatNumber(v);

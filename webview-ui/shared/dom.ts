@@ -1,7 +1,7 @@
 /** Small DOM helpers: elements built with properties, never with HTML strings from data. */
 // Numbers and durations look the same in a panel as in the CLI and the trees: the views take the
 // core's formatter (browser-safe, bundled by esbuild) from here with the other DOM helpers.
-export { formatDuration, formatNumber } from '../../src/core/format';
+export { formatDuration, formatNumber, plural } from '../../src/core/format';
 
 type Props = Record<string, string | number | boolean | undefined>;
 
@@ -35,9 +35,4 @@ export function formatTick(v: number): string {
   const a = Math.abs(v);
   if (a !== 0 && (a < 1e-3 || a >= 1e7)) return v.toExponential(3).replace(/\.?0+e/, 'e');
   return Number(v.toPrecision(4)).toString();
-}
-
-/** `1 run`, `3 runs`. */
-export function plural(n: number, word: string, many = `${word}s`): string {
-  return `${n.toLocaleString('en-US')} ${n === 1 ? word : many}`;
 }

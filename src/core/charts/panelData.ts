@@ -8,6 +8,7 @@ import type { ScanWarning, Series } from '../store/metrics';
 import { readMetricsCache, writeMetricsCache } from '../store/metricsCache';
 import type { RunEntry } from '../store/types';
 import { downsampleIndices } from './downsample';
+import { plural } from '../format';
 import { csvCell, formatCsvNumber } from '../format';
 
 /** A run a panel shows: its index entry, where its metrics are, and the handle the webview uses. */
@@ -405,7 +406,7 @@ export function buildMetricsSnapshot(
     const w = f?.warnings[0];
     if (w)
       notices.push(
-        `${w.file}:${w.line}: ${w.message}${f.warnings.length > 1 ? ` (and ${f.warnings.length - 1} more lines)` : ''}`,
+        `${w.file}:${w.line}: ${w.message}${f.warnings.length > 1 ? ` (and ${plural(f.warnings.length - 1, 'more line')})` : ''}`,
       );
   }
   options.cache.retain(runs.map((r) => r.metricsFile));

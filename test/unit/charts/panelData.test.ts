@@ -240,6 +240,18 @@ describe('panel data', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(snap)), snap);
   });
 
+  test('a notice names the first unreadable line of a run and counts the others, in good English', () => {
+    const dir = tempDir();
+    const two = run(dir, 'two', pts('loss', [1, 0.5]));
+    fs.appendFileSync(two.metricsFile, 'not json\n{"key":"loss"\n');
+    const three = run(dir, 'three', pts('loss', [1, 0.5]));
+    fs.appendFileSync(three.metricsFile, 'not json\nnor this\n{"key":"loss"\n');
+    const snap = buildMetricsSnapshot([two, three], { cache: new SeriesCache(), points: 600 });
+    assert.equal(snap.notices.length, 2);
+    assert.match(snap.notices[0], /^.*two\.jsonl:4: .*not valid JSON.* \(and 1 more line\)$/);
+    assert.match(snap.notices[1], /^.*three\.jsonl:4: .*not valid JSON.* \(and 2 more lines\)$/);
+  });
+
   test('zoom re-fetches a step range at full resolution, within the same budget', () => {
     const dir = tempDir();
     const values = Array.from({ length: 100_000 }, (_, i) => i % 7);

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import path from 'node:path';
 import { test } from 'node:test';
 import { build } from 'esbuild';
-import { formatDuration, formatMaybe, formatNumber } from '../../../src/core/format';
+import { formatDuration, formatMaybe, formatNumber, plural } from '../../../src/core/format';
 
 test('numbers: integers in full, else 5 significant digits, exponent below 1e-3 and from 1e6', () => {
   assert.equal(formatNumber(0), '0');
@@ -46,4 +46,13 @@ test('the formatter is browser-safe: esbuild bundles it for the browser without 
   });
   assert.equal(r.errors.length, 0);
   assert.doesNotMatch(r.outputFiles[0].text, /require\(|node:/);
+});
+
+test('counts: singular for one, the plural (regular or given) otherwise, thousands grouped', () => {
+  assert.equal(plural(1, 'run'), '1 run');
+  assert.equal(plural(0, 'run'), '0 runs');
+  assert.equal(plural(2, 'metric'), '2 metrics');
+  assert.equal(plural(1200, 'point'), '1,200 points');
+  assert.equal(plural(1, 'series', 'series'), '1 series');
+  assert.equal(plural(3, 'more line'), '3 more lines');
 });
