@@ -7,7 +7,8 @@ import { registerSchemaCommands } from './commands/schema';
 import { registerImportCommands } from './commands/import';
 import { registerServeCommands } from './commands/serve';
 import { registerStoreCommands } from './commands/store';
-import { registerPipelineCommands } from './commands/pipeline';
+import { registerPipelineCommands, registerWatchCommand } from './commands/pipeline';
+import { registerCiCommands } from './commands/ci';
 import { registerSyncCommands } from './commands/sync';
 import { registerReproduceCommand } from './commands/reproduce';
 import { registerDiffCommand } from './commands/diff';
@@ -77,6 +78,8 @@ export function buildProgram(
   registerImportCommands(program, ctx);
   registerServeCommands(program, ctx);
   registerPipelineCommands(program, ctx);
+  registerCiCommands(program, ctx);
+  registerWatchCommand(program, ctx);
   registerEvalCommands(program, ctx);
   registerGateCommand(program, ctx);
   registerDriftCommand(program, ctx);

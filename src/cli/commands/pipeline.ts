@@ -3,10 +3,7 @@ import type { Command } from 'commander';
 import { indent } from '../json';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { RunlensError } from '../../core/errors';
 import { formatDuration } from '../../core/format';
-import { initCi, SCRIPT_FILE, vendoredTarball } from '../../core/pipeline/ci';
-import { runlensVersion } from '../../core/version';
 import { lineageOf } from '../../core/pipeline/lineage';
 import { PIPELINE_FILE, loadPipeline } from '../../core/pipeline/parse';
 import {
@@ -48,10 +45,10 @@ function pipelineFile(opt: string | undefined): string {
 }
 
 /**
- * `runlens pipeline run [STAGE]`, `runlens pipeline status`, `runlens ci init`, `runlens watch`.
+ * `runlens pipeline run [STAGE]`, `runlens pipeline status`, `runlens pipeline lineage MODEL`.
  * Exit codes: pipeline run 0 when every stage succeeded or was up to date, 1 when a stage failed.
  */
-export function registerPipelineCommands(program: Command, { io, setExit, openStore }: CliContext): void {
+export function registerPipelineCommands(program: Command, ctx: CliContext): void {
   const pipeline = program
     .command('pipeline')
     .description('run the stages of runlens.yaml (train, evaluate, gate, register)');
@@ -65,125 +62,25 @@ export function registerPipelineCommands(program: Command, { io, setExit, openSt
     .option('--json', 'print the result as JSON (stage output goes to stderr)')
     .option('--report <file>', "write the gate stages' Markdown reports to this file (for a PR comment)")
     .addHelpText('after', '\nExamples:\n  runlens pipeline run\n  runlens pipeline run train --force')
-    .action(
-      async (
-        stage: string | undefined,
-        opts: { file?: string; force?: boolean; json?: boolean; pretty?: boolean; report?: string },
-      ) => {
-        const def = loadPipeline(pipelineFile(opts.file));
-        const store = openStore(true);
-        const result = await runPipeline(store, def, {
-          stage,
-          force: opts.force,
-          trigger: 'manual',
-          onOutput: (_s, chunk) => process.stderr.write(chunk),
-          onEvent: (e) => {
-            if (opts.json || e.state === 'queued') return;
-            const extra = [
-              e.reason,
-              e.runId && `run ${e.runId}`,
-              e.durationMs !== undefined && e.state !== 'running' && formatDuration(e.durationMs),
-            ]
-              .filter(Boolean)
-              .join(', ');
-            io.err(`${ICON[e.state]} ${e.stage.padEnd(14)} ${e.state}${extra ? ` (${extra})` : ''}`);
-          },
-        });
-        if (opts.report) {
-          const reports = gateReports(store, def, result);
-          if (reports) writeFileAtomic(path.resolve(opts.report), reports);
-        }
-        if (opts.json) io.out(JSON.stringify(result, null, indent(opts)));
-        else if (result.ok) io.err(`pipeline ${result.id} succeeded in ${formatDuration(result.durationMs)}`);
-        else io.err(`pipeline ${result.id} failed: stage ${result.failed.join(', ')} failed`);
-        setExit(result.ok ? 0 : 1);
-      },
-    );
+    .action((stage: string | undefined, opts: PipelineRunOptions) => runPipelineCommand(stage, opts, ctx));
 
   pipeline
     .command('status')
     .description('each stage: its last successful run, and the latest pipeline run')
     .option('-f, --file <path>', 'the pipeline file', PIPELINE_FILE)
     .option('--json', 'print as JSON')
-    .action((opts: { file?: string; json?: boolean; pretty?: boolean }) => {
-      const def = loadPipeline(pipelineFile(opts.file));
-      const store = openStore(true);
-      const state = readState(store);
-      const last = listPipelineRuns(store, { last: 1 }).at(-1);
-      const fresh = new Map(pipelineStatus(store, def).map((f) => [f.stage, f]));
-      const rows = selectStages(def).map((s) => ({
-        stage: s.name,
-        kind: s.cmd ? 'cmd' : `action ${s.action}`,
-        lastRun: state.stages[s.name]?.runId ?? null,
-        lastResult: last?.stages.find((r) => r.stage === s.name) ?? null,
-        upToDate: fresh.get(s.name)?.upToDate ?? false,
-        rerunBecause: fresh.get(s.name)?.why ?? null,
-      }));
-      if (opts.json) {
-        io.out(JSON.stringify({ lastPipelineRun: last ?? null, stages: rows }, null, indent(opts)));
-        return;
-      }
-      if (last)
-        io.out(
-          `last pipeline run ${last.id} (${last.trigger}): ${last.ok === null ? 'running or interrupted' : last.ok ? 'succeeded' : 'failed'}`,
-        );
-      for (const r of rows) {
-        const res = r.lastResult
-          ? `${r.lastResult.state}${r.lastResult.reason ? ` (${r.lastResult.reason})` : ''}`
-          : 'not run';
-        io.out(
-          `${r.stage.padEnd(14)} ${r.kind.padEnd(18)} ${res}${r.lastRun ? `  last good run ${r.lastRun}` : ''}  ${r.upToDate ? 'up to date now' : `next run reruns it (${r.rerunBecause})`}`,
-        );
-      }
-    });
+    .action((opts: PipelineStatusOptions) => showPipelineStatus(opts, ctx));
 
   pipeline
     .command('lineage')
     .description('what produced a model version: pipeline run, stage runs, data hashes, params, git commit')
     .argument('<model>', 'MODEL or MODEL@vN or MODEL@STAGE')
     .option('--json', 'print as JSON')
-    .action((ref: string, opts: { json?: boolean; pretty?: boolean }) => {
-      const at = ref.lastIndexOf('@');
-      const store = openStore();
-      const l = lineageOf(store, at > 0 ? ref.slice(0, at) : ref, at > 0 ? ref.slice(at + 1) : 'latest');
-      if (opts.json) {
-        io.out(JSON.stringify(l, null, indent(opts)));
-        return;
-      }
-      io.out(`${l.model} v${l.version}: run ${l.sourceRun}, git ${l.gitCommit ?? 'unknown'}`);
-      io.out(`pipeline run ${l.pipelineRun ?? 'none (registered outside a pipeline)'}`);
-      for (const s of l.stages) io.out(`  ${s.stage.padEnd(14)} ${s.state.padEnd(10)} run ${s.runId ?? '-'}`);
-      for (const d of l.dataHashes) io.out(`  data ${d.path} sha256 ${d.sha256}`);
-      io.out(`  params ${JSON.stringify(l.params)}`);
-    });
+    .action((ref: string, opts: JsonOptions) => showLineage(ref, opts, ctx));
+}
 
-  program
-    .command('ci')
-    .description('continuous integration')
-    .command('init')
-    .description(
-      'write a CI workflow (GitHub Actions, or GitLab CI) and ci/runlens-pipeline.sh, pinned to this Runlens version',
-    )
-    .option('--provider <name>', 'github or gitlab', 'github')
-    .option('--vendor', 'also write ci/runlens-<version>.tgz, the package the script installs (needs npm)')
-    .option('--force', 'replace files that were edited since runlens ci init wrote them')
-    .addHelpText(
-      'after',
-      '\nFiles written before are replaced while unedited (a hash in their header line); edited ones only with --force.',
-    )
-    .action((opts: { provider: string; force?: boolean; vendor?: boolean }) => {
-      if (opts.provider !== 'github' && opts.provider !== 'gitlab')
-        throw new RunlensError(`unknown --provider "${opts.provider}"`, 'use github or gitlab', 'usage');
-      const root = process.cwd();
-      for (const f of initCi(root, { provider: opts.provider, force: opts.force, vendor: opts.vendor }))
-        io.out(`${f.action.padEnd(9)} ${f.path}`);
-      if (!fs.existsSync(path.join(root, vendoredTarball())))
-        io.err(
-          `note: ${SCRIPT_FILE} installs runlens@${runlensVersion()} from the npm registry; to pin this exact build ` +
-            `without the registry, run \`runlens ci init --vendor\` and commit ${vendoredTarball()}`,
-        );
-    });
-
+/** `runlens watch`: continuous training, the pipeline rerun on data changes, a schedule or drift. */
+export function registerWatchCommand(program: Command, ctx: CliContext): void {
   program
     .command('watch')
     .description(
@@ -196,27 +93,132 @@ export function registerPipelineCommands(program: Command, { io, setExit, openSt
     )
     .option('--cron <expr>', 'also run on this cron schedule, e.g. "0 3 * * *"')
     .option('--debounce <ms>', 'wait this long after the last change', '1000')
-    .action(async (opts: { file?: string; path?: string[]; cron?: string; debounce: string }) => {
-      const file = pipelineFile(opts.file);
-      const store = openStore(true);
-      const watcher = new Watcher(store, file, {
-        paths: opts.path,
-        cron: opts.cron,
-        debounceMs: Number(opts.debounce),
-        log: (s) => io.err(s),
-        onEvent: (e) => {
-          if (e.state !== 'queued' && e.state !== 'running')
-            io.err(`${ICON[e.state]} ${e.stage.padEnd(14)} ${e.state}${e.reason ? ` (${e.reason})` : ''}`);
-        },
-      });
-      watcher.start();
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          watcher.stop();
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-    });
+    .action((opts: WatchOptions) => watchPipeline(opts, ctx));
+}
+
+interface JsonOptions {
+  json?: boolean;
+  pretty?: boolean;
+}
+
+export interface PipelineRunOptions extends JsonOptions {
+  file?: string;
+  force?: boolean;
+  report?: string;
+}
+
+export async function runPipelineCommand(
+  stage: string | undefined,
+  opts: PipelineRunOptions,
+  { io, setExit, openStore }: CliContext,
+): Promise<void> {
+  const def = loadPipeline(pipelineFile(opts.file));
+  const store = openStore(true);
+  const result = await runPipeline(store, def, {
+    stage,
+    force: opts.force,
+    trigger: 'manual',
+    onOutput: (_s, chunk) => process.stderr.write(chunk),
+    onEvent: (e) => {
+      if (opts.json || e.state === 'queued') return;
+      const extra = [
+        e.reason,
+        e.runId && `run ${e.runId}`,
+        e.durationMs !== undefined && e.state !== 'running' && formatDuration(e.durationMs),
+      ]
+        .filter(Boolean)
+        .join(', ');
+      io.err(`${ICON[e.state]} ${e.stage.padEnd(14)} ${e.state}${extra ? ` (${extra})` : ''}`);
+    },
+  });
+  if (opts.report) {
+    const reports = gateReports(store, def, result);
+    if (reports) writeFileAtomic(path.resolve(opts.report), reports);
+  }
+  if (opts.json) io.out(JSON.stringify(result, null, indent(opts)));
+  else if (result.ok) io.err(`pipeline ${result.id} succeeded in ${formatDuration(result.durationMs)}`);
+  else io.err(`pipeline ${result.id} failed: stage ${result.failed.join(', ')} failed`);
+  setExit(result.ok ? 0 : 1);
+}
+
+export interface PipelineStatusOptions extends JsonOptions {
+  file?: string;
+}
+
+export function showPipelineStatus(opts: PipelineStatusOptions, { io, openStore }: CliContext): void {
+  const def = loadPipeline(pipelineFile(opts.file));
+  const store = openStore(true);
+  const state = readState(store);
+  const last = listPipelineRuns(store, { last: 1 }).at(-1);
+  const fresh = new Map(pipelineStatus(store, def).map((f) => [f.stage, f]));
+  const rows = selectStages(def).map((s) => ({
+    stage: s.name,
+    kind: s.cmd ? 'cmd' : `action ${s.action}`,
+    lastRun: state.stages[s.name]?.runId ?? null,
+    lastResult: last?.stages.find((r) => r.stage === s.name) ?? null,
+    upToDate: fresh.get(s.name)?.upToDate ?? false,
+    rerunBecause: fresh.get(s.name)?.why ?? null,
+  }));
+  if (opts.json) {
+    io.out(JSON.stringify({ lastPipelineRun: last ?? null, stages: rows }, null, indent(opts)));
+    return;
+  }
+  if (last)
+    io.out(
+      `last pipeline run ${last.id} (${last.trigger}): ${last.ok === null ? 'running or interrupted' : last.ok ? 'succeeded' : 'failed'}`,
+    );
+  for (const r of rows) {
+    const res = r.lastResult
+      ? `${r.lastResult.state}${r.lastResult.reason ? ` (${r.lastResult.reason})` : ''}`
+      : 'not run';
+    io.out(
+      `${r.stage.padEnd(14)} ${r.kind.padEnd(18)} ${res}${r.lastRun ? `  last good run ${r.lastRun}` : ''}  ${r.upToDate ? 'up to date now' : `next run reruns it (${r.rerunBecause})`}`,
+    );
+  }
+}
+
+export function showLineage(ref: string, opts: JsonOptions, { io, openStore }: CliContext): void {
+  const at = ref.lastIndexOf('@');
+  const store = openStore();
+  const l = lineageOf(store, at > 0 ? ref.slice(0, at) : ref, at > 0 ? ref.slice(at + 1) : 'latest');
+  if (opts.json) {
+    io.out(JSON.stringify(l, null, indent(opts)));
+    return;
+  }
+  io.out(`${l.model} v${l.version}: run ${l.sourceRun}, git ${l.gitCommit ?? 'unknown'}`);
+  io.out(`pipeline run ${l.pipelineRun ?? 'none (registered outside a pipeline)'}`);
+  for (const s of l.stages) io.out(`  ${s.stage.padEnd(14)} ${s.state.padEnd(10)} run ${s.runId ?? '-'}`);
+  for (const d of l.dataHashes) io.out(`  data ${d.path} sha256 ${d.sha256}`);
+  io.out(`  params ${JSON.stringify(l.params)}`);
+}
+
+export interface WatchOptions {
+  file?: string;
+  path?: string[];
+  cron?: string;
+  debounce: string;
+}
+
+export async function watchPipeline(opts: WatchOptions, { io, openStore }: CliContext): Promise<void> {
+  const file = pipelineFile(opts.file);
+  const store = openStore(true);
+  const watcher = new Watcher(store, file, {
+    paths: opts.path,
+    cron: opts.cron,
+    debounceMs: Number(opts.debounce),
+    log: (s) => io.err(s),
+    onEvent: (e) => {
+      if (e.state !== 'queued' && e.state !== 'running')
+        io.err(`${ICON[e.state]} ${e.stage.padEnd(14)} ${e.state}${e.reason ? ` (${e.reason})` : ''}`);
+    },
+  });
+  watcher.start();
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      watcher.stop();
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
 }

@@ -1,4 +1,4 @@
-import type { CliContext } from '../context';
+import type { CliContext, Io } from '../context';
 import type { Command } from 'commander';
 import { RunlensError } from '../../core/errors';
 import type { Store } from '../../core/store/store';
@@ -23,8 +23,8 @@ export function parseSince(text: string): number {
   return t;
 }
 
-/** `runlens sync push|pull`: publish runs to a team's MLflow tracking server, and bring its runs here. */
-export function registerSyncCommands(program: Command, { io, setExit, openStore }: CliContext): void {
+/** `runlens sync push|pull|mirror`: publish runs to a team's MLflow tracking server, and bring its runs here. */
+export function registerSyncCommands(program: Command, ctx: CliContext): void {
   const sync = program
     .command('sync')
     .description("sync runs with a team's MLflow tracking server (its REST API)")
@@ -32,12 +32,6 @@ export function registerSyncCommands(program: Command, { io, setExit, openStore 
       'after',
       '\nThe server: --to/--from URI, else remote.mlflow in runlens.yaml, else MLFLOW_TRACKING_URI.\nCredentials: MLFLOW_TRACKING_TOKEN (bearer), or MLFLOW_TRACKING_USERNAME and MLFLOW_TRACKING_PASSWORD.',
     );
-
-  const remoteOf = (store: Store, uri: string | undefined) => {
-    const remote = requireRemote({ flagUri: uri, root: store.root });
-    for (const w of remote.warnings) io.err(`runlens: warning: ${w}`);
-    return remote;
-  };
 
   sync
     .command('push')
@@ -56,83 +50,7 @@ export function registerSyncCommands(program: Command, { io, setExit, openStore 
       'after',
       '\nExamples:\n  runlens sync push 0193ab --to http://mlflow:5000\n  runlens sync push --experiment mnist',
     )
-    .action(
-      async (
-        refs: string[],
-        opts: {
-          experiment?: string;
-          all?: boolean;
-          to?: string;
-          parallel: string;
-          artifacts: boolean;
-          models?: boolean;
-          json?: boolean;
-        },
-      ) => {
-        const store = openStore();
-        const remote = remoteOf(store, opts.to);
-        let ids: string[];
-        if (refs.length > 0) ids = refs.map((r) => store.resolveRunId(r));
-        else if (opts.experiment || opts.all) {
-          ids = store
-            .listRuns()
-            .entries.filter((e) => (opts.all || e.experiment === opts.experiment) && !e.tags[ORIGIN_TAG])
-            .filter((e) => e.status !== 'unreadable')
-            .map((e) => e.id);
-          if (ids.length === 0 && opts.experiment)
-            throw new RunlensError(
-              `no runs in experiment "${opts.experiment}"`,
-              'list experiments with `runlens ls`',
-              'notFound',
-            );
-        } else if (opts.models) {
-          ids = [];
-        } else {
-          throw new RunlensError(
-            'nothing to push',
-            'name runs, or pass --experiment NAME, --all or --models',
-            'usage',
-          );
-        }
-        const parallel = Number(opts.parallel);
-        if (!Number.isInteger(parallel) || parallel < 1)
-          throw new RunlensError(
-            `--parallel must be a whole number of at least 1, got "${opts.parallel}"`,
-            undefined,
-            'usage',
-          );
-        const client = new MlflowClient(remote);
-        try {
-          const report = await pushRuns(store, client, ids, { parallel, noArtifacts: !opts.artifacts });
-          const models = opts.models ? await pushModels(store, client) : undefined;
-          for (const f of models?.failed ?? [])
-            report.failed.push({ runId: `model ${f.model} v${f.version}`, error: f.error });
-          if (opts.json) io.out(JSON.stringify({ ...report, models }, null, 2));
-          else {
-            io.out(
-              `pushed to ${report.server}: ${report.runs.length} runs, ${report.points} new metric points (${report.requests} requests)`,
-            );
-            for (const r of report.runs) {
-              io.out(
-                `  ${r.runId} -> ${r.mlflowRunId} (experiment ${r.experimentId})${r.created ? ' created' : ''}: ${r.points} points, ${r.params} params, ${r.tags} tags, ${r.artifacts} artifacts`,
-              );
-            }
-          }
-          if (models && !opts.json) {
-            for (const v of models.versions) {
-              io.out(
-                `  model ${v.model} v${v.version} -> version ${v.mlflowVersion} (${v.stage})${v.created ? ' created' : ''}`,
-              );
-            }
-          }
-          for (const r of report.runs) for (const w of r.warnings) io.err(`runlens: warning: ${w}`);
-          for (const f of report.failed) io.err(`runlens: error: run ${f.runId} not pushed: ${f.error}`);
-          if (report.failed.length > 0) setExit(1);
-        } finally {
-          client.close();
-        }
-      },
-    );
+    .action((refs: string[], opts: PushOptions) => syncPush(refs, opts, ctx));
 
   sync
     .command('pull')
@@ -144,64 +62,169 @@ export function registerSyncCommands(program: Command, { io, setExit, openStore 
       'the tracking server (default: runlens.yaml remote.mlflow, or MLFLOW_TRACKING_URI)',
     )
     .option('--json', 'print the report as JSON')
-    .action(async (opts: { experiment?: string[]; since?: string; from?: string; json?: boolean }) => {
-      const store = openStore(true);
-      const remote = remoteOf(store, opts.from);
-      const client = new MlflowClient(remote);
-      try {
-        const report = await pullRuns(store, client, {
-          experiments: opts.experiment,
-          since: opts.since !== undefined ? parseSince(opts.since) : undefined,
-        });
-        if (opts.json) {
-          io.out(JSON.stringify(report, null, 2));
-          return;
-        }
-        const r = report.runs;
-        io.out(`pulled from ${report.server}: ${report.experiments.length} experiments`);
-        io.out(
-          `  runs  ${r.found} found, ${r.created} created, ${r.updated} updated, ${r.skipped} unchanged, ${r.own} pushed from here`,
-        );
-        io.out(`  points ${report.points} (${report.requests} requests)`);
-      } finally {
-        client.close();
-      }
-    });
+    .action((opts: PullOptions) => syncPull(opts, ctx));
 
   sync
     .command('mirror')
     .description('mirror runs to the server while they train (until Ctrl-C); one mirror per store')
     .option('--to <uri>', 'the tracking server (default: runlens.yaml remote.mlflow, or MLFLOW_TRACKING_URI)')
     .option('--interval <ms>', 'how often the store is looked at', '1000')
-    .action(async (opts: { to?: string; interval: string }) => {
-      const store = openStore(true);
-      const remote = remoteOf(store, opts.to);
-      const client = new MlflowClient(remote);
-      const mirror = new MirrorSyncer(store, client, {
-        intervalMs: Number(opts.interval) || 1000,
-        onPush: (id, n) => io.out(`${id}: ${n} points`),
-        onError: (m, ms) => io.err(`runlens: warning: ${m}; retrying in ${Math.round(ms / 1000)} s`),
-      });
-      if (!(await mirror.start())) {
-        client.close();
-        throw new RunlensError(
-          `another mirror of ${store.dir} to ${client.server} is running`,
-          undefined,
-          'conflict',
+    .action((opts: MirrorOptions) => syncMirror(opts, ctx));
+}
+
+/** The tracking server of a command (flag, runlens.yaml, env), its warnings printed. */
+function remoteOf(store: Store, uri: string | undefined, io: Io): ReturnType<typeof requireRemote> {
+  const remote = requireRemote({ flagUri: uri, root: store.root });
+  for (const w of remote.warnings) io.err(`runlens: warning: ${w}`);
+  return remote;
+}
+
+export interface PushOptions {
+  experiment?: string;
+  all?: boolean;
+  to?: string;
+  parallel: string;
+  artifacts: boolean;
+  models?: boolean;
+  json?: boolean;
+}
+
+export async function syncPush(
+  refs: string[],
+  opts: PushOptions,
+  { io, setExit, openStore }: CliContext,
+): Promise<void> {
+  const store = openStore();
+  const remote = remoteOf(store, opts.to, io);
+  const ids = runsToPush(store, refs, opts);
+  const parallel = Number(opts.parallel);
+  if (!Number.isInteger(parallel) || parallel < 1)
+    throw new RunlensError(
+      `--parallel must be a whole number of at least 1, got "${opts.parallel}"`,
+      undefined,
+      'usage',
+    );
+  const client = new MlflowClient(remote);
+  try {
+    const report = await pushRuns(store, client, ids, { parallel, noArtifacts: !opts.artifacts });
+    const models = opts.models ? await pushModels(store, client) : undefined;
+    for (const f of models?.failed ?? [])
+      report.failed.push({ runId: `model ${f.model} v${f.version}`, error: f.error });
+    if (opts.json) io.out(JSON.stringify({ ...report, models }, null, 2));
+    else {
+      io.out(
+        `pushed to ${report.server}: ${report.runs.length} runs, ${report.points} new metric points (${report.requests} requests)`,
+      );
+      for (const r of report.runs) {
+        io.out(
+          `  ${r.runId} -> ${r.mlflowRunId} (experiment ${r.experimentId})${r.created ? ' created' : ''}: ${r.points} points, ${r.params} params, ${r.tags} tags, ${r.artifacts} artifacts`,
         );
       }
-      io.out(`mirroring ${store.dir} to ${client.server} (Ctrl-C stops)`);
-      const keepAlive = setInterval(() => undefined, 1 << 30);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          clearInterval(keepAlive);
-          resolve();
-        };
-        process.once('SIGINT', stop);
-        process.once('SIGTERM', stop);
-      });
-      await mirror.stop();
-      client.close();
-      io.out(`stopped; ${mirror.points} points mirrored`);
+    }
+    if (models && !opts.json) {
+      for (const v of models.versions) {
+        io.out(
+          `  model ${v.model} v${v.version} -> version ${v.mlflowVersion} (${v.stage})${v.created ? ' created' : ''}`,
+        );
+      }
+    }
+    for (const r of report.runs) for (const w of r.warnings) io.err(`runlens: warning: ${w}`);
+    for (const f of report.failed) io.err(`runlens: error: run ${f.runId} not pushed: ${f.error}`);
+    if (report.failed.length > 0) setExit(1);
+  } finally {
+    client.close();
+  }
+}
+
+/** The named runs, else every run of --experiment or --all (not the pulled ones), else none with --models. */
+function runsToPush(store: Store, refs: string[], opts: PushOptions): string[] {
+  if (refs.length > 0) return refs.map((r) => store.resolveRunId(r));
+  if (opts.experiment || opts.all) {
+    const ids = store
+      .listRuns()
+      .entries.filter((e) => (opts.all || e.experiment === opts.experiment) && !e.tags[ORIGIN_TAG])
+      .filter((e) => e.status !== 'unreadable')
+      .map((e) => e.id);
+    if (ids.length === 0 && opts.experiment)
+      throw new RunlensError(
+        `no runs in experiment "${opts.experiment}"`,
+        'list experiments with `runlens ls`',
+        'notFound',
+      );
+    return ids;
+  }
+  if (opts.models) return [];
+  throw new RunlensError(
+    'nothing to push',
+    'name runs, or pass --experiment NAME, --all or --models',
+    'usage',
+  );
+}
+
+export interface PullOptions {
+  experiment?: string[];
+  since?: string;
+  from?: string;
+  json?: boolean;
+}
+
+export async function syncPull(opts: PullOptions, { io, openStore }: CliContext): Promise<void> {
+  const store = openStore(true);
+  const remote = remoteOf(store, opts.from, io);
+  const client = new MlflowClient(remote);
+  try {
+    const report = await pullRuns(store, client, {
+      experiments: opts.experiment,
+      since: opts.since !== undefined ? parseSince(opts.since) : undefined,
     });
+    if (opts.json) {
+      io.out(JSON.stringify(report, null, 2));
+      return;
+    }
+    const r = report.runs;
+    io.out(`pulled from ${report.server}: ${report.experiments.length} experiments`);
+    io.out(
+      `  runs  ${r.found} found, ${r.created} created, ${r.updated} updated, ${r.skipped} unchanged, ${r.own} pushed from here`,
+    );
+    io.out(`  points ${report.points} (${report.requests} requests)`);
+  } finally {
+    client.close();
+  }
+}
+
+export interface MirrorOptions {
+  to?: string;
+  interval: string;
+}
+
+export async function syncMirror(opts: MirrorOptions, { io, openStore }: CliContext): Promise<void> {
+  const store = openStore(true);
+  const remote = remoteOf(store, opts.to, io);
+  const client = new MlflowClient(remote);
+  const mirror = new MirrorSyncer(store, client, {
+    intervalMs: Number(opts.interval) || 1000,
+    onPush: (id, n) => io.out(`${id}: ${n} points`),
+    onError: (m, ms) => io.err(`runlens: warning: ${m}; retrying in ${Math.round(ms / 1000)} s`),
+  });
+  if (!(await mirror.start())) {
+    client.close();
+    throw new RunlensError(
+      `another mirror of ${store.dir} to ${client.server} is running`,
+      undefined,
+      'conflict',
+    );
+  }
+  io.out(`mirroring ${store.dir} to ${client.server} (Ctrl-C stops)`);
+  const keepAlive = setInterval(() => undefined, 1 << 30);
+  await new Promise<void>((resolve) => {
+    const stop = () => {
+      clearInterval(keepAlive);
+      resolve();
+    };
+    process.once('SIGINT', stop);
+    process.once('SIGTERM', stop);
+  });
+  await mirror.stop();
+  client.close();
+  io.out(`stopped; ${mirror.points} points mirrored`);
 }
