@@ -184,6 +184,8 @@ describe('compare webview', () => {
       const rho = (key: string) => page.locator(`tr[data-param="${key}"] td.importance`).textContent();
       assert.equal(await rho('callbacks/model_checkpoint/dirpath'), 'n/a');
       assert.match((await rho('model/optimizer/lr')) ?? '', /^-?[01]\.\d\d$/);
+      // A float sweep logged as "0.0", 0.1, ... is numeric: it has an importance.
+      assert.match((await rho('model/net/dropout')) ?? '', /^-?[01]\.\d\d$/);
       // Parallel coordinates: at most 8 axes by default, numeric params that vary, lr and dropout
       // (what the metric depends on) among them; the scatter's x is the first of them.
       const chips = page.locator('ul.axes li');
@@ -191,7 +193,11 @@ describe('compare webview', () => {
       assert.ok(axes.length > 1 && axes.length <= 8, `${axes.length} axes`);
       for (const key of axes) {
         const p = s.params.find((x) => x.key === key)!;
-        assert.ok(p.differs && p.values.every((v) => typeof v === 'number'), `${key} is numeric and varies`);
+        // Numbers, or text that spells one: MLflow logs the float 0.0 of a sweep as the text "0.0".
+        assert.ok(
+          p.differs && p.values.every((v) => typeof v === 'number' || /^-?[\d.]+(e-?\d+)?$/.test(String(v))),
+          `${key} is numeric and varies`,
+        );
       }
       assert.ok(axes.includes('model/optimizer/lr') && axes.includes('model/net/dropout'), axes.join(', '));
       assert.equal(await page.locator('#scatter-param').inputValue(), axes[0]);

@@ -10,7 +10,7 @@ import {
 } from 'chart.js';
 import type { Plugin } from 'chart.js';
 import type { CompareSnapshot } from '../../src/protocol/compare';
-import { middleEllipsis } from '../../src/core/charts/paramView';
+import { middleEllipsis, numericValues } from '../../src/core/charts/paramView';
 import { el, formatNumber } from '../shared/dom';
 import { backgroundPlugin, themedColor } from '../shared/theme';
 import { axes as chosenAxes, chosenMetric, shownParams } from './params';
@@ -60,12 +60,13 @@ function options<T extends HTMLSelectElement>(
   return chosen;
 }
 
-/** A param's values as numbers: numbers as they are, anything else by its rank among the values. */
+/** A param's values as numbers: numbers (and numeric text) as they are, anything else by its rank among the values. */
 function axisOf(values: (string | number | boolean | null)[]): {
   nums: (number | null)[];
   labels?: string[];
 } {
-  if (values.every((v) => v === null || typeof v === 'number')) return { nums: values as (number | null)[] };
+  const nums = numericValues(values);
+  if (nums) return { nums };
   const labels = [...new Set(values.filter((v) => v !== null).map(String))].sort();
   return { nums: values.map((v) => (v === null ? null : labels.indexOf(String(v)))), labels };
 }

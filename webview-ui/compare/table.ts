@@ -1,7 +1,12 @@
 import type { CompareSnapshot, StatCell } from '../../src/protocol/compare';
 import { el, formatDuration, formatNumber } from '../shared/dom';
 import { themedColor } from '../shared/theme';
-import { IMPORTANCE_METHOD, groupParams, middleEllipsis } from '../../src/core/charts/paramView';
+import {
+  IMPORTANCE_METHOD,
+  groupParams,
+  middleEllipsis,
+  numericValues,
+} from '../../src/core/charts/paramView';
 import { STAT_LABELS, paramsTable, table } from './page';
 import { ROW_VALUE_CHARS, VALUE_CHARS, chosenMetric, importances, paramsAsRows, shownParams } from './params';
 import type { Param } from './params';
@@ -30,11 +35,15 @@ function deltaText(cell: StatCell): string {
 }
 
 /** A param value's cell: long text cut in the middle, the whole value in its tooltip. */
-function valueCell(v: string | number | boolean | null, max = VALUE_CHARS): HTMLTableCellElement {
+function valueCell(
+  v: string | number | boolean | null,
+  numeric: boolean,
+  max = VALUE_CHARS,
+): HTMLTableCellElement {
   const text = paramText(v);
   const shown = middleEllipsis(text, max);
   return el('td', {
-    class: typeof v === 'number' ? 'num param' : 'param',
+    class: numeric ? 'num param' : 'param',
     text: shown,
     title: shown === text ? undefined : text,
   });
@@ -103,17 +112,14 @@ function runColumns(s: CompareSnapshot): Column[] {
 }
 
 function paramColumn(p: Param, rho: number | null | undefined): Column {
+  const nums = numericValues(p.values);
+  const numeric = nums !== null;
   return {
     id: `param:${p.key}`,
     label: middleEllipsis(p.key, VALUE_CHARS),
     title: `param ${p.key}${p.differs ? ' (differs)' : ''}; importance ${importanceText(rho)}`,
-    sortValue: (i) =>
-      p.values[i] === null
-        ? undefined
-        : typeof p.values[i] === 'number'
-          ? (p.values[i] as number)
-          : String(p.values[i]),
-    cell: (i) => valueCell(p.values[i]),
+    sortValue: (i) => (p.values[i] === null ? undefined : (nums?.[i] ?? String(p.values[i]))),
+    cell: (i) => valueCell(p.values[i], numeric),
   };
 }
 
@@ -299,6 +305,7 @@ export function renderParamsTable(s: CompareSnapshot, rerender: () => void): voi
     if (g.name && state.collapsed?.includes(g.name)) continue;
     for (const p of g.params) {
       const r = rho.get(p.key);
+      const numeric = numericValues(p.values) !== null;
       const name = g.name ? p.key.slice(g.name.length + 1) : p.key;
       body.push(
         el(
@@ -313,7 +320,7 @@ export function renderParamsTable(s: CompareSnapshot, rerender: () => void): voi
                 ? 'n/a: a text param, fewer than 3 runs with values, or constant'
                 : `Spearman ρ = ${r}`,
           }),
-          ...order.map((i) => valueCell(p.values[i], ROW_VALUE_CHARS)),
+          ...order.map((i) => valueCell(p.values[i], numeric, ROW_VALUE_CHARS)),
         ),
       );
     }

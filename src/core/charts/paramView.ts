@@ -113,9 +113,22 @@ export function spearman(x: (number | null)[], y: (number | null)[]): number | n
 export const IMPORTANCE_METHOD =
   "Spearman's rank correlation of the param with the metric over the runs that have both (−1 to 1); n/a for text params, fewer than 3 runs, or a constant param or metric";
 
-/** A param's values as numbers, or null when any value is text (or a boolean). */
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+/**
+ * A param's values as numbers, or null when any value is not one. Text that spells a number counts:
+ * MLflow stores params as Python's str(), and a float sweep logs `0.0` (kept as text by the importer,
+ * which keeps only exact round trips as numbers) next to `0.1`.
+ */
 export function numericValues(values: ParamValue[]): (number | null)[] | null {
-  return values.every((v) => v === null || typeof v === 'number') ? (values as (number | null)[]) : null;
+  const out: (number | null)[] = [];
+  for (const v of values) {
+    if (v === null) out.push(null);
+    else if (typeof v === 'number') out.push(v);
+    else if (typeof v === 'string' && NUMBER_TEXT.test(v.trim())) out.push(Number(v));
+    else return null;
+  }
+  return out;
 }
 
 /** Each param's importance for the metric: Spearman's rho, null where it cannot be computed. */
@@ -126,19 +139,32 @@ export function importance(param: ParamColumn, metric: (number | null)[]): numbe
 
 /**
  * The parallel-coordinates axes shown by default: the numeric params that vary, by |importance| for
- * the metric (those with none last, then by key), at most `max`. When fewer than two numeric params
- * vary, differing text params with few distinct values fill up to `max`.
+ * the metric (those with none last, then by key), at most `max`, leaving out a param that orders the
+ * runs exactly as (or exactly against) one already chosen: Hydra logs `hydra/job/num` and
+ * `hydra/sweep/subdir`, Lightning `model/params/total` and `.../trainable`, and such twins would
+ * take two of the few axes. When fewer than two numeric params vary, differing text params with few
+ * distinct values fill up to `max`.
  */
 export function defaultAxes(params: ParamColumn[], metric: (number | null)[], max = 8): string[] {
   const numeric = params
     .filter((p) => p.differs && numericValues(p.values))
-    .map((p) => ({ key: p.key, score: Math.abs(importance(p, metric) ?? -1) }))
+    .map((p) => ({
+      key: p.key,
+      nums: numericValues(p.values)!,
+      score: Math.abs(importance(p, metric) ?? -1),
+    }))
     .sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
-  const chosen = numeric.slice(0, max).map((a) => a.key);
-  if (chosen.length >= 2) return chosen;
+  const chosen: typeof numeric = [];
+  for (const a of numeric) {
+    if (chosen.length >= max) break;
+    const twin = chosen.some((c) => Math.abs(spearman(c.nums, a.nums) ?? 0) > 1 - 1e-12);
+    if (!twin) chosen.push(a);
+  }
+  const keys = chosen.map((a) => a.key);
+  if (keys.length >= 2) return keys;
   const categorical = params
     .filter((p) => p.differs && !numericValues(p.values))
     .filter((p) => new Set(p.values.map(String)).size <= Math.max(2, Math.ceil(p.values.length / 2)))
     .map((p) => p.key);
-  return [...chosen, ...categorical].slice(0, max);
+  return [...keys, ...categorical].slice(0, max);
 }

@@ -8,6 +8,7 @@ import {
   groupParams,
   importance,
   middleEllipsis,
+  numericValues,
   paramGroup,
   pearson,
   ranks,
@@ -112,6 +113,25 @@ describe('correlation edge cases', () => {
   });
 });
 
+describe('numeric params', () => {
+  test('text spelling a number counts (MLflow logs a float sweep as 0.0, 0.1, ...); other text does not', () => {
+    assert.deepEqual(numericValues(['0.0', 0.1, '1e-05', null, '-2', '.5']), [0, 0.1, 1e-5, null, -2, 0.5]);
+    assert.equal(numericValues(['0.0', 'None']), null);
+    assert.equal(numericValues([true, false]), null);
+    assert.equal(numericValues(['2024-03-14', 1]), null);
+    assert.equal(numericValues(['[1, 2]']), null);
+    assert.equal(numericValues(['nan', 1]), null);
+  });
+  test('a float sweep with 0.0 among its values has an importance and is a default axis', () => {
+    const dropout: ParamColumn = { key: 'model/net/dropout', values: ['0.0', 0.1, 0.2, 0.3], differs: true };
+    assert.equal(importance(dropout, [0.99, 0.98, 0.97, 0.96]), -1);
+    assert.deepEqual(
+      defaultAxes([dropout, { key: 'x', values: [1, 2, 1, 2], differs: true }], [0.99, 0.98, 0.97, 0.96]),
+      ['model/net/dropout', 'x'],
+    );
+  });
+});
+
 describe('middle ellipsis', () => {
   test('keeps text that fits, cuts longer text in the middle to exactly max characters, keeping more of the end', () => {
     assert.equal(middleEllipsis('adam', 10), 'adam');
@@ -163,12 +183,34 @@ describe('default parallel axes', () => {
       col('model/lr', [1, 2, 3, 4, 5]),
       col('model/dropout', [0.1, 0.2, 0.3, 0.5, 0.4]),
       col('ckpt', ['/a/1', '/a/2', '/a/3', '/a/4', '/a/5']),
-      ...Array.from({ length: 10 }, (_, i) => col(`extra${i}`, [i, i + 1, i, i + 1, i])),
+      // Ten more that vary, each ordering the runs differently (and none exactly reversed).
+      ...[
+        [1, 3, 0, 4, 2],
+        [2, 0, 4, 1, 3],
+        [3, 1, 4, 0, 2],
+        [0, 2, 4, 1, 3],
+        [4, 0, 3, 1, 2],
+        [1, 4, 2, 0, 3],
+        [2, 4, 0, 3, 1],
+        [3, 0, 2, 4, 1],
+        [0, 3, 1, 4, 2],
+        [4, 2, 0, 3, 1],
+      ].map((v, i) => col(`extra${i}`, v)),
     ];
     const axes = defaultAxes(params, metric, 8);
     assert.equal(axes.length, 8);
     assert.deepEqual(axes.slice(0, 2), ['model/lr', 'model/dropout']);
     assert.ok(!axes.includes('trainer/max_epochs') && !axes.includes('ckpt'));
+  });
+  test('leaves out a param that orders the runs exactly as one already chosen (its twin)', () => {
+    const params = [
+      col('hydra/job/num', [0, 1, 2, 3, 4]),
+      col('hydra/sweep/subdir', [0, 1, 2, 3, 4]),
+      col('model/params/total', [100, 200, 300, 400, 500]),
+      col('reversed', [5, 4, 3, 2, 1]),
+      col('model/dropout', [0.1, 0.2, 0.3, 0.5, 0.4]),
+    ];
+    assert.deepEqual(defaultAxes(params, metric, 8), ['hydra/job/num', 'model/dropout']);
   });
   test('falls back to text params with few distinct values when fewer than 2 numeric params vary', () => {
     const axes = defaultAxes(mlflowDiffusers.params, [1, 2, 3, 4, 5, 6, 7]);
