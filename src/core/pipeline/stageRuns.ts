@@ -2,6 +2,7 @@ import { getOwn } from '../store/records';
 import type { ListedStatus, RunEntry } from '../store/types';
 import { TAG_PIPELINE_RUN } from '../store/types';
 import type { PipelineRunRecord } from './run';
+import type { PipelineDef } from './types';
 
 /**
  * The run ids each recorded pipeline run started (run id -> pipeline run id). A stage skipped as up
@@ -66,4 +67,27 @@ export function pipelineRunStatus(runs: readonly RunEntry[], record?: PipelineRu
   if (s.has('killed')) return 'killed';
   if (s.has('unreadable')) return 'unreadable';
   return 'finished';
+}
+
+/** A model a pipeline's register stage registers, and the experiment of the runs it registers. */
+export interface PipelineModel {
+  model: string;
+  experiment: string;
+  stage: string;
+}
+
+/**
+ * The models the pipeline's `register` stages register (`with.model`), each with the experiment of
+ * the stage run it registers (`with.run`'s stage, else the register stage's, else the pipeline's).
+ */
+export function pipelineModels(p: PipelineDef): PipelineModel[] {
+  const byName = new Map(p.stages.map((s) => [s.name, s]));
+  return p.stages.flatMap((s) => {
+    const model = s.with.model;
+    if (s.action !== 'register' || (typeof model !== 'string' && typeof model !== 'number')) return [];
+    const source = typeof s.with.run === 'string' ? byName.get(s.with.run) : undefined;
+    return [
+      { model: String(model), experiment: source?.experiment ?? s.experiment ?? p.experiment, stage: s.name },
+    ];
+  });
 }

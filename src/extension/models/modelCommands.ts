@@ -1,4 +1,9 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { PIPELINE_FILE, loadPipeline } from '../../core/pipeline/parse';
+import { pipelineModels } from '../../core/pipeline/stageRuns';
+import type { PipelineModel } from '../../core/pipeline/stageRuns';
 import { Registry, STAGES } from '../../core/store/registry';
 import type { Stage } from '../../core/store/registry';
 import type { ExplorerNode } from '../runs/experimentsTree';
@@ -31,12 +36,20 @@ export class ModelCommands {
     if (!run) return;
     const f = this.runs.folderOf(run);
     const registry = new Registry(f.store!);
-    const existing = registry.listModels().map((m) => m.name);
+    const models = registry.listModels();
+    const existing = models.map((m) => m.name);
     const entry = f.entries.get(run.id)!;
+    const pipeline = workspacePipelineModels(f.folder.uri.fsPath);
+    const fromPipeline = pipeline.find((m) => m.experiment === entry.experiment);
     const name = await vscode.window.showInputBox({
       title: 'Register Model',
-      prompt: existing.length ? `A new name, or an existing model: ${existing.join(', ')}` : 'Model name',
-      value: suggestedModelName(existing, entry.experiment),
+      prompt: [
+        fromPipeline ? `The pipeline's ${fromPipeline.stage} stage registers ${fromPipeline.model}.` : '',
+        existing.length ? `A new name, or an existing model: ${existing.join(', ')}` : 'Model name',
+      ]
+        .filter(Boolean)
+        .join(' '),
+      value: suggestedModelName({ experiment: entry.experiment, existing: models, pipeline }),
       validateInput: modelNameError,
     });
     if (!name) return;
@@ -73,5 +86,16 @@ export class ModelCommands {
     void vscode.window.showInformationMessage(
       `Runlens: ${target.name} v${mv.version} (run ${mv.sourceRun}) is the baseline of "${mv.experiment}".`,
     );
+  }
+}
+
+/** The models the workspace folder's runlens.yaml registers; none when there is none or it does not parse. */
+function workspacePipelineModels(folder: string): PipelineModel[] {
+  const file = path.join(folder, PIPELINE_FILE);
+  if (!fs.existsSync(file)) return [];
+  try {
+    return pipelineModels(loadPipeline(file));
+  } catch {
+    return []; // the Pipeline view and the Problems panel report what is wrong with the file
   }
 }

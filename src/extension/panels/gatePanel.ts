@@ -15,6 +15,7 @@ import { ARTIFACTS_DIR } from '../../core/store/runFile';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
+import { baselineChoices } from '../evaluation/baselineChoices';
 import { parseRef } from './runRefs';
 import { HostedPanel, PanelSlot } from './webviewHost';
 
@@ -53,23 +54,20 @@ export async function pickBaselineRef(
 ): Promise<string | undefined> {
   const f = model.byKey(folderKey);
   if (!f) return undefined;
-  const runs = [...f.entries.values()]
-    .filter((e) => e.id !== candidateId)
-    .sort((a, b) => b.startTime - a.startTime)
-    .map((e) => ({ label: e.name, description: `${e.experiment} · ${e.status}`, detail: e.id, ref: e.id }));
-  const versions = f.models.flatMap((m) =>
-    m.versions.map((v) => ({
-      label: `${m.name} v${v.version}`,
-      description: v.stage && v.stage !== 'none' ? `${v.stage} · model version` : 'model version',
-      detail: `run ${v.sourceRun}`,
-      ref: `${m.name}@v${v.version}`,
-    })),
-  );
-  const items = [...versions, ...runs];
-  if (!items.length) {
+  const candidate = f.entries.get(candidateId);
+  const { same, other } = baselineChoices(f.entries.values(), f.models, {
+    id: candidateId,
+    experiment: candidate?.experiment ?? '',
+  });
+  if (!same.length && !other.length) {
     void vscode.window.showInformationMessage('Runlens: there is no other run to compare with.');
     return undefined;
   }
+  const separator = (label: string) => ({ label, kind: vscode.QuickPickItemKind.Separator, ref: '' });
+  const items = [
+    ...(same.length ? [separator(`experiment ${candidate?.experiment ?? ''}`), ...same] : []),
+    ...(other.length ? [separator('other experiments'), ...other] : []),
+  ];
   const chosen = await vscode.window.showQuickPick(items, {
     title: 'Compare with which baseline?',
     matchOnDescription: true,

@@ -10,8 +10,21 @@ test('a model name is letters, digits, ".", "_" and "-", starts with a letter or
     assert.match(modelNameError(bad) ?? '', /Letters, digits/, bad);
 });
 
-test('the suggested name is the first existing model, else the experiment made a valid name', () => {
-  assert.equal(suggestedModelName(['cnn', 'mlp'], 'mnist'), 'cnn');
-  assert.equal(suggestedModelName([], 'mnist digits/v2'), 'mnist-digits-v2');
-  assert.equal(modelNameError(suggestedModelName([], 'mnist digits/v2')), undefined);
+test('the suggested name: the model the pipeline registers from the experiment, else the one with its versions, else the experiment', () => {
+  const v = (experiment: string, createdAt: number) => ({ experiment, createdAt });
+  const existing = [
+    { name: 'cnn', versions: [v('cifar', 1)] },
+    { name: 'mnist-old', versions: [v('mnist', 1)] },
+    { name: 'mnist-mlp', versions: [v('mnist', 5), v('cifar', 9)] },
+  ];
+  const pipeline = [{ model: 'mnist-classifier', experiment: 'mnist', stage: 'register' }];
+  assert.equal(suggestedModelName({ experiment: 'mnist', existing, pipeline }), 'mnist-classifier');
+  assert.equal(suggestedModelName({ experiment: 'mnist', existing }), 'mnist-mlp');
+  assert.equal(suggestedModelName({ experiment: 'cifar', existing, pipeline }), 'mnist-mlp');
+  // A model of another experiment is not proposed for this one.
+  assert.equal(suggestedModelName({ experiment: 'mnist digits/v2', existing, pipeline }), 'mnist-digits-v2');
+  assert.equal(
+    modelNameError(suggestedModelName({ experiment: 'mnist digits/v2', existing: [] })),
+    undefined,
+  );
 });

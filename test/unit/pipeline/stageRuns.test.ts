@@ -6,11 +6,12 @@ import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { recognizeMetricLines } from '../../../src/core/lens/recognize';
 import { runsOfScript } from '../../../src/core/lens/runs';
-import { loadPipeline } from '../../../src/core/pipeline/parse';
+import { loadPipeline, parsePipeline } from '../../../src/core/pipeline/parse';
 import { listPipelineRuns, runPipeline } from '../../../src/core/pipeline/run';
 import {
   groupPipelineRuns,
   pipelineRunOf,
+  pipelineModels,
   pipelineRunStatus,
   stageRunIds,
 } from '../../../src/core/pipeline/stageRuns';
@@ -18,7 +19,7 @@ import { sortEntries } from '../../../src/core/store/query';
 import { Store } from '../../../src/core/store/store';
 import type { RunEntry } from '../../../src/core/store/types';
 import { TAG_PIPELINE_RUN } from '../../../src/core/store/types';
-import { tempDir } from '../../helpers/tmp';
+import { repoRoot, tempDir } from '../../helpers/tmp';
 
 const TRAIN_JS = `
 const fs = require('fs');
@@ -151,5 +152,34 @@ describe('pipeline stage runs in the explorer', () => {
       } as unknown as Parameters<typeof pipelineRunStatus>[1]),
       'failed',
     );
+  });
+});
+
+describe("the model a pipeline registers (Register Model's suggestion)", () => {
+  test("the quickstart's register stage registers quickstart-classifier from experiment quickstart", () => {
+    const p = loadPipeline(path.join(repoRoot, 'examples', 'quickstart', 'runlens.yaml'));
+    assert.deepEqual(pipelineModels(p), [
+      { model: 'quickstart-classifier', experiment: 'quickstart', stage: 'register' },
+    ]);
+  });
+
+  test('the experiment is the one of the stage whose run is registered', () => {
+    const text = `experiment: main
+stages:
+  train:
+    cmd: node train.js
+    experiment: trainings
+  ship:
+    action: register
+    with: { model: churn, run: train }
+  other:
+    action: evaluate
+    with: { run: train, predictions: p.csv }
+`;
+    const parsed = parsePipeline(text, path.join(tempDir('runlens-pmodels-'), 'runlens.yaml'));
+    assert.ok(parsed.pipeline, JSON.stringify(parsed.issues));
+    assert.deepEqual(pipelineModels(parsed.pipeline), [
+      { model: 'churn', experiment: 'trainings', stage: 'ship' },
+    ]);
   });
 });
