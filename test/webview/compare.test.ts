@@ -203,6 +203,7 @@ describe('compare webview', () => {
       assert.equal(await page.locator('#scatter-param').inputValue(), axes[0]);
       const { ink } = await inkOf(page, '.charts canvas', 0);
       assert.ok(ink > 1500, `parallel coordinates drawn (${ink} px)`);
+      await page.mouse.move(0, 0); // no hover highlight in the picture
       await page.screenshot({
         path: path.join(shotsDir(), `compare-many-params-${theme}.png`),
         fullPage: true,

@@ -233,6 +233,7 @@ export function renderScatter(s: CompareSnapshot): void {
     scatterMetric,
     s.metrics.map((m) => m.key),
     state.scatter.metric,
+    chosenMetric(s)?.key ?? null,
   );
   state.scatter = { param, metric };
   const p = s.params.find((x) => x.key === param);
