@@ -68,10 +68,9 @@ function expand(globs) {
 }
 
 /** A tier run inside a real VS Code: the suite writes its totals as JSON to RUNLENS_TEST_RESULTS. */
-function vscodeTests(name, script) {
-  if (only.length ? !only.includes(name) : name === 'ui' && !process.env.RUNLENS_UI_TESTS) return;
+function vscodeTests(name, script, env = {}) {
   const results = path.join(os.tmpdir(), `runlens-${name}-${process.pid}.json`);
-  sh(name, 'bash', [script], { RUNLENS_TEST_RESULTS: results });
+  sh(name, 'bash', [script], { RUNLENS_TEST_RESULTS: results, ...env });
   if (!fs.existsSync(results)) return;
   const r = JSON.parse(fs.readFileSync(results, 'utf8'));
   totals.passed += r.passed || 0;
@@ -126,12 +125,17 @@ syncTests();
 nodeTests('webview', ['test/webview/**/*.test.ts'], { concurrency: 1 });
 // runs and sweeps on a real single-node Slurm cluster, started (as root) for this tier and stopped after
 if (!only.length || only.includes('slurm')) {
-  if (sh('slurm', 'bash', ['scripts/services/slurm-up.sh']))
+  if (sh('slurm', 'bash', ['scripts/services/slurm-up.sh'])) {
     nodeTests('slurm', ['test/slurm/**/*.test.ts'], { concurrency: 3 });
+    // a sweep launched onto the cluster from a real VS Code's palette, watched and cancelled in the explorer
+    vscodeTests('slurm', 'scripts/e2e/run-ui.sh', { E2E_SCENARIO: 'slurm-scenario' });
+  }
   sh('slurm', 'bash', ['scripts/services/slurm-down.sh']);
 }
-vscodeTests('integration', 'scripts/e2e/run-integration.sh');
-vscodeTests('ui', 'scripts/e2e/run-ui.sh');
+if (!only.length || only.includes('integration'))
+  vscodeTests('integration', 'scripts/e2e/run-integration.sh');
+if (only.includes('ui') || (!only.length && process.env.RUNLENS_UI_TESTS))
+  vscodeTests('ui', 'scripts/e2e/run-ui.sh');
 // Runlens as a user gets it: the packed tarball in an empty prefix, a temporary git repository with
 // the quickstart, `env -i`; runs `runlens ci init` and the generated CI script (test/userrepo)
 nodeTests('userrepo', ['test/userrepo/**/*.test.ts'], { concurrency: 1 });

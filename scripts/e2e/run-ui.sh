@@ -3,7 +3,8 @@
 # copy of examples/quickstart as the workspace, the workbench driven by ui-scenario.ts in headless
 # Chromium. Screenshots go to $E2E_SHOTS (default: $TMPDIR/runlens-shots); open them and look.
 # Exit status = scenario status. Leaves no process behind.
-# Env knobs: E2E_SHOTS, E2E_KEEP=1 (keep the run folder), and those of install-tools.sh.
+# Env knobs: E2E_SCENARIO (default ui-scenario; slurm-scenario needs a running cluster), E2E_SHOTS,
+# E2E_KEEP=1 (keep the run folder), and those of install-tools.sh.
 set -euo pipefail
 REPO=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 cd "$REPO"
@@ -70,7 +71,7 @@ PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{
 scripts/e2e/start-code-server.sh "$PORT" "$RUN"
 
 step "scenario"
-node --import tsx scripts/e2e/ui-scenario.ts "http://127.0.0.1:$PORT" "$RUN/quickstart" "$SHOTS" &
+node --import tsx "scripts/e2e/${E2E_SCENARIO:-ui-scenario}.ts" "http://127.0.0.1:$PORT" "$RUN/quickstart" "$SHOTS" &
 SCENARIO_PID=$!
 status=0
 wait "$SCENARIO_PID" || status=$?

@@ -1,79 +1,18 @@
 // What a person sees: the packaged extension in a real VS Code workbench (code-server), driven by
-// playwright-core in headless Chromium, with a screenshot after every step. Started by run-ui.sh:
-//   node --import tsx scripts/e2e/ui-scenario.ts <baseUrl> <workspaceFolder> <shotsDir>
-// Selectors (see E2E.md): command palette `.quick-input-widget input.input`, list and tree rows
-// `.monaco-list-row`, CodeLens `.codelens-decoration`, webviews `iframe.webview` then `iframe#active-frame`.
-// Add steps with step('name', async (page) => { ... }): each one ends with <shotsDir>/NN-name.png.
+// playwright-core in headless Chromium, with a screenshot after every step (scenario.ts). Started by
+// run-ui.sh: node --import tsx scripts/e2e/ui-scenario.ts <baseUrl> <workspaceFolder> <shotsDir>
 import * as fs from 'node:fs';
-import * as os from 'node:os';
 import * as path from 'node:path';
 import type { Page } from 'playwright-core';
-import { chromium } from 'playwright-core';
-
-const [baseUrl, workspace, shots] = process.argv.slice(2);
-if (!baseUrl || !workspace || !shots) {
-  console.error('usage: ui-scenario.ts <baseUrl> <workspaceFolder> <shotsDir>');
-  process.exit(2);
-}
-
-const t0 = Date.now();
-const lap = (msg: string) => console.log(`[${((Date.now() - t0) / 1000).toFixed(1)}s] ${msg}`);
-
-function chromiumPath(): string {
-  if (process.env.E2E_CHROMIUM) return process.env.E2E_CHROMIUM;
-  for (const dir of (process.env.PATH ?? '').split(path.delimiter)) {
-    const p = path.join(dir, 'chromium');
-    if (fs.existsSync(p)) return p;
-  }
-  throw new Error('no chromium on PATH: run scripts/e2e/install-tools.sh or set E2E_CHROMIUM');
-}
-
-type Step = { name: string; run: (page: Page) => Promise<void> };
-const steps: Step[] = [];
-const step = (name: string, run: Step['run']) => steps.push({ name, run });
-
-/** Runs a command through the command palette (F1), by its title as the palette shows it. */
-export async function runCommand(page: Page, title: string): Promise<void> {
-  await page.keyboard.press('F1');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill('>' + title);
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: title }).first().waitFor();
-  await page.keyboard.press('Enter');
-  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
-}
+import { lap, main, openRunlensView, openWorkbench, quickOpen, step, workspace } from './scenario';
 
 // ---- the scenario ---------------------------------------------------------------------------------
 
-step('workbench', async (page) => {
-  await page.goto(`${baseUrl}/?folder=${encodeURIComponent(workspace)}`);
-  await page.locator('.monaco-workbench').waitFor({ timeout: 60_000 });
-  // the explorer lists the workspace once the remote file system is connected
-  await page.locator('.explorer-folders-view .monaco-list-row').first().waitFor({ timeout: 60_000 });
-});
+step('workbench', openWorkbench);
 
 step('runlens-view', async (page) => {
-  // The view container appears once the extension host has scanned the installed extensions.
-  const item = page.locator('.activitybar .action-item [aria-label*="Runlens"]').first();
-  const found = await item
-    .waitFor({ timeout: 20_000 })
-    .then(() => true)
-    .catch(() => false);
-  if (!found) {
+  if (!(await openRunlensView(page)))
     lap('no Runlens item in the activity bar (no view container contributed?)');
-    return;
-  }
-  await item.click();
-  await page.locator('.part.sidebar .title-label', { hasText: 'Runlens' }).waitFor({ timeout: 15_000 });
-  // The views are declared by package.json and shown at once; their content only once the extension
-  // has activated and registered its tree data providers.
-  const t = Date.now();
-  await page
-    .locator('.part.sidebar .pane-body', { hasText: 'There is no data provider registered' })
-    .first()
-    .waitFor({ state: 'detached', timeout: 45_000 });
-  lap(`Runlens views filled by the extension after ${((Date.now() - t) / 1000).toFixed(1)} s`);
-  await page.waitForTimeout(500); // let the trees render their first rows
 });
 
 step('command-palette', async (page) => {
@@ -100,13 +39,7 @@ async function revealLoggingLine(page: Page): Promise<void> {
 }
 
 step('open-training-script', async (page) => {
-  await page.keyboard.press('Escape');
-  await page.keyboard.press('Control+P');
-  const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible' });
-  await input.fill('train.js');
-  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train.js' }).first().waitFor();
-  await page.keyboard.press('Enter');
+  await quickOpen(page, 'train.js');
   // Before any run: a lens to run the script, and the logging line waiting for values.
   await page
     .locator('.codelens-decoration', { hasText: 'Run with Runlens' })
@@ -132,6 +65,15 @@ step('launch-from-palette', async (page) => {
   const entry = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'train.js' }).first();
   await entry.waitFor({ timeout: 15_000 });
   await entry.click();
+  // Where Slurm is installed (sbatch on PATH) the targets come next: this scenario trains here.
+  const local = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'this machine' }).first();
+  if (
+    await local.waitFor({ timeout: 5_000 }).then(
+      () => true,
+      () => false,
+    )
+  )
+    await local.click();
   // the run appears in the explorer while it trains
   const sidebar = page.locator('.part.sidebar');
   await sidebar.locator('.monaco-list-row', { hasText: 'quickstart' }).first().waitFor({ timeout: 30_000 });
@@ -195,66 +137,4 @@ step('dark-theme', async (page) => {
   await page.waitForTimeout(800);
 });
 
-// ---- runner -----------------------------------------------------------------------------------------
-
-async function main(): Promise<number> {
-  fs.mkdirSync(shots, { recursive: true });
-  // only this scenario's own files: a shots folder may hold other things
-  for (const f of fs.readdirSync(shots)) {
-    if (/^(\d\d-.+|FAILURE)\.png$/.test(f)) fs.rmSync(path.join(shots, f));
-  }
-  const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
-  const context = await chromium.launchPersistentContext(profile, {
-    executablePath: chromiumPath(),
-    headless: true,
-    viewport: { width: 1400, height: 900 },
-    args: [
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  const page = context.pages()[0] ?? (await context.newPage());
-  const consoleErrors: string[] = [];
-  page.on('console', (m) => {
-    if (m.type() === 'error' && !/ENOTFOUND|EAI_AGAIN/.test(m.text())) consoleErrors.push(m.text());
-  });
-  let status = 0;
-  try {
-    for (const [i, s] of steps.entries()) {
-      await s.run(page);
-      const file = path.join(shots, `${String(i + 1).padStart(2, '0')}-${s.name}.png`);
-      await page.screenshot({ path: file });
-      lap(`${s.name}: ok (${file})`);
-    }
-    lap('UI scenario passed');
-  } catch (e) {
-    await page.screenshot({ path: path.join(shots, 'FAILURE.png') }).catch(() => {});
-    console.error('UI scenario FAILED:', e);
-    status = 1;
-  } finally {
-    if (consoleErrors.length) {
-      console.log(`${consoleErrors.length} console errors in the workbench, first ones:`);
-      for (const e of consoleErrors.slice(0, 5)) console.log('  ' + e.slice(0, 300));
-    }
-    await context.close().catch(() => {});
-    try {
-      fs.rmSync(profile, { recursive: true, force: true, maxRetries: 5 });
-    } catch {
-      // Chromium still writing (interrupted run): the profile is in the run's TMPDIR, removed with it
-    }
-  }
-  return status;
-}
-
-main().then(
-  (status) => process.exit(status),
-  (e) => {
-    console.error(e);
-    process.exit(2);
-  },
-);
+main();

@@ -94,7 +94,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   for (const d of [
     ...registerWorkspaceCommands(model, context.extensionUri),
     ...registerRunCommands({ model, tree, treeView, runs }),
-    ...registerTrainingCommands({ model, launcher, runs }),
+    ...registerTrainingCommands({ model, launcher, runs, state: context.workspaceState }),
     ...registerReproCommands({ runs }),
     ...registerModelCommands(model, runs),
     ...followWorkspace(model, tree),

@@ -4,6 +4,7 @@ import * as vscode from 'vscode';
 import { loadPolicy } from '../core/gate/gate';
 import type { Goal } from '../core/metrics/goals';
 import { STORE_DIR_NAME } from '../core/store/layout';
+import type { JobResources } from '../core/store/types';
 import { workspaceStoreDir } from '../core/store/resolve';
 import { SETTINGS_SECTION, Settings } from './ids';
 
@@ -90,6 +91,31 @@ export class ExtensionSettings implements vscode.Disposable {
 
   sweepConcurrency(): number {
     return Math.max(1, this.config.get<number>(Settings.sweepConcurrency, 2));
+  }
+
+  /** The runlens.slurm.* settings of a folder: the resources a launch on the cluster starts from. */
+  slurmResources(folder: vscode.WorkspaceFolder): JobResources {
+    const c = vscode.workspace.getConfiguration(SETTINGS_SECTION, folder);
+    const text = (k: string) => c.get<string>(k)?.trim() || undefined;
+    const count = (k: string) => {
+      const n = c.get<number | null>(k);
+      return typeof n === 'number' && Number.isInteger(n) && n >= 1 ? n : undefined;
+    };
+    const extra = (c.get<string[]>(Settings.slurmSbatch) ?? []).filter(
+      (x) => typeof x === 'string' && x.trim(),
+    );
+    const r: JobResources = {
+      partition: text(Settings.slurmPartition),
+      time: text(Settings.slurmTime),
+      cpus: count(Settings.slurmCpus),
+      mem: text(Settings.slurmMem),
+      gpus: count(Settings.slurmGpus),
+      gpuType: text(Settings.slurmGpuType),
+      account: text(Settings.slurmAccount),
+      qos: text(Settings.slurmQos),
+      extra: extra.length ? extra : undefined,
+    };
+    return Object.fromEntries(Object.entries(r).filter(([, v]) => v !== undefined)) as JobResources;
   }
 
   entryPoints(folder: vscode.WorkspaceFolder): EntryPointSetting[] {

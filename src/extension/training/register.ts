@@ -12,8 +12,9 @@ export function registerTrainingCommands(deps: {
   model: WorkspaceModel;
   launcher: TrainingLauncher;
   runs: RunSelection;
+  state: vscode.Memento;
 }): vscode.Disposable[] {
-  const c = new TrainingCommands(deps.model, deps.launcher, deps.runs);
+  const c = new TrainingCommands(deps.model, deps.launcher, deps.runs, deps.state);
   return registerCommands({
     [Commands.launchTraining]: () => c.launch(false),
     [Commands.launchTrainingWithParams]: () => c.launch(true),

@@ -1,13 +1,18 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { Slurm } from '../../core/slurm/slurm';
-import type { ParamValue } from '../../core/store/types';
+import { errorMessage } from '../../core/errors';
+import { RESOURCE_KEYS_HELP, formatResources, parseResources } from '../../core/slurm/resourceLine';
+import type { JobResources, ParamValue } from '../../core/store/types';
 import { formatParamInput, grid, parseValueList } from '../../core/tracking/params';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import type { RunNode, RunSelection } from '../runs/runSelection';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import { lastRunOf, orderEntryPoints } from './launchChoices';
+import { lastRunOf, orderEntryPoints, targetChoices, targetKey } from './launchChoices';
 import type { EntryPoint, TrainingLauncher } from './trainingLauncher';
+
+const LAST_TARGET = 'runlens.launch.lastTarget';
+const LAST_RESOURCES = 'runlens.launch.lastSlurmResources';
 
 /** Launch, re-run, stop and follow training runs from the editor. */
 export class TrainingCommands {
@@ -15,25 +20,85 @@ export class TrainingCommands {
     private readonly model: WorkspaceModel,
     private readonly launcher: TrainingLauncher,
     private readonly runs: RunSelection,
+    /** The workspace's memory: the last launch target and the last Slurm resources. */
+    private readonly state: vscode.Memento,
   ) {}
 
+  /** Launch Training: an entry point, where it runs, its params. A preset entry (Run Script) runs here at once. */
   async launch(withParams: boolean, preset?: EntryPoint): Promise<void> {
     const entry = preset ?? (await this.pickEntryPoint());
     if (!entry) return;
+    const target = preset ? { kind: 'local' as const } : await this.pickTarget(entry);
+    if (!target) return;
     const folderRuns = this.model
       .allRuns()
       .filter(({ folder }) => folder.folder === entry.folder)
       .map((r) => r.entry);
     const last = lastRunOf(folderRuns, entry.folder.uri.fsPath, entry.script);
     const defaults = this.launcher.defaultParams(entry, last?.params);
-    const combos = withParams ? await this.askSweep(defaults) : [defaults];
+    const combos = withParams ? await this.askSweep(defaults, target.kind === 'slurm') : [defaults];
     if (!combos) return;
+    if (target.kind === 'slurm') {
+      try {
+        await this.launcher.submitToSlurm({ entry, paramSets: combos, resources: target.resources });
+      } finally {
+        // The runs (and maybe the store) were just written here: show them without waiting for file events.
+        this.model.byKey(entry.folder.uri.toString())?.reload();
+      }
+      return;
+    }
     await Promise.all(combos.map((params) => this.launcher.launch({ entry, params })));
+  }
+
+  /**
+   * Local, or Slurm when `sbatch` is on PATH (one choice per partition from `sinfo`, the last
+   * choice first); on Slurm, the job's resources as one editable line, from the runlens.slurm.*
+   * settings and the last launch. Undefined when cancelled.
+   */
+  private async pickTarget(
+    entry: EntryPoint,
+  ): Promise<{ kind: 'local' } | { kind: 'slurm'; resources: JobResources } | undefined> {
+    const slurm = new Slurm();
+    if (!slurm.available()) return { kind: 'local' };
+    const partitions = await slurm.partitions().catch((e: unknown) => ({ error: errorMessage(e) }));
+    const choices = targetChoices(partitions, this.state.get<string>(LAST_TARGET));
+    const pick = await vscode.window.showQuickPick(choices, {
+      title: `Launch ${entry.label}: where?`,
+      placeHolder: 'Run it on this machine or submit it to the Slurm cluster',
+    });
+    if (!pick) return undefined;
+    await this.state.update(LAST_TARGET, targetKey(pick.target));
+    if (pick.target.kind === 'local') return { kind: 'local' };
+    const last = this.state.get<JobResources>(LAST_RESOURCES) ?? {};
+    const start: JobResources = { ...this.launcher.slurmDefaults(entry), ...last };
+    if (pick.target.partition) start.partition = pick.target.partition;
+    else delete start.partition;
+    const line = await vscode.window.showInputBox({
+      title: `Slurm resources of ${entry.label}`,
+      prompt: RESOURCE_KEYS_HELP,
+      value: formatResources(start),
+      ignoreFocusOut: true,
+      validateInput: (text) => {
+        try {
+          parseResources(text);
+          return undefined;
+        } catch (e) {
+          return errorMessage(e);
+        }
+      },
+    });
+    if (line === undefined) return undefined;
+    const resources = parseResources(line);
+    // The partition is the target's choice; the rest is remembered for the next launch.
+    const { partition: _partition, ...rest } = resources;
+    await this.state.update(LAST_RESOURCES, rest);
+    return { kind: 'slurm', resources };
   }
 
   /** Every combination of the values typed per parameter; undefined when cancelled. */
   private async askSweep(
     defaults: Record<string, ParamValue>,
+    onSlurm: boolean,
   ): Promise<Record<string, ParamValue>[] | undefined> {
     const values: Record<string, ParamValue[]> = {};
     const keys = Object.keys(defaults);
@@ -52,11 +117,13 @@ export class TrainingCommands {
     if (combos.length > 1) {
       const limit = this.launcher.concurrency();
       const ok = await vscode.window.showInformationMessage(
-        `Queue a sweep of ${combos.length} runs (at most ${limit} at a time)?`,
+        onSlurm
+          ? `Submit a sweep of ${combos.length} runs as one Slurm job array (at most ${limit} at a time)?`
+          : `Queue a sweep of ${combos.length} runs (at most ${limit} at a time)?`,
         { modal: true },
-        'Queue Sweep',
+        onSlurm ? 'Submit Sweep' : 'Queue Sweep',
       );
-      if (ok !== 'Queue Sweep') return undefined;
+      if (ok !== (onSlurm ? 'Submit Sweep' : 'Queue Sweep')) return undefined;
     }
     return combos;
   }

@@ -2,10 +2,11 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
-import type { ParamValue } from '../../core/store/types';
+import { SlurmLauncher } from '../../core/slurm/launcher';
+import type { JobResources, ParamValue } from '../../core/store/types';
 import { STORE_DIR_NAME } from '../../core/store/layout';
 import { Store } from '../../core/store/store';
-import type { LaunchedRun, RunResult } from '../../core/tracking/launcher';
+import type { LaunchOptions, LaunchedRun, RunResult } from '../../core/tracking/launcher';
 import { launchRun } from '../../core/tracking/launcher';
 import type { EntryPointSetting, ExtensionSettings } from '../settings';
 
@@ -19,6 +20,13 @@ export interface EntryPoint {
   params?: Record<string, unknown>;
   experiment?: string;
   source: 'settings' | 'detected';
+}
+
+export interface SlurmRequest {
+  entry: EntryPoint;
+  /** One set of params per run; several make one job array. */
+  paramSets: Record<string, ParamValue>[];
+  resources: JobResources;
 }
 
 export interface LaunchRequest {
@@ -93,6 +101,61 @@ export class TrainingLauncher implements vscode.Disposable {
     } catch {
       return {};
     }
+  }
+
+  /** The resources a launch on Slurm starts from: the folder's runlens.slurm.* settings. */
+  slurmDefaults(entry: EntryPoint): JobResources {
+    return this.settings.slurmResources(entry.folder);
+  }
+
+  /**
+   * Submit to Slurm: one job, or one job array for several sets of params (throttled to the sweep
+   * concurrency). The runs are in the store at once, queued with their job ids; the workspace's job
+   * watcher follows them from there, so nothing here waits for the jobs.
+   */
+  async submitToSlurm(request: SlurmRequest): Promise<LaunchedRun[]> {
+    const { entry, paramSets, resources } = request;
+    const { command, args } = await this.commandFor(entry);
+    const store = Store.open(this.settings.storeDir(entry.folder), { create: true });
+    const slurm = new SlurmLauncher({ resources });
+    const options: LaunchOptions = {
+      command,
+      args,
+      cwd: entry.script ? path.dirname(entry.script) : entry.folder.uri.fsPath,
+      experiment: entry.experiment,
+      stdoutPattern: this.settings.stdoutPattern(),
+    };
+    let runs: LaunchedRun[];
+    let job: string;
+    try {
+      if (paramSets.length === 1) {
+        const one = await slurm.start(store, { ...options, params: paramSets[0] });
+        runs = [one];
+        job = `job ${one.run.job?.id ?? '?'}`;
+      } else {
+        const sweep = await slurm.startSweep(store, {
+          ...options,
+          paramSets,
+          concurrency: this.concurrency(),
+        });
+        runs = sweep.runs;
+        job = `job array ${sweep.jobId}, ${paramSets.length} tasks`;
+      }
+    } finally {
+      this.emitter.fire();
+    }
+    const where = resources.partition ? `partition ${resources.partition}` : 'the default partition';
+    const first = runs[0].run;
+    void vscode.window
+      .showInformationMessage(
+        `Runlens: submitted ${runs.length === 1 ? first.name : `${runs.length} runs`} to Slurm (${job}, ${where}).`,
+        'Show Output',
+      )
+      .then((choice) => {
+        if (choice === 'Show Output')
+          void vscode.window.showTextDocument(vscode.Uri.file(runs[0].outputFile), { preview: true });
+      });
+    return runs;
   }
 
   /** Queue a run; resolves when it has ended (undefined when it could not start). */
