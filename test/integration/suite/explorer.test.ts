@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { PARENT_TAG } from '../../../src/core/store/nesting';
 import { Store } from '../../../src/core/store/store';
+import { TAG_PIPELINE_RUN, TAG_STAGE } from '../../../src/core/store/types';
 import type { ExplorerNode } from '../../../src/extension/runs/experimentsTree';
 import type { RunlensApi } from '../../../src/extension/root';
 import { waitFor } from './wait';
@@ -141,6 +142,78 @@ suite('explorer', () => {
       experiments.setFilter({});
       store.removeRun(child.id);
       store.removeRun(parent.id);
+    }
+  });
+
+  test('stage runs sit under their pipeline run; alike names say what differs; params group by prefix', async () => {
+    const { experiments } = await api();
+    const store = Store.open(path.join(workspace(), '.runlens'));
+    const pipelineRun = 'pipe00000000000001';
+    const stage = (name: string) =>
+      store.createRun({
+        experiment: 'grouped',
+        name,
+        status: 'finished',
+        pid: null,
+        tags: { [TAG_PIPELINE_RUN]: pipelineRun, [TAG_STAGE]: name },
+      });
+    const runs = [
+      stage('validate-data'),
+      stage('train'),
+      store.createRun({
+        experiment: 'grouped',
+        name: 'whale_calls_finetune_unbalanced_lr0.001_seed1',
+        status: 'finished',
+        pid: null,
+        params: { 'model.depth': 4, 'model.width': 64, seed: 1 },
+      }),
+      store.createRun({
+        experiment: 'grouped',
+        name: 'whale_calls_finetune_unbalanced_lr0.001_seed2',
+        status: 'finished',
+        pid: null,
+      }),
+    ];
+    try {
+      const exp = await waitFor('the grouped experiment with a pipeline run and two runs', () => {
+        const node = experiments
+          .getChildren()
+          .find(
+            (n): n is Extract<ExplorerNode, { kind: 'experiment' }> =>
+              n.kind === 'experiment' && n.name === 'grouped',
+          );
+        return node && experiments.getChildren(node).length === 3 && node;
+      });
+      const top = experiments.getChildren(exp);
+      const pipe = top.find((n) => n.kind === 'pipelineRun');
+      assert.ok(pipe, JSON.stringify(top));
+      const pipeItem = experiments.getTreeItem(pipe);
+      assert.equal(label(pipeItem), 'pipeline run');
+      assert.equal(pipeItem.collapsibleState, vscode.TreeItemCollapsibleState.Collapsed);
+      assert.match(String(pipeItem.description), /^2 stage runs · /);
+      const stages = experiments.getChildren(pipe);
+      assert.deepEqual(
+        stages.map((n) => label(experiments.getTreeItem(n))),
+        ['validate-data', 'train'],
+      );
+      assert.deepEqual(experiments.getParent(stages[1]), pipe);
+      const alike = top.filter((n) => n.kind === 'run').map((n) => experiments.getTreeItem(n));
+      assert.deepEqual(alike.map((i) => String(i.description).split(' · ')[0]).sort(), ['…seed1', '…seed2']);
+      const withParams = top.find((n) => n.kind === 'run' && n.id === runs[2].id)!;
+      const params = experiments.getChildren(experiments.getChildren(withParams)[0]);
+      assert.deepEqual(
+        params.map((n) => [label(experiments.getTreeItem(n)), experiments.getTreeItem(n).description]),
+        [
+          ['model.', '2 params'],
+          ['seed', '1'],
+        ],
+      );
+      assert.deepEqual(
+        experiments.getChildren(params[0]).map((n) => label(experiments.getTreeItem(n))),
+        ['depth', 'width'],
+      );
+    } finally {
+      for (const r of runs) store.removeRun(r.id);
     }
   });
 });
