@@ -71,6 +71,9 @@ describe('metrics webview', () => {
     const label = (await w.page.locator('.card canvas').nth(1).getAttribute('aria-label')) ?? '';
     assert.match(label, /^lax\/bar_2 against step, 2 runs\./);
     assert.equal(r.charts.length, 2);
+    // Whole steps only, even around a single point.
+    for (const c of r.charts)
+      for (const t of c.xTicks) assert.match(t, /^-?\d+$/, `${c.key}: tick ${t} is a whole step`);
     await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-short-series-dark.png'), fullPage: true });
     await done(w);
   });
@@ -81,6 +84,7 @@ describe('metrics webview', () => {
       (await w.page.locator('.empty').textContent()) ?? '',
       /^The 3 runs shown logged no metric and have ended \(finished\): there is nothing to chart\.$/,
     );
+    assert.equal(await w.page.getByRole('searchbox', { name: 'Filter metrics by name' }).isVisible(), false);
     await done(w);
   });
 
@@ -170,6 +174,7 @@ describe('metrics webview', () => {
     assert.ok(inView.length >= 2 && inView.length < 14, `${inView.length} charts in view`);
     assert.deepEqual(painted.slice(0, inView.length).sort(), [...inView].sort());
     await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-sections-light.png'), fullPage: true });
+    await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-sections-view-light.png') });
     // Collapse train/: its cards go, the heading says so, the state keeps it.
     const train = w.page.getByRole('button', { name: /^train/ });
     await train.click();

@@ -89,6 +89,8 @@ export function refreshDatasets(v: ChartView): void {
   y.suggestedMax = Number.isFinite(rawMax) ? rawMax : undefined;
   const x = v.chart.options.scales!.x!;
   (x as { title: { text: string } }).title.text = X_LABELS[state.xAxis];
+  // Steps are whole numbers: no tick at step 0.2 around a single point.
+  (x as { ticks: { precision?: number } }).ticks.precision = state.xAxis === 'step' ? 0 : undefined;
   v.chart.update('none');
   const missing = v.data.missing
     .map((ref) => view.snapshot?.runs.find((r) => r.ref === ref)?.name ?? ref)

@@ -39,6 +39,7 @@ export const metricFilter = el('input', {
   'aria-label': 'Filter metrics by name',
 });
 export const filterStatus = el('span', { class: 'filter-status muted', role: 'status' });
+export const metricFilterBar = el('div', { class: 'toolbar metric-filter' }, metricFilter, filterStatus);
 export const showAll = el('button', { type: 'button', text: 'Show all' });
 export const hideAll = el('button', { type: 'button', text: 'Hide all' });
 export const legend = el('ul', { class: 'legend', 'aria-label': 'Runs shown (press to hide or show a run)' });
@@ -62,7 +63,7 @@ export function mountPage(): void {
     ),
     notices,
     legend,
-    el('div', { class: 'toolbar metric-filter' }, metricFilter, filterStatus),
+    metricFilterBar,
     empty,
     grid,
     tooltip,

@@ -3,7 +3,7 @@ import { el } from '../shared/dom';
 import { createView } from './chartView';
 import { renderLegend, renderPicker } from './legend';
 import { refreshDatasets } from './lines';
-import { empty, notices } from './page';
+import { empty, metricFilterBar, notices } from './page';
 import { applyFilter, bodyFor, planSections } from './sections';
 import { checkWidth } from './size';
 import { host, saveState, state, view, views } from './state';
@@ -35,6 +35,7 @@ export function renderAll(): void {
     views.delete(key);
   }
   empty.hidden = s.charts.length > 0;
+  metricFilterBar.hidden = s.charts.length === 0;
   const ended = s.runs.length > 0 && s.runs.every((r) => !['running', 'queued'].includes(r.status));
   empty.textContent = ended
     ? `${s.runs.length === 1 ? 'The run shown' : `The ${s.runs.length} runs shown`} logged no metric and ${s.runs.length === 1 ? 'has' : 'have'} ended (${[...new Set(s.runs.map((r) => r.status))].join(', ')}): there is nothing to chart.`
