@@ -9,11 +9,14 @@ import { registerTrainingCommands } from './training/register';
 import { registerReproCommands } from './repro/register';
 import { registerWorkspaceCommands } from './workspace/register';
 import { DataValidation } from './data/dataValidation';
+import { registerDataCommands } from './data/register';
 import { DriftCommands } from './drift/driftCommands';
+import { registerDriftCommands } from './drift/register';
 import { createPipeline } from './pipeline/pipelineTree';
 import type { PipelineApi } from './pipeline/pipelineTree';
 import { PipelineDiagnostics } from './pipeline/pipelineDiagnostics';
 import { Serving } from './serving/serving';
+import { registerServingCommands } from './serving/register';
 import { registerImportCommands } from './import/register';
 import { EvaluationFeature } from './evaluation/evaluationFeature';
 import { ExperimentsTree } from './runs/experimentsTree';
@@ -27,6 +30,7 @@ import { StatusBar } from './runs/statusBar';
 import { WorkspaceModel } from './workspace/workspaceModel';
 import { registerTerminalCli } from './terminal/terminalCli';
 import { TeamView } from './team/teamView';
+import { registerTeamCommands } from './team/register';
 import { TrainingLauncher } from './training/trainingLauncher';
 
 /** What activate() returns: the live services, for integration tests and other extensions. */
@@ -68,7 +72,7 @@ export function createRoot(context: vscode.ExtensionContext): {
   const output = own(vscode.window.createOutputChannel('Runlens'));
   for (const d of registerImportCommands(model, settings, output)) own(d);
   const team = own(new TeamView(model, settings, context.secrets, output));
-  own(new DataValidation());
+  const data = own(new DataValidation());
   own(new PipelineDiagnostics());
   const pipeline = own(createPipeline(settings, output, model));
   const serving = own(new Serving(model, output));
@@ -97,6 +101,10 @@ export function createRoot(context: vscode.ExtensionContext): {
     ...registerTrainingCommands({ model, launcher, runs, state: context.workspaceState }),
     ...registerReproCommands({ runs }),
     ...registerModelCommands(model, runs),
+    ...registerTeamCommands(team),
+    ...registerDataCommands(data),
+    ...registerServingCommands(serving),
+    ...registerDriftCommands(drift),
     ...followWorkspace(model, tree),
   ])
     own(d);

@@ -4,8 +4,6 @@ import * as vscode from 'vscode';
 import { errorMessage } from '../../core/errors';
 import type { Anomaly, ValidationReport } from '../../core/data/schema';
 import { inferSchema, readSchema, validateFile, writeSchema } from '../../core/data/schema';
-import { Commands } from '../ids';
-import { registerCommand } from '../shared/registerCommand';
 
 const DATA_FILE = /\.(csv|jsonl)$/i;
 const SCHEMA_SUFFIX = '.schema.json';
@@ -41,21 +39,22 @@ export class DataValidation implements vscode.Disposable {
       vscode.workspace.onDidOpenTextDocument((d) => void this.check(d.uri)),
       vscode.workspace.onDidSaveTextDocument((d) => void this.check(d.uri)),
       vscode.workspace.onDidCloseTextDocument((d) => this.diagnostics.delete(d.uri)),
-      registerCommand(Commands.inferSchema, (uri?: vscode.Uri) => this.infer(uri)),
-      registerCommand(Commands.validateData, async (uri?: vscode.Uri) => {
-        const target = uri ?? vscode.window.activeTextEditor?.document.uri;
-        if (!target) throw new Error('open a CSV or JSONL data file first');
-        const report = await this.check(target, true);
-        if (report) {
-          void vscode.window.showInformationMessage(
-            report.valid
-              ? `Runlens: ${path.basename(target.fsPath)} is valid against ${path.basename(report.schema)} (${report.rows} rows).`
-              : `Runlens: ${report.anomalies.length} anomalies in ${path.basename(target.fsPath)}: see the Problems panel.`,
-          );
-        }
-      }),
     );
     for (const d of vscode.workspace.textDocuments) void this.check(d.uri);
+  }
+
+  /** Validates a file (default: the active editor's) and says the result; anomalies go to Problems. */
+  async validate(uri?: vscode.Uri): Promise<void> {
+    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    if (!target) throw new Error('open a CSV or JSONL data file first');
+    const report = await this.check(target, true);
+    if (report) {
+      void vscode.window.showInformationMessage(
+        report.valid
+          ? `Runlens: ${path.basename(target.fsPath)} is valid against ${path.basename(report.schema)} (${report.rows} rows).`
+          : `Runlens: ${report.anomalies.length} anomalies in ${path.basename(target.fsPath)}: see the Problems panel.`,
+      );
+    }
   }
 
   /** Validates one file; `explicit`: asked for by a command, so a missing schema is an error shown. */
@@ -92,7 +91,7 @@ export class DataValidation implements vscode.Disposable {
     }
   }
 
-  private async infer(uri?: vscode.Uri): Promise<void> {
+  async infer(uri?: vscode.Uri): Promise<void> {
     const target = uri ?? vscode.window.activeTextEditor?.document.uri;
     if (!target || !DATA_FILE.test(target.fsPath)) {
       void vscode.window.showWarningMessage('Runlens: open a CSV or JSONL data file to infer its schema.');

@@ -4,12 +4,11 @@ import * as vscode from 'vscode';
 import { computeDrift } from '../../core/drift/compute';
 import { openTable } from '../../core/data/table';
 import type { DriftSource } from '../../protocol/drift';
-import { Commands, SETTINGS_SECTION } from '../ids';
+import { SETTINGS_SECTION } from '../ids';
 import { pickPackage } from '../models/pickers';
 import { DriftPanels } from '../panels/driftPanel';
 import type { DriftPanel } from '../panels/driftPanel';
 import { failure } from '../shared/commandGuard';
-import { registerCommand } from '../shared/registerCommand';
 
 const DATA_FILTERS = { 'CSV or JSON Lines': ['csv', 'jsonl', 'ndjson'] };
 
@@ -29,21 +28,7 @@ export class DriftCommands implements vscode.Disposable {
     private readonly servedEndpoint: () => string | undefined,
   ) {
     this.panels = new DriftPanels(extensionUri, (l) => output.appendLine(l));
-    this.subscriptions.push(
-      this.panels,
-      registerCommand(Commands.checkDataDrift, (reference?: vscode.Uri, current?: vscode.Uri, by?: string) =>
-        this.checkData(reference, current, by),
-      ),
-      // From the Explorer on a data file: that file is the current data; the reference is picked.
-      registerCommand(Commands.checkDriftAgainst, (current?: vscode.Uri) =>
-        this.checkData(undefined, current),
-      ),
-      registerCommand(
-        Commands.checkServingDrift,
-        (dir?: vscode.Uri, feedback?: vscode.Uri, window?: 'hour' | 'day') =>
-          this.checkServing(dir, feedback, window),
-      ),
-    );
+    this.subscriptions.push(this.panels);
   }
 
   /**

@@ -5,7 +5,6 @@ import type { PipelineRunner } from './pipelineRunner';
 import { notifyResult } from './pipelineRunner';
 import { clock } from './stageLabels';
 import { failure } from '../shared/commandGuard';
-import { registerCommand } from '../shared/registerCommand';
 
 const REASON_CHARS = 40;
 
@@ -26,11 +25,7 @@ export class ContinuousTraining implements vscode.Disposable {
   constructor(private readonly runner: PipelineRunner) {
     this.item.name = 'Runlens Continuous Training';
     this.item.command = { command: Commands.showPipelineLog, title: 'Show Pipeline Log' };
-    this.subscriptions.push(
-      runner.onDidChange(() => this.update()),
-      registerCommand(Commands.startContinuousTraining, () => this.start()),
-      registerCommand(Commands.stopContinuousTraining, () => this.stop()),
-    );
+    this.subscriptions.push(runner.onDidChange(() => this.update()));
     void vscode.commands.executeCommand('setContext', ContextKeys.watching, false);
   }
 

@@ -183,7 +183,7 @@ export function createPipeline(
   const runner = new PipelineRunner(settings, output);
   const view = new PipelineTree(runner, model);
   const continuousTraining = new ContinuousTraining(runner);
-  const commands = registerPipelineCommands(runner);
+  const commands = registerPipelineCommands(runner, continuousTraining);
   return {
     runner,
     view,

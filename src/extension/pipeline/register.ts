@@ -4,11 +4,15 @@ import type { PipelineRunResult } from '../../core/pipeline/types';
 import { Commands } from '../ids';
 import { failure } from '../shared/commandGuard';
 import { registerCommands } from '../shared/registerCommand';
+import type { ContinuousTraining } from './continuousTraining';
 import type { PipelineRunner, RunRequest } from './pipelineRunner';
 import { notifyResult, templateFor } from './pipelineRunner';
 
-/** Run Pipeline (also forced, or one stage), Create runlens.yaml and Show Pipeline Log. */
-export function registerPipelineCommands(runner: PipelineRunner): vscode.Disposable[] {
+/** Run Pipeline (also forced, or one stage), Create runlens.yaml, Show Pipeline Log, Start/Stop Continuous Training. */
+export function registerPipelineCommands(
+  runner: PipelineRunner,
+  continuousTraining: ContinuousTraining,
+): vscode.Disposable[] {
   return registerCommands({
     [Commands.runPipeline]: (options?: RunRequest) => runFromEditor(runner, options ?? {}),
     [Commands.runPipelineForce]: () => runFromEditor(runner, { force: true }),
@@ -18,6 +22,8 @@ export function registerPipelineCommands(runner: PipelineRunner): vscode.Disposa
     },
     [Commands.createPipelineFile]: () => createPipelineFile(runner),
     [Commands.showPipelineLog]: () => runner.output.show(),
+    [Commands.startContinuousTraining]: () => continuousTraining.start(),
+    [Commands.stopContinuousTraining]: () => continuousTraining.stop(),
   });
 }
 

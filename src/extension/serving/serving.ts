@@ -9,7 +9,6 @@ import { pickPackage, pickVersion } from '../models/pickers';
 import type { VersionNode } from '../models/pickers';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
 import { failure } from '../shared/commandGuard';
-import { registerCommand } from '../shared/registerCommand';
 
 /**
  * Package Model for Serving (Models view), Serve Model Locally (a package folder: started as a
@@ -31,14 +30,7 @@ export class Serving implements vscode.Disposable {
     private readonly output: vscode.OutputChannel,
   ) {
     this.status.name = 'Runlens Serving';
-    this.subscriptions.push(
-      this.status,
-      registerCommand(Commands.packageModel, (node?: VersionNode, force?: boolean) =>
-        this.package(node, force === true),
-      ),
-      registerCommand(Commands.serveModel, (dir?: vscode.Uri) => this.serve(dir)),
-      registerCommand(Commands.stopServing, () => this.stop()),
-    );
+    this.subscriptions.push(this.status);
   }
 
   get endpoint(): string | undefined {

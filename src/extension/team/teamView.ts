@@ -13,7 +13,6 @@ import { listRemoteExperiments, pullRuns } from '../../core/sync/pull';
 import { ORIGIN_TAG, pushRuns } from '../../core/sync/push';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import { Commands, SETTINGS_SECTION, Settings, Views } from '../ids';
-import { registerCommand } from '../shared/registerCommand';
 import type { ExtensionSettings } from '../settings';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
 
@@ -49,11 +48,6 @@ export class TeamView implements vscode.TreeDataProvider<TeamNode>, vscode.Dispo
   ) {
     this.disposables.push(
       vscode.window.createTreeView(TEAM_VIEW, { treeDataProvider: this, showCollapseAll: true }),
-      registerCommand(Commands.refreshTeam, () => this.refresh()),
-      registerCommand(Commands.setMlflowCredentials, () => this.setCredentials()),
-      registerCommand(Commands.pushToMlflow, (node?: ExplorerNode, nodes?: ExplorerNode[]) =>
-        this.push(node, nodes),
-      ),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (e.affectsConfiguration(`${SETTINGS_SECTION}.${URI_SETTING}`)) this.refresh();
       }),

@@ -71,6 +71,19 @@ describe('package.json and the extension agree', () => {
     assert.deepEqual(direct, []);
   });
 
+  test("commands are registered in each feature's register.ts table, not in class constructors", () => {
+    const dir = path.join(repoRoot, 'src', 'extension');
+    // The evaluation feature's table sits in its constructor, beside the two panels it owns.
+    const allowed = new Set([
+      path.join('shared', 'registerCommand.ts'),
+      path.join('evaluation', 'evaluationFeature.ts'),
+    ]);
+    const elsewhere = (fs.readdirSync(dir, { recursive: true }) as string[])
+      .filter((f) => f.endsWith('.ts') && path.basename(f) !== 'register.ts' && !allowed.has(f))
+      .filter((f) => /\bregisterCommands?\(/.test(fs.readFileSync(path.join(dir, f), 'utf8')));
+    assert.deepEqual(elsewhere, []);
+  });
+
   test('the .vsix holds the bundles and no sources, tests or fixtures', () => {
     const r = spawnSync(path.join(repoRoot, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], {
       cwd: repoRoot,
