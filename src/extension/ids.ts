@@ -108,6 +108,8 @@ export const ItemKinds = {
   lineage: 'lineage',
   lineageRun: 'lineageRun',
   pipelineStage: 'pipelineStage',
+  /** The stage runs of one pipeline run, grouped in the Experiments view (no menu on it yet). */
+  pipelineRun: 'pipelineRun',
   workspaceFolder: 'folder',
 } as const;
 

@@ -20,9 +20,6 @@ import {
 import type { ExtensionSettings } from '../settings';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
 
-/** The context value of a pipeline run's item (no menu offers commands on it yet). */
-const PIPELINE_RUN_KIND = 'pipelineRun';
-
 export type Section = 'params' | 'metrics' | 'artifacts' | 'inputs' | 'git';
 
 /** Tree elements are plain data: ids into the model, never copies of it. */
@@ -468,7 +465,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       .filter(Boolean)
       .join(' · ');
     item.tooltip = new vscode.MarkdownString(pipelineRunTooltipMarkdown(node.id, record, runs));
-    item.contextValue = PIPELINE_RUN_KIND;
+    item.contextValue = ItemKinds.pipelineRun;
     item.accessibilityInformation = {
       label: `pipeline run, ${status}, ${runs.length} stage run${runs.length === 1 ? '' : 's'}`,
     };
