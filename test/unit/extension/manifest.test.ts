@@ -108,4 +108,26 @@ describe('package.json and the extension agree', () => {
         `${f} must not be packaged`,
       );
   });
+
+  test('the npm package holds exactly what the .vsix holds (.npmignore is .vscodeignore)', () => {
+    const read = (f: string) => fs.readFileSync(path.join(repoRoot, f), 'utf8');
+    assert.equal(read('.npmignore'), read('.vscodeignore'));
+    assert.equal(
+      manifest.files,
+      undefined,
+      'a files list next to .vscodeignore makes vsce refuse to package',
+    );
+    const vsce = spawnSync(path.join(repoRoot, 'node_modules', '.bin', 'vsce'), ['ls', '--no-dependencies'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    assert.equal(vsce.status, 0, vsce.stderr);
+    const npm = spawnSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], {
+      cwd: repoRoot,
+      encoding: 'utf8',
+    });
+    assert.equal(npm.status, 0, npm.stderr);
+    const packed = (JSON.parse(npm.stdout) as { files: { path: string }[] }[])[0].files.map((f) => f.path);
+    assert.deepEqual(packed.sort(), vsce.stdout.trim().split('\n').sort());
+  });
 });
