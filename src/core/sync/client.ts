@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as https from 'node:https';
+import * as tls from 'node:tls';
 import { RunlensError, errorMessage } from '../errors';
 import type { RemoteConfig } from './config';
 
@@ -138,7 +140,11 @@ export class MlflowClient {
     const agentOptions = { keepAlive: true, maxSockets: options.maxSockets ?? 8 };
     this.agent =
       this.base.protocol === 'https:'
-        ? new https.Agent({ ...agentOptions, rejectUnauthorized: !config.insecureTls })
+        ? new https.Agent({
+            ...agentOptions,
+            rejectUnauthorized: !config.insecureTls,
+            ca: config.insecureTls ? undefined : trustedCas(),
+          })
         : new http.Agent(agentOptions);
     this.timeoutMs = options.timeoutMs ?? 60_000;
     this.headers = { 'content-type': 'application/json', accept: 'application/json' };
@@ -217,14 +223,16 @@ export class MlflowClient {
 
   private unreachable(e: Error, url: URL): MlflowUnreachableError {
     const code = (e as NodeJS.ErrnoException).code;
-    const tls = /certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY/i.test(`${code} ${e.message}`);
+    const badCert = /certificate|self[- ]signed|CERT_|UNABLE_TO_VERIFY|altnames/i.test(
+      `${code} ${e.message}`,
+    );
     return new MlflowUnreachableError(
-      `cannot reach the MLflow server ${this.server} (${url.pathname}): ${code ?? ''} ${errorMessage(e)}`.replace(
-        /\s+/g,
-        ' ',
-      ),
-      tls
-        ? 'the server certificate is not trusted by the system CAs: add its CA to the system store (NODE_EXTRA_CA_CERTS), or set MLFLOW_TRACKING_INSECURE_TLS=true for a test server'
+      (badCert
+        ? `the TLS certificate of the MLflow server ${this.server} is not trusted (${url.pathname}): ${code ?? ''} ${errorMessage(e)}`
+        : `cannot reach the MLflow server ${this.server} (${url.pathname}): ${code ?? ''} ${errorMessage(e)}`
+      ).replace(/\s+/g, ' '),
+      badCert
+        ? 'trust its CA: set NODE_EXTRA_CA_CERTS (or MLFLOW_TRACKING_SERVER_CERT_PATH) to the PEM file of the CA, or add it to the system CA bundle; for a test server only, MLFLOW_TRACKING_INSECURE_TLS=true skips the check'
         : 'check that the server runs and the URI is right (remote.mlflow in runlens.yaml, runlens.remote.mlflowUri or MLFLOW_TRACKING_URI); nothing was lost locally, run the sync again',
     );
   }
@@ -437,6 +445,48 @@ export class MlflowClient {
     );
     return (o.files ?? []).map((f) => ({ ...f, path: rel ? `${rel}/${f.path}` : f.path }));
   }
+}
+
+/** Where Linux distributions, macOS's OpenSSL and OpenSSL's SSL_CERT_FILE keep the system's CA bundle. */
+const SYSTEM_CA_BUNDLES = [
+  '/etc/ssl/certs/ca-certificates.crt',
+  '/etc/pki/tls/certs/ca-bundle.crt',
+  '/etc/ssl/ca-bundle.pem',
+  '/etc/ssl/cert.pem',
+];
+
+/**
+ * The CAs an https server's certificate is checked against: Node's bundled roots, the system's CA
+ * bundle (SSL_CERT_FILE or the first of SYSTEM_CA_BUNDLES; Node alone would not read it), and the
+ * files of NODE_EXTRA_CA_CERTS and MLFLOW_TRACKING_SERVER_CERT_PATH (MLflow's own variable). An
+ * explicit `ca` replaces Node's defaults, NODE_EXTRA_CA_CERTS included, so all are listed here.
+ */
+export function trustedCas(env: NodeJS.ProcessEnv = process.env): string[] {
+  const cas = [...tls.rootCertificates];
+  const read = (file: string | undefined, required: string | undefined): void => {
+    if (!file) return;
+    let text: string;
+    try {
+      text = fs.readFileSync(file, 'utf8');
+    } catch (e) {
+      if (!required) return;
+      throw new RunlensError(
+        `${required}=${file} cannot be read: ${errorMessage(e)}`,
+        `point ${required} at a PEM file of CA certificates`,
+        'usage',
+      );
+    }
+    cas.push(...(text.match(/-----BEGIN CERTIFICATE-----[\s\S]+?-----END CERTIFICATE-----/g) ?? []));
+  };
+  if (env.SSL_CERT_FILE) read(env.SSL_CERT_FILE, 'SSL_CERT_FILE');
+  else
+    read(
+      SYSTEM_CA_BUNDLES.find((f) => fs.existsSync(f)),
+      undefined,
+    );
+  read(env.NODE_EXTRA_CA_CERTS, 'NODE_EXTRA_CA_CERTS');
+  read(env.MLFLOW_TRACKING_SERVER_CERT_PATH, 'MLFLOW_TRACKING_SERVER_CERT_PATH');
+  return cas;
 }
 
 function parseJson<T>(body: Buffer, url: URL, server: string): T {
