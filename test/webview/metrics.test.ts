@@ -1,15 +1,20 @@
 // The metrics chart webview in headless Chromium, fed recorded snapshots (assumes dist/webview is
 // built: node scripts/build.js; test/webview/run.ts builds it first).
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import type { Browser } from 'playwright-core';
 import type { MetricsSnapshot, RenderedChart } from '../../src/protocol/metrics';
 import { smooth } from '../../src/core/charts/downsample';
+import { SeriesCache, buildMetricsSnapshot } from '../../src/core/charts/panelData';
+import { Store } from '../../src/core/store/store';
 import { formatNumber } from '../../src/core/format';
 import { YOLO_KEYS, grownSnapshot, manyRunsSnapshot, yoloSnapshot } from '../fixtures/webview/manyRuns';
 import { tensorboardLax } from '../fixtures/webview/tensorboardLax';
-import { inkOf, launchChromium, openWebview, shotsDir } from '../helpers/webview';
+import { tempDir } from '../helpers/tmp';
+import { inkOf, launchChromium, openWebview, repoRoot, shotsDir } from '../helpers/webview';
 import type { ThemeKind, WebviewPage } from '../helpers/webview';
 
 type Rendered = { type: 'rendered'; charts: RenderedChart[]; series: number; points: number };
@@ -58,6 +63,34 @@ function shortRuns(): MetricsSnapshot {
     ...tensorboardLax,
     charts: [cut(1, 1)(tensorboardLax.charts[0]), cut(10, 1e-4)(tensorboardLax.charts[1])],
   };
+}
+
+/**
+ * Every run of the tensorboard-reducer test logs and tfevents-js's one-scalar file (real files, see
+ * test/fixtures/importers/SOURCES.md), imported by the CLI into a new store, as the host charts them.
+ */
+function realTensorBoardSnapshot(): MetricsSnapshot {
+  const ws = tempDir('runlens-webview-tb-');
+  fs.mkdirSync(path.join(ws, '.runlens'));
+  const tf = path.join(repoRoot, 'test/fixtures/importers/tfevents');
+  for (const dir of ['tensorboard-reducer/tests/runs', 'tfevents-js/src/__tests__/assets']) {
+    const r = spawnSync(
+      process.execPath,
+      [path.join(repoRoot, 'dist/cli.js'), 'import', 'tensorboard', path.join(tf, dir)],
+      {
+        cwd: ws,
+        encoding: 'utf8',
+        env: { ...process.env, RUNLENS_STORE: '' },
+      },
+    );
+    assert.equal(r.status, 0, r.stderr || r.stdout);
+  }
+  const store = Store.open(path.join(ws, '.runlens'));
+  const runs = store
+    .listRuns()
+    .entries.sort((a, b) => a.name.localeCompare(b.name))
+    .map((entry) => ({ ref: `real#${entry.id}`, entry, metricsFile: store.metricsFile(entry.id) }));
+  return buildMetricsSnapshot(runs, { cache: new SeriesCache(), points: 1200 });
 }
 
 describe('metrics webview', () => {
@@ -221,6 +254,77 @@ describe('metrics webview', () => {
     await done(w);
   });
 
+  test('real TensorBoard logs: sections dup_steps, lax and Other; a step logged twice shows both values', async () => {
+    const snap = realTensorBoardSnapshot();
+    assert.deepEqual(
+      snap.charts.map((c) => c.key),
+      [
+        'dup_steps/bar',
+        'dup_steps/foo',
+        'hello',
+        'lax/bar_1',
+        'lax/bar_2',
+        'lax/bar_3',
+        'lax/bar_4',
+        'lax/foo',
+        'strict/foo',
+      ],
+    );
+    const w = await show(snap, 'light', {
+      refs: [],
+      xAxis: 'step',
+      smoothing: 0,
+      logKeys: [],
+      hidden: [],
+      filter: '',
+      collapsed: [],
+      tables: ['dup_steps/bar'],
+    });
+    assert.deepEqual(await w.page.locator('.group > h2 button').allTextContents(), [
+      'dup_steps2 metrics',
+      'lax5 metrics',
+      'Other2 metrics',
+    ]);
+    assert.deepEqual(await w.page.locator('.group').last().locator('.card h3').allTextContents(), [
+      'hello',
+      'strict/foo',
+    ]);
+    // The table kept in the state is shown; a step logged twice by a run shows both values, in order.
+    const chart = snap.charts[0];
+    const card = w.page.locator('.card').first();
+    assert.equal(await card.getByRole('button', { name: 'Table' }).getAttribute('aria-pressed'), 'true');
+    assert.equal(
+      await card.locator('caption').textContent(),
+      `dup_steps/bar: 3 runs, ${chart.series.reduce((n, x) => n + x.steps.length, 0)} points`,
+    );
+    // A column per run with the metric, in the panel's run order.
+    assert.deepEqual(
+      (await card.locator('thead th').allTextContents()).slice(1),
+      chart.series.map((x) => ` ${snap.runs.find((r) => r.ref === x.ref)!.label}`),
+    );
+    const rows = await card
+      .locator('tbody tr')
+      .evaluateAll((rs) => rs.map((r) => [...r.children].map((c) => c.textContent)));
+    const steps = [...new Set(chart.series.flatMap((x) => x.steps))].sort((a, b) => a - b);
+    assert.equal(rows.length, steps.length);
+    let doubled = 0;
+    for (const [j, x] of chart.series.entries()) {
+      for (const [i, step] of steps.entries()) {
+        const at = x.steps.flatMap((st, k) => (st === step ? [formatNumber(x.values[k]!)] : []));
+        if (at.length > 1) doubled++;
+        assert.equal(rows[i][0], String(step));
+        assert.equal(rows[i][j + 1], at.join(', '), `run ${j} at step ${step}`);
+      }
+    }
+    assert.ok(doubled >= 10, `steps logged twice: ${doubled}`);
+    await card.screenshot({ path: path.join(shotsDir(), 'metrics-real-duplicate-steps-table-light.png') });
+    await w.page.screenshot({
+      path: path.join(shotsDir(), 'metrics-real-tensorboard-light.png'),
+      fullPage: true,
+    });
+    await done(w);
+  });
+
   test('the metric-name filter: matches, counts, nothing matched, kept in the state', async () => {
     const snap = yoloSnapshot(3, 100, ['loss']);
     const w = await show(snap);
@@ -275,7 +379,7 @@ describe('metrics webview', () => {
       'step',
       ...snap.runs.map((r) => ` ${r.label}`),
     ]);
-    assert.equal(await table.locator('caption').textContent(), `${key}: 3 runs, 100 points, smoothed (raw)`);
+    assert.equal(await table.locator('caption').textContent(), `${key}: 3 runs, 210 points, smoothed (raw)`);
     const cells = await table
       .locator('tbody tr')
       .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
@@ -331,7 +435,7 @@ describe('metrics webview', () => {
       .evaluateAll((rows) => rows.map((r) => [...r.children].map((c) => c.textContent)));
     for (const [j, s] of chart.series.entries())
       for (let i = 0; i < s.steps.length; i++) assert.equal(raw[i][j + 1], formatNumber(s.values[i]!));
-    assert.equal(await table.locator('caption').textContent(), `${key}: 3 runs, 100 points`);
+    assert.equal(await table.locator('caption').textContent(), `${key}: 3 runs, 210 points`);
     assert.deepEqual(((await w.state()) as { tables: string[] }).tables, [key]);
     await w.page.screenshot({ path: path.join(shotsDir(), 'metrics-table-light.png'), fullPage: true });
     await card.screenshot({ path: path.join(shotsDir(), 'metrics-table-card-light.png') });
@@ -394,7 +498,7 @@ describe('metrics webview', () => {
     assert.equal(await focused(), 'button|metrics/mAP_0.5|Table');
     await page.keyboard.press('Enter');
     await page.keyboard.press('ArrowDown');
-    assert.match(await focused(), /^div\|metrics\/mAP_0\.5\|metrics\/mAP_0\.5: 2 runs, 40 points/);
+    assert.match(await focused(), /^div\|metrics\/mAP_0\.5\|metrics\/mAP_0\.5: 2 runs, 50 points/);
     await page
       .locator('.card')
       .first()

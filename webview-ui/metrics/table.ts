@@ -31,8 +31,12 @@ export function renderTable(v: ChartView): void {
   const caption = el(
     'caption',
     {},
-    `${v.key}: ${plural(lines.length, 'run')}, ${plural(xs.length, 'point')}`,
+    `${v.key}: ${plural(lines.length, 'run')}, ${plural(
+      lines.reduce((n, l) => n + l.points.length, 0),
+      'point',
+    )}`,
     columns.some((c) => c.smoothed) ? ', smoothed (raw)' : '',
+    v.zoomed ? '; the zoomed range at full resolution' : '',
     reduced ? '; long series reduced as drawn (zoom in, or CSV, for every point)' : '',
   );
   const head = el(
