@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunlensError } from '../../src/core/errors';
 import { mkdirp, writeFileAtomic } from '../../src/core/store/fsutil';
@@ -9,7 +10,8 @@ import { resolveStoreDir } from '../../src/core/store/resolve';
 import type { MetricPointRow, RunRow, SearchOptions } from '../../src/core/store/search';
 import { metricHistory, runRow, searchEntries } from '../../src/core/store/search';
 import { Store } from '../../src/core/store/store';
-import type { ParamValue, RunRecord, RunStatus } from '../../src/core/store/types';
+import type { MetricSummary, ParamValue, RunRecord, RunStatus } from '../../src/core/store/types';
+import { foldSummary, scanMetrics } from '../../src/core/store/metrics';
 import { TERMINAL_STATUSES } from '../../src/core/store/types';
 import { relativeToRoot } from '../../src/core/tracking/environment';
 import { MetricLog } from '../../src/core/tracking/metricLog';
@@ -100,6 +102,12 @@ export interface InitOptions {
   store?: string;
   /** Nest the new run in this one (a Run or a run id): the explorer shows it under its parent. */
   parent?: Run | string;
+  /**
+   * Reopen this run of the store (id, unique prefix/suffix or name; MLflow's `start_run(run_id=...)`):
+   * it is running again and owned by this process, params keep their values (a changed one is an
+   * error), tags are added, and automatic steps continue after the last one logged.
+   */
+  runId?: string;
 }
 
 /**
@@ -122,6 +130,7 @@ export class Run {
   };
 
   constructor(options: InitOptions = {}) {
+    let resumed: Record<string, MetricSummary> | undefined;
     const attachedDir = process.env.RUNLENS_RUN_DIR;
     const launched = parseLaunchedParams(process.env.RUNLENS_PARAMS);
     const params = { ...normalizeParams(options.params ?? {}), ...launched };
@@ -139,6 +148,27 @@ export class Run {
         if (options.name && r.name !== options.name) r.name = options.name;
         if (options.experiment && !process.env.RUNLENS_EXPERIMENT) r.experiment = options.experiment;
       });
+      this.id = run.id;
+    } else if (options.runId !== undefined) {
+      const store = Store.open(resolveStoreDir({ explicit: options.store, cwd: process.cwd() }).dir);
+      this.root = store.root;
+      this.dir = store.runDir(store.resolveRunId(String(options.runId)));
+      resumed = {};
+      const summary = resumed;
+      scanMetrics(path.join(this.dir, 'metrics.jsonl'), (p) => foldSummary(summary, p));
+      const tags = options.tags ?? {};
+      const run = updateRunFileSync(this.dir, (r) => {
+        checkParamsUnchanged(r, params);
+        assignOwn(r.params, params);
+        assignOwn(r.tags, tags);
+        r.status = 'running';
+        r.endTime = null;
+        r.exitCode = null;
+        r.summary = null;
+        r.pid = process.pid;
+        r.host = os.hostname();
+      });
+      this.owner = true;
       this.id = run.id;
     } else {
       const store = Store.open(resolveStoreDir({ explicit: options.store, cwd: process.cwd() }).dir, {
@@ -164,6 +194,7 @@ export class Run {
       JSON.stringify({ language: 'node', version: CLIENT_VERSION, pid: process.pid }) + '\n',
     );
     this.metrics = new MetricLog(path.join(this.dir, 'metrics.jsonl'), () => this.isRemoved());
+    if (resumed) this.metrics.continueFrom(resumed);
     process.on('exit', this.onExit);
     // Without a handler Node exits on SIGTERM without 'exit' handlers: buffered points would be lost.
     if (process.listenerCount('SIGTERM') === 0) process.on('SIGTERM', this.onSigterm);
@@ -196,15 +227,7 @@ export class Run {
     this.assertOpen();
     const clean = normalizeParams(params);
     this.update((r) => {
-      for (const [k, v] of Object.entries(clean)) {
-        const old = getOwn(r.params, k);
-        if (old !== undefined && old !== v)
-          throw new RunlensError(
-            `param "${k}" of run ${r.id} is already ${JSON.stringify(old)}, cannot log ${JSON.stringify(v)}: a param cannot change once logged (MLflow's rule)`,
-            'log the new value under another key, or as a metric or tag',
-            'conflict',
-          );
-      }
+      checkParamsUnchanged(r, clean);
       assignOwn(r.params, clean);
     });
     assignOwn(this.params, clean);
@@ -375,6 +398,19 @@ function hashFileSync(file: string): { size: number; sha256: string } {
     fs.closeSync(fd);
   }
   return { size, sha256: hash.digest('hex') };
+}
+
+/** MLflow's rule: a param already logged with another value is an error naming the run, key and values. */
+function checkParamsUnchanged(r: RunRecord, params: Record<string, ParamValue>): void {
+  for (const [k, v] of Object.entries(params)) {
+    const old = getOwn(r.params, k);
+    if (old !== undefined && old !== v)
+      throw new RunlensError(
+        `param "${k}" of run ${r.id} is already ${JSON.stringify(old)}, cannot log ${JSON.stringify(v)}: a param cannot change once logged (MLflow's rule)`,
+        'log the new value under another key, or as a metric or tag',
+        'conflict',
+      );
+  }
 }
 
 function normalizeParams(params: Record<string, unknown>): Record<string, ParamValue> {

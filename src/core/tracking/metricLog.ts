@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import { storeWriteError } from '../store/fsutil';
 import { checkMetricValue, foldSummary, formatPoint } from '../store/metrics';
 import { MetricsCacheWriter } from '../store/metricsCacheWriter';
+import { setOwn } from '../store/records';
 import type { MetricPoint, MetricSummary } from '../store/types';
 
 export const FLUSH_INTERVAL_MS = 1_000;
@@ -44,6 +45,19 @@ export class MetricLog {
       if (source) p.source = source;
       this.push(p);
     }
+  }
+
+  /**
+   * Continue a run that already has points (a resumed run): the summary starts from theirs and
+   * automatic steps go on after the last step logged.
+   */
+  continueFrom(summary: Record<string, MetricSummary>): void {
+    let last = -1;
+    for (const [key, s] of Object.entries(summary)) {
+      setOwn(this.summary, key, { ...s });
+      if (s.lastStep > last) last = s.lastStep;
+    }
+    this.autoStep = Math.max(this.autoStep, Math.trunc(last) + 1);
   }
 
   push(p: MetricPoint): void {

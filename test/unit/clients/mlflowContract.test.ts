@@ -109,3 +109,120 @@ test('both clients write the same store for the MLflow-shaped calls', () => {
   assert.deepEqual([py.childExperiment, py.status], ['contract', ['finished', 'finished']]);
   assert.deepEqual([node.childExperiment, node.status], ['contract', ['finished', 'finished']]);
 });
+
+// Resume (MLflow's start_run(run_id=...)): a run created and ended by one process, reopened by
+// another with init(run_id=...) / init({ runId }), then an unknown id.
+const RESUME = {
+  python: [
+    `import runlens
+run = runlens.init(experiment="contract", name="resumable", params={"lr": 0.1}, tags={"team": "cv"}, store=".runlens")
+for v in (3.5, 2.5, 1.5):
+    runlens.log_metric("loss", v, timestamp=1700000000000)
+runlens.finish()
+print(run.id)
+`,
+    `import json, os, sys, runlens
+run = runlens.init(run_id=sys.argv[1], params={"lr": 0.1}, tags={"phase": "resumed"}, store=".runlens")
+print(run.id)
+print(json.load(open(os.path.join(run.dir, "run.json")))["status"])
+try:
+    runlens.log_param("lr", 0.2)
+    print("no error")
+except ValueError as e:
+    print("immutable")
+for v in (1.25, 0.75):
+    runlens.log_metric("loss", v, timestamp=1700000000001)
+runlens.finish()
+try:
+    runlens.init(run_id="zzzzzzzzzzzz", store=".runlens")
+    print("no error")
+except KeyError as e:
+    print("unknown:", e.args[0])
+try:
+    runlens.init(run_id=sys.argv[1], params={"lr": 0.3}, store=".runlens")
+    print("no error")
+except ValueError as e:
+    print("changed:", str("cannot change once logged" in str(e)).lower())
+`,
+  ],
+  node: [
+    `const runlens = require(${JSON.stringify(path.join(repoRoot, 'dist', 'client.js'))});
+const run = runlens.init({ experiment: 'contract', name: 'resumable', params: { lr: 0.1 }, tags: { team: 'cv' }, store: '.runlens' });
+for (const v of [3.5, 2.5, 1.5]) runlens.logMetric('loss', v, undefined, 1700000000000);
+runlens.finish();
+console.log(run.id);
+`,
+    `const runlens = require(${JSON.stringify(path.join(repoRoot, 'dist', 'client.js'))});
+const fs = require('fs'), path = require('path');
+const run = runlens.init({ runId: process.argv[2], params: { lr: 0.1 }, tags: { phase: 'resumed' }, store: '.runlens' });
+console.log(run.id);
+console.log(JSON.parse(fs.readFileSync(path.join(run.dir, 'run.json'), 'utf8')).status);
+try { runlens.logParams({ lr: 0.2 }); console.log('no error'); } catch (e) { console.log(/cannot change once logged/.test(e.message) ? 'immutable' : e.message); }
+for (const v of [1.25, 0.75]) runlens.logMetric('loss', v, undefined, 1700000000001);
+runlens.finish();
+try { runlens.init({ runId: 'zzzzzzzzzzzz', store: '.runlens' }); console.log('no error'); } catch (e) { console.log('unknown:', e.message); }
+try { runlens.init({ runId: process.argv[2], params: { lr: 0.3 }, store: '.runlens' }); console.log('no error'); } catch (e) { console.log('changed:', /cannot change once logged/.test(e.message)); }
+`,
+  ],
+};
+
+function playResume(lang: 'python' | 'node') {
+  const ws = fs.realpathSync(tempDir());
+  const run = (code: string, ...args: string[]) => {
+    const file = path.join(ws, lang === 'python' ? 'train.py' : 'train.js');
+    fs.writeFileSync(file, code);
+    const r = spawnSync(lang === 'python' ? 'python3' : process.execPath, [file, ...args], {
+      cwd: ws,
+      env,
+      encoding: 'utf8',
+    });
+    assert.equal(r.status, 0, `${lang}: ${r.stdout}\n${r.stderr}`);
+    return r.stdout.trim().split('\n');
+  };
+  const [id] = run(RESUME[lang][0]);
+  const store = Store.open(path.join(ws, '.runlens'));
+  const first = store.getRun(id);
+  const out = run(RESUME[lang][1], id);
+  const record = store.getRun(id);
+  return {
+    ws,
+    id,
+    out,
+    firstEnd: first.endTime,
+    metrics: fs.readFileSync(path.join(store.runDir(id), 'metrics.jsonl'), 'utf8'),
+    runs: store.listRuns().entries.length,
+    status: [first.status, record.status, record.exitCode],
+    params: record.params,
+    tags: record.tags,
+    summary: record.summary,
+    name: record.name,
+  };
+}
+
+test('both clients resume a run by id the same way (init(run_id=...) / init({ runId }))', () => {
+  const py = playResume('python');
+  const node = playResume('node');
+  for (const r of [py, node]) {
+    const who = r === py ? 'python' : 'node';
+    assert.equal(r.out[0], r.id, `${who}: the resumed run is the same run`);
+    assert.equal(r.out[1], 'running', `${who}: status back to running while resumed`);
+    assert.equal(r.out[2], 'immutable', `${who}: params stay immutable`);
+    // The unknown id is named, and so is the store it was looked for in.
+    assert.match(r.out[3], /^unknown: .*zzzzzzzzzzzz.* in .*\.runlens/, who);
+    assert.ok(r.out[3].includes(path.join(r.ws, '.runlens')), `${who}: ${r.out[3]}`);
+    assert.equal(r.out[4], 'changed: true', `${who}: a changed param given to init is refused`);
+    assert.equal(r.runs, 1, `${who}: no new run was made`);
+    assert.deepEqual(r.status, ['finished', 'finished', 0], who);
+    assert.equal(r.name, 'resumable');
+    assert.deepEqual(r.tags, { team: 'cv', phase: 'resumed' }, who);
+    assert.deepEqual(r.params, { lr: 0.1 }, who);
+    assert.deepEqual(
+      r.summary?.loss && [r.summary.loss.last, r.summary.loss.lastStep, r.summary.loss.count],
+      [0.75, 4, 5],
+      `${who}: the summary covers the points of both processes`,
+    );
+  }
+  assert.equal(py.metrics, node.metrics, 'metrics.jsonl byte for byte: automatic steps continue 3, 4');
+  assert.match(py.metrics, /"step":3.*\n.*"step":4/);
+  assert.deepEqual(py.summary, node.summary);
+});
