@@ -57,6 +57,18 @@ export function groupPipelineRuns(
   return out;
 }
 
+/** The runs pipeline run `id` started in `experiment`, in the order they started. */
+export function stageRunsOf(
+  entries: Iterable<RunEntry>,
+  experiment: string,
+  id: string,
+  recorded?: ReadonlyMap<string, string>,
+): RunEntry[] {
+  return [...entries]
+    .filter((e) => e.experiment === experiment && pipelineRunOf(e, recorded) === id)
+    .sort((a, b) => a.startTime - b.startTime || a.id.localeCompare(b.id));
+}
+
 /** The status a pipeline run shows: running while a stage runs, failed when one failed, else finished. */
 export function pipelineRunStatus(runs: readonly RunEntry[], record?: PipelineRunRecord): ListedStatus {
   const s = new Set(runs.map((r) => r.status));

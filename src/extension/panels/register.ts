@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { stageRunsOf } from '../../core/pipeline/stageRuns';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
@@ -34,9 +35,15 @@ export function registerPanels(deps: {
     const refs: string[] = [];
     for (const n of picked) {
       if (n.kind === 'run') refs.push(runRef(n.folder, n.id));
-      else if (n.kind === 'experiment')
+      else if (n.kind === 'experiment') {
         for (const e of model.byKey(n.folder)?.entries.values() ?? [])
           if (e.experiment === n.name) refs.push(runRef(n.folder, e.id));
+      } else if (n.kind === 'pipelineRun') {
+        // A pipeline run stands for its stage runs.
+        const f = model.byKey(n.folder);
+        for (const e of f ? stageRunsOf(f.entries.values(), n.experiment, n.id, f.pipelineStageRuns) : [])
+          refs.push(runRef(n.folder, e.id));
+      }
     }
     return [...new Set(refs)];
   };

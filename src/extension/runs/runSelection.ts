@@ -1,4 +1,5 @@
 import * as vscode from 'vscode';
+import { stageRunsOf } from '../../core/pipeline/stageRuns';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
 import type { ExplorerNode } from './experimentsTree';
 import { runPickItems } from './runChoices';
@@ -12,10 +13,24 @@ export class RunSelection {
     private readonly treeView: vscode.TreeView<ExplorerNode>,
   ) {}
 
-  /** The runs a command applies to: the clicked one plus the multi-selection, else the selection. */
+  /**
+   * The runs a command applies to: the clicked one plus the multi-selection, else the selection; a
+   * pipeline run stands for its stage runs.
+   */
   selected(node?: ExplorerNode, nodes?: ExplorerNode[]): RunNode[] {
     const picked = nodes?.length ? nodes : node ? [node] : [...this.treeView.selection];
-    return picked.filter((n): n is RunNode => n.kind === 'run');
+    const runs = picked.flatMap((n): RunNode[] => {
+      if (n.kind === 'run') return [n];
+      if (n.kind !== 'pipelineRun') return [];
+      const f = this.model.byKey(n.folder);
+      if (!f) return [];
+      return stageRunsOf(f.entries.values(), n.experiment, n.id, f.pipelineStageRuns).map((e) => ({
+        kind: 'run',
+        folder: n.folder,
+        id: e.id,
+      }));
+    });
+    return runs.filter((r, i) => runs.findIndex((o) => o.folder === r.folder && o.id === r.id) === i);
   }
 
   /** The clicked or selected run, else one picked from every run of the workspace. */

@@ -14,6 +14,7 @@ import {
   pipelineModels,
   pipelineRunStatus,
   stageRunIds,
+  stageRunsOf,
 } from '../../../src/core/pipeline/stageRuns';
 import { sortEntries } from '../../../src/core/store/query';
 import { Store } from '../../../src/core/store/store';
@@ -94,6 +95,12 @@ describe('pipeline stage runs in the explorer', () => {
       ),
       [`${second.id}: notes`, 'by hand', `${first.id}: validate-data, train, notes`],
     );
+    // What Open Metrics Chart and Compare Runs take for a pipeline run: its stage runs in the experiment.
+    assert.deepEqual(
+      stageRunsOf(entries, 'demo', first.id).map((e) => e.name),
+      ['validate-data', 'train', 'notes'],
+    );
+    assert.deepEqual(stageRunsOf(entries, 'other', first.id), []);
     const firstGroup = items[2];
     assert.ok(firstGroup.kind === 'pipelineRun');
     assert.equal(pipelineRunStatus(firstGroup.runs), 'finished');
