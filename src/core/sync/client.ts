@@ -66,6 +66,8 @@ export class MlflowApiError extends RunlensError {
     readonly status: number,
     readonly code: string,
     readonly serverMessage: string,
+    /** The server's Retry-After, in milliseconds, when it sent one. */
+    readonly retryAfterMs?: number,
   ) {
     super(
       message,
@@ -127,8 +129,10 @@ export class MlflowClient {
 
   constructor(
     readonly config: RemoteConfig,
-    options: { maxSockets?: number; timeoutMs?: number } = {},
+    options: { maxSockets?: number; timeoutMs?: number; tries?: number; retryBaseMs?: number } = {},
   ) {
+    this.tries = Math.max(1, options.tries ?? DEFAULT_TRIES);
+    this.retryBaseMs = options.retryBaseMs ?? 500;
     this.base = new URL(config.uri.endsWith('/') ? config.uri : config.uri + '/');
     if (this.base.protocol !== 'http:' && this.base.protocol !== 'https:') {
       throw new RunlensError(
@@ -156,6 +160,11 @@ export class MlflowClient {
   }
 
   private readonly timeoutMs: number;
+  /** Tries per request before a 429/5xx answer is thrown. */
+  readonly tries: number;
+  private readonly retryBaseMs: number;
+  /** Requests tried again after a 429/5xx answer (for tests and reports). */
+  retried = 0;
 
   /** The server as users know it (no credentials). */
   get server(): string {
@@ -179,12 +188,51 @@ export class MlflowClient {
     } else {
       payload = JSON.stringify(body);
     }
-    const res = await this.raw(method, url, payload, this.headers);
+    const res = await this.raw(method, url, payload, this.headers, isRepeatable(method, apiPath, body));
     return parseJson<T>(res.body, url, this.server);
   }
 
-  /** Send one request; resolves with any HTTP status below 400, throws MlflowApiError for the rest. */
-  raw(
+  /**
+   * Send a request; resolves with any HTTP status below 400, throws MlflowApiError for the rest.
+   * Answers 429 and 503 (the server did not take the request) are tried again, and other 5xx only
+   * when `repeatable` (sending it twice changes nothing), up to `tries` times: after the server's
+   * Retry-After (at most 60 s), else after retryBaseMs doubling (at most 30 s). Connection errors
+   * are not tried again here: the caller's resume logic knows what landed.
+   */
+  async raw(
+    method: string,
+    url: URL,
+    payload: string | Buffer | undefined,
+    headers: Record<string, string>,
+    repeatable = method === 'GET' || method === 'PUT',
+  ): Promise<{ status: number; body: Buffer }> {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await this.once(method, url, payload, headers);
+      } catch (e) {
+        const again =
+          e instanceof MlflowApiError &&
+          (e.status === 429 || e.status === 503 || (e.status >= 500 && repeatable));
+        if (!again) throw e;
+        if (attempt >= this.tries) {
+          throw new MlflowApiError(
+            `${e.message} (tried ${attempt} times)`,
+            e.hint,
+            e.status,
+            e.code,
+            e.serverMessage,
+            e.retryAfterMs,
+          );
+        }
+        const backoff = Math.min(30_000, this.retryBaseMs * 2 ** (attempt - 1));
+        const wait = e.retryAfterMs !== undefined ? Math.min(60_000, e.retryAfterMs) : backoff;
+        this.retried++;
+        await new Promise((r) => setTimeout(r, wait));
+      }
+    }
+  }
+
+  private once(
     method: string,
     url: URL,
     payload: string | Buffer | undefined,
@@ -209,7 +257,8 @@ export class MlflowClient {
           res.on('end', () => {
             const body = Buffer.concat(chunks);
             const status = res.statusCode ?? 0;
-            if (status >= 400) reject(this.apiError(status, body, method, url));
+            if (status >= 400)
+              reject(this.apiError(status, body, method, url, retryAfterMs(res.headers['retry-after'])));
             else resolve({ status, body });
           });
         },
@@ -237,7 +286,13 @@ export class MlflowClient {
     );
   }
 
-  private apiError(status: number, body: Buffer, method: string, url: URL): MlflowApiError {
+  private apiError(
+    status: number,
+    body: Buffer,
+    method: string,
+    url: URL,
+    retryAfter?: number,
+  ): MlflowApiError {
     let code = '';
     let message = body.toString('utf8').slice(0, 500).trim();
     try {
@@ -267,6 +322,7 @@ export class MlflowClient {
       status,
       code,
       message,
+      retryAfter,
     );
   }
 
@@ -445,6 +501,38 @@ export class MlflowClient {
     );
     return (o.files ?? []).map((f) => ({ ...f, path: rel ? `${rel}/${f.path}` : f.path }));
   }
+}
+
+/** Tries per request when the server answers 429/5xx (the first and four more). */
+export const DEFAULT_TRIES = 5;
+
+/** POST calls that change nothing when sent twice (the rest of the POSTs create or append). */
+const REPEATABLE_POSTS = new Set([
+  'experiments/search',
+  'runs/search',
+  'runs/update',
+  'experiments/create', // a second create answers RESOURCE_ALREADY_EXISTS, which ensureExperiment takes
+  'model-versions/transition-stage',
+  'model-versions/set-tag',
+  'registered-models/alias',
+  'registered-models/search',
+  'model-versions/search',
+]);
+
+/** Whether a REST call can be sent again after an ambiguous failure (500, 502, 504). */
+export function isRepeatable(method: string, apiPath: string, body: Record<string, unknown>): boolean {
+  if (method === 'GET' || REPEATABLE_POSTS.has(apiPath)) return true;
+  // Params and tags logged again with the same value change nothing; metric points would be doubled.
+  if (apiPath === 'runs/log-batch') return !Array.isArray(body.metrics) || body.metrics.length === 0;
+  return false;
+}
+
+/** Retry-After as milliseconds: seconds, or an HTTP date. */
+export function retryAfterMs(v: string | undefined, now = Date.now()): number | undefined {
+  if (v === undefined || v.trim() === '') return undefined;
+  if (/^\d+$/.test(v.trim())) return Number(v.trim()) * 1000;
+  const t = Date.parse(v);
+  return Number.isNaN(t) ? undefined : Math.max(0, t - now);
 }
 
 /** Where Linux distributions, macOS's OpenSSL and OpenSSL's SSL_CERT_FILE keep the system's CA bundle. */
