@@ -15,7 +15,7 @@ import { ARTIFACTS_DIR } from '../../core/store/runFile';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import { baselineChoices } from '../evaluation/baselineChoices';
+import { baselineChoices } from './baselineChoices';
 import { parseRef } from './runRefs';
 import { HostedPanel, PanelSlot } from './webviewHost';
 

@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Registry } from '../../../src/core/store/registry';
 import { Store } from '../../../src/core/store/store';
-import { baselineChoices } from '../../../src/extension/evaluation/baselineChoices';
+import { baselineChoices } from '../../../src/extension/panels/baselineChoices';
 import { tempDir } from '../../helpers/tmp';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
