@@ -121,6 +121,7 @@ export const Settings = {
   stdoutPattern: 'stdoutMetricPattern',
   metricGoals: 'metricGoals',
   sweepConcurrency: 'sweep.concurrency',
+  systemMetrics: 'systemMetrics.enabled',
   slurmPartition: 'slurm.partition',
   slurmTime: 'slurm.time',
   slurmCpus: 'slurm.cpus',

@@ -93,6 +93,11 @@ export class ExtensionSettings implements vscode.Disposable {
     return Math.max(1, this.config.get<number>(Settings.sweepConcurrency, 2));
   }
 
+  /** Launched runs sample CPU, memory and GPUs as system/ metrics every 5 s (runlens.systemMetrics.enabled). */
+  systemMetrics(): boolean {
+    return this.config.get<boolean>(Settings.systemMetrics, true);
+  }
+
   /** The runlens.slurm.* settings of a folder: the resources a launch on the cluster starts from. */
   slurmResources(folder: vscode.WorkspaceFolder): JobResources {
     const c = vscode.workspace.getConfiguration(SETTINGS_SECTION, folder);

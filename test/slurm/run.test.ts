@@ -83,6 +83,24 @@ describe('runs on a real Slurm cluster', () => {
     assert.equal(done.metrics.loss.count, 3);
   });
 
+  test('system metrics on the node every 5 s, and none with --no-system-metrics', () => {
+    const ws = workspace();
+    const sleep = ['--', 'python3', '-c', 'import time; time.sleep(7)'];
+    const on = runlens(ws, ['run', '--on', 'slurm', '--time', '5', ...sleep]);
+    assert.equal(on.status, 0, on.stderr);
+    const [sampledId] = runIds(ws);
+    const off = runlens(ws, ['run', '--on', 'slurm', '--time', '5', '--no-system-metrics', ...sleep]);
+    assert.equal(off.status, 0, off.stderr);
+    const quietId = runIds(ws).find((id) => id !== sampledId)!;
+    const systemKeys = (id: string) =>
+      Object.keys(runRecord(ws, id).summary ?? {}).filter((k) => k.startsWith('system/'));
+    assert.ok(
+      systemKeys(sampledId).includes('system/memory_rss_mb'),
+      `sampled on the node: ${systemKeys(sampledId)}`,
+    );
+    assert.deepEqual(systemKeys(quietId), []);
+  });
+
   test('a failing job: failed with its exit code', () => {
     const ws = workspace();
     const r = runlens(ws, ['run', '--on', 'slurm', '--', 'python3', 'train.py'], { EXIT_CODE: '3' });

@@ -230,12 +230,14 @@ export function registerSlurmCommands(program: Command, { io, setExit, openStore
     .option('--metric-pattern <regex>', 'regular expression for metrics printed by the program')
     .option('--no-capture', 'do not read metrics from the program output')
     .option('--no-tensorboard', 'do not follow TensorBoard files')
+    .option('--no-system-metrics', 'do not sample CPU, memory and GPUs')
     .action(async (opts) => {
       const store = openStore();
       const launched = await startJobTask(store, opts.run, {
         explicitExperiment: opts.experiment === true,
         stdoutPattern: opts.capture === false ? false : opts.metricPattern,
         followTensorBoard: opts.tensorboard !== false,
+        systemMetrics: opts.systemMetrics === false ? false : undefined,
       });
       const onSignal = (signal: NodeJS.Signals) => launched.interrupt(signal);
       for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(s, onSignal);

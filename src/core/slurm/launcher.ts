@@ -161,6 +161,7 @@ export class SlurmLauncher implements Launcher {
     if (options.stdoutPattern === false) runnerArgs.push('--no-capture');
     else if (options.stdoutPattern) runnerArgs.push('--metric-pattern', options.stdoutPattern);
     if (options.followTensorBoard === false) runnerArgs.push('--no-tensorboard');
+    if (options.systemMetrics === false) runnerArgs.push('--no-system-metrics');
     const cwd = runs[0].cwd;
     const jobsDir = path.join(store.dir, JOBS_DIR, array ? array.sweep : runs[0].id);
     let output: string;

@@ -11,6 +11,8 @@ export interface JobTaskOptions {
   explicitExperiment?: boolean;
   stdoutPattern?: string | false;
   followTensorBoard?: boolean;
+  /** false: no system/ metrics sampled on the node. */
+  systemMetrics?: false;
   env?: NodeJS.ProcessEnv;
 }
 
@@ -53,6 +55,7 @@ export async function startJobTask(
     experiment: options.explicitExperiment ? run.experiment : undefined,
     stdoutPattern: options.stdoutPattern,
     followTensorBoard: options.followTensorBoard,
+    systemMetrics: options.systemMetrics,
     env: options.env,
     // Output already goes to output.log (and the job's own stdout is that file too).
     onOutput: () => undefined,

@@ -124,6 +124,7 @@ export class TrainingLauncher implements vscode.Disposable {
       cwd: entry.script ? path.dirname(entry.script) : entry.folder.uri.fsPath,
       experiment: entry.experiment,
       stdoutPattern: this.settings.stdoutPattern(),
+      systemMetrics: this.settings.systemMetrics() ? undefined : false,
     };
     let runs: LaunchedRun[];
     let job: string;
@@ -229,6 +230,7 @@ export class TrainingLauncher implements vscode.Disposable {
       params: request.params,
       detached: true,
       stdoutPattern: this.settings.stdoutPattern(),
+      systemMetrics: this.settings.systemMetrics() ? undefined : false,
       env: {
         FORCE_COLOR: '1',
       },

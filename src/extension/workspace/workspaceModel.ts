@@ -31,6 +31,7 @@ export interface RunDetails {
 
 const DEBOUNCE_MS = 120;
 const POLL_RUNNING_MS = 1_000;
+const POLL_NO_STORE_MS = 2_000;
 
 /**
  * One workspace folder's store, held in memory. File events mark the runs they touch as dirty;
@@ -50,6 +51,7 @@ export class FolderStore implements vscode.Disposable {
   private readonly dirty = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private poll: NodeJS.Timeout | undefined;
+  private storeWait: NodeJS.Timeout | undefined;
   private registryDirty = true;
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChange = this.emitter.event;
@@ -101,7 +103,8 @@ export class FolderStore implements vscode.Disposable {
       this.registryDirty = true;
     } else if (rel[0] === PIPELINE_DIR && rel[1] === PIPELINE_RUNS_DIR) {
       this.pipelineDirty = true;
-    } else if (rel[0] === STORE_FILE || rel[0] === RUNS_DIR) {
+    } else if (rel[0] === '' || rel[0] === STORE_FILE || rel[0] === RUNS_DIR) {
+      // '': the store folder itself, created (the first run) or removed
       this.dirty.add('*');
     } else {
       return; // index files: written by readers, nothing new to show
@@ -178,7 +181,11 @@ export class FolderStore implements vscode.Disposable {
     this.stopFollowing ??= watcher.follow();
   }
 
-  /** Running runs are also re-read every second: a safety net where file events are late. */
+  /**
+   * Running runs are also re-read every second: a safety net where file events are late. A folder
+   * without a store looks for one every 2 s (a cheap exists check): a watcher can miss the files of a
+   * folder created just before them, as the first run's store is.
+   */
   private updatePolling(): void {
     const running = [...this.entries.values()].some((e) => e.status === 'running' || e.status === 'queued');
     if (running && !this.poll) {
@@ -186,6 +193,15 @@ export class FolderStore implements vscode.Disposable {
     } else if (!running && this.poll) {
       clearInterval(this.poll);
       this.poll = undefined;
+    }
+    const waiting = this.store === undefined && this.error === undefined;
+    if (waiting && !this.storeWait) {
+      this.storeWait = setInterval(() => {
+        if (fs.existsSync(this.storeDir)) this.refresh(true);
+      }, POLL_NO_STORE_MS);
+    } else if (!waiting && this.storeWait) {
+      clearInterval(this.storeWait);
+      this.storeWait = undefined;
     }
   }
 
@@ -214,6 +230,7 @@ export class FolderStore implements vscode.Disposable {
     this.stopFollowing?.();
     if (this.timer) clearTimeout(this.timer);
     if (this.poll) clearInterval(this.poll);
+    if (this.storeWait) clearInterval(this.storeWait);
     for (const d of this.disposables) d.dispose();
   }
 }
