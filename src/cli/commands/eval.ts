@@ -87,43 +87,8 @@ export function formatDrift(r: DriftReport): string[] {
   return lines;
 }
 
-/**
- * `runlens eval FILE`, `runlens compare CANDIDATE`, `runlens drift`. Exit codes: compare 0 pass,
- * 1 fail, 2 error, 3 incomplete; drift 0 without dataset drift, 1 with it or with nothing compared
- * (--no-fail-on-drift: 0 with drift, still 1 with nothing compared).
- */
-export function registerEvalCommands(program: Command, { io, openStore }: CliContext): void {
-  const evalModel = async (
-    model: string,
-    file: string | undefined,
-    opts: { data?: string; target?: string; slice?: string; run?: string; json?: boolean; pretty?: boolean },
-  ): Promise<void> => {
-    const data = opts.data ?? file;
-    if (data === undefined)
-      throw new RunlensError(`--model ${model}: name the data file with --data`, undefined, 'usage');
-    if (opts.data !== undefined && file !== undefined)
-      throw new RunlensError(
-        `both ${file} and --data ${opts.data}: name the data file once`,
-        undefined,
-        'usage',
-      );
-    const store = openStore();
-    const e = await evaluateModel(store, model, data, { target: opts.target, sliceBy: opts.slice });
-    const run = opts.run ?? e.run;
-    const saved = path.join(
-      store.runDir(store.resolveRunId(run)),
-      await saveEvaluation(store, run, e.result),
-    );
-    io.err(e.backend);
-    if (opts.json) io.out(JSON.stringify(e.result, null, indent(opts)));
-    else {
-      io.out(`model ${model} (${e.modelDir})`);
-      for (const l of formatEvaluation(e.result)) io.out(l);
-    }
-    for (const w of e.result.warnings) io.err(`warning: ${w.message}`);
-    if (!opts.json) io.out(`saved ${saved}`);
-  };
-
+/** `runlens eval FILE` (a predictions file) and `runlens eval --model REF --data FILE`. */
+export function registerEvalCommands(program: Command, ctx: CliContext): void {
   program
     .command('eval')
     .description(
@@ -152,63 +117,93 @@ export function registerEvalCommands(program: Command, { io, openStore }: CliCon
       'after',
       "\nExamples:\n  runlens eval predictions.csv\n  runlens eval preds.jsonl --slice country --run 20250101-abc --json\n  runlens eval --model cancer@2 --data holdout.csv --target label\n\nWith --model the evaluation is saved with the model's run unless --run names another.",
     )
-    .action(
-      async (
-        file: string | undefined,
-        opts: {
-          model?: string;
-          data?: string;
-          target?: string;
-          labelColumn: string;
-          predictionColumn: string;
-          scoreColumn: string;
-          scorePrefix: string;
-          task?: string;
-          positive?: string;
-          slice?: string;
-          run?: string;
-          json?: boolean;
-          pretty?: boolean;
-        },
-      ) => {
-        if (opts.task !== undefined && opts.task !== 'classification' && opts.task !== 'regression') {
-          throw new RunlensError(
-            `--task ${opts.task}: expected classification or regression`,
-            undefined,
-            'usage',
-          );
-        }
-        if (opts.model !== undefined) {
-          await evalModel(opts.model, file, opts);
-          return;
-        }
-        if (opts.data !== undefined || opts.target !== undefined)
-          throw new RunlensError('--data and --target go with --model', undefined, 'usage');
-        if (file === undefined)
-          throw new RunlensError(
-            'name a predictions file, or a model with --model and its data with --data',
-            undefined,
-            'usage',
-          );
-        const result = await evaluateFile(file, {
-          labelColumn: opts.labelColumn,
-          predictionColumn: opts.predictionColumn,
-          scoreColumn: opts.scoreColumn,
-          scorePrefix: opts.scorePrefix,
-          task: opts.task as 'classification' | 'regression' | undefined,
-          positiveLabel: opts.positive,
-          sliceBy: opts.slice,
-        });
-        let saved: string | undefined;
-        if (opts.run) {
-          const store = openStore();
-          saved = await saveEvaluation(store, opts.run, result);
-          saved = path.join(store.runDir(store.resolveRunId(opts.run)), saved);
-        }
-        if (opts.json) io.out(JSON.stringify(result, null, indent(opts)));
-        else for (const l of formatEvaluation(result)) io.out(l);
-        for (const w of result.warnings) io.err(`warning: ${w.message}`);
-        if (saved && !opts.json) io.out(`saved ${saved}`);
-      },
+    .action((file: string | undefined, opts: EvalOptions) => evaluateCommand(file, opts, ctx));
+}
+
+export interface EvalOptions {
+  model?: string;
+  data?: string;
+  target?: string;
+  labelColumn: string;
+  predictionColumn: string;
+  scoreColumn: string;
+  scorePrefix: string;
+  task?: string;
+  positive?: string;
+  slice?: string;
+  run?: string;
+  json?: boolean;
+  pretty?: boolean;
+}
+
+export async function evaluateCommand(
+  file: string | undefined,
+  opts: EvalOptions,
+  ctx: CliContext,
+): Promise<void> {
+  const { io, openStore } = ctx;
+  if (opts.task !== undefined && opts.task !== 'classification' && opts.task !== 'regression') {
+    throw new RunlensError(`--task ${opts.task}: expected classification or regression`, undefined, 'usage');
+  }
+  if (opts.model !== undefined) {
+    await evaluateModelCommand(opts.model, file, opts, ctx);
+    return;
+  }
+  if (opts.data !== undefined || opts.target !== undefined)
+    throw new RunlensError('--data and --target go with --model', undefined, 'usage');
+  if (file === undefined)
+    throw new RunlensError(
+      'name a predictions file, or a model with --model and its data with --data',
+      undefined,
+      'usage',
     );
+  const result = await evaluateFile(file, {
+    labelColumn: opts.labelColumn,
+    predictionColumn: opts.predictionColumn,
+    scoreColumn: opts.scoreColumn,
+    scorePrefix: opts.scorePrefix,
+    task: opts.task as 'classification' | 'regression' | undefined,
+    positiveLabel: opts.positive,
+    sliceBy: opts.slice,
+  });
+  let saved: string | undefined;
+  if (opts.run) {
+    const store = openStore();
+    saved = await saveEvaluation(store, opts.run, result);
+    saved = path.join(store.runDir(store.resolveRunId(opts.run)), saved);
+  }
+  if (opts.json) io.out(JSON.stringify(result, null, indent(opts)));
+  else for (const l of formatEvaluation(result)) io.out(l);
+  for (const w of result.warnings) io.err(`warning: ${w.message}`);
+  if (saved && !opts.json) io.out(`saved ${saved}`);
+}
+
+/** `runlens eval --model REF --data FILE`: the model's predictions on the file, saved with its run (or --run). */
+async function evaluateModelCommand(
+  model: string,
+  file: string | undefined,
+  opts: EvalOptions,
+  { io, openStore }: CliContext,
+): Promise<void> {
+  const data = opts.data ?? file;
+  if (data === undefined)
+    throw new RunlensError(`--model ${model}: name the data file with --data`, undefined, 'usage');
+  if (opts.data !== undefined && file !== undefined)
+    throw new RunlensError(
+      `both ${file} and --data ${opts.data}: name the data file once`,
+      undefined,
+      'usage',
+    );
+  const store = openStore();
+  const e = await evaluateModel(store, model, data, { target: opts.target, sliceBy: opts.slice });
+  const run = opts.run ?? e.run;
+  const saved = path.join(store.runDir(store.resolveRunId(run)), await saveEvaluation(store, run, e.result));
+  io.err(e.backend);
+  if (opts.json) io.out(JSON.stringify(e.result, null, indent(opts)));
+  else {
+    io.out(`model ${model} (${e.modelDir})`);
+    for (const l of formatEvaluation(e.result)) io.out(l);
+  }
+  for (const w of e.result.warnings) io.err(`warning: ${w.message}`);
+  if (!opts.json) io.out(`saved ${saved}`);
 }
