@@ -2235,6 +2235,17 @@ def _store_for_reading(store):
     return d
 
 
+def _entry_metrics(summary):
+    """A summary map (run.json's, or an index entry's) as the reader's metrics: last/min/max decoded."""
+    metrics = {}
+    for k, s in summary.items():
+        if isinstance(s, dict):
+            metrics[k] = dict((f, _decode_value(s.get(f))) for f in ("last", "min", "max"))
+            metrics[k]["lastStep"] = s.get("lastStep")
+            metrics[k]["count"] = s.get("count")
+    return metrics
+
+
 def _entry_of(run_dir, record):
     summary = record.get("summary")
     if not isinstance(summary, dict):
@@ -2242,13 +2253,8 @@ def _entry_of(run_dir, record):
             summary = _summary_from_file(os.path.join(run_dir, _METRICS_FILE))
         except OSError:
             summary = {}
-    metrics = {}
-    for k, s in summary.items():
-        if isinstance(s, dict):
-            metrics[k] = dict((f, _decode_value(s.get(f))) for f in ("last", "min", "max"))
-            metrics[k]["lastStep"] = s.get("lastStep")
-            metrics[k]["count"] = s.get("count")
     git = record.get("git")
+    tags = record.get("tags") if isinstance(record.get("tags"), dict) else {}
     return {
         "id": record.get("id"),
         "experiment": record.get("experiment"),
@@ -2256,20 +2262,20 @@ def _entry_of(run_dir, record):
         "status": record.get("status"),
         "script": record.get("script"),
         "params": record.get("params") if isinstance(record.get("params"), dict) else {},
-        "tags": record.get("tags") if isinstance(record.get("tags"), dict) else {},
+        "tags": tags,
         "starred": bool(record.get("starred")),
         "startTime": record.get("startTime"),
         "endTime": record.get("endTime"),
         "gitCommit": git.get("commit") if isinstance(git, dict) else None,
-        "parent": record.get("parent"),
-        "metrics": metrics,
+        "parent": tags.get(PARENT_TAG),
+        "metrics": _entry_metrics(summary),
     }
 
 
-def _read_entries(store_dir):
-    runs_dir = os.path.join(store_dir, "runs")
+def _scan_entries(runs_dir, names):
+    """Entries read from the run folders themselves (run.json, and metrics.jsonl while a run goes on)."""
     out = []
-    for name in os.listdir(runs_dir):
+    for name in names:
         if name.startswith("."):
             continue
         run_dir = os.path.join(runs_dir, name)
@@ -2278,6 +2284,178 @@ def _read_entries(store_dir):
         except (OSError, RuntimeError):
             continue
         out.append(_entry_of(run_dir, record))
+    return out
+
+
+# The store's index (docs/store-format.md, src/core/store/runIndex.ts): index.json (lowdb,
+# {"schemaVersion": 1, "runs": {id: entry}}) plus the append-only journal index.journal.jsonl
+# (and index.journal.*.old while it is being folded in). Read only: the CLI and the editor keep it.
+_INDEX_FILE = "index.json"
+_JOURNAL_FILE = "index.journal.jsonl"
+_INDEX_SCHEMA_VERSION = 1
+_RUN_ID_RE = re.compile(r"^[0-9a-hjkmnp-tv-z]{18}$")
+_RUN_STATUSES = ("queued", "running", "finished", "failed", "killed", "crashed", "unreadable")
+_TERMINAL_STATUSES = ("finished", "failed", "killed", "crashed")
+
+
+def _index_entry_ok(e):
+    """checkIndexEntry's rules (src/core/store/schemas.ts): a malformed entry is skipped and its run
+    is read from its folder."""
+    if not isinstance(e, dict) or not isinstance(e.get("id"), str):
+        return False
+    str_or_none = lambda v: v is None or isinstance(v, str)  # noqa: E731
+    if not (
+        isinstance(e.get("experiment"), str)
+        and isinstance(e.get("name"), str)
+        and e.get("status") in _RUN_STATUSES
+        and str_or_none(e.get("script"))
+        and isinstance(e.get("params"), dict)
+        and isinstance(e.get("tags"), dict)
+        and all(isinstance(v, str) for v in e["tags"].values())
+        and isinstance(e.get("starred"), bool)
+        and _is_number(e.get("startTime"))
+        and (e.get("endTime") is None or _is_number(e.get("endTime")))
+        and str_or_none(e.get("gitCommit"))
+        and _is_number(e.get("metricsBytes"))
+        and _is_number(e.get("updatedAt"))
+        and ("runFileMtime" not in e or _is_number(e["runFileMtime"]))
+        and isinstance(e.get("metrics"), dict)
+    ):
+        return False
+    for s in e["metrics"].values():
+        if not isinstance(s, dict) or _decode_value(s.get("last")) is None or not _is_number(s.get("lastStep")):
+            return False
+    return True
+
+
+def _newer(a, b):
+    if a["updatedAt"] != b["updatedAt"]:
+        return a["updatedAt"] > b["updatedAt"]
+    return a["metricsBytes"] >= b["metricsBytes"]
+
+
+def _load_index(store_dir):
+    """index.json with the journal replayed over it: ({id: entry}, skipped, None), or
+    (None, 0, why) when index.json is missing or unreadable."""
+    index_file = os.path.join(store_dir, _INDEX_FILE)
+    try:
+        with open(index_file, "rb") as f:
+            data = json.loads(f.read().decode("utf-8"))
+    except FileNotFoundError:
+        return None, 0, "%s is missing" % index_file
+    except (OSError, ValueError) as e:
+        return None, 0, "%s is unreadable (%s)" % (index_file, e)
+    if (
+        not isinstance(data, dict)
+        or data.get("schemaVersion") != _INDEX_SCHEMA_VERSION
+        or not isinstance(data.get("runs"), dict)
+    ):
+        return None, 0, "%s is not a version-%d index" % (index_file, _INDEX_SCHEMA_VERSION)
+    entries = {}
+    skipped = 0
+    for run_id, raw in data["runs"].items():
+        if _index_entry_ok(raw) and raw["id"] == run_id:
+            entries[run_id] = raw
+        else:
+            skipped += 1
+    try:
+        names = os.listdir(store_dir)
+    except OSError:
+        names = []
+    old = sorted(n for n in names if n.startswith("index.journal.") and n.endswith(".old"))
+    for name in old + [_JOURNAL_FILE]:
+        try:
+            with open(os.path.join(store_dir, name), "rb") as f:
+                lines = f.read().split(b"\n")
+        except OSError:
+            continue
+        for line in lines:
+            if not line:
+                continue
+            try:
+                raw = json.loads(line.decode("utf-8"))
+            except ValueError:
+                continue  # a torn line from a killed writer: the run folder still has the truth
+            if not _index_entry_ok(raw):
+                skipped += 1
+                continue
+            cur = entries.get(raw["id"])
+            if cur is None or _newer(raw, cur):
+                entries[raw["id"]] = raw
+    return entries, skipped, None
+
+
+def _mtime_ms(path):
+    """A file's mtime in ms as Node's Stats.mtimeMs computes it (sec * 1e3 + nsec / 1e6), or None."""
+    try:
+        ns = os.stat(path).st_mtime_ns
+    except OSError:
+        return None
+    return (ns // 1000000000) * 1e3 + (ns % 1000000000) / 1e6
+
+
+def _file_size(path):
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return 0
+
+
+def _needs_recheck(e, run_dir):
+    """needsRecheck of runIndex.ts: open and unreadable runs are read again, an ended run when its
+    run.json changed since its entry was made, a crashed run also when its metrics.jsonl grew."""
+    if e["status"] not in _TERMINAL_STATUSES:
+        return True
+    if _mtime_ms(os.path.join(run_dir, _RUN_FILE)) != e.get("runFileMtime"):
+        return True
+    return e["status"] == "crashed" and _file_size(os.path.join(run_dir, _METRICS_FILE)) != e["metricsBytes"]
+
+
+def _from_index(e):
+    tags = e["tags"]
+    return {
+        "id": e["id"],
+        "experiment": e["experiment"],
+        "name": e["name"],
+        "status": e["status"],
+        "script": e["script"],
+        "params": e["params"],
+        "tags": tags,
+        "starred": e["starred"],
+        "startTime": e["startTime"],
+        "endTime": e["endTime"],
+        "gitCommit": e["gitCommit"],
+        "parent": tags.get(PARENT_TAG),
+        "metrics": _entry_metrics(e["metrics"]),
+    }
+
+
+def _read_entries(store_dir):
+    """Every run of the store as the query language sees it. From the index, as the CLI reads it:
+    an entry is used while it is current, and a run is read from its folder when it has no entry,
+    is still going, or its run.json changed since. Without a readable index every run.json is read."""
+    runs_dir = os.path.join(store_dir, "runs")
+    index, skipped, why = _load_index(store_dir)
+    if index is None:
+        _warn(
+            "%s; reading every run's run.json instead (slower; any runlens command, e.g. `runlens ls`, "
+            "rebuilds the index)" % why
+        )
+        return _scan_entries(runs_dir, os.listdir(runs_dir))
+    if skipped:
+        _warn("%d malformed index entries skipped in %s; those runs are read from their folders" % (skipped, store_dir))
+    out = []
+    reread = []
+    with os.scandir(runs_dir) as it:
+        for d in it:
+            if not _RUN_ID_RE.match(d.name) or not d.is_dir():
+                continue
+            e = index.get(d.name)
+            if e is None or _needs_recheck(e, d.path):
+                reread.append(d.name)
+            else:
+                out.append(_from_index(e))
+    out.extend(_scan_entries(runs_dir, reread))
     return out
 
 
