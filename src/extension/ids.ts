@@ -108,7 +108,7 @@ export const ItemKinds = {
   lineage: 'lineage',
   lineageRun: 'lineageRun',
   pipelineStage: 'pipelineStage',
-  /** The stage runs of one pipeline run, grouped in the Experiments view (no menu on it yet). */
+  /** The stage runs of one pipeline run, grouped in the Experiments view (Open Metrics Chart, Compare Runs). */
   pipelineRun: 'pipelineRun',
   workspaceFolder: 'folder',
 } as const;
