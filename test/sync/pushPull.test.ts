@@ -253,18 +253,46 @@ print(json.dumps({"stage": v.current_stage, "run_id": v.run_id, "source": v.sour
     assert.match(got.source, new RegExp(`runlens-models/${model}/v1$`));
     assert.equal(got.tags['runlens.model_version'], '1');
     assert.ok(got.files.length > 0, 'the version files are on the server');
-    // Again: found, nothing created; a new stage is sent.
-    await registry.promote(model, v1.version, 'archived');
+    // The stage is also an alias: models:/<name>@production is this version.
+    const byAlias = () =>
+      mlflowPython(
+        server,
+        `from mlflow.tracking import MlflowClient
+c = MlflowClient()
+out = []
+for a in ["production", "staging"]:
+    try:
+        out.append(a + "=" + c.get_model_version_by_alias("${model}", a).version)
+    except Exception as e:
+        out.append(a + "=none" if "RESOURCE_DOES_NOT_EXIST" in str(e) or "not found" in str(e).lower() else a + "=error " + str(e))
+stages = [c.get_model_version("${model}", str(n)).current_stage for n in range(1, len(c.search_model_versions("name='${model}'")) + 1)]
+print(" ".join(out + stages))`,
+      ).trim();
+    assert.deepEqual(out.models.versions[0].aliases, ['production']);
+    assert.equal(byAlias(), 'production=1 staging=none Production');
+    // A second version to production (the first archived), then a third to staging: the aliases move.
+    const v2 = await registry.register(model, tfjs);
+    await registry.promote(model, v2.version, 'production');
+    const v3 = await registry.register(model, tfjs);
+    await registry.promote(model, v3.version, 'staging');
     const again = JSON.parse(
       ok(runlens(['sync', 'push', '--models', '--to', server.uri, '--json'], storeDir)),
     );
-    assert.equal(again.models.versions[0].created, false);
-    const stage = mlflowPython(
-      server,
-      `from mlflow.tracking import MlflowClient
-print(MlflowClient().get_model_version("${model}", "1").current_stage)`,
-    ).trim();
-    assert.equal(stage, 'Archived');
+    assert.deepEqual(
+      again.models.versions.map((v: { created: boolean; aliases: string[] }) => [v.created, v.aliases]),
+      [
+        [false, []],
+        [true, ['production']],
+        [true, ['staging']],
+      ],
+    );
+    assert.equal(byAlias(), 'production=2 staging=3 Archived Production Staging');
+    // Archived: its alias is removed; pushing again with nothing new changes nothing.
+    await registry.promote(model, v2.version, 'archived');
+    ok(runlens(['sync', 'push', '--models', '--to', server.uri, '--json'], storeDir));
+    assert.equal(byAlias(), 'production=none staging=3 Archived Archived Staging');
+    ok(runlens(['sync', 'push', '--models', '--to', server.uri, '--json'], storeDir));
+    assert.equal(byAlias(), 'production=none staging=3 Archived Archived Staging');
   });
 
   test('a param changed after it was pushed is a conflict naming both values', async () => {

@@ -124,7 +124,7 @@ export async function syncPush(
     if (models && !opts.json) {
       for (const v of models.versions) {
         io.out(
-          `  model ${v.model} v${v.version} -> version ${v.mlflowVersion} (${v.stage})${v.created ? ' created' : ''}`,
+          `  model ${v.model} v${v.version} -> version ${v.mlflowVersion} (${v.stage}${v.aliases.map((a) => ', @' + a).join('')})${v.created ? ' created' : ''}`,
         );
       }
     }

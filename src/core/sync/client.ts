@@ -175,8 +175,12 @@ export class MlflowClient {
     this.agent.destroy();
   }
 
-  /** Call `api/2.0/mlflow/<path>`; GET sends `query` as the query string, POST as a JSON body. */
-  async call<T>(method: 'GET' | 'POST', apiPath: string, body: Record<string, unknown> = {}): Promise<T> {
+  /** Call `api/2.0/mlflow/<path>`; GET sends `query` as the query string, POST and DELETE as a JSON body. */
+  async call<T>(
+    method: 'GET' | 'POST' | 'DELETE',
+    apiPath: string,
+    body: Record<string, unknown> = {},
+  ): Promise<T> {
     const url = new URL('api/2.0/mlflow/' + apiPath, this.base);
     let payload: string | undefined;
     if (method === 'GET') {
@@ -521,7 +525,7 @@ const REPEATABLE_POSTS = new Set([
 
 /** Whether a REST call can be sent again after an ambiguous failure (500, 502, 504). */
 export function isRepeatable(method: string, apiPath: string, body: Record<string, unknown>): boolean {
-  if (method === 'GET' || REPEATABLE_POSTS.has(apiPath)) return true;
+  if (method === 'GET' || method === 'DELETE' || REPEATABLE_POSTS.has(apiPath)) return true;
   // Params and tags logged again with the same value change nothing; metric points would be doubled.
   if (apiPath === 'runs/log-batch') return !Array.isArray(body.metrics) || body.metrics.length === 0;
   return false;

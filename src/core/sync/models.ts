@@ -18,8 +18,22 @@ const MLFLOW_STAGE: Record<Stage, string> = {
   archived: 'Archived',
 };
 
+/**
+ * Stages that are also pushed as registered-model aliases (MLflow 2.9+): the alias names the highest
+ * version in that stage, so `models:/<name>@production` loads what Runlens calls production.
+ */
+export const STAGE_ALIASES: Stage[] = ['staging', 'production'];
+
 export interface ModelPushReport {
-  versions: { model: string; version: number; mlflowVersion: string; created: boolean; stage: string }[];
+  versions: {
+    model: string;
+    version: number;
+    mlflowVersion: string;
+    created: boolean;
+    stage: string;
+    /** The aliases on the server that name this version after the push. */
+    aliases: string[];
+  }[];
   failed: { model: string; version: number; error: string }[];
 }
 
@@ -29,6 +43,52 @@ interface ServerVersion {
   run_id?: string;
   current_stage?: string;
   tags?: { key: string; value: string }[];
+}
+
+/** The model's aliases on the server (alias -> version). */
+async function serverAliases(client: MlflowClient, name: string): Promise<Map<string, string>> {
+  const r = await client.call<{ registered_model?: { aliases?: { alias: string; version: string }[] } }>(
+    'GET',
+    'registered-models/get',
+    { name },
+  );
+  return new Map((r.registered_model?.aliases ?? []).map((a) => [a.alias, a.version]));
+}
+
+/**
+ * Each stage of STAGE_ALIASES as an alias on the highest version in it; an alias of a stage no
+ * version is in any more is removed when it names a version this store pushed (and every version of
+ * the model was pushed in this call, so none in that stage was missed).
+ */
+async function pushAliases(
+  client: MlflowClient,
+  name: string,
+  pushed: ModelPushReport['versions'],
+  ours: Set<string>,
+  complete: boolean,
+): Promise<void> {
+  const there = await serverAliases(client, name);
+  for (const stage of STAGE_ALIASES) {
+    const target = pushed
+      .filter((v) => v.stage === MLFLOW_STAGE[stage])
+      .sort((a, b) => b.version - a.version)[0];
+    if (target) {
+      if (there.get(stage) !== target.mlflowVersion) {
+        await client.call('POST', 'registered-models/alias', {
+          name,
+          alias: stage,
+          version: target.mlflowVersion,
+        });
+        there.set(stage, target.mlflowVersion);
+      }
+    } else if (complete && there.has(stage) && ours.has(there.get(stage)!)) {
+      await client.call('DELETE', 'registered-models/alias', { name, alias: stage });
+      there.delete(stage);
+    }
+  }
+  for (const v of pushed) {
+    v.aliases = [...there].filter(([, version]) => version === v.mlflowVersion).map(([alias]) => alias);
+  }
 }
 
 function filesOf(dir: string, prefix = ''): string[] {
@@ -65,6 +125,12 @@ export async function pushModels(
       filter: `name='${model.name.replace(/'/g, "\\'")}'`,
       max_results: 10_000,
     });
+    const pushed: ModelPushReport['versions'] = [];
+    const ours = new Set(
+      (found.model_versions ?? [])
+        .filter((m) => (m.tags ?? []).some((t) => t.key === RUNLENS_MODEL_VERSION_TAG))
+        .map((m) => m.version),
+    );
     for (const v of [...model.versions].sort((a, b) => a.version - b.version)) {
       try {
         const run = await pushRun(store, client, v.sourceRun);
@@ -98,17 +164,25 @@ export async function pushModels(
             archive_existing_versions: false,
           });
         }
-        report.versions.push({
+        ours.add(there.version);
+        pushed.push({
           model: model.name,
           version: v.version,
           mlflowVersion: there.version,
           created,
           stage,
+          aliases: [],
         });
       } catch (e) {
         report.failed.push({ model: model.name, version: v.version, error: errorMessage(e) });
       }
     }
+    try {
+      await pushAliases(client, model.name, pushed, ours, pushed.length === model.versions.length);
+    } catch (e) {
+      report.failed.push({ model: model.name, version: 0, error: `aliases: ${errorMessage(e)}` });
+    }
+    report.versions.push(...pushed);
   }
   return report;
 }
