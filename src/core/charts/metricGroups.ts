@@ -2,6 +2,10 @@
  * Sections of the metrics panel and its metric-name filter: pure and browser-safe (the webview
  * bundles this file), so the rules are tested in plain Node.
  */
+import { SYSTEM_METRIC_PREFIX } from '../store/types';
+
+/** The section of the metrics the launcher samples (system/cpu_percent, ...). */
+const SYSTEM_PREFIX = SYSTEM_METRIC_PREFIX.slice(0, -1);
 
 /** One section of charts: the metrics sharing a prefix, or the ungrouped ones (prefix null). */
 export interface MetricGroup {
@@ -22,7 +26,8 @@ export function metricPrefix(key: string): string | null {
 
 /**
  * The keys in sections by prefix, in the order the keys come (the panel's keys are sorted), the
- * ungrouped section last. A prefix only one key has is no section of its own: that key joins the
+ * ungrouped section after them and the launcher's system/ section last (the program's own metrics
+ * come first, as in `runlens ls`). A prefix only one key has is no section of its own: that key joins the
  * ungrouped ones (a section of one chart is a header more to read, not a group).
  */
 export function groupMetrics(keys: readonly string[]): MetricGroup[] {
@@ -46,6 +51,8 @@ export function groupMetrics(keys: readonly string[]): MetricGroup[] {
   // Ungrouped keys keep the order they came in, singles among them.
   const rest = keys.filter((k) => singles.has(k) || ungrouped.has(k));
   if (rest.length) groups.push({ prefix: null, keys: rest });
+  const system = groups.findIndex((g) => g.prefix === SYSTEM_PREFIX);
+  if (system >= 0) groups.push(...groups.splice(system, 1));
   return groups;
 }
 

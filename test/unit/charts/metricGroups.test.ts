@@ -97,3 +97,12 @@ describe('matchesFilter', () => {
     assert.deepEqual(filterTerms(''), []);
   });
 });
+
+test("the launcher's system/ section comes after the program's metrics, ungrouped ones included", () => {
+  assert.deepEqual(
+    groupMetrics(['acc', 'loss', 'system/cpu_percent', 'system/memory_rss_mb', 'train/a', 'train/b']).map(
+      (g) => g.prefix,
+    ),
+    ['train', null, 'system'],
+  );
+});
