@@ -122,7 +122,8 @@ export async function runOnSlurm(
   setExit(result.exitCode);
 }
 
-export function registerSlurmCommands(program: Command, { io, setExit, openStore }: CliContext): void {
+/** `runlens sweep`, `runlens cancel` and the hidden `job-task` that generated batch scripts run. */
+export function registerSlurmCommands(program: Command, ctx: CliContext): void {
   addLaunchOptions(
     program
       .command('sweep')
@@ -146,81 +147,13 @@ export function registerSlurmCommands(program: Command, { io, setExit, openStore
       'after',
       '\nExample:\n  runlens sweep --on slurm -p lr=0.1,0.01 -p bs=32,64 -c 2 -- python train.py',
     )
-    .action(async (command: string[], opts) => {
-      const paramSets = grid(parseSweep(opts.param as string[]));
-      const tags = Object.fromEntries((opts.tag as string[]).map(parseTag));
-      const store = openStore(true);
-      const options: LaunchOptions = {
-        command: command[0],
-        args: command.slice(1),
-        experiment: opts.experiment,
-        name: opts.name,
-        tags,
-        stdoutPattern: opts.capture === false ? false : opts.metricPattern,
-      };
-      const resources = resourcesOf(opts);
-      let results: RunResult[];
-      if (resources) {
-        const sweep = await slurmLauncher(resources).startSweep(store, {
-          ...options,
-          paramSets,
-          concurrency: opts.concurrency,
-        });
-        io.err(
-          `runlens: sweep ${sweep.sweep}: ${sweep.runs.length} runs as Slurm array ${sweep.jobId} (at most ${opts.concurrency} at once)`,
-        );
-        for (const l of sweep.runs)
-          io.err(`  ${l.run.id}  ${l.run.job?.id}  ${JSON.stringify(l.run.params)}`);
-        if (opts.detach) return;
-        // SIGHUP (the terminal closed) leaves the jobs running; Ctrl-C and SIGTERM cancel them.
-        const stop = onSignals(
-          (signal) => {
-            if (signal !== 'SIGHUP') void sweep.cancel();
-          },
-          ['SIGINT', 'SIGTERM', 'SIGHUP'],
-        );
-        results = await sweep.done.finally(stop);
-      } else {
-        results = await localSweep(store, options, paramSets, opts.concurrency as number, io);
-      }
-      for (const r of results) ended(io, r);
-      setExit(results.every((r) => r.status === 'finished') ? 0 : 1);
-    });
+    .action((command: string[], opts: SweepOptions) => runSweep(command, opts, ctx));
 
   program
     .command('cancel')
     .description('cancel runs on a cluster (scancel), or a whole sweep by its name')
     .argument('<refs...>', 'run ids or names, or sweep names')
-    .action(async (refs: string[]) => {
-      const store = openStore();
-      const launcher = new SlurmLauncher();
-      const jobs: string[] = [];
-      for (const ref of refs) {
-        const sweepRuns = store
-          .listRuns()
-          .entries.filter(
-            (e) => e.tags[SWEEP_TAG] === ref && (e.status === 'queued' || e.status === 'running'),
-          );
-        if (sweepRuns.length) {
-          const ids = sweepRuns.map((e) => store.getRun(e.id).job?.id).filter((j): j is string => !!j);
-          jobs.push(...new Set(ids.map((j) => j.split('_')[0])));
-          continue;
-        }
-        const run = store.getRun(ref);
-        if (!run.job)
-          throw new RunlensError(
-            `run ${run.id} is not a cluster run`,
-            'stop a local run from its terminal (Ctrl-C)',
-            'usage',
-          );
-        if (run.job.settled || (run.status !== 'queued' && run.status !== 'running'))
-          throw new RunlensError(`run ${run.id} has already ended (${run.status})`, undefined, 'usage');
-        jobs.push(run.job.id);
-      }
-      await launcher.slurm.cancel(jobs);
-      io.out(`cancelled Slurm job${jobs.length > 1 ? 's' : ''} ${jobs.join(' ')}`);
-      await reconcileJobs(store);
-    });
+    .action((refs: string[]) => cancelRuns(refs, ctx));
 
   program
     .command('job-task', { hidden: true })
@@ -231,19 +164,7 @@ export function registerSlurmCommands(program: Command, { io, setExit, openStore
     .option('--no-capture', 'do not read metrics from the program output')
     .option('--no-tensorboard', 'do not follow TensorBoard files')
     .option('--no-system-metrics', 'do not sample CPU, memory and GPUs')
-    .action(async (opts) => {
-      const store = openStore();
-      const launched = await startJobTask(store, opts.run, {
-        explicitExperiment: opts.experiment === true,
-        stdoutPattern: opts.capture === false ? false : opts.metricPattern,
-        followTensorBoard: opts.tensorboard !== false,
-        systemMetrics: opts.systemMetrics === false ? false : undefined,
-      });
-      const onSignal = (signal: NodeJS.Signals) => launched.interrupt(signal);
-      for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(s, onSignal);
-      const result = await launched.done;
-      setExit(result.exitCode);
-    });
+    .action((opts: JobTaskOptions) => runJobTask(opts, ctx));
 }
 
 /** A sweep on this machine: at most `concurrency` runs at once, each output in its output.log. */
@@ -280,4 +201,114 @@ async function localSweep(
   };
   await Promise.all(Array.from({ length: Math.min(concurrency, paramSets.length) }, worker)).finally(stop);
   return results.filter(Boolean);
+}
+
+/** The options of `runlens sweep`, with the Slurm resource options of addLaunchOptions. */
+export interface SweepOptions {
+  experiment?: string;
+  name?: string;
+  param: string[];
+  tag: string[];
+  concurrency: number;
+  metricPattern?: string;
+  capture: boolean;
+  detach?: boolean;
+  [resource: string]: unknown;
+}
+
+export async function runSweep(
+  command: string[],
+  opts: SweepOptions,
+  { io, setExit, openStore }: CliContext,
+): Promise<void> {
+  const paramSets = grid(parseSweep(opts.param));
+  const tags = Object.fromEntries(opts.tag.map(parseTag));
+  const store = openStore(true);
+  const options: LaunchOptions = {
+    command: command[0],
+    args: command.slice(1),
+    experiment: opts.experiment,
+    name: opts.name,
+    tags,
+    stdoutPattern: opts.capture === false ? false : opts.metricPattern,
+  };
+  const resources = resourcesOf(opts);
+  let results: RunResult[];
+  if (resources) {
+    const sweep = await slurmLauncher(resources).startSweep(store, {
+      ...options,
+      paramSets,
+      concurrency: opts.concurrency,
+    });
+    io.err(
+      `runlens: sweep ${sweep.sweep}: ${sweep.runs.length} runs as Slurm array ${sweep.jobId} (at most ${opts.concurrency} at once)`,
+    );
+    for (const l of sweep.runs) io.err(`  ${l.run.id}  ${l.run.job?.id}  ${JSON.stringify(l.run.params)}`);
+    if (opts.detach) return;
+    // SIGHUP (the terminal closed) leaves the jobs running; Ctrl-C and SIGTERM cancel them.
+    const stop = onSignals(
+      (signal) => {
+        if (signal !== 'SIGHUP') void sweep.cancel();
+      },
+      ['SIGINT', 'SIGTERM', 'SIGHUP'],
+    );
+    results = await sweep.done.finally(stop);
+  } else {
+    results = await localSweep(store, options, paramSets, opts.concurrency, io);
+  }
+  for (const r of results) ended(io, r);
+  setExit(results.every((r) => r.status === 'finished') ? 0 : 1);
+}
+
+/** Cancels the Slurm jobs of runs, or of every queued or running run of a sweep named by a ref. */
+export async function cancelRuns(refs: string[], { io, openStore }: CliContext): Promise<void> {
+  const store = openStore();
+  const launcher = new SlurmLauncher();
+  const jobs: string[] = [];
+  for (const ref of refs) {
+    const sweepRuns = store
+      .listRuns()
+      .entries.filter((e) => e.tags[SWEEP_TAG] === ref && (e.status === 'queued' || e.status === 'running'));
+    if (sweepRuns.length) {
+      const ids = sweepRuns.map((e) => store.getRun(e.id).job?.id).filter((j): j is string => !!j);
+      jobs.push(...new Set(ids.map((j) => j.split('_')[0])));
+      continue;
+    }
+    const run = store.getRun(ref);
+    if (!run.job)
+      throw new RunlensError(
+        `run ${run.id} is not a cluster run`,
+        'stop a local run from its terminal (Ctrl-C)',
+        'usage',
+      );
+    if (run.job.settled || (run.status !== 'queued' && run.status !== 'running'))
+      throw new RunlensError(`run ${run.id} has already ended (${run.status})`, undefined, 'usage');
+    jobs.push(run.job.id);
+  }
+  await launcher.slurm.cancel(jobs);
+  io.out(`cancelled Slurm job${jobs.length > 1 ? 's' : ''} ${jobs.join(' ')}`);
+  await reconcileJobs(store);
+}
+
+export interface JobTaskOptions {
+  run: string;
+  experiment?: boolean;
+  metricPattern?: string;
+  capture: boolean;
+  tensorboard: boolean;
+  systemMetrics: boolean;
+}
+
+export async function runJobTask(opts: JobTaskOptions, { setExit, openStore }: CliContext): Promise<void> {
+  const store = openStore();
+  const launched = await startJobTask(store, opts.run, {
+    explicitExperiment: opts.experiment === true,
+    stdoutPattern: opts.capture === false ? false : opts.metricPattern,
+    followTensorBoard: opts.tensorboard !== false,
+    systemMetrics: opts.systemMetrics === false ? false : undefined,
+  });
+  const onSignal = (signal: NodeJS.Signals) => launched.interrupt(signal);
+  for (const s of ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGUSR1', 'SIGUSR2'] as const) process.on(s, onSignal);
+  const result = await launched.done;
+  setExit(result.exitCode);
 }
