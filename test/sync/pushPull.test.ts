@@ -2,6 +2,7 @@
 // client and compare every param, tag, point and artifact; pull them into an empty store and compare
 // with the originals; errors of the server and of the values.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as http from 'node:http';
 import * as path from 'node:path';
@@ -193,6 +194,61 @@ describe('sync with a real MLflow server', { timeout: 600_000 }, () => {
     const r = runlens(['sync', 'push', entries[0].id, '--to', server.uri], otherDir);
     assert.equal(r.status, 1);
     assert.match(r.stderr, /was pulled from/);
+  });
+
+  test('artifacts of pulled runs are fetched on request, byte for byte, and only once', () => {
+    const otherDir = path.join(tempDir('runlens-pull-art-'), '.runlens');
+    ok(runlens(['sync', 'pull', '--experiment', experiment, '--from', server.uri], otherDir));
+    const pulled = Store.open(otherDir);
+    const tfjs = ids.find((id) => store.getRun(id).name === 'tfjs-lr0.01')!;
+    const e = pulled.listRuns().entries.find((x) => x.tags[MLFLOW_RUN_ID_TAG] === mlflowIds[tfjs])!;
+    const localArt = path.join(store.runDir(tfjs), 'artifacts');
+    const pulledArt = path.join(pulled.runDir(e.id), 'artifacts');
+    const files = (dir: string): Record<string, string> => {
+      const out: Record<string, string> = {};
+      const walk = (d: string, pre: string) => {
+        if (!fs.existsSync(d)) return;
+        for (const x of fs.readdirSync(d, { withFileTypes: true })) {
+          const rel = pre ? `${pre}/${x.name}` : x.name;
+          if (x.isDirectory()) walk(path.join(d, x.name), rel);
+          else
+            out[rel] = createHash('sha256')
+              .update(fs.readFileSync(path.join(d, x.name)))
+              .digest('hex');
+        }
+      };
+      walk(dir, '');
+      return out;
+    };
+    const want = files(localArt);
+    assert.ok(Object.keys(want).length > 1, 'the pushed run has artifacts');
+    // Pull itself fetched none.
+    assert.deepEqual(files(pulledArt), {});
+    // One folder, then all of them (the server is the run's origin: no --from needed).
+    const some = JSON.parse(ok(runlens(['sync', 'artifacts', e.id, '--path', 'model', '--json'], otherDir)));
+    assert.ok(some.runs[0].downloaded.length > 0);
+    assert.ok(some.runs[0].downloaded.every((f: { path: string }) => f.path.startsWith('model/')));
+    const all = JSON.parse(ok(runlens(['sync', 'artifacts', e.id, '--json'], otherDir)));
+    assert.equal(all.runs[0].present, some.runs[0].downloaded.length);
+    assert.equal(all.runs[0].downloaded.length + all.runs[0].present, Object.keys(want).length);
+    assert.deepEqual(files(pulledArt), want);
+    const again = JSON.parse(ok(runlens(['sync', 'artifacts', e.id, '--json'], otherDir)));
+    assert.equal(again.runs[0].downloaded.length, 0);
+    // pull --artifacts fetches them for the runs it pulls.
+    const thirdDir = path.join(tempDir('runlens-pull-art-'), '.runlens');
+    const withArt = JSON.parse(
+      ok(
+        runlens(['sync', 'pull', '-e', experiment, '--from', server.uri, '--artifacts', '--json'], thirdDir),
+      ),
+    );
+    const third = Store.open(thirdDir);
+    const t = third.listRuns().entries.find((x) => x.tags[MLFLOW_RUN_ID_TAG] === mlflowIds[tfjs])!;
+    assert.deepEqual(files(path.join(third.runDir(t.id), 'artifacts')), want);
+    assert.equal(withArt.artifacts.length, 3);
+    // A local run has no server to fetch from.
+    const r = runlens(['sync', 'artifacts', tfjs, '--from', server.uri], storeDir);
+    assert.equal(r.status, 1);
+    assert.match(r.stderr, /was not pulled from an MLflow server/);
   });
 
   test('a run logged with MLflow on the server, then changed, is pulled incrementally', () => {

@@ -6,7 +6,8 @@ import { MlflowClient } from '../../core/sync/client';
 import { requireRemote } from '../../core/sync/config';
 import { MirrorSyncer } from '../../core/sync/mirror';
 import { pushModels } from '../../core/sync/models';
-import { pullRuns } from '../../core/sync/pull';
+import type { ArtifactPullReport } from '../../core/sync/pull';
+import { pullArtifacts, pullRuns } from '../../core/sync/pull';
 import { ORIGIN_TAG, pushRuns } from '../../core/sync/push';
 import { collect } from '../options';
 
@@ -61,8 +62,20 @@ export function registerSyncCommands(program: Command, ctx: CliContext): void {
       '--from <uri>',
       'the tracking server (default: runlens.yaml remote.mlflow, or MLFLOW_TRACKING_URI)',
     )
+    .option('--artifacts', 'also fetch the artifacts of the runs pulled now')
     .option('--json', 'print the report as JSON')
     .action((opts: PullOptions) => syncPull(opts, ctx));
+
+  sync
+    .command('artifacts')
+    .argument('<run...>', 'pulled runs (id, prefix or name)')
+    .description(
+      "fetch pulled runs' artifacts from their server into the store (files already here are kept)",
+    )
+    .option('--from <uri>', 'the tracking server (default: the server the run was pulled from)')
+    .option('--path <path>', "only this folder or file of the run's artifacts")
+    .option('--json', 'print the report as JSON')
+    .action((refs: string[], opts: ArtifactsOptions) => syncArtifacts(refs, opts, ctx));
 
   sync
     .command('mirror')
@@ -165,7 +178,50 @@ export interface PullOptions {
   experiment?: string[];
   since?: string;
   from?: string;
+  artifacts?: boolean;
   json?: boolean;
+}
+
+export interface ArtifactsOptions {
+  from?: string;
+  path?: string;
+  json?: boolean;
+}
+
+function printArtifacts(io: Io, a: ArtifactPullReport): void {
+  io.out(
+    `  ${a.runId} <- ${a.mlflowRunId}: ${a.downloaded.length} files fetched (${a.bytes} bytes), ${a.present} already here`,
+  );
+}
+
+export async function syncArtifacts(
+  refs: string[],
+  opts: ArtifactsOptions,
+  { io, setExit, openStore }: CliContext,
+): Promise<void> {
+  const store = openStore();
+  const reports: ArtifactPullReport[] = [];
+  const failed: { runId: string; error: string }[] = [];
+  for (const ref of refs) {
+    const id = store.resolveRunId(ref);
+    const origin = store.getRun(id).tags[ORIGIN_TAG];
+    const client = new MlflowClient(remoteOf(store, opts.from ?? origin, io));
+    try {
+      reports.push(await pullArtifacts(store, client, id, opts.path));
+    } catch (e) {
+      if (!(e instanceof RunlensError)) throw e;
+      failed.push({ runId: id, error: e.message + (e.hint ? ` (${e.hint})` : '') });
+    } finally {
+      client.close();
+    }
+  }
+  if (opts.json) io.out(JSON.stringify({ runs: reports, failed }, null, 2));
+  else {
+    io.out(`artifacts of ${reports.length} runs:`);
+    for (const a of reports) printArtifacts(io, a);
+  }
+  for (const f of failed) io.err(`runlens: error: artifacts of run ${f.runId} not fetched: ${f.error}`);
+  if (failed.length > 0) setExit(1);
 }
 
 export async function syncPull(opts: PullOptions, { io, openStore }: CliContext): Promise<void> {
@@ -177,8 +233,11 @@ export async function syncPull(opts: PullOptions, { io, openStore }: CliContext)
       experiments: opts.experiment,
       since: opts.since !== undefined ? parseSince(opts.since) : undefined,
     });
+    const artifacts: ArtifactPullReport[] = [];
+    if (opts.artifacts)
+      for (const id of report.runIds) artifacts.push(await pullArtifacts(store, client, id));
     if (opts.json) {
-      io.out(JSON.stringify(report, null, 2));
+      io.out(JSON.stringify(opts.artifacts ? { ...report, artifacts } : report, null, 2));
       return;
     }
     const r = report.runs;
@@ -187,6 +246,7 @@ export async function syncPull(opts: PullOptions, { io, openStore }: CliContext)
       `  runs  ${r.found} found, ${r.created} created, ${r.updated} updated, ${r.skipped} unchanged, ${r.own} pushed from here`,
     );
     io.out(`  points ${report.points} (${report.requests} requests)`);
+    for (const a of artifacts) printArtifacts(io, a);
   } finally {
     client.close();
   }

@@ -1,4 +1,5 @@
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import type { ImportedRunSpec, PointWriter } from '../importers/common';
 import {
@@ -12,6 +13,7 @@ import {
 } from '../importers/common';
 import { MLFLOW_EXPERIMENT_ID_TAG, MLFLOW_RUN_ID_TAG } from '../importers/mlflow';
 import { runlensStatus } from '../importers/mlflowFormat';
+import { ARTIFACTS_DIR } from '../store/layout';
 import type { Store } from '../store/store';
 import type { ParamValue, RunEntry } from '../store/types';
 import type { MlflowClient, MlflowExperimentInfo, MlflowMetric, MlflowRunObject } from './client';
@@ -216,4 +218,75 @@ function specOf(run: MlflowRunObject, experiment: string, server: string, versio
     cwd: '',
     inputs: [],
   };
+}
+
+export interface ArtifactPullReport {
+  runId: string;
+  mlflowRunId: string;
+  /** Files fetched now. */
+  downloaded: { path: string; size: number }[];
+  /** Files already here with the server's size. */
+  present: number;
+  bytes: number;
+}
+
+/**
+ * Fetch the artifacts of a pulled run from its server (list, then download through the artifact
+ * proxy) into the run's artifacts folder; files already here with the server's size are kept.
+ * `prefix` limits it to one folder or file of the run's artifacts. Pull does not fetch artifacts by
+ * itself (they can be large): this runs on request (`runlens sync artifacts`, `sync pull --artifacts`).
+ */
+export async function pullArtifacts(
+  store: Store,
+  client: MlflowClient,
+  ref: string,
+  prefix = '',
+): Promise<ArtifactPullReport> {
+  const id = store.resolveRunId(ref);
+  const run = store.getRun(id);
+  const origin = run.tags[ORIGIN_TAG];
+  const mlflowRunId = run.tags[MLFLOW_RUN_ID_TAG];
+  if (origin === undefined || mlflowRunId === undefined) {
+    throw new RunlensError(
+      `run ${id} (${run.name}) was not pulled from an MLflow server`,
+      'its artifacts are already in the store; `runlens sync artifacts` fetches those of pulled runs',
+      'usage',
+    );
+  }
+  if (origin !== client.server) {
+    throw new RunlensError(
+      `run ${id} (${run.name}) was pulled from ${origin}, not ${client.server}`,
+      `fetch its artifacts from ${origin} (--from ${origin})`,
+      'usage',
+    );
+  }
+  const artifactUri = (await client.getRun(mlflowRunId)).info.artifact_uri ?? '';
+  const report: ArtifactPullReport = { runId: id, mlflowRunId, downloaded: [], present: 0, bytes: 0 };
+  const clean = prefix.replace(/^\/+|\/+$/g, '');
+  const files: { path: string; size: number | undefined }[] = [];
+  const walk = async (rel: string): Promise<void> => {
+    for (const f of await client.listArtifacts(artifactUri, rel)) {
+      if (f.is_dir) await walk(f.path);
+      else files.push({ path: f.path, size: f.file_size === undefined ? undefined : Number(f.file_size) });
+    }
+  };
+  await walk(clean);
+  if (files.length === 0 && clean !== '') {
+    // A file, not a folder: listing a file answers nothing.
+    files.push({ path: clean, size: undefined });
+  }
+  const dir = path.join(store.runDir(id), ARTIFACTS_DIR);
+  await pool(files, 4, async (f) => {
+    const local = path.join(dir, ...f.path.split('/'));
+    if (f.size !== undefined && fs.existsSync(local) && fs.statSync(local).size === f.size) {
+      report.present++;
+      return;
+    }
+    const content = await client.downloadArtifact(artifactUri, f.path);
+    store.addArtifact(id, f.path, content);
+    report.downloaded.push({ path: f.path, size: content.length });
+    report.bytes += content.length;
+  });
+  report.downloaded.sort((a, b) => (a.path < b.path ? -1 : 1));
+  return report;
 }
