@@ -2235,14 +2235,23 @@ def _store_for_reading(store):
     return d
 
 
+_NUMBER_TYPES = (int, float)
+
+
 def _entry_metrics(summary):
-    """A summary map (run.json's, or an index entry's) as the reader's metrics: last/min/max decoded."""
+    """A summary map (run.json's, or an index entry's) as the reader's metrics: last/min/max decoded.
+    A summary already all numbers is used as it is (the readers only read it)."""
     metrics = {}
     for k, s in summary.items():
-        if isinstance(s, dict):
-            metrics[k] = dict((f, _decode_value(s.get(f))) for f in ("last", "min", "max"))
-            metrics[k]["lastStep"] = s.get("lastStep")
-            metrics[k]["count"] = s.get("count")
+        if type(s) is not dict:
+            continue
+        if type(s.get("last")) in _NUMBER_TYPES and type(s.get("min")) in _NUMBER_TYPES and type(s.get("max")) in _NUMBER_TYPES:
+            metrics[k] = s
+            continue
+        m = dict((f, _decode_value(s.get(f))) for f in ("last", "min", "max"))
+        m["lastStep"] = s.get("lastStep")
+        m["count"] = s.get("count")
+        metrics[k] = m
     return metrics
 
 
@@ -2323,7 +2332,10 @@ def _index_entry_ok(e):
     ):
         return False
     for s in e["metrics"].values():
-        if not isinstance(s, dict) or _decode_value(s.get("last")) is None or not _is_number(s.get("lastStep")):
+        if type(s) is not dict or type(s.get("lastStep")) not in _NUMBER_TYPES:
+            return False
+        last = s.get("last")
+        if type(last) not in _NUMBER_TYPES and _decode_value(last) is None:
             return False
     return True
 

@@ -7,6 +7,7 @@ import { evalBenchmarks } from './eval.bench';
 import { benchImporters } from './importers.bench';
 import { lensBench } from './lens.bench';
 import { peersBench } from './peers.bench';
+import { pySearchBench } from './pySearch.bench';
 import { servingBench } from './serving.bench';
 import { seriesOutputBench } from './seriesOutput.bench';
 import { scaleBench } from './scale.bench';
@@ -18,6 +19,7 @@ import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from
 const groups: Record<string, () => Promise<void>> = {
   client: clientThroughput,
   pyclient: pythonClientThroughput,
+  pysearch: pySearchBench,
   store: storeScale,
   scale: scaleBench,
   series: seriesRead,
