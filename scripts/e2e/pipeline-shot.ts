@@ -11,6 +11,7 @@ const row = (page: Page, label: RegExp) =>
   page.locator('.part.sidebar .monaco-list-row').filter({ hasText: label }).first();
 
 step('running', async (page) => {
+  await page.setViewportSize({ width: 1280, height: 960 }); // the lineage's rows down to its git commit fit
   await openWorkbench(page);
   await page.locator('.activitybar .action-item [aria-label*="Runlens"]').first().click();
   await row(page, /^validate-data/).waitFor({ timeout: 60_000 });
@@ -70,7 +71,10 @@ step('overview', async (page) => {
 });
 
 step('lineage', async (page) => {
+  // the Pipeline and Team views folded: the Models view has the room for the whole lineage
   await page.locator('.part.sidebar .pane-header .title', { hasText: /^Pipeline$/ }).click();
+  const team = page.locator('.part.sidebar .pane-header[aria-expanded="true"] .title', { hasText: /^Team$/ });
+  if (await team.count()) await team.click();
   await page.locator('.part.sidebar .monaco-list-row', { hasText: 'git commit' }).first().waitFor();
   await page.waitForTimeout(800);
 });
