@@ -25,14 +25,18 @@ async function pickRow(page: Page, text: string | RegExp): Promise<void> {
   await row.click();
 }
 
-/** Answers the next input box with `value` (replacing what it proposes). */
-async function answer(page: Page, value: string | undefined): Promise<string> {
+/**
+ * Answers the input box titled `title` with `value` (replacing what it proposes), once that box is
+ * shown: the quick input widget is reused, so a visible input may still be the previous step's.
+ */
+async function answer(page: Page, title: string | RegExp, value: string | undefined): Promise<string> {
+  await page
+    .locator('.quick-input-widget .quick-input-title', { hasText: title })
+    .waitFor({ timeout: 20_000 });
   const input = page.locator('.quick-input-widget input.input');
-  await input.waitFor({ state: 'visible' });
   const proposed = await input.inputValue();
   if (value !== undefined) await input.fill(value);
   await page.keyboard.press('Enter');
-  await page.waitForTimeout(150);
   return proposed;
 }
 
@@ -55,14 +59,14 @@ step('launch-sweep-on-slurm', async (page) => {
   // Local, and one target per partition from sinfo: the single-node cluster's "debug"
   await pickRow(page, 'Slurm: debug');
   // the job's resources as one line, starting from the runlens.slurm.* settings
-  const proposed = await answer(page, 'partition=debug time=10:00 cpus=1');
+  const proposed = await answer(page, 'Slurm resources of train.js', 'partition=debug time=10:00 cpus=1');
   lap(`resources proposed: ${proposed}`);
   if (!proposed.includes('partition=debug'))
     throw new Error(`the resource line lacks the partition: ${proposed}`);
   // params.json's keys in order: lr, epochs, hidden, batch_size, val_fraction, seed
-  await answer(page, LRS.join(','));
-  await answer(page, EPOCHS);
-  for (let i = 0; i < 4; i++) await answer(page, undefined);
+  await answer(page, 'Parameters (1/6)', LRS.join(','));
+  await answer(page, 'Parameters (2/6)', EPOCHS);
+  for (let i = 3; i <= 6; i++) await answer(page, `Parameters (${i}/6)`, undefined);
   // one job array of 3 tasks, at most 2 at a time (runlens.sweep.concurrency)
   const submit = page.locator('.monaco-dialog-box .monaco-button', { hasText: 'Submit Sweep' });
   await submit.waitFor({ timeout: 10_000 });
