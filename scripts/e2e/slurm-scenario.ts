@@ -9,7 +9,7 @@ import { lap, main, openRunlensView, openWorkbench, quickOpen, runCommand, step 
 
 const LRS = ['0.01', '0.003', '0.001'];
 /** Long enough that the third task is still queued behind the throttle when it is cancelled. */
-const EPOCHS = '400';
+const EPOCHS = '600';
 
 const sidebar = (page: Page) => page.locator('.part.sidebar');
 /** The explorer's row of the run whose aria-label (name, status, metric) matches. */
@@ -101,15 +101,25 @@ step('queued-and-running', async (page) => {
 });
 
 step('cancel-queued-task', async (page) => {
+  // Stop Run from the palette with nothing selected asks which run: the queued task, by its name
   const queued = runRow(page, 'queued', /job \d+_2/);
-  await queued.click();
-  await runCommand(page, 'Runlens: Stop Run');
+  const name = (await queued.getAttribute('aria-label'))!.split(',')[0];
+  await page.keyboard.press('F1');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.fill('>Runlens: Stop Run');
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'Stop Run' }).first().waitFor();
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget .quick-input-title', { hasText: 'Stop which run?' }).waitFor();
+  await input.fill(name);
+  await page
+    .locator('.quick-input-widget .monaco-list-row', { hasText: `${name} ` })
+    .first()
+    .waitFor();
+  await page.locator('.quick-input-widget .monaco-list-row', { hasText: 'queued' }).first().waitFor();
+  await page.keyboard.press('Enter');
   // scancel on the array task; the store's watcher records it killed
   await runRow(page, 'killed').waitFor({ timeout: 60_000 });
-  lap('the cancelled task is killed');
-  await runRow(page, 'killed').click();
-  if ((await runRow(page, 'killed').getAttribute('aria-expanded')) === 'true')
-    await page.keyboard.press('ArrowLeft');
+  lap(`the cancelled task ${name} is killed`);
 });
 
 /** Expands every experiment (a run moves to its experiment once train.js names it). */
