@@ -35,8 +35,11 @@ test('scalars written to TensorBoard event files become run metrics while the pr
     fs.mkdirSync('runs/exp1', { recursive: true });
     const out = fs.openSync(path.join('runs/exp1', ${JSON.stringify(path.basename(FIXTURE))}), 'a');
     let at = 0;
+    const half = Math.floor(data.length / 2);
     const tick = () => {
       if (at >= data.length) { fs.closeSync(out); console.log('done'); return; }
+      // Half way, the writer waits until the test has seen points arrive (the file 'go').
+      if (at >= half && !fs.existsSync('go')) { setTimeout(tick, 50); return; }
       fs.writeSync(out, data.subarray(at, at + 333)); // 333 bytes: records end mid-chunk
       at += 333;
       setTimeout(tick, 150);
@@ -49,12 +52,16 @@ test('scalars written to TensorBoard event files become run metrics while the pr
     experiment: 'tb',
     onOutput: () => undefined,
   });
-  // While it writes: some points are already in the run's metrics.
+  // While it writes: some points are already in the run's metrics. The writer holds its second
+  // half back until then (or 30 s, after which the assertion below reports what was seen).
   let seenWhileRunning = 0;
+  const holdUntil = Date.now() + 30_000;
   while (launched.status() === 'running') {
     const file = store.metricsFile(launched.run.id);
     if (fs.existsSync(file))
       seenWhileRunning = Math.max(seenWhileRunning, readSeries(file, 'strict/foo').series.values.length);
+    if ((seenWhileRunning > 0 || Date.now() > holdUntil) && !fs.existsSync(path.join(ws, 'go')))
+      fs.writeFileSync(path.join(ws, 'go'), '');
     await new Promise((r) => setTimeout(r, 100));
   }
   const result = await launched.done;
