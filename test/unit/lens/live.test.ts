@@ -1,13 +1,20 @@
 // Lenses on live and imported runs: when VS Code is told that lenses changed, and which runs a
 // script's lenses read when no run recorded the script (imported from MLflow).
 import assert from 'node:assert/strict';
-import { describe, test } from 'node:test';
+import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { recognizeMetricLines } from '../../../src/core/lens/recognize';
 import { runsByLoggedKeys } from '../../../src/core/lens/runs';
 import type { RunEntry } from '../../../src/core/store/types';
 import { PullThrottle } from '../../../src/extension/lens/pullThrottle';
 
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+/**
+ * The clock is mocked (setTimeout and Date): the editor's scheduler, the throttle and the former
+ * refresh run on the same simulated time, so a loaded machine cannot stretch one delay against
+ * another. `runUntil` advances it in small steps until the condition holds.
+ */
+function runUntil(done: () => boolean, limitMs: number, stepMs = 10): void {
+  for (let t = 0; t < limitMs && !done(); t += stepMs) mock.timers.tick(stepMs);
+}
 
 /**
  * VS Code's side, as its CodeLens contribution does it: a RunOnceScheduler with a delay (the time
@@ -32,7 +39,10 @@ class EditorLenses {
 }
 
 describe('live lenses', () => {
-  test('a store that changes every 20 ms still gets its lenses asked for while it changes', async () => {
+  beforeEach(() => mock.timers.enable({ apis: ['setTimeout', 'Date'], now: 1_000_000 }));
+  afterEach(() => mock.timers.reset());
+
+  test('a store that changes every 20 ms still gets its lenses asked for while it changes', () => {
     let step = 0;
     let throttle: PullThrottle | undefined = undefined;
     const editor = new EditorLenses(
@@ -59,24 +69,27 @@ describe('live lenses', () => {
       step = i;
       throttle.changed();
       oldChanged();
-      await sleep(20);
+      mock.timers.tick(20);
     }
     const during = editor.seen.length;
     const oldDuring = old.seen.length;
-    await sleep(1500);
+    runUntil(() => editor.seen.at(-1) === 124, 60_000);
     throttle.dispose();
     assert.equal(oldDuring, 0, 'the former refresh never let the editor ask while the run logged');
     assert.ok(during >= 2, `asked ${during} times while the run logged`);
     assert.equal(editor.seen.at(-1), 124, 'the last step is shown once the run stops');
   });
 
-  test('without an editor asking, a change is still announced again later (no stuck state)', async () => {
+  test('without an editor asking, a change is still announced again later (no stuck state)', () => {
     let fired = 0;
     const t = new PullThrottle(() => fired++, { gap: 10, stale: 200 });
     t.changed();
-    await sleep(50);
+    runUntil(() => fired === 1, 60_000);
+    mock.timers.tick(50);
     t.changed();
-    await sleep(400);
+    runUntil(() => fired === 2, 60_000);
+    // nothing changed since: no further announcement, however long nobody asks
+    mock.timers.tick(10_000);
     t.dispose();
     assert.equal(fired, 2);
   });
