@@ -7,7 +7,7 @@ import { scanMetrics } from '../store/metrics';
 import type { ScanWarning, Series } from '../store/metrics';
 import { readMetricsCache, writeMetricsCache } from '../store/metricsCache';
 import type { RunEntry } from '../store/types';
-import { downsampleIndices } from './downsample';
+import { ExtremaBuckets, bucketsFor, downsampleIndices } from './downsample';
 import { plural } from '../format';
 import { csvCell, formatCsvNumber } from '../format';
 
@@ -84,7 +84,10 @@ interface FileState {
   /** Bytes the metrics cache file on disk covers. */
   cachedOffset: number;
   /** The last reduction of each key for the panel (unchanged series are not reduced again). */
-  reduced: Map<string, { length: number; points: number; t0: number; data: SeriesData }>;
+  reduced: Map<
+    string,
+    { length: number; points: number; t0: number; data: SeriesData; buckets?: ExtremaBuckets }
+  >;
 }
 
 /** Parsed JSONL bytes that make writing the cache worth it: at least this, and half of what it holds. */
@@ -357,7 +360,11 @@ export function reduceSeries(
   range?: { min: number; max: number },
 ): SeriesData {
   const s = sortedByStep(input);
-  const idx = keptIndices(s, points, axis, range);
+  return fromIndices(ref, s, keptIndices(s, points, axis, range), t0);
+}
+
+/** The webview's form of the points of `s` at `idx`: non-finite values as null plus a flag. */
+function fromIndices(ref: string, s: AnySeries, idx: number[], t0: number): SeriesData {
   const values: (number | null)[] = [];
   const nonFinite: [number, NonFiniteCode][] = [];
   idx.forEach((i, k) => {
@@ -430,13 +437,27 @@ export function buildMetricsSnapshot(
   };
 }
 
-/** reduceSeries, memoised per file and key: a run that logged nothing new costs nothing. */
+/**
+ * reduceSeries, memoised per file and key: a run that logged nothing new costs nothing, and a
+ * series that grew (in step order) feeds only its new points to its buckets (ExtremaBuckets gives
+ * what a reduction from scratch would).
+ */
 function reducedOnce(f: FileState, ref: string, s: ColumnSeries, points: number): SeriesData {
   const last = f.reduced.get(s.key);
-  if (last && last.length === s.steps.length && last.points === points && last.t0 === f.t0)
+  const n = s.steps.length;
+  if (last && last.length === n && last.points === points && last.t0 === f.t0)
     return last.data.ref === ref ? last.data : { ...last.data, ref };
-  const data = reduceSeries(ref, s, f.t0, points);
-  f.reduced.set(s.key, { length: s.steps.length, points, t0: f.t0, data });
+  if (!s.sorted) {
+    const data = reduceSeries(ref, s, f.t0, points);
+    f.reduced.set(s.key, { length: n, points, t0: f.t0, data });
+    return data;
+  }
+  let buckets = last?.points === points ? last.buckets : undefined;
+  if (!buckets || buckets.length > n) buckets = new ExtremaBuckets(bucketsFor(points));
+  buckets.append(s.steps, s.values, n);
+  const idx = n <= Math.max(points, 2) ? Array.from({ length: n }, (_, k) => k) : buckets.indices();
+  const data = fromIndices(ref, s, idx, f.t0);
+  f.reduced.set(s.key, { length: n, points, t0: f.t0, data, buckets });
   return data;
 }
 

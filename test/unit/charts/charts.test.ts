@@ -2,7 +2,13 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import fc from 'fast-check';
 import { buildCompareTable } from '../../../src/core/charts/compare';
-import { downsample, smooth } from '../../../src/core/charts/downsample';
+import {
+  ExtremaBuckets,
+  bucketsFor,
+  downsample,
+  downsampleIndices,
+  smooth,
+} from '../../../src/core/charts/downsample';
 import type { RunEntry } from '../../../src/core/store/types';
 
 const seriesArb = fc
@@ -35,16 +41,20 @@ describe('downsampling', () => {
         out.x.forEach((x, i) =>
           assert.ok(Object.is(byX.get(x), out.y[i]), 'every kept point is an input point'),
         );
-        // Recompute the buckets independently and check their extrema are there.
+        // Recompute the buckets independently: the narrowest power-of-two width from the first x
+        // that needs at most target/2 - 1 buckets, and check their extrema are there.
         const buckets = Math.max(1, Math.floor((target - 2) / 2));
         const span = s.x[n - 1] - s.x[0];
+        let width = 2 ** -24;
+        while (Math.floor(span / width) >= buckets) width *= 2;
         const kept = new Set(out.x);
         const groups = new Map<number, number[]>();
         for (let i = 0; i < n; i++) {
-          const b = Math.min(buckets - 1, Math.floor(((s.x[i] - s.x[0]) / span) * buckets));
+          const b = Math.floor((s.x[i] - s.x[0]) / width);
           if (!groups.has(b)) groups.set(b, []);
           groups.get(b)!.push(i);
         }
+        assert.ok(groups.size <= buckets);
         for (const idx of groups.values()) {
           const finite = idx.filter((i) => Number.isFinite(s.y[i]));
           if (!finite.length) continue;
@@ -60,13 +70,72 @@ describe('downsampling', () => {
           );
           if (idx.some((i) => !Number.isFinite(s.y[i])))
             assert.ok(
-              out.y.some((v) => !Number.isFinite(v)),
+              idx.some((i) => !Number.isFinite(s.y[i]) && kept.has(s.x[i])),
               'gaps stay visible',
             );
         }
         assert.ok(out.x.length <= 2 + 3 * buckets);
       }),
       { numRuns: 300 },
+    );
+  });
+
+  test('buckets fed in pieces equal buckets cut from scratch, at every length', () => {
+    // Steps that repeat, jump and stay put; values with ties and gaps; appended in random pieces.
+    const grownArb = fc.record({
+      gaps: fc.array(
+        fc.oneof(
+          fc.constant(0),
+          fc.constant(1),
+          fc.integer({ min: 1, max: 5000 }),
+          fc.double({ min: 0, max: 3, noNaN: true }),
+        ),
+        { minLength: 1, maxLength: 2500 },
+      ),
+      y: fc.array(
+        fc.oneof(
+          { weight: 10, arbitrary: fc.integer({ min: -3, max: 3 }) },
+          { weight: 10, arbitrary: fc.double({ min: -1e6, max: 1e6, noNaN: true }) },
+          { weight: 1, arbitrary: fc.constantFrom(NaN, Infinity, -Infinity) },
+        ),
+        { minLength: 2500, maxLength: 2500 },
+      ),
+      x0: fc.oneof(fc.constant(0), fc.integer({ min: -1000, max: 1_000_000 })),
+      cuts: fc.array(fc.integer({ min: 1, max: 400 }), { minLength: 1, maxLength: 30 }),
+      target: fc.integer({ min: 4, max: 300 }),
+    });
+    fc.assert(
+      fc.property(grownArb, ({ gaps, y, x0, cuts, target }) => {
+        const x = new Float64Array(gaps.length);
+        let at = x0;
+        gaps.forEach((g, i) => (x[i] = at += g));
+        const ys = Float64Array.from(y.slice(0, gaps.length));
+        const live = new ExtremaBuckets(bucketsFor(target));
+        let end = 0;
+        for (const cut of [...cuts, gaps.length]) {
+          end = Math.min(gaps.length, end + cut);
+          live.append(x, ys, end);
+          // From scratch: the width set from the x range first, one pass, no merging.
+          const scratch = ExtremaBuckets.of(x.subarray(0, end), ys.subarray(0, end), bucketsFor(target));
+          assert.deepEqual(live.indices(), scratch.indices(), `after ${end} points`);
+          if (end > target)
+            assert.deepEqual(
+              live.indices(),
+              downsampleIndices({ x: x.subarray(0, end), y: ys.subarray(0, end) }, target),
+            );
+          const kept = live.indices();
+          assert.equal(kept[0], 0, 'first point kept');
+          assert.equal(kept.at(-1), end - 1, 'last point kept');
+          const finite = [...ys.subarray(0, end)].filter(Number.isFinite);
+          if (finite.length) {
+            const keptValues = kept.map((i) => ys[i]);
+            assert.ok(keptValues.includes(Math.min(...finite)), 'the minimum kept');
+            assert.ok(keptValues.includes(Math.max(...finite)), 'the maximum kept');
+          }
+          if (end === gaps.length) break;
+        }
+      }),
+      { numRuns: 200 },
     );
   });
 
@@ -77,7 +146,8 @@ describe('downsampling', () => {
       y: Array.from({ length: n }, (_, i) => Math.sin(i / 1000) + (i === 777_777 ? 50 : 0)),
     };
     const out = downsample(s, 2 * 800);
-    assert.ok(out.x.length <= 1600 && out.x.length > 1000, `${out.x.length} points`);
+    // Power-of-two bucket widths use between half and all of the 799 buckets the budget allows.
+    assert.ok(out.x.length <= 1600 && out.x.length > 800, `${out.x.length} points`);
     assert.ok(out.y.includes(50 + Math.sin(777.777)), 'a one-point spike survives');
     const zoom = downsample(s, 1600, { min: 1000, max: 1500 });
     assert.equal(zoom.x[0], 999);

@@ -240,6 +240,40 @@ describe('panel data', () => {
     assert.deepEqual(JSON.parse(JSON.stringify(snap)), snap);
   });
 
+  test('a live snapshot of growing runs equals one built from scratch on the same files', () => {
+    const dir = tempDir();
+    const wave = (n: number, from: number, r: number) =>
+      Array.from({ length: n }, (_, i) => Math.sin((from + i) / (50 + r)) + ((from + i) % 997 === 0 ? 9 : 0));
+    const runs = [0, 1, 2].map((r) => run(dir, `g${r}`, pts('loss', wave(3000 + r * 500, 0, r))));
+    const live = new SeriesCache({ writeCache: false });
+    const end = [3000, 3500, 4000];
+    for (const grow of [1, 7, 300, 2500, 40_000]) {
+      runs.forEach((r, i) => {
+        // One run stays finished; the others keep logging, now and then a NaN.
+        if (i === 2) return;
+        const values = wave(grow, end[i], i);
+        if (grow > 5) values[grow >> 1] = NaN;
+        writePoints(r.metricsFile, pts('loss', values, end[i]), false);
+        end[i] += grow;
+      });
+      for (const points of [64, 600]) {
+        const got = buildMetricsSnapshot(runs, { cache: live, points });
+        const fresh = buildMetricsSnapshot(runs, { cache: new SeriesCache({ writeCache: false }), points });
+        assert.deepEqual(got, fresh, `after ${grow} more points, budget ${points}`);
+        const s = got.charts[0].series[0];
+        assert.equal(s.total, end[0]);
+        assert.equal(s.steps[0], 0);
+        assert.equal(s.steps.at(-1), end[0] - 1);
+        assert.ok(s.steps.length <= points, `${s.steps.length} points for ${points}`);
+        if (grow > 5)
+          assert.ok(
+            s.nonFinite.some(([, c]) => c === 'NaN'),
+            'a NaN stays a gap',
+          );
+      }
+    }
+  });
+
   test('a notice names the first unreadable line of a run and counts the others, in good English', () => {
     const dir = tempDir();
     const two = run(dir, 'two', pts('loss', [1, 0.5]));
