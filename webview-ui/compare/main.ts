@@ -21,6 +21,7 @@ import {
 import { axes } from './params';
 import { render } from './render';
 import { host, save, state, view } from './state';
+import { renderWhatChanged } from './whatChanged';
 
 mountPage();
 
@@ -85,6 +86,10 @@ function receive(m: CompareToWebview): void {
       state.baselineRef = m.snapshot.baselineRef;
       state.step = m.snapshot.step;
       render();
+      break;
+    case 'whatChanged':
+      view.whatChanged = m.view;
+      renderWhatChanged(view.whatChanged, view.snapshot);
       break;
     case 'notice':
       notices.replaceChildren(el('div', { text: m.text }));

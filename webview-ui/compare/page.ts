@@ -2,6 +2,7 @@ import { STATS } from '../../src/protocol/compare';
 import type { Stat } from '../../src/protocol/compare';
 import { el } from '../shared/dom';
 import { state } from './state';
+import { whatChangedSection } from './whatChanged';
 
 export const STAT_LABELS: Record<Stat, string> = {
   last: 'Latest',
@@ -62,6 +63,7 @@ export function mountPage(): void {
     ),
     notices,
     el('div', { class: 'table-wrap' }, table),
+    whatChangedSection,
     el(
       'section',
       { class: 'params-section', 'aria-labelledby': 'params-heading', hidden: true },

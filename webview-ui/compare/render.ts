@@ -4,6 +4,7 @@ import { baselineSelect, notices, paramsHeading, paramsRows, stepInput, table } 
 import { paramsAsRows, shownParams } from './params';
 import { host, save, view } from './state';
 import { renderParamsTable, renderTable } from './table';
+import { renderWhatChanged } from './whatChanged';
 
 /** Draw the last snapshot: options, table and both charts, then report the table size. */
 export function render(): void {
@@ -25,6 +26,7 @@ export function render(): void {
   renderParamsTable(s, render);
   renderParallel(s, render);
   renderScatter(s);
+  renderWhatChanged(view.whatChanged, s);
   const cols = table.querySelectorAll('thead th').length;
   requestAnimationFrame(() => host.post({ type: 'rendered', rows: s.runs.length, columns: cols }));
 }

@@ -3,6 +3,7 @@ import type {
   CompareSnapshot,
   CompareToWebview,
   CompareViewState,
+  WhatChangedView,
 } from '../../src/protocol/compare';
 import { connectHost } from '../shared/host';
 import { readTheme } from '../shared/theme';
@@ -11,6 +12,7 @@ import type { ThemeColors } from '../shared/theme';
 export const host = connectHost<CompareViewState, CompareToWebview, CompareFromWebview>('compare', {
   snapshot: true,
   notice: true,
+  whatChanged: true,
 });
 
 /** What the view keeps across reloads (setState). */
@@ -26,11 +28,17 @@ export const state: CompareViewState = {
   paramsAsRows: host.saved?.paramsAsRows ?? null,
   collapsed: host.saved?.collapsed ?? [],
   axes: host.saved?.axes ?? null,
+  whatChangedRef: host.saved?.whatChangedRef ?? null,
 };
 
-/** The last snapshot from the host and the current theme. */
-export const view: { snapshot: CompareSnapshot | undefined; theme: ThemeColors } = {
+/** The last snapshot and "What Changed" view from the host, and the current theme. */
+export const view: {
+  snapshot: CompareSnapshot | undefined;
+  whatChanged: WhatChangedView | undefined;
+  theme: ThemeColors;
+} = {
   snapshot: undefined,
+  whatChanged: undefined,
   theme: readTheme(),
 };
 

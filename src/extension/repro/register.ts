@@ -15,7 +15,11 @@ export function registerReproCommands(deps: { runs: RunSelection }): vscode.Disp
     ...registerCommands(
       {
         [Commands.reproduceRun]: (node?: ExplorerNode) => c.reproduce(node),
-        [Commands.whatChanged]: (node?: ExplorerNode, nodes?: ExplorerNode[]) => c.whatChanged(node, nodes),
+        [Commands.whatChanged]: (
+          node?: ExplorerNode,
+          nodes?: ExplorerNode[],
+          options?: { keepOrder?: boolean },
+        ) => c.whatChanged(node, nodes, options),
       },
       { log: (line) => output.appendLine(line) },
     ),

@@ -73,7 +73,12 @@ export class ReproCommands implements vscode.TextDocumentContentProvider {
     void show(message, 'Show Report').then((pick) => pick === 'Show Report' && out.show());
   }
 
-  async whatChanged(node?: ExplorerNode, nodes?: ExplorerNode[]): Promise<void> {
+  /** `keepOrder`: the first run is A (the compare panel's reference run), else the earlier one. */
+  async whatChanged(
+    node?: ExplorerNode,
+    nodes?: ExplorerNode[],
+    options?: { keepOrder?: boolean },
+  ): Promise<void> {
     const picked = this.runs.selected(node, nodes).slice(0, 2);
     while (picked.length < 2) {
       const r = await this.runs.pick(
@@ -86,7 +91,8 @@ export class ReproCommands implements vscode.TextDocumentContentProvider {
       throw new Error('the two runs are in different workspace folders');
     const store = this.runs.folderOf(picked[0]).store!;
     // The earlier run is A: the diff reads as what changed since then.
-    const [a, b] = picked.map((n) => store.getRun(n.id)).sort((x, y) => x.startTime - y.startTime);
+    const records = picked.map((n) => store.getRun(n.id));
+    const [a, b] = options?.keepOrder ? records : records.sort((x, y) => x.startTime - y.startTime);
     const d = await diffRuns(store, a.id, b.id);
     const doc = await vscode.workspace.openTextDocument({
       content: diffText(d, false),
