@@ -62,6 +62,8 @@ if (purpose === 'test') {
   debianPackages(['chromium', 'python3-sklearn', 'python3-scipy', 'python3-pandas', 'git']);
   // A real MLflow tracking server for test/sync (scripts/services/mlflow-up.sh): its Python dependencies.
   debianPackages(MLFLOW_PACKAGES);
+  // nbconvert and a Python kernel: notebooks run headless as tracked runs (test/unit/tracking/notebook.test.ts).
+  debianPackages(['jupyter-nbconvert', 'python3-ipykernel']);
   // A real VS Code to run the integration tests in: Node 24 and code-server from the npm registry.
   step('VS Code test tools (Node 24, code-server), cached in .cache/e2e-tools');
   run('bash', ['scripts/e2e/install-tools.sh'], { stdio: ['ignore', 'ignore', 'inherit'] });

@@ -630,16 +630,30 @@ def _read_python_packages():
 
 
 def _entry_script():
-    """The absolute path of the program's entry point, or None (python -c, REPL, notebooks)."""
+    """The absolute path of the program's entry point, the notebook a kernel runs when its front end
+    names it, or None (python -c, REPL)."""
     main = sys.modules.get("__main__")
     f = getattr(main, "__file__", None)
     if not f:
         a0 = sys.argv[0] if sys.argv else ""
         if a0 and a0 not in ("-c", "-m", "-") and os.path.isfile(os.path.join(_START_CWD, a0)):
             f = a0
-    if not f or "ipykernel" in os.path.basename(f):
+    if f and "ipykernel" in os.path.basename(f):
+        return _kernel_notebook(main)
+    if not f:
         return None
     return os.path.normpath(os.path.join(_START_CWD, f))
+
+
+def _kernel_notebook(main):
+    """In a Jupyter kernel: the notebook, as VS Code (``__vsc_ipynb_file__``) or Jupyter Server
+    (``JPY_SESSION_NAME``) names it, so the lenses of its cells find the run; else None."""
+    for p in (getattr(main, "__vsc_ipynb_file__", None), os.environ.get("JPY_SESSION_NAME")):
+        if isinstance(p, str) and p.lower().endswith(".ipynb"):
+            p = os.path.normpath(os.path.join(_START_CWD, p))
+            if os.path.isfile(p):
+                return p
+    return None
 
 
 def _default_run_name(script, run_id):
