@@ -5,15 +5,19 @@ import { inputLine, reproduceReportText } from '../../core/repro/text';
 import type { ReproduceResult } from '../../core/repro/reproduce';
 import { ReproduceError, reproduceRun } from '../../core/repro/reproduce';
 import { parseToleranceFlag } from '../../core/repro/tolerance';
+import { RunlensError } from '../../core/errors';
+import type { JobResources } from '../../core/store/types';
+import type { Launcher } from '../../core/tracking/launcher';
+import type { Store } from '../../core/store/store';
 import { forwardSignals } from '../options';
+import { addLaunchOptions, resourcesOf, slurmLauncher } from './slurm';
 
 /** Exit codes of `runlens reproduce`: 0 reproduced, 1 not reproduced, 2 could not start. */
 export const REPRODUCE_EXIT = { reproduced: 0, 'not reproduced': 1, error: 2 } as const;
 
 /** `runlens reproduce RUN`. */
 export function registerReproduceCommand(program: Command, { io, setExit, openStore }: CliContext): void {
-  program
-    .command('reproduce')
+  addLaunchOptions(program.command('reproduce'))
     .description(
       'run a recorded run again from its record (commit, uncommitted diff, params, command) in a temporary git worktree and check that every final metric comes out the same',
     )
@@ -26,16 +30,29 @@ export function registerReproduceCommand(program: Command, { io, setExit, openSt
     .option('--json', 'print the verdict as JSON (the program output goes to stderr)')
     .addHelpText(
       'after',
-      '\nExit code: 0 reproduced, 1 not reproduced, 2 could not start (no git, diff does not apply, input changed).\n' +
-        'Example:\n  runlens reproduce train-jz9c --tolerance 1e-4',
+      '\nOn Slurm (--on slurm) the reproduction is a batch job with the resources given, else those the\n' +
+        'original job had; its worktree is made in the store (which the nodes share), and the verdict comes\n' +
+        'when the job ends.\n' +
+        'Exit code: 0 reproduced, 1 not reproduced, 2 could not start (no git, diff does not apply, input changed).\n' +
+        'Examples:\n  runlens reproduce train-jz9c --tolerance 1e-4\n  runlens reproduce train-jz9c --on slurm --time 30',
     )
     .action(
       async (
         ref: string,
-        opts: { tolerance?: string; force?: boolean; json?: boolean; pretty?: boolean },
+        opts: { tolerance?: string; force?: boolean; json?: boolean; pretty?: boolean } & Record<
+          string,
+          unknown
+        >,
       ) => {
         const tolerance = opts.tolerance === undefined ? undefined : parseToleranceFlag(opts.tolerance);
+        if (opts.detach)
+          throw new RunlensError(
+            "--detach does not apply to reproduce: the verdict needs the job's end",
+            'leave it out; the job keeps running if the terminal closes (SIGHUP)',
+            'usage',
+          );
         const store = openStore();
+        const launcher = launcherFor(store, ref, opts);
         const cleanups: (() => void)[] = [];
         let result: ReproduceResult;
         try {
@@ -51,6 +68,7 @@ export function registerReproduceCommand(program: Command, { io, setExit, openSt
             },
             onOutput: opts.json ? (chunk) => process.stderr.write(chunk) : undefined,
             onLaunched: (launched) => cleanups.push(forwardSignals(launched)),
+            launcher,
           });
         } catch (e) {
           if (!(e instanceof ReproduceError)) throw e;
@@ -77,9 +95,23 @@ export function registerReproduceCommand(program: Command, { io, setExit, openSt
     );
 }
 
+/**
+ * Local, or Slurm with the resources given on the command line, else the resources the original
+ * run's job had (a run that ran on Slurm is reproduced on the same kind of node).
+ */
+function launcherFor(store: Store, ref: string, opts: Record<string, unknown>): Launcher | undefined {
+  const given = resourcesOf(opts);
+  if (!given) return undefined;
+  const set = (r: JobResources) => Object.values(r).some((v) => v !== undefined);
+  const original = store.getRun(ref);
+  return slurmLauncher(set(given) ? given : (original.job?.resources ?? {}));
+}
+
 function jsonOf(r: ReproduceResult) {
   return {
     verdict: r.verdict,
+    target: r.target,
+    job: r.job,
     reason: r.reason,
     original: r.original.id,
     run: r.run.id,

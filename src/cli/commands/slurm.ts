@@ -73,7 +73,8 @@ export function resourcesOf(opts: Record<string, unknown>): JobResources | undef
   };
 }
 
-function slurmLauncher(resources: JobResources): SlurmLauncher {
+/** A Slurm launcher with these resources; a usage error when sbatch is not on PATH. */
+export function slurmLauncher(resources: JobResources): SlurmLauncher {
   const launcher = new SlurmLauncher({
     resources: Object.fromEntries(Object.entries(resources).filter(([, v]) => v !== undefined)),
   });

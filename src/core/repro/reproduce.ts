@@ -5,8 +5,9 @@ import type { Store } from '../store/store';
 import type { MetricSummary, RunRecord } from '../store/types';
 import { TERMINAL_STATUSES, isSystemMetric } from '../store/types';
 import { sha256File, relativeToRoot } from '../tracking/environment';
-import type { LaunchedRun } from '../tracking/launcher';
-import { launchRun, summarizeMetrics } from '../tracking/launcher';
+import { followOutput } from '../tracking/followOutput';
+import type { LaunchTarget, LaunchedRun, Launcher, RunResult } from '../tracking/launcher';
+import { localLauncher, summarizeMetrics } from '../tracking/launcher';
 import type { EnvironmentDifference } from './environmentDiff';
 import { environmentDifferences } from './environmentDiff';
 import type { MetricCheck, ReproducePolicy } from './tolerance';
@@ -16,6 +17,11 @@ import { addWorktree, applyDiff, firstLines, hasCommit, inside, repoTop } from '
 
 /** The tag that links a reproduction to the run it reproduces. */
 export const REPRODUCES_TAG = 'reproduces';
+/**
+ * Folder of the store holding the worktrees of reproductions that run on a cluster: the compute
+ * node reads the checkout, so it sits on the filesystem every node shares, like the store.
+ */
+export const REPRODUCE_WORKTREES_DIR = 'reproduce';
 
 /** Why a run cannot be reproduced (nothing was started). */
 export type NotStartedReason =
@@ -69,6 +75,11 @@ export interface ReproduceOptions {
   env?: NodeJS.ProcessEnv;
   /** Own process group (the editor's launches). */
   detached?: boolean;
+  /**
+   * What runs the program: a local child process (default) or a cluster job (SlurmLauncher). The
+   * verdict waits for the job's end; its output.log is followed into `onOutput` meanwhile.
+   */
+  launcher?: Launcher;
 }
 
 export type ReproduceVerdict = 'reproduced' | 'not reproduced';
@@ -91,8 +102,14 @@ export interface ReproduceResult {
    */
   laterMetrics: string[];
   policy: ReproducePolicy;
-  /** Milliseconds: worktree, diff and input check; the program; everything including clean-up. */
-  timings: { prepareMs: number; runMs: number; totalMs: number };
+  /**
+   * Milliseconds: worktree, diff and input check; the program (on a cluster: from submission to the
+   * job's end, of which `queueMs` waiting for a node); everything including clean-up.
+   */
+  timings: { prepareMs: number; runMs: number; totalMs: number; queueMs?: number };
+  /** Where the reproduction ran; the cluster job's id. */
+  target: LaunchTarget;
+  job: string | null;
   commit: string;
   diffApplied: boolean;
 }
@@ -122,8 +139,10 @@ export async function reproduceRun(
   const policy = loadReproducePolicy(store.root);
   if (options.tolerance !== undefined) policy.tolerance = { relative: options.tolerance, absolute: 0 };
   const progress = options.onProgress ?? (() => undefined);
+  const launcher = options.launcher ?? localLauncher;
+  const parent = launcher.target === 'local' ? undefined : path.join(store.dir, REPRODUCE_WORKTREES_DIR);
 
-  const prepared = await prepare(store, original, progress);
+  const prepared = await prepare(store, original, progress, parent);
   try {
     const changed = prepared.inputs.filter((i) => i.status !== 'same');
     if (changed.length) {
@@ -139,7 +158,7 @@ export async function reproduceRun(
     }
     const t1 = Date.now();
     const [command, ...args] = original.command ?? [];
-    const launched = await launchRun(store, {
+    const launched = await launcher.start(store, {
       command: mapPath(command, prepared),
       args: args.map((a) => mapPath(a, prepared)),
       cwd: prepared.cwd,
@@ -151,11 +170,13 @@ export async function reproduceRun(
       detached: options.detached,
       onOutput: options.onOutput,
     });
-    progress(`run ${launched.run.id} reproduces ${original.id}`);
+    const job = launched.run.job?.id ?? null;
+    progress(`run ${launched.run.id} reproduces ${original.id}${job ? ` as Slurm job ${job}` : ''}`);
     options.onLaunched?.(launched);
-    const ended = await launched.done;
+    const ended = await waitWithOutput(launched, launcher.target, options.onOutput);
     const t2 = Date.now();
     const run = await relink(store, ended.run, original, prepared);
+    const started = run.job?.startTime;
     const verdict = judge(store, original, run, policy);
     prepared.worktree.remove();
     return {
@@ -165,12 +186,35 @@ export async function reproduceRun(
       inputs: prepared.inputs,
       environment: environmentDifferences(original, run),
       policy,
-      timings: { prepareMs: t1 - t0, runMs: t2 - t1, totalMs: Date.now() - t0 },
+      timings: {
+        prepareMs: t1 - t0,
+        runMs: t2 - t1,
+        totalMs: Date.now() - t0,
+        ...(run.job && started ? { queueMs: Math.max(0, started - run.job.submitTime) } : {}),
+      },
+      target: launcher.target,
+      job,
       commit: original.git?.commit ?? '',
       diffApplied: prepared.diffApplied,
     };
   } finally {
     prepared.worktree.remove();
+  }
+}
+
+/** The end of the run; a cluster job's output.log is followed meanwhile (a local run's comes by onOutput). */
+async function waitWithOutput(
+  launched: LaunchedRun,
+  target: LaunchTarget,
+  onOutput: ReproduceOptions['onOutput'],
+): Promise<RunResult> {
+  if (target === 'local') return launched.done;
+  const write = onOutput ?? ((chunk: Buffer) => process.stdout.write(chunk));
+  const tail = followOutput(launched.outputFile, (chunk) => write(chunk, 'stdout'));
+  try {
+    return await launched.done;
+  } finally {
+    tail.stop();
   }
 }
 
@@ -180,7 +224,12 @@ function describeChange(i: InputCheck): string {
     : `  ${i.path}: sha256 ${i.current?.slice(0, 12)}, recorded ${i.recorded.slice(0, 12)} (${i.file})`;
 }
 
-async function prepare(store: Store, run: RunRecord, progress: (m: string) => void): Promise<Prepared> {
+async function prepare(
+  store: Store,
+  run: RunRecord,
+  progress: (m: string) => void,
+  worktreeParent: string | undefined,
+): Promise<Prepared> {
   if (!TERMINAL_STATUSES.has(run.status))
     throw new ReproduceError('not-ended', `run ${run.id} is ${run.status}: reproduce it once it has ended`);
   if (!run.command?.length)
@@ -223,7 +272,7 @@ async function prepare(store: Store, run: RunRecord, progress: (m: string) => vo
       );
     diff = fs.readFileSync(file, 'utf8');
   }
-  const worktree = addWorktree(top, commit);
+  const worktree = addWorktree(top, commit, worktreeParent);
   try {
     progress(`checked out ${commit.slice(0, 12)} in ${worktree.dir}`);
     if (diff.trim()) {

@@ -40,7 +40,7 @@ export function reproduceReportText(r: ReproduceResult): string {
   const differing = r.metrics.filter((m) => !m.within);
   const at = `${r.commit.slice(0, 12)}${r.diffApplied ? ' + recorded uncommitted diff' : ''}`;
   lines.push(
-    `${r.verdict === 'reproduced' ? 'REPRODUCED' : 'NOT REPRODUCED'}: run ${r.run.id} reproduces ${r.original.id} (${termSafe(r.original.name)}) at ${at}`,
+    `${r.verdict === 'reproduced' ? 'REPRODUCED' : 'NOT REPRODUCED'}: run ${r.run.id} reproduces ${r.original.id} (${termSafe(r.original.name)}) at ${at}${r.job ? ` on Slurm (job ${r.job})` : ''}`,
   );
   if (r.reason) lines.push(`  ${termSafe(r.reason)}`);
   for (const m of differing)
@@ -70,7 +70,7 @@ export function reproduceReportText(r: ReproduceResult): string {
   if (r.policy.source) lines.push(`tolerances from ${r.policy.source}`);
   lines.push(
     '',
-    `timings: prepare ${seconds(r.timings.prepareMs)} (worktree, diff, input hashes), run ${seconds(r.timings.runMs)}, total ${seconds(r.timings.totalMs)}`,
+    `timings: prepare ${seconds(r.timings.prepareMs)} (worktree, diff, input hashes), run ${seconds(r.timings.runMs)}${r.timings.queueMs === undefined ? '' : ` (${seconds(r.timings.queueMs)} of it queued)`}, total ${seconds(r.timings.totalMs)}`,
   );
   return lines.join('\n');
 }

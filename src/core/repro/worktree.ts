@@ -37,8 +37,10 @@ export interface Worktree {
   remove(): void;
 }
 
-export function addWorktree(top: string, commit: string): Worktree {
-  const parent = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-reproduce-'));
+/** `under`: the folder to make it in (default: the system's temporary folder). */
+export function addWorktree(top: string, commit: string, under = os.tmpdir()): Worktree {
+  fs.mkdirSync(under, { recursive: true });
+  const parent = fs.mkdtempSync(path.join(under, 'runlens-reproduce-'));
   const dir = path.join(parent, path.basename(top));
   const r = runGit(top, ['worktree', 'add', '--detach', '--quiet', dir, commit]);
   let removed = false;
