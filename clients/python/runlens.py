@@ -266,8 +266,28 @@ def _update_run_file(run_dir, change):
             record = _read_run_file(run_dir)
             change(record)
             record["updatedAt"] = _now_ms()
+            _note_run_change(run_dir)
             _write_atomic(path, _dump_pretty(record))
+            _note_run_change(run_dir)
             return record
+
+
+def _note_run_change(run_dir):
+    """Append the run's id to the store's change notes (index.changes), before and after a run.json
+    write, as Runlens does: readers of the listing index re-read only noted runs (docs/store-format.md)."""
+    runs = os.path.dirname(os.path.abspath(run_dir))
+    if os.path.basename(runs) != "runs":
+        return
+    try:
+        fd = os.open(
+            os.path.join(os.path.dirname(runs), "index.changes"), os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o666
+        )
+        try:
+            os.write(fd, (os.path.basename(os.path.abspath(run_dir)) + "\n").encode("ascii"))
+        finally:
+            os.close(fd)
+    except OSError:
+        pass  # a read-only store: readers check every run instead
 
 
 def _relative_to_root(abs_path, root):

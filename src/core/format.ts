@@ -93,54 +93,132 @@ function cell(s: string | undefined): string {
 
 /** A plain text table: columns padded to their widest cell, numbers right-aligned. */
 export function table(headerIn: string[], rowsIn: string[][]): string {
+  return [...tableChunks(headerIn, rowsIn)].join('\n');
+}
+
+/** `table` in pieces of up to `linesPerChunk` lines (joined by newlines they are the table). */
+export function* tableChunks(
+  headerIn: string[],
+  rowsIn: string[][],
+  linesPerChunk = 2000,
+): Generator<string> {
   const header = headerIn.map(cell);
   const rows = rowsIn.map((r) => r.map(cell));
-  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((r) => (r[i] ?? '').length)));
-  const numeric = header.map(
-    (_, i) =>
-      rows.length > 0 &&
-      rows.every((r) => r[i] === '' || /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/.test(r[i] ?? '')),
-  );
+  const numRe = /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/;
+  const widths = header.map((h) => h.length);
+  const numeric = header.map(() => rows.length > 0);
+  for (const r of rows) {
+    for (let i = 0; i < header.length; i++) {
+      const c = r[i];
+      if ((c ?? '').length > widths[i]) widths[i] = (c ?? '').length;
+      if (numeric[i] && c !== '' && !numRe.test(c ?? '')) numeric[i] = false;
+    }
+  }
   const line = (cells: string[]) =>
     cells
       .map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i])))
       .join('  ')
       .trimEnd();
-  return [line(header), ...rows.map(line)].join('\n');
+  let chunk = [line(header)];
+  for (const r of rows) {
+    if (chunk.length >= linesPerChunk) {
+      yield chunk.join('\n');
+      chunk = [];
+    }
+    chunk.push(line(r));
+  }
+  yield chunk.join('\n');
 }
 
-/** Params that take more than one value among the runs (all params when there is one run). */
-export function varyingKeys(entries: RunEntry[], pick: (e: RunEntry) => Record<string, unknown>): string[] {
-  const values = new Map<string, Set<string>>();
-  for (const e of entries) {
-    for (const [k, v] of Object.entries(pick(e))) {
-      if (!values.has(k)) values.set(k, new Set());
-      values.get(k)!.add(JSON.stringify(v));
-    }
-  }
-  const keys = [...values.keys()].sort();
-  if (entries.length <= 1) return keys;
-  return keys.filter((k) => values.get(k)!.size > 1 || entries.some((e) => !(k in pick(e))));
+/** What the runs table reads of each run: index entries, or the listing index's columns. */
+export interface RunsTableRows {
+  count: number;
+  id(k: number): string;
+  name(k: number): string;
+  starred(k: number): boolean;
+  experiment(k: number): string;
+  status(k: number): string;
+  error(k: number): string | undefined;
+  startTime(k: number): number;
+  endTime(k: number): number | null;
+  paramKeys(k: number): string[];
+  param(k: number, key: string): ParamValue | undefined;
+  /** Equal for equal param values (the JSON text, or a dictionary code). */
+  paramToken(k: number, key: string): string | number;
+  metricKeys(k: number): string[];
+  metricLast(k: number, key: string): number | undefined;
 }
 
 export function runsTable(entries: RunEntry[], now = Date.now()): string {
-  const paramKeys = varyingKeys(entries, (e) => e.params).slice(0, 6);
+  return [...runsTableChunks(entryRows(entries), now)].join('\n');
+}
+
+/** The runs table in pieces (see tableChunks), for listings too long for one string. */
+export function runsTableChunks(runs: RunsTableRows, now = Date.now()): Generator<string> {
+  const paramKeys = varyingRowKeys(runs).slice(0, 6);
   // the program's own metrics first; the machine's system/ samples fill what columns are left
-  const metricKeys = [...new Set(entries.flatMap((e) => Object.keys(e.metrics)))]
+  const metricSet = new Set<string>();
+  for (let k = 0; k < runs.count; k++) for (const m of runs.metricKeys(k)) metricSet.add(m);
+  const metricKeys = [...metricSet]
     .sort((a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || (a < b ? -1 : a > b ? 1 : 0))
     .slice(0, 6);
   const header = ['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', ...paramKeys, ...metricKeys];
-  const rows = entries.map((e) => [
-    e.id,
-    e.starred ? `★ ${e.name}` : e.name,
-    e.experiment,
-    e.status === 'unreadable' ? `unreadable: ${e.error ?? ''}` : e.status,
-    e.startTime ? formatAge(e.startTime, now) : '',
-    e.startTime ? formatDuration((e.endTime ?? now) - e.startTime) : '',
-    ...paramKeys.map((k) => formatParam(e.params[k])),
-    ...metricKeys.map((k) => (e.metrics[k] ? formatNumber(e.metrics[k].last) : '')),
-  ]);
-  return table(header, rows);
+  const rows: string[][] = new Array<string[]>(runs.count);
+  for (let k = 0; k < runs.count; k++) {
+    const start = runs.startTime(k);
+    const status = runs.status(k);
+    rows[k] = [
+      runs.id(k),
+      runs.starred(k) ? `★ ${runs.name(k)}` : runs.name(k),
+      runs.experiment(k),
+      status === 'unreadable' ? `unreadable: ${runs.error(k) ?? ''}` : status,
+      start ? formatAge(start, now) : '',
+      start ? formatDuration((runs.endTime(k) ?? now) - start) : '',
+      ...paramKeys.map((p) => formatParam(runs.param(k, p))),
+      ...metricKeys.map((m) => {
+        const v = runs.metricLast(k, m);
+        return v !== undefined ? formatNumber(v) : '';
+      }),
+    ];
+  }
+  return tableChunks(header, rows);
+}
+
+/** Index entries as table rows. */
+export function entryRows(entries: RunEntry[]): RunsTableRows {
+  return {
+    count: entries.length,
+    id: (k) => entries[k].id,
+    name: (k) => entries[k].name,
+    starred: (k) => entries[k].starred,
+    experiment: (k) => entries[k].experiment,
+    status: (k) => entries[k].status,
+    error: (k) => entries[k].error,
+    startTime: (k) => entries[k].startTime,
+    endTime: (k) => entries[k].endTime,
+    paramKeys: (k) => Object.keys(entries[k].params),
+    param: (k, key) => (Object.hasOwn(entries[k].params, key) ? entries[k].params[key] : undefined),
+    paramToken: (k, key) => JSON.stringify(entries[k].params[key]),
+    metricKeys: (k) => Object.keys(entries[k].metrics),
+    metricLast: (k, key) =>
+      Object.hasOwn(entries[k].metrics, key) ? entries[k].metrics[key].last : undefined,
+  };
+}
+
+/** Params that take more than one value among the runs (all params when there is one run). */
+function varyingRowKeys(runs: RunsTableRows): string[] {
+  const values = new Map<string, { tokens: Set<string | number>; runs: number }>();
+  for (let k = 0; k < runs.count; k++) {
+    for (const key of runs.paramKeys(k)) {
+      let v = values.get(key);
+      if (!v) values.set(key, (v = { tokens: new Set(), runs: 0 }));
+      v.tokens.add(runs.paramToken(k, key));
+      v.runs++;
+    }
+  }
+  const keys = [...values.keys()].sort();
+  if (runs.count <= 1) return keys;
+  return keys.filter((k) => values.get(k)!.tokens.size > 1 || values.get(k)!.runs < runs.count);
 }
 
 export function summaryRows(metrics: Record<string, MetricSummary>): string[][] {

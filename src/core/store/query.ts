@@ -541,30 +541,38 @@ function likeRegex(pattern: string, insensitive: boolean): RegExp {
   return re;
 }
 
+/** A field's value for one run, as `valueOf` reads it from an index entry. */
+export type FieldValue = string | number | boolean | null | undefined;
+
 /**
  * Does a run match? A run without the field matches only `!=`, `NOT IN`, `NOT LIKE` and `IS NULL`
  * comparisons; values compare as numbers when both sides read as numbers, else as text.
  */
 export function evaluate(node: QueryNode | undefined, e: RunEntry): boolean {
+  return evaluateWith(node, (f) => valueOf(e, f));
+}
+
+/** `evaluate` over any run representation: `get` gives a field's value (the listing index's columns). */
+export function evaluateWith(node: QueryNode | undefined, get: (f: Field) => FieldValue): boolean {
   if (!node) return true;
   switch (node.type) {
     case 'and':
-      return node.items.every((n) => evaluate(n, e));
+      return node.items.every((n) => evaluateWith(n, get));
     case 'or':
-      return node.items.some((n) => evaluate(n, e));
+      return node.items.some((n) => evaluateWith(n, get));
     case 'not':
-      return !evaluate(node.item, e);
+      return !evaluateWith(node.item, get);
     case 'null': {
-      const v = valueOf(e, node.field);
+      const v = get(node.field);
       return (v === undefined || v === null) !== node.negated;
     }
     case 'in': {
-      const v = valueOf(e, node.field);
+      const v = get(node.field);
       if (v === undefined || v === null) return node.negated;
       return node.values.some((l) => compare(v, '=', l)) !== node.negated;
     }
     case 'cmp': {
-      const v = valueOf(e, node.field);
+      const v = get(node.field);
       if (v === undefined || v === null) return node.op === '!=';
       return compare(v, node.op, node.value);
     }
@@ -650,11 +658,25 @@ export function parseOrderBy(text: string): SortKey[] {
 
 /** Sort by one or more keys; missing values (and NaN) sort last in either direction. */
 export function sortBy(entries: RunEntry[], keys: SortKey[]): RunEntry[] {
-  const keyed = entries.map((e) => ({ e, v: keys.map((k) => valueOf(e, k.field)) }));
-  keyed.sort((x, y) => {
+  return sortOrder(entries.length, keys, (i, f) => valueOf(entries[i], f)).map((i) => entries[i]);
+}
+
+/**
+ * The order of `n` runs by `keys` (indices 0..n-1; ties keep their order), reading values through
+ * `get`: one comparison for index entries and the listing index's columns alike.
+ */
+export function sortOrder(n: number, keys: SortKey[], get: (i: number, f: Field) => FieldValue): number[] {
+  const order = Array.from({ length: n }, (_, i) => i);
+  if (keys.length === 0) return order;
+  const values = keys.map((k) => {
+    const col: FieldValue[] = new Array<FieldValue>(n);
+    for (let i = 0; i < n; i++) col[i] = get(i, k.field);
+    return col;
+  });
+  order.sort((x, y) => {
     for (let i = 0; i < keys.length; i++) {
-      const a = x.v[i];
-      const b = y.v[i];
+      const a = values[i][x];
+      const b = values[i][y];
       const aMissing = a === undefined || a === null || (typeof a === 'number' && Number.isNaN(a));
       const bMissing = b === undefined || b === null || (typeof b === 'number' && Number.isNaN(b));
       if (aMissing || bMissing) {
@@ -673,7 +695,7 @@ export function sortBy(entries: RunEntry[], keys: SortKey[]): RunEntry[] {
     }
     return 0;
   });
-  return keyed.map((k) => k.e);
+  return order;
 }
 
 /** Sort by a spec (see parseOrderBy); unknown fields are not checked here (see checkFields). */
@@ -701,7 +723,14 @@ export function knownFieldNames(entries: Iterable<RunEntry>): Set<string> {
  */
 export function unknownFields(fields: Field[], entries: RunEntry[]): { field: string; close: string[] }[] {
   if (entries.length === 0) return [];
-  const names = knownFieldNames(entries);
+  return unknownFieldsIn(fields, knownFieldNames(entries));
+}
+
+/** `unknownFields` against the field names the runs have (`knownFieldNames`). */
+export function unknownFieldsIn(
+  fields: Field[],
+  names: ReadonlySet<string>,
+): { field: string; close: string[] }[] {
   const out: { field: string; close: string[] }[] = [];
   for (const f of fields) {
     if (f.kind === 'attr') continue;
@@ -748,10 +777,33 @@ function editDistance(a: string, b: string): number {
 
 /** Throw a clear error for sort fields no run has. */
 export function checkSortFields(keys: SortKey[], entries: RunEntry[], spec: string): void {
-  const unknown = unknownFields(
-    keys.map((k) => k.field),
-    entries,
+  throwUnknownSort(
+    unknownFields(
+      keys.map((k) => k.field),
+      entries,
+    ),
+    spec,
   );
+}
+
+/** `checkSortFields` against the field names the runs have; `runs` is how many there are. */
+export function checkSortFieldsIn(
+  keys: SortKey[],
+  names: ReadonlySet<string>,
+  runs: number,
+  spec: string,
+): void {
+  if (runs === 0) return;
+  throwUnknownSort(
+    unknownFieldsIn(
+      keys.map((k) => k.field),
+      names,
+    ),
+    spec,
+  );
+}
+
+function throwUnknownSort(unknown: { field: string; close: string[] }[], spec: string): void {
   if (unknown.length === 0) return;
   const u = unknown[0];
   throw new RunlensError(

@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
+import { noteRunChange } from './changes';
 import { readJsonFile, withLock, withLockSync, writeJsonAtomic } from './fsutil';
 import { isRunId } from './ids';
 import { checkSummaries, isRecord } from './schemas';
@@ -99,6 +100,7 @@ export function readRunFile(runDir: string): RunRecord {
 
 export function writeRunFile(runDir: string, run: RunRecord): void {
   writeJsonAtomic(path.join(runDir, RUN_FILE), { ...run, updatedAt: Date.now() });
+  noteRunChange(runDir);
 }
 
 /** Read-modify-write of run.json under the run's lock, so edits from several processes all land. */
@@ -115,7 +117,10 @@ function applyUpdate(runDir: string, change: (run: RunRecord) => void): RunRecor
   const run = readRunFile(runDir);
   change(run);
   run.updatedAt = Date.now();
+  // Noted before and after: a writer killed between the write and its second note still leaves one.
+  noteRunChange(runDir);
   writeJsonAtomic(path.join(runDir, RUN_FILE), run);
+  noteRunChange(runDir);
   return run;
 }
 

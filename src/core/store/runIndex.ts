@@ -15,7 +15,7 @@ import { TERMINAL_STATUSES } from './types';
 export const INDEX_SCHEMA_VERSION = 1;
 const INDEX_FILE = 'index.json';
 const JOURNAL_FILE = 'index.journal.jsonl';
-const COMPACT_AFTER_LINES = 2_000;
+export const COMPACT_AFTER_LINES = 2_000;
 
 interface IndexData {
   schemaVersion: number;
@@ -101,6 +101,24 @@ export class RunIndex {
     }
     const old = names.filter((n) => n.startsWith('index.journal.') && n.endsWith('.old')).sort();
     return [...old, JOURNAL_FILE].map((n) => path.join(this.storeDir, n));
+  }
+
+  /** The newest entry of each run in the journal files (index.json left aside), and their line count. */
+  readJournal(warnings: ScanWarning[]): { entries: Map<string, RunEntry>; lines: number } {
+    const entries = new Map<string, RunEntry>();
+    let lines = 0;
+    for (const file of this.journalFiles()) lines += replayJournal(file, entries, warnings);
+    return { entries, lines };
+  }
+
+  /** Lines of the journal files read by the last load(). */
+  get journalLineCount(): number {
+    return this.journalLines;
+  }
+
+  /** Entries skipped by the last load(), each naming its file. */
+  get lastLoadWarnings(): ScanWarning[] {
+    return this.loadWarnings;
   }
 
   /** Record entries that changed (one append, no lock: never makes a writer wait). */
@@ -213,7 +231,8 @@ function replayJournal(file: string, entries: Map<string, RunEntry>, warnings: S
   return n;
 }
 
-function newer(a: RunEntry, b: RunEntry): boolean {
+/** Is `a` a later state of its run than `b` (the journal's rule)? */
+export function newer(a: RunEntry, b: RunEntry): boolean {
   if (a.updatedAt !== b.updatedAt) return a.updatedAt > b.updatedAt;
   return a.metricsBytes >= b.metricsBytes;
 }
@@ -230,7 +249,7 @@ function needsRecheck(e: RunEntry, runDir: string): boolean {
   return e.status === 'crashed' && fileSize(path.join(runDir, METRICS_FILE)) !== e.metricsBytes;
 }
 
-function sameEntry(a: RunEntry, b: RunEntry): boolean {
+export function sameEntry(a: RunEntry, b: RunEntry): boolean {
   return (
     a.status === b.status &&
     a.updatedAt === b.updatedAt &&

@@ -1,4 +1,17 @@
-import { checkSortFields, evaluate, parseFilter, parseOrderBy, sortBy } from './query';
+import {
+  checkSortFields,
+  checkSortFieldsIn,
+  evaluate,
+  evaluateWith,
+  filterFields,
+  parseFilter,
+  parseOrderBy,
+  sortBy,
+  sortOrder,
+  unknownFieldsIn,
+} from './query';
+import type { QueryNode } from './query';
+import type { Listing } from './listing';
 import { readSeries } from './metrics';
 import type { Store } from './store';
 import type { ParamValue, RunEntry } from './types';
@@ -66,4 +79,37 @@ export interface MetricPointRow {
 export function metricHistory(store: Store, ref: string, key: string): MetricPointRow[] {
   const { series } = readSeries(store.metricsFile(store.resolveRunId(ref)), key);
   return series.steps.map((step, i) => ({ key, value: series.values[i], step, timestamp: series.times[i] }));
+}
+
+/**
+ * `searchEntries` over the listing index's columns: the rows of the matching runs, sorted and
+ * paged, with the same results (the query reads the same values through `Listing.value`). Unknown
+ * sort fields are an error, unknown filter fields are returned for a warning.
+ */
+export function searchListing(
+  listing: Listing,
+  options: SearchOptions = {},
+): { rows: number[]; unknown: { field: string; close: string[] }[] } {
+  return searchListingWith(listing, parseFilter(options.filter ?? ''), options);
+}
+
+/** searchListing with the filter already parsed (repeated `-w` of the CLI). */
+export function searchListingWith(
+  listing: Listing,
+  filter: QueryNode | undefined,
+  options: SearchOptions = {},
+): { rows: number[]; unknown: { field: string; close: string[] }[] } {
+  const spec = Array.isArray(options.orderBy) ? options.orderBy.join(', ') : options.orderBy;
+  const order = parseOrderBy(spec || '-start');
+  const experiments = options.experiments?.length ? new Set(options.experiments) : undefined;
+  let scope = Array.from({ length: listing.size }, (_, i) => i);
+  if (experiments) scope = scope.filter((i) => experiments.has(listing.experiment(i)));
+  const names = listing.fieldNames(scope);
+  if (spec) checkSortFieldsIn(order, names, scope.length, spec);
+  const unknown = scope.length > 0 ? unknownFieldsIn(filterFields(filter), names) : [];
+  const matching = filter ? scope.filter((i) => evaluateWith(filter, (f) => listing.value(i, f))) : scope;
+  const sorted = sortOrder(matching.length, order, (k, f) => listing.value(matching[k], f));
+  const offset = options.offset ?? 0;
+  const end = options.maxResults !== undefined ? offset + options.maxResults : undefined;
+  return { rows: sorted.slice(offset, end).map((k) => matching[k]), unknown };
 }

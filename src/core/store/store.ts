@@ -15,6 +15,8 @@ import { STORE_FILE } from './layout';
 import { resolveStoreDir } from './resolve';
 import { checkStoreMeta } from './schemas';
 import { METRICS_HEADER } from './metrics';
+import type { ListingResult } from './listingIndex';
+import { loadListing } from './listingIndex';
 import type { RefreshResult } from './runIndex';
 import { RunIndex, entryOf, listRunFolders, readEntry } from './runIndex';
 import {
@@ -206,6 +208,11 @@ export class Store {
     options: { rebuild?: boolean; entries?: Map<string, RunEntry>; dirty?: ReadonlySet<string> } = {},
   ): RefreshResult {
     return this.index.refresh(options);
+  }
+
+  /** The runs as compact columns (`index.listing`), brought up to date without reading every run folder. */
+  listing(options: { rebuild?: boolean } = {}): ListingResult {
+    return loadListing(this.dir, this.runsDir, this.index, options);
   }
 
   /**
