@@ -77,7 +77,7 @@ function rowsOf(l: Listing): RunEntry[] {
 }
 
 /** Entries as JSON sees them (NaN is not equal to itself in deepEqual's eyes otherwise fine). */
-function plain(entries: RunEntry[]): unknown {
+function plain(entries: object[]): unknown {
   return JSON.parse(
     JSON.stringify(entries, (_k, v: unknown) =>
       typeof v === 'number' && !Number.isFinite(v) ? String(v) : v,
