@@ -25,6 +25,7 @@ finalizer instead. A child forked by other means that leaves with ``os._exit`` s
 ``runlens.flush()`` first.
 """
 
+import array
 import atexit
 import csv
 import hashlib
@@ -41,6 +42,7 @@ import re
 import shutil
 import signal
 import socket
+import struct
 import sys
 import threading
 import time
@@ -400,6 +402,31 @@ def _encode_value(v):
     return "Infinity" if v > 0 else "-Infinity"
 
 
+_KEY_PREFIXES = {}  # type: dict
+
+
+def _key_prefix(key):
+    """The start of a point line up to its value: '{"key":<key as JSON>,"value":'."""
+    if len(_KEY_PREFIXES) > 10000:
+        _KEY_PREFIXES.clear()
+    prefix = _KEY_PREFIXES[key] = '{"key":' + json.dumps(key, ensure_ascii=False) + ',"value":'
+    return prefix
+
+
+_int_text = int.__repr__
+_float_text = float.__repr__
+
+
+def _number_text(v):
+    """A number as json.dumps writes it (ints and floats by their repr), non-finite ones as the
+    strings the store uses ("NaN", "Infinity", "-Infinity")."""
+    if type(v) is float:
+        if v - v == 0.0:
+            return _float_text(v)
+        return '"NaN"' if v != v else ('"Infinity"' if v > 0 else '"-Infinity"')
+    return _int_text(v) if isinstance(v, int) else _float_text(v)
+
+
 def _describe(v):
     if v is None:
         return "None"
@@ -639,14 +666,34 @@ def _read_python_packages():
         return out
     for dist in dists:
         try:
-            name = dist.metadata["Name"]
-            version = dist.version
+            name, version = _name_and_version(dist)
         except Exception:
             continue
         # The first distribution of a name on sys.path is the one that imports.
         if name and version and str(name) not in out:
             out[str(name)] = str(version)
     return dict(sorted(out.items(), key=lambda kv: kv[0].lower()))
+
+
+def _name_and_version(dist):
+    """A distribution's Name and Version headers, read from the top of its metadata file (parsing
+    the whole file as email, as dist.metadata does, took most of a run's start-up)."""
+    text = None
+    for f in ("METADATA", "PKG-INFO"):
+        text = dist.read_text(f)
+        if text:
+            break
+    name = version = None
+    for line in (text or "").split("\n", 64)[:64]:
+        if not line.strip():
+            break  # the end of the headers
+        if line.startswith("Name:"):
+            name = line[5:].strip()
+        elif line.startswith("Version:"):
+            version = line[8:].strip()
+        if name and version:
+            return name, version
+    return dist.metadata["Name"], dist.version
 
 
 def _entry_script():
@@ -942,17 +989,213 @@ def _last_byte(fd, size):
         return f.read(1)
 
 
+# metrics.cache (src/core/store/metricsCache.ts): the run's points as binary columns next to
+# metrics.jsonl, so a chart opens without parsing the JSONL. Little-endian:
+#   "RLMC" u32 version, f64 coveredOffset, lines, t0, ino, mtimeMs (of the JSONL when it was exactly
+#   coveredOffset bytes long, else 0), u32 tailLength + the JSONL bytes just before coveredOffset,
+#   u32 warningsLength + warnings JSON, u32 keyCount + per key (u32 length, UTF-8 key, u32 points),
+#   zero padding to a multiple of 8, then per key f64 steps[n], values[n], times[n].
+_CACHE_MAGIC = 0x434D4C52
+_CACHE_VERSION = 2
+_CACHE_TAIL = 64
+# Beyond this many points a writer leaves the cache to the readers (metricsCacheWriter.ts).
+_CACHE_MAX_POINTS = 4000000
+_CACHE_MIN_WRITE_BYTES = 256 * 1024
+
+
+def _cache_file(jsonl):
+    return (jsonl[:-6] if jsonl.endswith(".jsonl") else jsonl) + ".cache"
+
+
+def _node_mtime_ms(st):
+    ns = st.st_mtime_ns
+    return (ns // 1000000000) * 1e3 + (ns % 1000000000) / 1e6
+
+
+def _le_bytes(a):
+    if sys.byteorder != "little":
+        a = array.array("d", a)
+        a.byteswap()
+    return a.tobytes()
+
+
+def _read_cache(jsonl, fd, size):
+    """The columns of a cache that covers exactly the `size` bytes of the open JSONL (same inode,
+    same last bytes, same mtime when it was written at this length), or None."""
+    try:
+        with open(_cache_file(jsonl), "rb") as f:
+            buf = f.read()
+        magic, version, offset, lines, _t0, ino, mtime = struct.unpack_from("<II5d", buf, 0)
+        if magic != _CACHE_MAGIC or version != _CACHE_VERSION or offset != size:
+            return None
+        st = os.fstat(fd)
+        if (ino and ino != st.st_ino) or (mtime and mtime != _node_mtime_ms(st)):
+            return None
+        at = 48
+        (tail_len,) = struct.unpack_from("<I", buf, at)
+        at += 4
+        tail = buf[at : at + tail_len]
+        at += tail_len
+        if tail_len > size or os.pread(fd, tail_len, size - tail_len) != tail:
+            return None
+        (warnings_len,) = struct.unpack_from("<I", buf, at)
+        if buf[at + 4 : at + 4 + warnings_len] != b"[]":
+            return None  # lines the writer could not read: left to the readers
+        at += 4 + warnings_len
+        (nkeys,) = struct.unpack_from("<I", buf, at)
+        at += 4
+        keys = []
+        for _ in range(nkeys):
+            (n,) = struct.unpack_from("<I", buf, at)
+            key = buf[at + 4 : at + 4 + n].decode("utf-8")
+            (count,) = struct.unpack_from("<I", buf, at + 4 + n)
+            at += 8 + n
+            keys.append((key, count))
+        at = (at + 7) // 8 * 8
+        cols = {}
+        for key, count in keys:
+            col = []
+            for _ in range(3):
+                a = array.array("d")
+                a.frombytes(buf[at : at + 8 * count])
+                if len(a) != count:
+                    return None
+                if sys.byteorder != "little":
+                    a.byteswap()
+                col.append(a)
+                at += 8 * count
+            cols[key] = col
+        return int(offset), int(lines), cols
+    except (OSError, ValueError, struct.error, UnicodeDecodeError):
+        return None
+
+
+class _MetricsCache(object):
+    """Keeps metrics.cache current while this process appends to metrics.jsonl, as the Node client's
+    MetricsCacheWriter does: the points logged go into columns as they are logged (no parsing), and
+    after each append that was exactly this process's bytes the columns cover the file up to its
+    new end. The cache is rewritten on a doubling schedule (total work stays linear) and when the run
+    ends. The JSONL is always written first: a process killed in between leaves a cache that covers
+    less than the JSONL, which readers complete from it. A file this writer cannot account for
+    (another writer, a torn line, an unreadable start) turns the cache off for this writer; the
+    readers then rebuild it. Failing here never fails the logging."""
+
+    def __init__(self, jsonl):
+        self.jsonl = jsonl
+        # key -> [steps, values, times], guarded by the run lock; None when off (no pread: Windows)
+        self.cols = {} if hasattr(os, "pread") else None
+        self.started = False
+        self.offset = 0
+        self.lines = 0
+        self.points = 0
+        self.cached_offset = 0
+
+    def stop(self):
+        self.cols = None
+
+    def new_key(self, key):
+        col = [array.array("d"), array.array("d"), array.array("d")]
+        self.cols[key] = col
+        return col
+
+    def mark(self):
+        """How many points of each key the lines taken for the next write hold."""
+        cols = self.cols
+        return None if cols is None else {k: len(c[0]) for k, c in cols.items()}
+
+    def start(self, fd, size, mark):
+        """The file as first opened (after the header was written to a new one): what it holds
+        before this process's first append. Returns `mark` counting the points found there too,
+        or None when the cache is off."""
+        self.started = True
+        header = (_METRICS_HEADER + "\n").encode("utf-8")
+        if size == len(header) and os.pread(fd, size, 0) == header:
+            self.offset, self.lines = size, 1
+            return mark
+        cached = _read_cache(self.jsonl, fd, size)
+        if cached is None:
+            self.stop()
+            return None
+        self.offset, self.lines, old = cached
+        self.cached_offset = self.offset
+        counts = dict((k, len(c[0])) for k, c in old.items())
+        for key, col in self.cols.items():
+            prev = old.get(key)
+            if prev is None:
+                old[key] = col
+            else:
+                for a, b in zip(prev, col):
+                    a.extend(b)
+        self.cols = old
+        out = dict(counts)
+        for k, n in mark.items():
+            out[k] = out.get(k, 0) + n
+        return out
+
+    def appended(self, fd, before, after, nbytes, nlines, mark):
+        """After a write of `nbytes` (`nlines` lines holding the points up to `mark`), the file
+        was `before` bytes long just before it and `after` just after."""
+        if self.cols is None:
+            return
+        if mark is None or before != self.offset or after - before != nbytes:
+            return self.stop()
+        self.offset = after
+        self.lines += nlines
+        self.points = sum(mark.values())
+        if self.points > _CACHE_MAX_POINTS:
+            return self.stop()
+        if self.offset - self.cached_offset >= max(_CACHE_MIN_WRITE_BYTES, self.cached_offset):
+            self.write(fd, mark)
+
+    def write(self, fd, mark):
+        cols = self.cols
+        if cols is None or not self.started:
+            return
+        try:
+            st = os.fstat(fd)
+            offset = self.offset
+            tail = os.pread(fd, min(_CACHE_TAIL, offset), offset - min(_CACHE_TAIL, offset))
+            stamp_mtime = _node_mtime_ms(st) if st.st_size == offset else 0
+            keys = [(k.encode("utf-8"), cols[k], n) for k, n in mark.items() if n > 0]
+            # The first time of any point in the file: the relative-time axis starts there.
+            t0 = min([min(c[2]) if len(c[2]) == n else min(c[2][:n]) for _, c, n in keys] or [math.inf])
+            parts = [
+                struct.pack(
+                    "<II5dI", _CACHE_MAGIC, _CACHE_VERSION, offset, self.lines, t0, st.st_ino, stamp_mtime, len(tail)
+                ),
+                tail,
+                struct.pack("<I", 2),
+                b"[]",
+                struct.pack("<I", len(keys)),
+            ]
+            head = sum(len(b) for b in parts)
+            for k, _, n in keys:
+                parts.append(struct.pack("<I", len(k)) + k + struct.pack("<I", n))
+                head += 8 + len(k)
+            parts.append(b"\0" * (-head % 8))
+            for _, col, n in keys:
+                for a in col:
+                    # The points logged after this write's lines are not in the file yet.
+                    parts.append(_le_bytes(a[:n]) if len(a) != n else _le_bytes(a))
+            _write_atomic(_cache_file(self.jsonl), b"".join(parts))
+            self.cached_offset = offset
+        except (OSError, ValueError, OverflowError, struct.error):
+            self.stop()
+
+
 class _MetricWriter(object):
     def __init__(self, path, run_lock, removed=lambda: False):
         self.path = path
         self.run_lock = run_lock
         self.removed = removed  # true once the run's folder is gone (runlens rm): points are dropped
         self.lines = []  # guarded by run_lock
+        self.cache = _MetricsCache(path)
         self.write_lock = threading.Lock()
         self.fd = None
         self.closed = False
         self.reported = False
         self.bytes_written = 0  # by this process, header excluded
+        self.mark = None  # points of each key in the file so far (for the cache)
 
     def flush(self, background=False):
         run_lock = self.run_lock
@@ -960,12 +1203,16 @@ class _MetricWriter(object):
             with self.write_lock:
                 if self.closed:
                     return
+                cache = self.cache
                 with run_lock:
                     if not self.lines:
                         return
                     lines = self.lines
                     self.lines = []
+                    mark = cache.mark()
                 if self.removed():
+                    with run_lock:
+                        cache.stop()
                     return
                 data = ("\n".join(lines) + "\n").encode("utf-8")
                 written = 0
@@ -981,6 +1228,10 @@ class _MetricWriter(object):
                             # written here would be glued onto it and lost with it.
                             data = b"\n" + data
                         self.fd = fd
+                        if mark is not None:
+                            with run_lock:
+                                mark = cache.start(fd, os.fstat(fd).st_size, mark)
+                    before = os.fstat(self.fd).st_size if cache.cols is not None else -1
                     view = memoryview(data)
                     while written < len(data):
                         # One write for the whole buffer; a short write (disk full) is continued.
@@ -991,11 +1242,23 @@ class _MetricWriter(object):
                     if written == 0:
                         with run_lock:
                             self.lines[:0] = lines  # kept for the next flush
+                    else:
+                        with run_lock:
+                            cache.stop()
                     if not self.reported:
                         self.reported = True
                         _warn("cannot write %s: %s (points are kept in memory and retried)" % (self.path, e))
                     if not background:
                         raise
+                    return
+                if cache.cols is not None:
+                    try:
+                        after = os.fstat(self.fd).st_size
+                        with run_lock:
+                            cache.appended(self.fd, before, after, len(data), len(lines), mark)
+                    except OSError:
+                        with run_lock:
+                            cache.stop()
 
     def close(self):
         try:
@@ -1004,6 +1267,10 @@ class _MetricWriter(object):
             with self.write_lock:
                 self.closed = True
                 if self.fd is not None:
+                    cache = self.cache
+                    with self.run_lock:
+                        if cache.cols is not None and cache.offset != cache.cached_offset and not self.lines:
+                            cache.write(self.fd, cache.mark())
                     try:
                         os.close(self.fd)
                     except OSError:
@@ -1284,42 +1551,96 @@ class Run(object):
     def log(self, metrics, step=None, timestamp=None):
         """Log numbers at a step (the next automatic step when omitted: 0, 1, 2, ...); timestamp in
         milliseconds since the epoch (now when omitted)."""
-        self._assert_open()
+        # The common case (floats and ints, an int step, no timestamp) is tested inline: this runs
+        # once per point of a training loop and is most of the client's cost.
+        if self._ended:
+            self._assert_open()
         if not hasattr(metrics, "items"):
             raise TypeError("log() takes a dict of metric names to numbers, got %s" % _describe(metrics))
         values = []
         for key, raw in metrics.items():
-            if not isinstance(key, str) or not key:
-                raise TypeError("metric key must be a non-empty string, got %r" % (key,))
-            values.append((key, _metric_value(key, raw)))
-        if step is not None:
+            if type(key) is not str or not key:
+                if not isinstance(key, str) or not key:
+                    raise TypeError("metric key must be a non-empty string, got %r" % (key,))
+            tp = type(raw)
+            values.append((key, raw if tp is float or tp is int else _metric_value(key, raw)))
+        if step is not None and type(step) is not int:
             step = _check_step(step)
         if timestamp is None:
-            t = _now_ms()
+            t = time.time_ns() // 1000000
         elif _is_number(timestamp) and math.isfinite(timestamp):
             t = int(timestamp)
         else:
             raise TypeError("timestamp must be milliseconds since the epoch, got %s" % _describe(timestamp))
-        with _MainCritical():
+        global _busy
+        # _MainCritical, inline: a SIGTERM arriving now waits until the point is buffered.
+        on_main = threading.get_ident() == threading.main_thread().ident
+        if on_main:
+            _busy += 1
+        try:
             with self._lock:
                 if step is None:
                     s = self._auto_step
                     self._auto_step += 1
                 else:
                     s = step
-                lines = self._writer.lines
+                writer = self._writer
+                lines = writer.lines
+                cols = writer.cache.cols
+                summary = self._summary
                 was_empty = not lines
+                # What _dump_line writes for {"key", "value", "step", "time"}, without json.dumps.
+                step_text = _int_text(s) if type(s) is int else _number_text(s)
+                end = ',"step":' + step_text + ',"time":' + _int_text(t) + "}"
                 for key, v in values:
-                    enc = _encode_value(v) if isinstance(v, float) else v
-                    lines.append(_dump_line({"key": key, "value": enc, "step": s, "time": t}))
-                    _fold_summary(self._summary, key, v, s, t)
+                    prefix = _KEY_PREFIXES.get(key)
+                    if prefix is None:
+                        prefix = _key_prefix(key)
+                    if type(v) is float and v - v == 0.0:
+                        lines.append(prefix + _float_text(v) + end)
+                    else:
+                        lines.append(prefix + _number_text(v) + end)
+                    # _fold_summary, inline for a key seen before.
+                    m = summary.get(key)
+                    if m is None:
+                        _fold_summary(summary, key, v, s, t)
+                    else:
+                        m["count"] += 1
+                        if s >= m["lastStep"]:
+                            m["last"] = v
+                            m["lastStep"] = s
+                            m["lastTime"] = t
+                        lo = m["min"]
+                        if v < lo or lo != lo:
+                            m["min"] = v
+                            m["minStep"] = s
+                        hi = m["max"]
+                        if v > hi or hi != hi:
+                            m["max"] = v
+                            m["maxStep"] = s
+                    if cols is not None:
+                        c = cols.get(key)
+                        if c is None:
+                            c = writer.cache.new_key(key)
+                        try:
+                            c[0].append(s)
+                            c[1].append(v)
+                            c[2].append(t)
+                        except OverflowError:  # an integer beyond a double: left to the readers
+                            writer.cache.stop()
+                            cols = None
                 n = len(lines)
-            if n >= _MAX_BUFFERED_LINES:
-                self._writer.flush(background=True)
-            elif was_empty and n:
-                if _flusher_pid != os.getpid():
-                    _ensure_flusher()
-                _wake.set()
+        finally:
+            if on_main:
+                _busy -= 1
+                if _busy == 0 and _sigterm_pending:
+                    _terminate()
+        if n >= _MAX_BUFFERED_LINES:
+            writer.flush(background=True)
+        elif was_empty and n:
+            if _flusher_pid != os.getpid():
+                _ensure_flusher()
+            _wake.set()
 
     def flush(self):
         """Write the buffered points to metrics.jsonl now."""
@@ -1623,6 +1944,7 @@ class Run(object):
         self._forked = True
         writer = self._writer
         writer.lines = []  # the parent writes the points it buffered
+        writer.cache.stop()  # and keeps the cache; the file is no longer this process's alone
         writer.write_lock = threading.Lock()
         writer.run_lock = self._lock
 
