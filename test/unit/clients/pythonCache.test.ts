@@ -110,6 +110,9 @@ run = runlens.init(store=${JSON.stringify(store)})
 print(run.id, flush=True)
 log_steps(run, 0, 45000)
 run.flush()
+# One more small append after the last one that may have rewritten the cache (a doubling schedule).
+run.log({"loss": 7.0}, step=45000)
+run.flush()
 os.kill(os.getpid(), signal.SIGKILL)
 `);
     assert.equal(signal, 'SIGKILL');
@@ -118,7 +121,7 @@ os.kill(os.getpid(), signal.SIGKILL)
     assert.ok(cached, 'the client kept a cache while it ran');
     assert.ok(cached.offset < fs.statSync(file).size, 'the JSONL holds more than the cache');
     const truth = fromJsonl(file);
-    assert.equal(truth.series.get('loss')!.values.length, 45_000);
+    assert.equal(truth.series.get('loss')!.values.length, 45_001);
     const read = fromReader(file);
     assert.ok(read.parsedBytes > 0);
     assert.deepEqual(read.series, truth.series);
