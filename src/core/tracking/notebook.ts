@@ -5,9 +5,10 @@
  * environment, so `runlens.init()` in a cell attaches to the run; the run records the notebook as
  * its script, its code cells as `notebook.py`, and the executed copy (with outputs) as an artifact.
  */
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import { promisify } from 'node:util';
 import { RunlensError } from '../errors';
 import { notebookAsScript, parseNotebook } from '../lens/notebook';
 import { ARTIFACTS_DIR } from '../store/runFile';
@@ -65,6 +66,8 @@ function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
   return false;
 }
 
+const execFileAsync = promisify(execFile);
+
 const PROBE =
   'import importlib.util as u, json; print(json.dumps({m: u.find_spec(m) is not None for m in ("papermill", "nbconvert", "ipykernel")}))';
 
@@ -73,14 +76,17 @@ const PROBE =
  * user chose, whose kernel then runs the cells), else as commands on PATH (`papermill`,
  * `jupyter-nbconvert`, which run the notebook's kernel as Jupyter finds it).
  */
-export function findNotebookTools(python: string, env: NodeJS.ProcessEnv = process.env): NotebookTools {
+export async function findNotebookTools(
+  python: string,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<NotebookTools> {
   const tools: NotebookTools = { python };
-  const probe = spawnSync(python, ['-c', PROBE], { encoding: 'utf8', env, timeout: 30_000 });
   let mods: Record<string, boolean>;
   try {
-    mods = probe.status === 0 ? (JSON.parse(probe.stdout.trim()) as Record<string, boolean>) : {};
+    const { stdout } = await execFileAsync(python, ['-c', PROBE], { encoding: 'utf8', env, timeout: 30_000 });
+    mods = JSON.parse(stdout.trim()) as Record<string, boolean>;
   } catch {
-    mods = {}; // not a Python (or one that printed something else): nothing importable
+    mods = {}; // no such Python (or one that printed something else): nothing importable
   }
   if (mods.ipykernel) {
     if (mods.papermill) tools.papermill = [python, '-m', 'papermill'];
@@ -102,6 +108,12 @@ function papermillParams(params: Record<string, ParamValue>): string[] {
     else out.push('-p', k, v === null ? 'None' : String(v));
   }
   return out;
+}
+
+/** Refuses (saying what to install) when no tool can run `notebook`: before a terminal or a run is made. */
+export function assertNotebookTool(tools: NotebookTools, notebook: string): void {
+  if (!tools.papermill && !tools.nbconvert)
+    throw new RunlensError(noNotebookToolMessage(notebook, tools), undefined, 'usage');
 }
 
 /**
@@ -148,7 +160,8 @@ export function notebookCommand(
       ],
     };
   }
-  throw new RunlensError(noNotebookToolMessage(notebook, tools), undefined, 'usage');
+  assertNotebookTool(tools, notebook);
+  throw new Error('unreachable');
 }
 
 export interface NotebookLaunchOptions extends Omit<LaunchOptions, 'command' | 'args'> {
@@ -182,7 +195,9 @@ export async function launchNotebook(store: Store, options: NotebookLaunchOption
   const params = options.params ?? {};
   const outName = path.basename(notebook);
   const first = notebookCommand(options.tools, notebook, outName, params);
-  const { tools: _tools, notebook: _nb, ...launch } = options;
+  const { tools: _tools, notebook: _nb, ...rest } = options;
+  // ipykernel's debugger warns about frozen modules on every start: noise in the run's output.
+  const launch = { ...rest, env: { PYDEVD_DISABLE_FILE_VALIDATION: '1', ...rest.env } };
   const run = await createLaunchedRun(
     store,
     { ...launch, cwd, command: first.command, args: first.args },

@@ -10,6 +10,8 @@ const SELECTOR: vscode.DocumentSelector = [
   { language: 'python', scheme: 'file' },
   { language: 'javascript', scheme: 'file' },
   { language: 'typescript', scheme: 'file' },
+  // the code cells of Jupyter notebooks (VS Code's notebook editor, with or without the Jupyter extension)
+  { notebookType: 'jupyter-notebook', language: 'python' },
 ];
 
 /** Registers the providers while the setting is on; refreshes lenses when the store changes. */

@@ -1,7 +1,8 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatAge, formatNumber } from '../../core/format';
-import type { LensLine } from '../../core/lens/recognize';
+import type { LensLanguage, LensLine } from '../../core/lens/recognize';
+import { recognizeNotebookCells } from '../../core/lens/notebook';
 import { languageOf, matchesKey, recognizeMetricLines } from '../../core/lens/recognize';
 import { runsOfScript } from '../../core/lens/runs';
 import { bestOf, delta, goalOf } from '../../core/metrics/goals';
@@ -30,6 +31,7 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
   private readonly emitter = new vscode.EventEmitter<void>();
   readonly onDidChangeCodeLenses = this.emitter.event;
   private readonly recognized = new Map<string, { version: number; lines: LensLine[] }>();
+  private readonly recognizedCells = new Map<string, { version: string; cells: LensLine[][] }>();
   /** Called whenever VS Code asks for lenses (the refresh throttle waits for it). */
   onProvide: () => void = () => undefined;
   /** The experiment baselines, read once per store change instead of once per lens request. */
@@ -47,6 +49,8 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
   }
 
   lines(document: vscode.TextDocument): LensLine[] {
+    const cell = notebookCellOf(document);
+    if (cell) return this.cellLines(cell.notebook, cell.index);
     const language = languageOf(document.fileName);
     if (!language) return [];
     const key = document.uri.toString();
@@ -57,15 +61,45 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     return lines;
   }
 
+  /** The lens lines of a notebook's code cell `index` (counted among its code cells), from cells read together. */
+  private cellLines(notebook: vscode.NotebookDocument, index: number): LensLine[] {
+    return this.notebookLines(notebook)[index] ?? [];
+  }
+
+  private notebookLines(notebook: vscode.NotebookDocument): LensLine[][] {
+    const key = notebook.uri.toString();
+    const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    // Editing a cell changes that cell's document version, not always the notebook's.
+    const version = `${notebook.version}:${code.map((c) => c.document.version).join(',')}`;
+    const cached = this.recognizedCells.get(key);
+    if (cached?.version === version) return cached.cells;
+    const language = CELL_LANGUAGES.get(code[0]?.document.languageId ?? '');
+    const cells = language
+      ? recognizeNotebookCells(
+          code.map((c) => c.document.getText()),
+          language,
+        )
+      : [];
+    this.recognizedCells.set(key, { version, cells });
+    return cells;
+  }
+
   /**
    * The runs of this script, newest first: by the script path they recorded, else (runs imported
    * from MLflow or TensorBoard record none) the runs whose metrics are the most of what this file logs.
    */
   runsOf(document: vscode.TextDocument, lines: LensLine[] = this.lines(document)): ScriptRuns | undefined {
-    const folder = this.model.folderOf(document.uri);
+    const cell = notebookCellOf(document);
+    // A notebook's runs record the notebook; all its cells' lines find imported runs.
+    const file = cell ? cell.notebook.uri : document.uri;
+    const folder = this.model.folderOf(file);
     if (!folder?.store) return undefined;
-    const rel = path.relative(folder.store.root, document.uri.fsPath).split(path.sep).join('/');
-    const runs = runsOfScript(folder.entries.values(), rel, lines);
+    const rel = path.relative(folder.store.root, file.fsPath).split(path.sep).join('/');
+    const runs = runsOfScript(
+      folder.entries.values(),
+      rel,
+      cell ? this.notebookLines(cell.notebook).flat() : lines,
+    );
     if (!runs.length) return undefined;
     const latest = runs[0];
     const cacheKey = `${folder.folder.uri.toString()}\0${latest.experiment}`;
@@ -87,20 +121,25 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     this.onProvide();
     const lines = this.lines(document);
     const runs = this.runsOf(document, lines);
-    if (!lines.length && !runs) return [];
+    // In a notebook, the script's lenses (run it, its last run) are above its first code cell only,
+    // which itself may log nothing.
+    const cell = notebookCellOf(document);
+    const head = !cell || cell.index === 0;
+    const logs = cell ? this.notebookLines(cell.notebook).some((l) => l.length) : lines.length > 0;
+    if (!logs && !runs) return [];
     const top = new vscode.Range(0, 0, 0, 0);
     const lenses: vscode.CodeLens[] = [];
-    if (vscode.workspace.isTrusted) {
+    if (head && vscode.workspace.isTrusted) {
       lenses.push(
         new vscode.CodeLens(top, {
           title: '$(play) Run with Runlens',
           command: Commands.runScript,
-          arguments: [document.uri],
+          arguments: [cell ? cell.notebook.uri : document.uri],
         }),
       );
     }
     const goals = this.settings.metricGoals();
-    if (runs) {
+    if (runs && head) {
       const { latest, folder } = runs;
       const km = keyMetric(latest, goals);
       const title = `$(beaker) last run ${latest.name}: ${latest.status} ${formatAge(latest.startTime)}${km ? ` · ${km} ${formatNumber(latest.metrics[km].last)}` : ''}`;
@@ -178,6 +217,26 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     md.supportHtml = true;
     return new vscode.Hover(md);
   }
+}
+
+/** The kernel languages whose cells Runlens reads (by the cells' language id). */
+const CELL_LANGUAGES = new Map<string, LensLanguage>([
+  ['python', 'python'],
+  ['javascript', 'javascript'],
+  ['typescript', 'typescript'],
+]);
+
+/** The notebook of a cell's document and the cell's index among the notebook's code cells. */
+export function notebookCellOf(
+  document: vscode.TextDocument,
+): { notebook: vscode.NotebookDocument; index: number } | undefined {
+  if (document.uri.scheme !== 'vscode-notebook-cell') return undefined;
+  for (const notebook of vscode.workspace.notebookDocuments) {
+    const code = notebook.getCells().filter((c) => c.kind === vscode.NotebookCellKind.Code);
+    const index = code.findIndex((c) => c.document.uri.toString() === document.uri.toString());
+    if (index >= 0) return { notebook, index };
+  }
+  return undefined;
 }
 
 function runNodes(runs: ScriptRuns): { kind: 'run'; folder: string; id: string }[] {

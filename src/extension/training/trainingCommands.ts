@@ -1,5 +1,6 @@
 import * as path from 'node:path';
 import * as vscode from 'vscode';
+import { isNotebook } from '../../core/lens/notebook';
 import { Slurm } from '../../core/slurm/slurm';
 import { errorMessage } from '../../core/errors';
 import { RESOURCE_KEYS_HELP, formatResources, parseResources } from '../../core/slurm/resourceLine';
@@ -129,7 +130,10 @@ export class TrainingCommands {
   }
 
   async runScript(uri?: vscode.Uri): Promise<void> {
-    const target = uri ?? vscode.window.activeTextEditor?.document.uri;
+    let target =
+      uri ?? vscode.window.activeNotebookEditor?.notebook.uri ?? vscode.window.activeTextEditor?.document.uri;
+    // a notebook cell's document stands for its notebook (same path, the cell in the fragment)
+    if (target?.scheme === 'vscode-notebook-cell') target = target.with({ scheme: 'file', fragment: '' });
     const folder = target && vscode.workspace.getWorkspaceFolder(target);
     if (!target || !folder) throw new Error('open a training script inside a workspace folder first');
     await this.launch(false, {
@@ -147,6 +151,20 @@ export class TrainingCommands {
     const record = f.store!.getRun(run.id);
     if (!record.command?.length)
       throw new Error(`run ${record.name} was not launched by Runlens (no command to repeat)`);
+    if (record.script && isNotebook(record.script)) {
+      // A notebook runs again as a notebook: a new executed copy in the new run's artifacts.
+      await this.launcher.launch({
+        entry: {
+          label: record.name,
+          folder: f.folder,
+          experiment: record.experiment,
+          source: 'detected',
+          script: path.join(f.store!.root, record.script),
+        },
+        params: record.params,
+      });
+      return;
+    }
     await this.launcher.launch({
       entry: {
         label: record.name,

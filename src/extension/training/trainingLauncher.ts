@@ -6,8 +6,11 @@ import { SlurmLauncher } from '../../core/slurm/launcher';
 import type { JobResources, ParamValue } from '../../core/store/types';
 import { STORE_DIR_NAME } from '../../core/store/layout';
 import { Store } from '../../core/store/store';
+import { isNotebook } from '../../core/lens/notebook';
 import type { LaunchOptions, LaunchedRun, RunResult } from '../../core/tracking/launcher';
 import { launchRun } from '../../core/tracking/launcher';
+import type { NotebookTools } from '../../core/tracking/notebook';
+import { assertNotebookTool, findNotebookTools, launchNotebook } from '../../core/tracking/notebook';
 import type { EntryPointSetting, ExtensionSettings } from '../settings';
 
 export interface EntryPoint {
@@ -41,7 +44,7 @@ interface Active {
   folderKey: string;
 }
 
-const SCRIPT_GLOB = '**/*train*.{py,js,mjs,cjs,ts}';
+const SCRIPT_GLOB = '**/*train*.{py,js,mjs,cjs,ts,ipynb}';
 const EXCLUDE = `{**/node_modules/**,**/${STORE_DIR_NAME}/**,**/dist/**,**/out/**,**/.venv/**,**/venv/**,**/site-packages/**}`;
 
 /**
@@ -192,7 +195,11 @@ export class TrainingLauncher implements vscode.Disposable {
 
   private async start(request: LaunchRequest): Promise<RunResult> {
     const { entry } = request;
-    const { command, args } = await this.commandFor(entry);
+    // A notebook runs headless (papermill or nbconvert); the tools are looked for before a terminal opens.
+    const notebook = entry.script && !entry.command && isNotebook(entry.script) ? entry.script : undefined;
+    const tools = notebook ? await this.notebookTools(notebook) : undefined;
+    const { command, args } = notebook ? { command: '', args: [] } : await this.commandFor(entry);
+    if (tools) assertNotebookTool(tools, path.basename(notebook!));
     const store = Store.open(this.settings.storeDir(entry.folder), { create: true });
     const writer = new vscode.EventEmitter<string>();
     const closer = new vscode.EventEmitter<number | void>();
@@ -221,9 +228,11 @@ export class TrainingLauncher implements vscode.Disposable {
     });
     terminal.show(true);
     // The clients (PYTHONPATH/NODE_PATH) and the run's variables come from launchEnv() in core.
-    const launched = await launchRun(store, {
-      command,
-      args,
+    const launch = (options: Omit<LaunchOptions, 'command' | 'args'>) =>
+      tools
+        ? launchNotebook(store, { ...options, notebook: notebook!, tools })
+        : launchRun(store, { ...options, command, args });
+    const launched = await launch({
       cwd: entry.script ? path.dirname(entry.script) : entry.folder.uri.fsPath,
       experiment: entry.experiment,
       name: request.name,
@@ -241,7 +250,7 @@ export class TrainingLauncher implements vscode.Disposable {
     this.active.set(key, { launched, terminal, folderKey: entry.folder.uri.toString() });
     this.emitter.fire();
     write(
-      `\x1b[2mrunlens: run ${launched.run.id} (${launched.run.name}) — ${[command, ...args].join(' ')}\x1b[0m\r\n`,
+      `\x1b[2mrunlens: run ${launched.run.id} (${launched.run.name}) — ${(launched.run.command ?? []).join(' ')}\x1b[0m\r\n`,
     );
     const result = await launched.done;
     this.active.delete(key);
@@ -253,14 +262,27 @@ export class TrainingLauncher implements vscode.Disposable {
     return result;
   }
 
+  private async python(script: string): Promise<string> {
+    return this.settings.pythonPath() ?? (await this.pythonInterpreter(vscode.Uri.file(script))) ?? 'python3';
+  }
+
+  /** papermill or nbconvert, as modules of the chosen Python (its kernel runs the cells) or on PATH. */
+  private async notebookTools(notebook: string): Promise<NotebookTools> {
+    if (!fs.existsSync(notebook)) throw new Error(`${notebook} does not exist`);
+    return findNotebookTools(await this.python(notebook));
+  }
+
   /** The program that runs a script: the Python extension's interpreter, node, or tsx. */
   private async commandFor(entry: EntryPoint): Promise<{ command: string; args: string[] }> {
     if (entry.command) return { command: entry.command, args: entry.args ?? [] };
     const script = entry.script!;
     if (!fs.existsSync(script)) throw new Error(`${script} does not exist`);
+    if (isNotebook(script))
+      throw new Error(
+        `${path.basename(script)} is a notebook: notebooks run on this machine (Local), not on Slurm`,
+      );
     if (script.endsWith('.py')) {
-      const python =
-        this.settings.pythonPath() ?? (await this.pythonInterpreter(vscode.Uri.file(script))) ?? 'python3';
+      const python = await this.python(script);
       return { command: python, args: [script, ...(entry.args ?? [])] };
     }
     if (script.endsWith('.ts'))
@@ -293,7 +315,7 @@ export class TrainingLauncher implements vscode.Disposable {
 }
 
 function fromSetting(folder: vscode.WorkspaceFolder, e: EntryPointSetting): EntryPoint {
-  const script = [e.command, ...(e.args ?? [])].find((a) => /\.(py|js|mjs|ts)$/.test(a));
+  const script = [e.command, ...(e.args ?? [])].find((a) => /\.(py|js|mjs|ts|ipynb)$/.test(a));
   return {
     label: e.name ?? [e.command, ...(e.args ?? [])].join(' '),
     folder,

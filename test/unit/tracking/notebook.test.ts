@@ -121,12 +121,12 @@ describe('the program that runs a notebook', () => {
     );
   });
 
-  test('a Python without either (a fresh venv, nothing else on PATH) finds neither', (t) => {
+  test('a Python without either (a fresh venv, nothing else on PATH) finds neither', async (t) => {
     const dir = tempDir('runlens-venv-');
     const venv = spawnSync(PY, ['-m', 'venv', '--without-pip', path.join(dir, 'venv')], { encoding: 'utf8' });
     if (venv.status !== 0) return t.skip(`python3 -m venv is not available: ${venv.stderr}`);
     const python = path.join(dir, 'venv', 'bin', 'python');
-    const tools = findNotebookTools(python, { PATH: path.dirname(python) });
+    const tools = await findNotebookTools(python, { PATH: path.dirname(python) });
     assert.deepEqual(tools, { python });
     assert.throws(
       () => notebookCommand(tools, 'nb.ipynb', 'o.ipynb', {}),
@@ -153,7 +153,7 @@ describe('a notebook run (nbconvert, real kernel)', () => {
     );
     write(dir, { 'notebooks/train.ipynb': JSON.stringify(edited, null, 1) + '\n' });
 
-    const tools = findNotebookTools(PY, { ...process.env, PATH: '/usr/bin:/bin' });
+    const tools = await findNotebookTools(PY, { ...process.env, PATH: '/usr/bin:/bin' });
     assert.deepEqual(tools.nbconvert, [PY, '-m', 'nbconvert']);
     const output: Buffer[] = [];
     const launched = await launchNotebook(store, {
@@ -162,7 +162,6 @@ describe('a notebook run (nbconvert, real kernel)', () => {
       tools: { ...tools, papermill: undefined },
       params: { lr: 0.5, epochs: 5 },
       systemMetrics: false,
-      env: { PYDEVD_DISABLE_FILE_VALIDATION: '1' },
       onOutput: (c) => output.push(c),
     });
     const { run, status } = await launched.done;
