@@ -34,6 +34,8 @@ export function registerPanels(deps: {
     const picked = nodes?.length ? nodes : node ? [node] : [...treeView.selection];
     const refs: string[] = [];
     for (const n of picked) {
+      // VS Code hands `undefined` for a selected row whose tree was re-rendered under the click
+      if (!n) continue;
       if (n.kind === 'run') refs.push(runRef(n.folder, n.id));
       else if (n.kind === 'experiment') {
         for (const e of model.byKey(n.folder)?.entries.values() ?? [])

@@ -126,6 +126,11 @@ export class FolderStore implements vscode.Disposable {
     const reopen = full || this.dirty.has('*') || this.store === undefined || this.error !== undefined;
     const dirty = new Set(this.dirty);
     this.dirty.clear();
+    const errorBefore = this.error;
+    // The once-a-second poll of running runs mostly finds nothing new: firing then would re-render
+    // the trees every second, and a tree re-rendered under a click or a multi-selection hands its
+    // commands no node (an imported MLflow run left RUNNING keeps the poll going for good).
+    let changed = reopen || dirty.size > 0;
     try {
       if (reopen) {
         const dir = this.settings.storeDir(this.folder); // a storePath that names no store is reported
@@ -134,13 +139,16 @@ export class FolderStore implements vscode.Disposable {
       }
       if (this.store) {
         const result = this.store.listRuns({ entries: reopen ? undefined : this.entries, dirty });
+        if (result.changed.length > 0 || result.entries.length !== this.entries.size) changed = true;
         this.entries = new Map(result.entries.map((e) => [e.id, e]));
         for (const id of [...dirty, ...result.changed]) this.details.delete(id);
         if (this.registryDirty) {
+          changed = true;
           this.models = new Registry(this.store).listModels();
           this.registryDirty = false;
         }
         if (this.pipelineDirty || reopen) {
+          changed = true;
           const records = listPipelineRuns(this.store, { skipUnreadable: true });
           this.pipelineRuns = new Map(records.map((r) => [r.id, r]));
           this.pipelineStageRuns = stageRunIds(records);
@@ -154,7 +162,7 @@ export class FolderStore implements vscode.Disposable {
     }
     this.updatePolling();
     this.watchJobs();
-    this.emitter.fire();
+    if (changed || this.error !== errorBefore) this.emitter.fire();
   }
 
   /**

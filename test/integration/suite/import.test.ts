@@ -45,6 +45,52 @@ suite('import', () => {
     }
   });
 
+  test('an imported run left RUNNING does not make the views re-render every second', async () => {
+    // ConvNeXt-V2-UNet's placid-shad-212 is RUNNING in its MLflow store, with no end time: the model
+    // re-reads running runs every second, and firing a change each time re-rendered the explorer
+    // under the user's clicks (its commands got no node for the selected rows).
+    const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
+    assert.ok(ext);
+    const { model } = await ext.activate();
+    const running = await waitFor('the imported RUNNING run', () =>
+      model.allRuns().find((r) => r.entry.name === 'placid-shad-212' && r.entry.status === 'running'),
+    );
+    const others = model
+      .allRuns()
+      .filter((r) => r.entry.status === 'running' && r.entry.id !== running.entry.id);
+    assert.deepEqual(
+      others.map((r) => r.entry.name),
+      [],
+      'no other run may be training during this test',
+    );
+    // The import's own file events may still arrive: a quiet spell of three polls must come.
+    const quietSpell = async (): Promise<boolean> => {
+      for (let tries = 0; tries < 8; tries++) {
+        let changes = 0;
+        const sub = model.onDidChange(() => changes++);
+        await new Promise((r) => setTimeout(r, 3500));
+        sub.dispose();
+        if (changes === 0) return true;
+      }
+      return false;
+    };
+    assert.ok(await quietSpell(), 'nothing changed on disk, yet the model kept firing changes');
+    // a change on disk is still seen
+    let changes = 0;
+    const sub = model.onDidChange(() => changes++);
+    try {
+      const store = running.folder.store;
+      assert.ok(store);
+      await store.updateRun(running.entry.id, (r) => (r.name = 'placid-shad-212 (renamed)'));
+      await waitFor('the renamed run', () =>
+        model.allRuns().some((r) => r.entry.name === 'placid-shad-212 (renamed)'),
+      );
+      assert.ok(changes > 0);
+    } finally {
+      sub.dispose();
+    }
+  });
+
   test('a launched script writing TensorBoard events shows its scalars while it trains', async () => {
     const event = path.join(
       fixtures,
