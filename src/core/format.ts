@@ -20,7 +20,33 @@ export function formatNumber(v: number): string {
   if (a !== 0 && (a < 1e-3 || a >= 1e6)) {
     return v.toExponential(SIGNIFICANT_DIGITS - 1).replace(/\.?0+e/, 'e');
   }
-  return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
+  return String(a === 0 ? 0 : rounded5(v, a));
+}
+
+/**
+ * Number(v.toPrecision(5)) for 1e-3 <= |v| < 1e6, without the decimal conversion (a table of
+ * 100,000 runs formats a million numbers). v is scaled to five integer digits by an exact power of
+ * ten, rounded, and scaled back by one correctly rounded division or multiplication: the double
+ * nearest the decimal that toPrecision writes. Near a tie, where the scaling's own rounding could
+ * decide, toPrecision answers.
+ */
+function rounded5(v: number, a: number): number {
+  let e = Math.floor(Math.log10(a));
+  let x = a * 10 ** (4 - e);
+  if (e > 4) x = a / 10 ** (e - 4);
+  // log10 can be one off next to a power of ten
+  if (x >= 1e5) {
+    e++;
+    x = e > 4 ? a / 10 ** (e - 4) : a * 10 ** (4 - e);
+  } else if (x < 1e4) {
+    e--;
+    x = e > 4 ? a / 10 ** (e - 4) : a * 10 ** (4 - e);
+  }
+  const frac = x - Math.floor(x);
+  if (Math.abs(frac - 0.5) < 1e-6 || x < 1e4 || x >= 1e5) return Number(v.toPrecision(SIGNIFICANT_DIGITS));
+  const n = Math.round(x);
+  const r = e > 4 ? n * 10 ** (e - 4) : n / 10 ** (4 - e);
+  return v < 0 ? -r : r;
 }
 
 /** `1 run`, `3 runs`, `1,200 points`: a count and its noun, singular for one. */
@@ -86,8 +112,13 @@ export function termSafe(s: string): string {
 /** Table cells longer than this are cut (one huge param must not pad every row). */
 export const MAX_CELL = 60;
 
+// eslint-disable-next-line no-control-regex -- as CONTROL_RE, and the newline
+const PLAIN_CELL_RE = /^[^\x00-\x1f\x7f-\x9f]{0,60}$/;
+
 function cell(s: string | undefined): string {
-  const t = termSafe((s ?? '').replace(/\n/g, '\\n'));
+  if (s === undefined) return '';
+  if (PLAIN_CELL_RE.test(s)) return s; // most cells: nothing to escape or cut
+  const t = termSafe(s.replace(/\n/g, '\\n'));
   return t.length > MAX_CELL ? t.slice(0, MAX_CELL - 1) + '…' : t;
 }
 
@@ -97,38 +128,50 @@ export function table(headerIn: string[], rowsIn: string[][]): string {
 }
 
 /** `table` in pieces of up to `linesPerChunk` lines (joined by newlines they are the table). */
-export function* tableChunks(
-  headerIn: string[],
-  rowsIn: string[][],
-  linesPerChunk = 2000,
-): Generator<string> {
+export function tableChunks(headerIn: string[], rowsIn: string[][], linesPerChunk = 2000): Generator<string> {
+  return ownedTableChunks(
+    headerIn,
+    rowsIn.map((r) => [...r]),
+    linesPerChunk,
+  );
+}
+
+/** tableChunks over rows it may change in place (a table of 100,000 runs is made once). */
+function* ownedTableChunks(headerIn: string[], rows: string[][], linesPerChunk = 2000): Generator<string> {
   const header = headerIn.map(cell);
-  const rows = rowsIn.map((r) => r.map(cell));
   const numRe = /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/;
   const widths = header.map((h) => h.length);
   const numeric = header.map(() => rows.length > 0);
   for (const r of rows) {
+    for (let i = 0; i < r.length; i++) r[i] = cell(r[i]);
     for (let i = 0; i < header.length; i++) {
       const c = r[i];
       if ((c ?? '').length > widths[i]) widths[i] = (c ?? '').length;
       if (numeric[i] && c !== '' && !numRe.test(c ?? '')) numeric[i] = false;
     }
   }
-  const line = (cells: string[]) =>
-    cells
-      .map((c, i) => (numeric[i] ? (c ?? '').padStart(widths[i]) : (c ?? '').padEnd(widths[i])))
-      .join('  ')
-      .trimEnd();
+  const line = (cells: string[]) => {
+    let out = '';
+    for (let i = 0; i < cells.length; i++) {
+      const c = cells[i] ?? '';
+      if (i > 0) out += '  ';
+      out += numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]);
+    }
+    return out.trimEnd();
+  };
   let chunk = [line(header)];
-  for (const r of rows) {
+  for (let k = 0; k < rows.length; k++) {
     if (chunk.length >= linesPerChunk) {
       yield chunk.join('\n');
       chunk = [];
     }
-    chunk.push(line(r));
+    chunk.push(line(rows[k]));
+    rows[k] = EMPTY; // printed: its strings can go
   }
   yield chunk.join('\n');
 }
+
+const EMPTY: string[] = [];
 
 /** What the runs table reads of each run: index entries, or the listing index's columns. */
 export interface RunsTableRows {
@@ -181,7 +224,7 @@ export function runsTableChunks(runs: RunsTableRows, now = Date.now()): Generato
       }),
     ];
   }
-  return tableChunks(header, rows);
+  return ownedTableChunks(header, rows);
 }
 
 /** Index entries as table rows. */

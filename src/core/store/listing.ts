@@ -1,5 +1,7 @@
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
+import { RunlensError } from '../errors';
 import type { Field, FieldValue } from './query';
 import { setOwn } from './records';
 import type { JobRecord, ListedStatus, MetricSummary, ParamValue, RunEntry } from './types';
@@ -84,7 +86,28 @@ interface Header {
   errors: [number, string][];
   jobs: [number, JobRecord][];
   sections: Record<string, [number, number]>;
+  /** CRC-32 of each section. */
+  crcs: Record<string, number>;
 }
+
+/** The columns `runlens ls` reads to print a table; the others are read (and checked) when used. */
+export const TABLE_SECTIONS: readonly string[] = [
+  'experiment',
+  'status',
+  'script',
+  'gitCommit',
+  'paramShape',
+  'tagShape',
+  'metricShape',
+  'paramCodes',
+  'tagCodes',
+  'starred',
+  'startTime',
+  'endTime',
+  'updatedAt',
+  'metricsBytes',
+  'mLast',
+];
 
 const VERSION = 1;
 const NULL = -1;
@@ -390,11 +413,13 @@ export class Listing {
 
   encode(): Buffer {
     const sections: Record<string, [number, number]> = {};
+    const crcs: Record<string, number> = {};
     const parts: Buffer[] = [];
     let at = 0;
     const put = (name: string, arr: Int32Array | Float64Array | Uint8Array) => {
       const bytes = Buffer.from(arr.buffer, arr.byteOffset, arr.byteLength);
       sections[name] = [at, bytes.length];
+      crcs[name] = zlib.crc32(bytes);
       parts.push(bytes);
       at += bytes.length;
       const pad = (8 - (at % 8)) % 8;
@@ -418,45 +443,126 @@ export class Listing {
       errors: [...this.errors],
       jobs: [...this.jobs],
       sections,
+      crcs,
     };
     const json = Buffer.from(JSON.stringify(header), 'utf8');
     // The columns start 8-byte aligned in the file, so that a read buffer can be viewed in place.
     const headPad = (8 - ((PREFIX + json.length) % 8)) % 8;
     const lengths = Buffer.alloc(8);
     lengths.writeUInt32LE(json.length + headPad, 4);
-    const body = Buffer.concat([lengths.subarray(4), json, Buffer.alloc(headPad, 0x20), ...parts]);
-    lengths.writeUInt32LE(zlib.crc32(body), 0);
-    return Buffer.concat([MAGIC, lengths.subarray(0, 4), body]);
+    const head = Buffer.concat([lengths.subarray(4), json, Buffer.alloc(headPad, 0x20)]);
+    lengths.writeUInt32LE(zlib.crc32(head), 0);
+    return Buffer.concat([MAGIC, lengths.subarray(0, 4), head, ...parts]);
   }
 
-  /** Read a listing file's bytes: the listing, or why it cannot be used. */
+  /** Read a listing file's bytes: the listing, or why it cannot be used (every column checked). */
   static decode(buf: Buffer): Listing | string {
+    return Listing.read(
+      (pos, len) => buf.subarray(pos, pos + len),
+      buf.length,
+      'all',
+      () => undefined,
+    );
+  }
+
+  /**
+   * Open a listing file: the header and the `sections` named (all with 'all') are read and checked
+   * now, the other columns when first used (a damaged one then throws). The file stays open until
+   * close() or the process ends: a newer listing renamed over it does not change what this reads.
+   */
+  static open(file: string, sections: readonly string[] | 'all'): Listing | string {
+    let fd: number;
+    try {
+      fd = fs.openSync(file, 'r');
+    } catch {
+      return 'no listing file';
+    }
+    const size = fs.fstatSync(fd).size;
+    const read = (pos: number, len: number): Buffer => {
+      const b = Buffer.alloc(len); // never pooled: typed views need an aligned start
+      const n = len ? fs.readSync(fd, b, 0, len, pos) : 0;
+      return n === len ? b : b.subarray(0, n);
+    };
+    let open = true;
+    const closeFile = () => {
+      if (open) fs.closeSync(fd);
+      open = false;
+    };
+    const l = Listing.read(read, size, sections, closeFile);
+    if (typeof l === 'string') closeFile();
+    else l.releaseFile = closeFile;
+    return l;
+  }
+
+  private static read(
+    read: (pos: number, len: number) => Buffer,
+    size: number,
+    sections: readonly string[] | 'all',
+    done: () => void,
+  ): Listing | string {
     if (os.endianness() !== 'LE') return 'this machine is big-endian';
-    if (buf.length < PREFIX || !buf.subarray(0, MAGIC.length).equals(MAGIC)) return 'not a listing file';
-    if (zlib.crc32(buf.subarray(MAGIC.length + 4)) !== buf.readUInt32LE(MAGIC.length))
-      return 'checksum mismatch (torn or edited)';
-    const headLen = buf.readUInt32LE(MAGIC.length + 4);
+    const prefix = read(0, PREFIX);
+    if (prefix.length < PREFIX || !prefix.subarray(0, MAGIC.length).equals(MAGIC))
+      return 'not a listing file';
+    const headLen = prefix.readUInt32LE(MAGIC.length + 4);
+    if (PREFIX + headLen > size) return 'torn (shorter than its header)';
+    const head = read(MAGIC.length + 4, 4 + headLen);
+    if (zlib.crc32(head) !== prefix.readUInt32LE(MAGIC.length))
+      return 'header checksum mismatch (torn or edited)';
     let h: Header;
     try {
-      h = JSON.parse(buf.toString('utf8', PREFIX, PREFIX + headLen)) as Header;
+      h = JSON.parse(head.toString('utf8', 4)) as Header;
     } catch {
       return 'unreadable header';
     }
     if (h.version !== VERSION) return `version ${String(h.version)}`;
-    let data = buf.subarray(PREFIX + headLen);
-    if (data.byteOffset % 8 !== 0) data = Buffer.from(data); // typed views need aligned offsets
-    const c = {} as Columns;
-    const view = <T>(name: string, make: (b: ArrayBuffer, off: number, n: number) => T, size: number): T => {
-      const s = h.sections[name];
-      if (!s || s[0] + s[1] > data.length || s[1] % size !== 0) throw new Error(`section ${name}`);
-      return make(data.buffer as ArrayBuffer, data.byteOffset + s[0], s[1] / size);
+    const dataStart = PREFIX + headLen;
+    const sizes: Record<string, number> = {};
+    for (const n of F64) sizes[n] = 8;
+    for (const n of I32) sizes[n] = 4;
+    for (const n of U8) sizes[n] = 1;
+    let end = dataStart;
+    for (const [name, unit] of Object.entries(sizes)) {
+      const sec = h.sections[name];
+      if (!sec || sec[1] % unit !== 0 || typeof h.crcs[name] !== 'number') return `no section ${name}`;
+      end = Math.max(end, dataStart + sec[0] + sec[1]);
+    }
+    if (end > size) return 'torn (shorter than its columns)';
+    const load = (name: string): Int32Array | Float64Array | Uint8Array | string => {
+      const [off, len] = h.sections[name];
+      const bytes = read(dataStart + off, len);
+      if (bytes.length !== len || zlib.crc32(bytes) !== h.crcs[name]) return `column ${name} is damaged`;
+      const b = bytes.byteOffset % 8 === 0 ? bytes : Buffer.from(bytes);
+      const unit = sizes[name];
+      const Kind = unit === 8 ? Float64Array : unit === 4 ? Int32Array : Uint8Array;
+      return new Kind(b.buffer as ArrayBuffer, b.byteOffset, len / unit);
     };
-    try {
-      for (const n of F64) c[n] = view(n, (b, o, l) => new Float64Array(b, o, l), 8);
-      for (const n of I32) c[n] = view(n, (b, o, l) => new Int32Array(b, o, l), 4);
-      for (const n of U8) c[n] = view(n, (b, o, l) => new Uint8Array(b, o, l), 1);
-    } catch (e) {
-      return `bad ${(e as Error).message}`;
+    const c = {} as Columns;
+    let pending = Object.keys(sizes).length;
+    const settle = (name: string, arr: Int32Array | Float64Array | Uint8Array) => {
+      Object.defineProperty(c, name, { value: arr, enumerable: true });
+      if (--pending === 0) done();
+    };
+    for (const name of Object.keys(sizes)) {
+      Object.defineProperty(c, name, {
+        configurable: true,
+        enumerable: true,
+        get: () => {
+          const arr = load(name);
+          if (typeof arr === 'string')
+            throw new RunlensError(
+              `the listing index is damaged: ${arr}`,
+              'run `runlens ls --reindex` to rebuild it from the run folders',
+            );
+          settle(name, arr);
+          return arr;
+        },
+      });
+    }
+    for (const name of sections === 'all' ? Object.keys(sizes) : sections) {
+      const arr = load(name);
+      if (typeof arr === 'string') return arr;
+      settle(name, arr);
     }
     const n = h.rows;
     if (h.ids.length !== n || h.names.length !== n || c.startTime.length !== n || c.experiment.length !== n)
@@ -472,14 +578,18 @@ export class Listing {
       c,
       h.stamps,
     );
-    if (
-      l.paramOff[n] !== c.paramCodes.length ||
-      l.tagOff[n] !== c.tagCodes.length ||
-      l.metricOff[n] !== c.mLast.length
-    )
+    if (l.paramOff[n] !== c.paramCodes.length || l.tagOff[n] !== c.tagCodes.length)
       return 'value counts differ';
     return l;
   }
+
+  /** Read every column not read yet (and close the file a listing was opened from). */
+  close(): void {
+    for (const n of [...F64, ...I32, ...U8]) void this.c[n];
+  }
+
+  /** Close the file of a listing no longer used (columns not read yet can no longer be). */
+  releaseFile: () => void = () => undefined;
 
   /** For ListingBuilder.addRow: the raw pieces of row `i`. */
   rawRow(i: number) {

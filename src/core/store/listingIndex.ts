@@ -51,17 +51,24 @@ export function loadListing(
   storeDir: string,
   runsDir: string,
   index: RunIndex,
-  options: { rebuild?: boolean } = {},
+  options: {
+    rebuild?: boolean;
+    /** Columns to read and check at once (default all); the others are read when used. */
+    sections?: readonly string[] | 'all';
+  } = {},
 ): ListingResult {
   const file = path.join(storeDir, LISTING_FILE);
   const changesFile = path.join(storeDir, CHANGES_FILE);
   const changes0 = stat(changesFile);
   const runs0 = stat(runsDir);
   if (options.rebuild) return fromFolders(true);
-  const base = readListing(file);
+  const base = readListing(file, options.sections ?? 'all');
   const idx = stat(path.join(storeDir, 'index.json'));
   const notedFrom = base ? changesFrom(base.stamps.changes, changes0) : undefined;
-  if (!base || !idx || notedFrom === undefined) return fromFolders(false);
+  if (!base || !idx || notedFrom === undefined) {
+    base?.releaseFile();
+    return fromFolders(false);
+  }
 
   const warnings: ScanWarning[] = [];
   let rows = base;
@@ -151,6 +158,7 @@ export function loadListing(
   }
   if (source !== 'listing' || pending.size || removed.size || !sameStamps(base.stamps, listing.stamps))
     writeListing(file, listing);
+  if (rows !== base) base.releaseFile();
   return { listing, warnings, changed: record.map((e) => e.id), source };
 
   function fromFolders(rebuild: boolean): ListingResult {
@@ -240,14 +248,8 @@ function newerThanRow(e: RunEntry, l: Listing, row: number): boolean {
   return e.metricsBytes > l.metricsBytes(row);
 }
 
-function readListing(file: string): Listing | undefined {
-  let buf: Buffer;
-  try {
-    buf = fs.readFileSync(file);
-  } catch {
-    return undefined;
-  }
-  const l = Listing.decode(buf);
+function readListing(file: string, sections: readonly string[] | 'all'): Listing | undefined {
+  const l = Listing.open(file, sections);
   return typeof l === 'string' ? undefined : l;
 }
 

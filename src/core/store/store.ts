@@ -211,7 +211,7 @@ export class Store {
   }
 
   /** The runs as compact columns (`index.listing`), brought up to date without reading every run folder. */
-  listing(options: { rebuild?: boolean } = {}): ListingResult {
+  listing(options: Parameters<typeof loadListing>[3] = {}): ListingResult {
     return loadListing(this.dir, this.runsDir, this.index, options);
   }
 

@@ -3,7 +3,8 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
 import { CHANGES_FILE } from '../../../src/core/store/changes';
-import { LISTING_FILE, Listing } from '../../../src/core/store/listing';
+import { RunlensError } from '../../../src/core/errors';
+import { LISTING_FILE, Listing, TABLE_SECTIONS } from '../../../src/core/store/listing';
 import { MetricLog } from '../../../src/core/tracking/metricLog';
 import { readRunFile, updateRunFileSync } from '../../../src/core/store/runFile';
 import { searchEntries, searchListing } from '../../../src/core/store/search';
@@ -210,12 +211,32 @@ describe('the listing index', () => {
     store.listing();
     const file = path.join(store.dir, LISTING_FILE);
     const bytes = fs.readFileSync(file);
-    bytes[bytes.length - 100] ^= 0x40;
+    // one byte of the metrics' lastTime column (a column a table does not read)
+    const headLen = bytes.readUInt32LE(12);
+    const header = JSON.parse(bytes.toString('utf8', 16, 16 + headLen)) as {
+      sections: Record<string, [number, number]>;
+    };
+    bytes[16 + headLen + header.sections.mLastTime[0] + 3] ^= 0x40;
     fs.writeFileSync(file, bytes);
-    assert.match(String(Listing.decode(bytes)), /checksum/);
+    assert.match(String(Listing.decode(bytes)), /column mLastTime is damaged/);
+    // a table reads only its columns: the damaged one is checked when first used
+    const lazy = Listing.open(file, TABLE_SECTIONS);
+    assert.ok(lazy instanceof Listing);
+    assert.throws(
+      () => Array.from({ length: lazy.size }, (_, i) => lazy.entry(i)),
+      (e: unknown) => e instanceof RunlensError && /listing index is damaged/.test(e.message),
+    );
     const r = store.listing();
     assert.equal(r.source, 'folders');
     assert.deepEqual(plain(rowsOf(r.listing)), want);
+    // and a byte of the header (a run's name)
+    const again = fs.readFileSync(file);
+    const at = again.indexOf(Buffer.from('"run-17"'));
+    again[at + 2] = 'R'.charCodeAt(0);
+    fs.writeFileSync(file, again);
+    assert.match(String(Listing.decode(again)), /header checksum mismatch/);
+    assert.equal(store.listing().source, 'folders');
+    assert.deepEqual(plain(rowsOf(store.listing().listing)), want);
   });
 
   test('index.json rewritten by another process: the rows are read from it again', () => {

@@ -4,6 +4,7 @@ import { parseFilters, parseOrderBy } from '../../../core/store/query';
 import { searchListingWith } from '../../../core/store/search';
 import { runsTableChunks, toJson } from '../../../core/format';
 import type { RunsTableRows } from '../../../core/format';
+import { TABLE_SECTIONS } from '../../../core/store/listing';
 import type { Listing } from '../../../core/store/listing';
 import type { ListingResult } from '../../../core/store/listingIndex';
 import type { Store } from '../../../core/store/store';
@@ -35,7 +36,13 @@ export async function listRuns(opts: ListRunsOptions, { io, openStore }: CliCont
     return;
   }
   // The listing index (compact columns, see core/store/listing.ts): no index.json to parse.
-  const { listing, warnings } = await listWithClusterStatus(store, opts.reindex, io.err);
+  // A table reads a few columns; JSON prints whole entries, so every column is read and checked.
+  const sections = opts.json || opts.jsonl ? 'all' : TABLE_SECTIONS;
+  const { listing, warnings } = await listWithClusterStatus(
+    store,
+    { rebuild: opts.reindex, sections },
+    io.err,
+  );
   for (const w of warnings) io.err(`warning: ${w.file}:${w.line}: ${w.message}`);
   const { rows, unknown } = searchListingWith(listing, filter, {
     orderBy: opts.sort,
@@ -130,10 +137,10 @@ function tableRows(l: Listing, rows: number[]): RunsTableRows {
 /** The listing, after asking the scheduler once about cluster runs still queued or running, so the list says where they are. */
 async function listWithClusterStatus(
   store: Store,
-  rebuild: boolean | undefined,
+  options: Parameters<Store['listing']>[0],
   warn: (s: string) => void,
 ): Promise<ListingResult> {
-  const listed = store.listing({ rebuild });
+  const listed = store.listing(options);
   const l = listed.listing;
   const open: string[] = [];
   for (let i = 0; i < l.size; i++) {
@@ -144,5 +151,5 @@ async function listWithClusterStatus(
   const reconciled = await reconcileJobs(store, { runIds: open });
   if (reconciled.error && reconciled.checked)
     warn(`warning: could not ask Slurm about ${reconciled.checked} runs: ${reconciled.error}`);
-  return reconciled.changed.length ? store.listing() : listed;
+  return reconciled.changed.length ? store.listing({ sections: options?.sections }) : listed;
 }
