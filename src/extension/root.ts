@@ -99,7 +99,7 @@ export function createRoot(context: vscode.ExtensionContext): {
     ...registerWorkspaceCommands(model, context.extensionUri),
     ...registerRunCommands({ model, tree, treeView, runs }),
     ...registerTrainingCommands({ model, launcher, runs, state: context.workspaceState }),
-    ...registerReproCommands({ runs }),
+    ...registerReproCommands({ runs, settings }),
     ...registerModelCommands(model, runs),
     ...registerTeamCommands(team),
     ...registerDataCommands(data),

@@ -27,6 +27,8 @@ export interface SystemSamplerOptions {
 }
 
 interface ProcStat {
+  /** R, S, D, ... Z: a zombie (ended, not yet reaped by its parent: no memory, no more CPU). */
+  state: string;
   ppid: number;
   /** utime + stime, in clock ticks. */
   ticks: number;
@@ -55,7 +57,7 @@ export function parseProcStat(text: string): ProcStat | null {
   const ticks = Number(f[11]) + Number(f[12]);
   const rssPages = Number(f[21]);
   return Number.isFinite(ppid) && Number.isFinite(ticks) && Number.isFinite(rssPages)
-    ? { ppid, ticks, rssPages }
+    ? { state: f[0], ppid, ticks, rssPages }
     : null;
 }
 
@@ -151,7 +153,10 @@ export class SystemSampler {
     const tree = this.readTree();
     const time = this.last!.time;
     const step = this.step++;
-    if (tree.size && before) {
+    // A program that has ended but is not reaped yet is a zombie with no memory: a sample of it
+    // would chart a drop to 0 MB at the end of every run.
+    const live = [...tree.values()].some((p) => p.state !== 'Z' && p.state !== 'X');
+    if (live && before) {
       const { clkTck, pageSize } = sysconfOf();
       // Ticks of processes seen both times, plus all ticks of processes started since.
       let ticks = 0;

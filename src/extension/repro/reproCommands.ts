@@ -1,11 +1,19 @@
 import * as vscode from 'vscode';
+import { errorMessage } from '../../core/errors';
 import { codeChanges } from '../../core/repro/codeVersions';
 import { diffRuns } from '../../core/repro/diff';
 import type { ReproduceResult } from '../../core/repro/reproduce';
 import { reproduceRun } from '../../core/repro/reproduce';
 import { diffText, reproduceReportText } from '../../core/repro/text';
+import { SlurmLauncher } from '../../core/slurm/launcher';
+import { RESOURCE_KEYS_HELP, formatResources, parseResources } from '../../core/slurm/resourceLine';
+import { Slurm } from '../../core/slurm/slurm';
+import type { JobResources, RunRecord } from '../../core/store/types';
+import type { Launcher } from '../../core/tracking/launcher';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import type { RunSelection } from '../runs/runSelection';
+import type { ExtensionSettings } from '../settings';
+import { targetChoices, targetKey } from '../training/launchChoices';
 
 /** The scheme of the read-only documents that hold one run's version of a code file. */
 export const CODE_SCHEME = 'runlens-code';
@@ -18,24 +26,30 @@ export class ReproCommands implements vscode.TextDocumentContentProvider {
   constructor(
     private readonly runs: RunSelection,
     private readonly output: vscode.OutputChannel,
+    private readonly settings: ExtensionSettings,
   ) {}
 
   provideTextDocumentContent(uri: vscode.Uri): string {
     return this.code.get(uri.toString()) ?? '';
   }
 
-  async reproduce(node?: ExplorerNode): Promise<void> {
+  /** `options.on`: where it runs, without asking (callers other than the menus). */
+  async reproduce(node?: ExplorerNode, options?: { on?: 'local' }): Promise<void> {
     const run = await this.runs.one(node, 'Reproduce which run?');
     if (!run) return;
-    const store = this.runs.folderOf(run).store!;
-    const name = store.getRun(run.id).name;
+    const folder = this.runs.folderOf(run);
+    const store = folder.store!;
+    const original = store.getRun(run.id);
+    const name = original.name;
+    const where = options?.on === 'local' ? {} : await this.pickTarget(original, folder.folder);
+    if (!where) return;
     const out = this.output;
     out.show(true);
-    out.appendLine(`Reproducing run ${name} (${run.id})`);
+    out.appendLine(`Reproducing run ${name} (${run.id})${where.launcher ? ' on Slurm' : ''}`);
     const result = await vscode.window.withProgress(
       {
         location: vscode.ProgressLocation.Notification,
-        title: `Reproducing ${name}`,
+        title: `Reproducing ${name}${where.launcher ? ' on Slurm' : ''}`,
         cancellable: true,
       },
       (progress, token): Promise<ReproduceResult> =>
@@ -57,6 +71,7 @@ export class ReproCommands implements vscode.TextDocumentContentProvider {
               'Go On',
             )) === 'Go On',
           onLaunched: (launched) => token.onCancellationRequested(() => launched.stop()),
+          launcher: where.launcher,
         }),
     );
     out.appendLine(reproduceReportText(result));
@@ -74,6 +89,48 @@ export class ReproCommands implements vscode.TextDocumentContentProvider {
   }
 
   /** `keepOrder`: the first run is A (the compare panel's reference run), else the earlier one. */
+  /**
+   * Here, or on the Slurm cluster when `sbatch` is on PATH, as Launch Training offers it (one choice
+   * per partition; where the original ran comes first), then the job's resources as one editable
+   * line: the original job's, else the runlens.slurm.* settings. Undefined when cancelled.
+   */
+  private async pickTarget(
+    original: RunRecord,
+    folder: vscode.WorkspaceFolder,
+  ): Promise<{ launcher?: Launcher } | undefined> {
+    const slurm = new Slurm();
+    if (!slurm.available()) return {};
+    const partitions = await slurm.partitions().catch((e: unknown) => ({ error: errorMessage(e) }));
+    const ranOn = original.job
+      ? targetKey({ kind: 'slurm', partition: original.job.resources.partition })
+      : 'local';
+    const pick = await vscode.window.showQuickPick(targetChoices(partitions, ranOn), {
+      title: `Reproduce ${original.name}: where?`,
+      placeHolder: `Run it again on this machine or as a Slurm job (it ran ${original.job ? 'on Slurm' : 'here'})`,
+    });
+    if (!pick) return undefined;
+    if (pick.target.kind === 'local') return {};
+    const start: JobResources = { ...(original.job?.resources ?? this.settings.slurmResources(folder)) };
+    if (pick.target.partition) start.partition = pick.target.partition;
+    else delete start.partition;
+    const line = await vscode.window.showInputBox({
+      title: `Slurm resources of the reproduction of ${original.name}`,
+      prompt: RESOURCE_KEYS_HELP,
+      value: formatResources(start),
+      ignoreFocusOut: true,
+      validateInput: (text) => {
+        try {
+          parseResources(text);
+          return undefined;
+        } catch (e) {
+          return errorMessage(e);
+        }
+      },
+    });
+    if (line === undefined) return undefined;
+    return { launcher: new SlurmLauncher({ resources: parseResources(line), slurm }) };
+  }
+
   async whatChanged(
     node?: ExplorerNode,
     nodes?: ExplorerNode[],

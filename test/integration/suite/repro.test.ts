@@ -52,7 +52,8 @@ suite('reproduce', () => {
     );
     const node = { kind: 'run' as const, folder: folder.uri.toString(), id: original.entry.id };
 
-    await vscode.commands.executeCommand('runlens.reproduceRun', node);
+    // Here, without the Local/Slurm question (asked when sbatch is on PATH).
+    await vscode.commands.executeCommand('runlens.reproduceRun', node, undefined, { on: 'local' });
     const store = original.folder.store!;
     const copy = await waitFor('the reproduction', () =>
       model

@@ -10,8 +10,16 @@ import { readSeries } from '../../../src/core/store/metrics';
 import { Store } from '../../../src/core/store/store';
 import { launchRun } from '../../../src/core/tracking/launcher';
 import type { LaunchOptions } from '../../../src/core/tracking/launcher';
-import { NVIDIA_SMI_ARGS, parseNvidiaSmi, parseProcStat } from '../../../src/core/tracking/systemMetrics';
-import { repoRoot, tempDir } from '../../helpers/tmp';
+import { spawn } from 'node:child_process';
+import type { MetricPoint } from '../../../src/core/store/types';
+import {
+  NVIDIA_SMI_ARGS,
+  SystemSampler,
+  parseNvidiaSmi,
+  parseProcStat,
+  processTree,
+} from '../../../src/core/tracking/systemMetrics';
+import { repoRoot, tempDir, waitFor } from '../../helpers/tmp';
 
 /** Holds `mb` MiB (every page written, so it is resident) for `ms`, spinning the CPU meanwhile. */
 const holdScript = (mb: number, ms: number) =>
@@ -112,10 +120,34 @@ test('system metrics off: with systemMetrics false, and with RUNLENS_SYSTEM_METR
 test('parseProcStat reads past a command name with spaces and parentheses; parseNvidiaSmi keeps GPU indexes', () => {
   const stat =
     '4242 (my (odd) name) S 17 4242 17 0 -1 4194304 98 0 0 0 150 30 0 0 20 0 1 0 1361620 3133440 2560 18446744073709551615';
-  assert.deepEqual(parseProcStat(stat), { ppid: 17, ticks: 180, rssPages: 2560 });
+  assert.deepEqual(parseProcStat(stat), { state: 'S', ppid: 17, ticks: 180, rssPages: 2560 });
   assert.equal(parseProcStat('garbage'), null);
   assert.deepEqual(parseNvidiaSmi('87, 10240\n[N/A], [N/A]\n3, 0\n'), [
     { index: 0, utilization: 87, memoryMb: 10240 },
     { index: 2, utilization: 3, memoryMb: 0 },
   ]);
+});
+
+test('a program that ended and is not reaped yet (a zombie) gives no sample: no drop to 0 MB at the end', async () => {
+  // The shell starts a short child, then becomes a sleep that never reaps it.
+  const parent = spawn('sh', ['-c', 'sleep 0.05 & exec sleep 5'], { stdio: 'ignore' });
+  try {
+    const zombie = await waitFor('the child to be a zombie', () =>
+      [...processTree(parent.pid!)].find(([pid, s]) => pid !== parent.pid && s.state === 'Z'),
+    );
+    const sample = async (pid: number) => {
+      const points: MetricPoint[] = [];
+      const sampler = new SystemSampler(pid, (p) => points.push(p), { intervalMs: 20 });
+      sampler.start();
+      await waitFor('five samples', () => sampler['step'] >= 5, 5_000);
+      sampler.stop();
+      return points;
+    };
+    assert.deepEqual(await sample(zombie[0]), []);
+    // The live parent (with the zombie in its tree) is sampled, its memory above 0.
+    const rss = (await sample(parent.pid!)).filter((p) => p.key === 'system/memory_rss_mb');
+    assert.ok(rss.length >= 4 && rss.every((p) => p.value > 0), JSON.stringify(rss));
+  } finally {
+    parent.kill();
+  }
 });
