@@ -1,5 +1,6 @@
 import * as fs from 'node:fs';
-import { writeFileAtomic } from './fsutil';
+import * as path from 'node:path';
+
 import type { ScanWarning } from './metrics';
 
 /**
@@ -154,10 +155,7 @@ export function writeMetricsCache(jsonl: string, m: CachedMetrics): boolean {
     let head = 4 + 4 + 40 + 4 + tail.length + 4 + warnings.length + 4;
     for (const k of keys) head += 8 + k.key.length;
     head = Math.ceil(head / 8) * 8;
-    const total = head + keys.reduce((n, k) => n + k.c.steps.length * 24, 0);
-    // Not zero-filled: every byte of the columns is written below; the header's padding is zeroed.
-    const buf = Buffer.allocUnsafe(total);
-    buf.fill(0, 0, head);
+    const buf = Buffer.alloc(head);
     let at = 0;
     at = buf.writeUInt32LE(MAGIC, at);
     at = buf.writeUInt32LE(VERSION, at);
@@ -176,18 +174,37 @@ export function writeMetricsCache(jsonl: string, m: CachedMetrics): boolean {
       at += k.key.copy(buf, at);
       at = buf.writeUInt32LE(k.c.steps.length, at);
     }
-    at = head;
-    const out = new Float64Array(buf.buffer, buf.byteOffset + head, (total - head) / 8);
-    let i = 0;
-    for (const { c } of keys) {
-      out.set(c.steps, i);
-      out.set(c.values, i + c.steps.length);
-      out.set(c.times, i + 2 * c.steps.length);
-      i += 3 * c.steps.length;
-    }
-    writeFileAtomic(metricsCacheFile(jsonl), buf);
+    // The columns are written from where they are (no copy into one buffer: a writer rewrites the
+    // cache as it grows, and copying tens of MB each time was most of the cost).
+    const chunks: Uint8Array[] = [buf];
+    for (const { c } of keys)
+      for (const a of [c.steps, c.values, c.times])
+        chunks.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
+    writeChunksAtomic(metricsCacheFile(jsonl), chunks);
     return true;
   } catch {
     return false;
+  }
+}
+
+let tmpCounter = 0;
+
+/** writeFileAtomic (fsutil.ts) for data in several pieces: a temporary file, then a rename. */
+function writeChunksAtomic(file: string, chunks: Uint8Array[]): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.c${tmpCounter++}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      for (const c of chunks) {
+        let done = 0;
+        while (done < c.length) done += fs.writeSync(fd, c, done, c.length - done);
+      }
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw e;
   }
 }

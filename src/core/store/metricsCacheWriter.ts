@@ -85,15 +85,13 @@ export class MetricsCacheWriter {
    * order, and nothing else unless it starts with a newline that ends a torn line. The file was
    * `before` bytes long just before the write and `after` just after it.
    */
-  appended(before: number, after: number, data: string): void {
+  appended(before: number, after: number, data: string | Buffer): void {
     if (this.off) return;
     try {
       if (!this.started) this.start();
-      const ours =
-        before === this.offset &&
-        after - before === Buffer.byteLength(data) &&
-        data.charCodeAt(0) !== 10 &&
-        this.pending > 0;
+      const length = typeof data === 'string' ? Buffer.byteLength(data) : data.length;
+      const first = typeof data === 'string' ? data.charCodeAt(0) : data[0];
+      const ours = before === this.offset && after - before === length && first !== 10 && this.pending > 0;
       if (ours) {
         this.offset = after;
         this.lines += this.pending;

@@ -83,20 +83,23 @@ export class MetricLog {
       this.timer = undefined;
     }
     if (this.lines.length === 0) return;
-    let data = this.lines.join('\n') + '\n';
+    let text = this.lines.join('\n') + '\n';
     this.lines = [];
     if (this.removed()) {
       this.cache.discard();
       return;
     }
     let before: number;
+    let data: Buffer;
     try {
       if (this.fd === undefined) {
         this.fd = fs.openSync(this.file, 'a+');
         // A writer killed mid-line left half a point: end it, or the first point written here would
         // be glued onto it and lost with it.
-        if (!endsWithNewline(this.fd)) data = '\n' + data;
+        if (!endsWithNewline(this.fd)) text = '\n' + text;
       }
+      // Encoded once: the write and the cache's check of what was appended use the same bytes.
+      data = Buffer.from(text, 'utf8');
       before = fs.fstatSync(this.fd).size;
       fs.writeSync(this.fd, data);
     } catch (e) {
