@@ -162,6 +162,19 @@ describe('drift webview', () => {
         .locator('.table-wrap')
         .evaluate((e) => ({ scroll: e.scrollWidth, client: e.clientWidth }));
       assert.ok(fit.scroll <= fit.client, `table ${fit.scroll}px in ${fit.client}px`);
+      // Nor the histogram, at the widths of an editor beside the sidebar: it goes below the table
+      // when there is no room beside it.
+      for (const width of [1000, 1040, 1100, 1200]) {
+        await w.page.setViewportSize({ width, height: 1400 });
+        const box = await w.page.locator('.histogram').boundingBox();
+        const table = await w.page.locator('.table-wrap').evaluate((e) => e.scrollWidth <= e.clientWidth);
+        assert.ok(
+          box && box.x + box.width <= width,
+          `histogram ends at ${box && box.x + box.width}px of ${width}px`,
+        );
+        assert.ok(table, `table clipped at ${width}px`);
+      }
+      await w.page.setViewportSize({ width: 1280, height: 1400 });
       await w.page.screenshot({ path: path.join(shotsDir(), `drift-${theme}.png`), fullPage: true });
       await done(w);
     });
