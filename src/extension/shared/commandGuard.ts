@@ -1,4 +1,4 @@
-import { errorMessage } from '../../core/errors';
+import { RunlensError, errorMessage } from '../../core/errors';
 import { TRUSTED_COMMANDS } from '../ids';
 
 export interface GuardHost {
@@ -29,7 +29,8 @@ export function guardCommand<A extends unknown[], R>(
     try {
       return await fn(...args);
     } catch (e) {
-      const message = `Runlens: ${errorMessage(e)}`;
+      const hint = errorHint(e);
+      const message = `Runlens: ${errorMessage(e)}${hint ? ` (fix: ${hint})` : ''}`;
       host.log?.(message);
       host.error(message);
       return undefined;
@@ -43,4 +44,14 @@ export function guardCommand<A extends unknown[], R>(
  */
 export function failure(what: string, cause: unknown): Error {
   return new Error(`${what}: ${errorMessage(cause)}`, { cause });
+}
+
+/**
+ * What to do about an error, as the CLI prints it after "fix:": the hint of the RunlensError thrown
+ * or of the one a failure() wraps (the editor showed the error without it).
+ */
+export function errorHint(e: unknown): string | undefined {
+  for (let c: unknown = e, depth = 0; c instanceof Error && depth < 5; c = c.cause, depth++)
+    if (c instanceof RunlensError && c.hint) return c.hint;
+  return undefined;
 }

@@ -34,10 +34,32 @@ test('a failure names what the command was doing, then why; the wrapper reports 
     h,
   )();
   assert.equal(r, undefined);
-  assert.deepEqual(h.errors, ['Runlens: could not import /data/mlruns: no column "label" in test.csv']);
+  // with the fix the CLI prints after "fix:", from the error the failure wraps
+  assert.deepEqual(h.errors, [
+    'Runlens: could not import /data/mlruns: no column "label" in test.csv (fix: name the label column)',
+  ]);
   assert.deepEqual(h.logged, h.errors);
   assert.equal(failure('x', cause).cause, cause);
   assert.equal(failure('x', 'plain text').message, 'x: plain text');
+});
+
+test('an error without a hint is shown as it is', async () => {
+  const h = host();
+  await guardCommand(
+    Commands.refresh,
+    async () => {
+      throw failure('could not refresh', new RunlensError('the store is locked'));
+    },
+    h,
+  )();
+  await guardCommand(
+    Commands.refresh,
+    async () => {
+      throw new Error('plain');
+    },
+    h,
+  )();
+  assert.deepEqual(h.errors, ['Runlens: could not refresh: the store is locked', 'Runlens: plain']);
 });
 
 test('a handler that works is neither reported nor logged and returns its value', async () => {
