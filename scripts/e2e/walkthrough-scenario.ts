@@ -105,15 +105,15 @@ async function openDialog(page: Page, target: string, title: string | RegExp): P
     .waitFor({ state: 'hidden', timeout: 20_000 });
 }
 
-/** Folds the Runlens views other than `keep`, unfolds `keep`. */
+/** Folds the Runlens views other than `keep`, unfolds `keep` (by their titles: the headers hold buttons). */
 async function onlyView(page: Page, keep: string): Promise<void> {
   for (const title of ['Experiments', 'Models', 'Pipeline', 'Team']) {
     const header = sidebar(page)
-      .locator('.pane-header', { hasText: new RegExp(`^${title}`) })
+      .locator('.pane-header', { has: page.locator('.title', { hasText: new RegExp(`^${title}$`) }) })
       .first();
     if (!(await header.count())) continue;
     const open = (await header.getAttribute('aria-expanded')) === 'true';
-    if (open !== (title === keep)) await header.click();
+    if (open !== (title === keep)) await header.locator('.title').click();
   }
 }
 
@@ -130,10 +130,13 @@ async function onRows(
   for (const [i, r] of rows.entries()) {
     const row = treeRow(page, r);
     await row.waitFor({ timeout: 20_000 });
+    await row.scrollIntoViewIfNeeded();
     if (i > 0) await row.click({ modifiers: [how === 'range' ? 'Shift' : 'Control'] });
     else if (rows.length > 1) await row.click();
   }
-  await treeRow(page, rows[rows.length - 1]).click({ button: 'right' });
+  const last = treeRow(page, rows[rows.length - 1]);
+  await last.scrollIntoViewIfNeeded();
+  await last.click({ button: 'right' });
   const item = page.locator('.monaco-menu .action-item', { hasText: action }).first();
   await item.waitFor({ timeout: 10_000 });
   await item.click();
@@ -314,9 +317,14 @@ step('lenses-while-training', async (page) => {
   // A longer training than the pipeline's, with the charts and compare panels open beside it.
   const params = JSON.parse(fs.readFileSync(path.join(workspace, 'params.json'), 'utf8'));
   fs.writeFileSync(path.join(workspace, 'params.json'), JSON.stringify({ ...params, epochs: 150 }, null, 2));
+  await runCommand(page, 'View: Close Panel'); // the pipeline's output: the explorer gets the room
+  for (const row of ['quickstart', 'mnist', 'ddpm-unet']) {
+    const open = sidebar(page).locator('.monaco-list-row[aria-expanded="true"]', { hasText: row }).first();
+    if (await open.count()) await open.click();
+  }
+  await onRows(page, ['CompVis/stable-diffusion-v1-4'], 'Open Metrics Chart');
   await expand(page, 'mnist');
   await onRows(page, ['train_07', 'train_00'], 'Compare Runs...', 'range');
-  await onRows(page, ['CompVis/stable-diffusion-v1-4'], 'Open Metrics Chart');
   await quickOpen(page, 'train.js');
   await page.locator('.codelens-decoration').first().waitFor({ timeout: 30_000 });
   await startCommand(page, 'Runlens: Launch Training...');
