@@ -119,6 +119,8 @@ function jsonOf(r: ReproduceResult) {
     commit: r.commit,
     diffApplied: r.diffApplied,
     inputs: r.inputs,
+    untracked: r.untracked,
+    untrackedCount: r.untrackedCount,
     environment: r.environment,
     metrics: r.metrics,
     extraMetrics: r.extraMetrics,

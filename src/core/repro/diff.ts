@@ -147,7 +147,9 @@ export function patchFiles(patch: string): FileChange[] {
       cur = { file: head[2], added: 0, removed: 0 };
       files.push(cur);
     } else if (!cur) continue;
-    else if (line.startsWith('Binary files ')) [cur.added, cur.removed] = [null, null];
+    // `Binary files a and b differ` (git diff), `GIT binary patch` (git diff --binary).
+    else if (line.startsWith('Binary files ') || line === 'GIT binary patch')
+      [cur.added, cur.removed] = [null, null];
     else if (line.startsWith('+') && !line.startsWith('+++ ') && cur.added !== null) cur.added++;
     else if (line.startsWith('-') && !line.startsWith('--- ') && cur.removed !== null) cur.removed!++;
   }

@@ -97,6 +97,12 @@ export interface ReproduceResult {
   /** Metrics the reproduction logged that the original did not. */
   extraMetrics: string[];
   /**
+   * Files git did not track when the original ran (not its recorded inputs): the record names them
+   * but holds no copy, so the reproduction ran without them. `untrackedCount` counts them all.
+   */
+  untracked: string[];
+  untrackedCount: number;
+  /**
    * Metrics added to the original after its program ended (by `runlens eval` or a pipeline's evaluate
    * stage): the reproduction runs the program only, so they are not compared.
    */
@@ -144,6 +150,11 @@ export async function reproduceRun(
 
   const prepared = await prepare(store, original, progress, parent);
   try {
+    const untracked = untrackedOf(store, original, prepared.top);
+    if (untracked.count)
+      progress(
+        `warning: ${untracked.count} file(s) were untracked when run ${original.id} ran; the reproduction does not have them: ${untracked.files.slice(0, 10).join(', ')}${untracked.count > 10 ? ', ...' : ''}`,
+      );
     const changed = prepared.inputs.filter((i) => i.status !== 'same');
     if (changed.length) {
       const goOn = options.onInputsChanged ? await options.onInputsChanged(changed) : false;
@@ -184,6 +195,8 @@ export async function reproduceRun(
       run,
       ...verdict,
       inputs: prepared.inputs,
+      untracked: untracked.files,
+      untrackedCount: untracked.count,
       environment: environmentDifferences(original, run),
       policy,
       timings: {
@@ -216,6 +229,17 @@ async function waitWithOutput(
   } finally {
     tail.stop();
   }
+}
+
+/** The untracked files the record names, less the run's inputs (those are linked into the worktree). */
+function untrackedOf(store: Store, run: RunRecord, top: string): { files: string[]; count: number } {
+  const named = run.git?.untracked ?? [];
+  const inputs = new Set(
+    (run.inputs ?? []).map((i) => inside(top, path.resolve(store.root, i.path))?.split(path.sep).join('/')),
+  );
+  const files = named.filter((f) => !inputs.has(f));
+  const count = (run.git?.untrackedCount ?? named.length) - (named.length - files.length);
+  return { files, count };
 }
 
 function describeChange(i: InputCheck): string {
@@ -358,6 +382,14 @@ async function relink(store: Store, run: RunRecord, original: RunRecord, p: Prep
       if (c.current && !inputs.some((i) => i.path === c.path))
         inputs.push({ path: c.path, size: fs.statSync(c.file).size, sha256: c.current });
     r.inputs = inputs;
+    // The inputs linked into the worktree were untracked there; they are recorded as inputs.
+    const linked = new Set(
+      p.inputs.map((c) => inside(p.top, path.resolve(store.root, c.path))?.split(path.sep).join('/')),
+    );
+    if (r.git?.untracked) {
+      r.git.untracked = r.git.untracked.filter((f) => !linked.has(f));
+      if (!r.git.untracked.length) delete r.git.untracked;
+    }
   });
   return updated;
 }

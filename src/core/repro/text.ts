@@ -50,6 +50,15 @@ export function reproduceReportText(r: ReproduceResult): string {
         : `  ${termSafe(m.metric)}: ${m.original} -> ${m.reproduction} (delta ${m.delta?.toExponential(3)}, relative ${m.relative?.toExponential(3) ?? 'n/a'}, tolerance ${toleranceText(m.tolerance)})`,
     );
   if (r.inputs.length) lines.push('', 'inputs:', ...r.inputs.map(inputLine).map(termSafe));
+  if (r.untrackedCount)
+    lines.push(
+      '',
+      `untracked when the original ran (not in its record, so not in the reproduction): ${r.untrackedCount} file(s)`,
+      ...r.untracked.map((f) => `  ${termSafe(f)}`),
+      ...(r.untrackedCount > r.untracked.length
+        ? [`  ... and ${r.untrackedCount - r.untracked.length} more`]
+        : []),
+    );
   lines.push('', r.environment.length ? 'environment differences:' : 'environment: same (as recorded)');
   for (const d of r.environment)
     lines.push(`  ${termSafe(d.what)}: ${termSafe(d.a ?? '(none)')} -> ${termSafe(d.b ?? '(none)')}`);

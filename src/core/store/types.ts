@@ -24,6 +24,13 @@ export interface GitInfo {
   dirty: boolean;
   /** Artifact path (relative to the run folder) of the uncommitted diff, when dirty. */
   diffArtifact: string | null;
+  /**
+   * Files in the repository that git did not track (and did not ignore) when the run started, from
+   * the repository's top, at most 100; the diff does not hold them. Absent: none (or not recorded).
+   */
+  untracked?: string[];
+  /** How many untracked files there were, when more than `untracked` names. */
+  untrackedCount?: number;
 }
 
 export interface InputFile {

@@ -10,18 +10,35 @@ function git(cwd: string, args: string[]): string | undefined {
   return r.ok ? r.stdout : undefined;
 }
 
-/** Commit, branch and dirty flag of the repository around `cwd`, with the uncommitted diff. */
+/** At most this many untracked files are named in a run's record (the rest are counted). */
+export const UNTRACKED_NAMED = 100;
+
+/**
+ * Commit, branch and dirty flag of the repository around `cwd`, with the uncommitted diff (binary
+ * files included, so that `git apply` can restore them) and the untracked files (not ignored) by
+ * name: the diff does not hold them, so a reproduction will not have them.
+ */
 export function gitInfo(cwd: string): { info: GitInfo; diff: string } | null {
   const commit = git(cwd, ['rev-parse', 'HEAD'])?.trim();
   if (!commit) return null;
   const branch = git(cwd, ['rev-parse', '--abbrev-ref', 'HEAD'])?.trim() ?? null;
   const status = git(cwd, ['status', '--porcelain', '--untracked-files=no']) ?? '';
   const dirty = status.trim().length > 0;
-  const diff = dirty ? (git(cwd, ['diff', 'HEAD']) ?? '') : '';
-  return {
-    info: { commit, branch: branch === 'HEAD' ? null : branch, dirty, diffArtifact: null },
-    diff,
-  };
+  const diff = dirty ? (git(cwd, ['diff', '--binary', 'HEAD']) ?? '') : '';
+  // Paths from the repository's top (`:/`), whatever folder the run started in.
+  const others = (
+    git(cwd, ['ls-files', '-z', '--others', '--exclude-standard', '--full-name', '--', ':/']) ?? ''
+  )
+    .split('\0')
+    // A store the repository does not ignore is the runs' own output, not code.
+    .filter((f) => f && !/(^|\/)\.runlens\//.test(f))
+    .sort();
+  const info: GitInfo = { commit, branch: branch === 'HEAD' ? null : branch, dirty, diffArtifact: null };
+  if (others.length) {
+    info.untracked = others.slice(0, UNTRACKED_NAMED);
+    if (others.length > UNTRACKED_NAMED) info.untrackedCount = others.length;
+  }
+  return { info, diff };
 }
 
 export async function sha256File(file: string): Promise<string> {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { test } from 'node:test';
+import { patchFiles } from '../../../src/core/repro/diff';
 import { REPRODUCES_TAG, ReproduceError, reproduceRun } from '../../../src/core/repro/reproduce';
 import { Store } from '../../../src/core/store/store';
 import { cli, tempDir } from '../../helpers/tmp';
@@ -127,18 +128,49 @@ run.finish();
   assert.equal(worktrees(dir).length, 1);
 });
 
-test('a recorded diff that no longer applies gets its reason, and nothing runs', async () => {
+/** Logs the sum of weights.bin's bytes: a metric that depends on a binary file. */
+const BINARY_SCRIPT = `const fs = require('node:fs');
+const run = require('runlens').init();
+run.log({ weight_sum: [...fs.readFileSync('weights.bin')].reduce((a, b) => a + b, 0) });
+run.finish();
+`;
+
+test('a changed binary file is in the recorded diff (git diff --binary): the run reproduces with it', async () => {
   const { dir, store } = newRepo({
-    'train.js': "const run = require('runlens').init(); run.log({ a: 1 }); run.finish();\n",
+    'train.js': BINARY_SCRIPT,
     'weights.bin': Buffer.from([0, 1, 2, 3, 0, 255]),
   });
-  // `git diff HEAD` records a changed binary file as "Binary files differ": git cannot apply that.
-  write(dir, {
-    'weights.bin': Buffer.from([0, 9, 9, 9, 0, 255]),
-    'train.js': "const run = require('runlens').init(); run.log({ a: 2 }); run.finish();\n",
-  });
+  write(dir, { 'weights.bin': Buffer.from([0, 9, 9, 9, 0, 255]) });
   const original = await track(store, dir, [process.execPath, 'train.js']);
   assert.equal(original.git?.dirty, true);
+  assert.equal(original.summary?.weight_sum.last, 282);
+  const diff = fs.readFileSync(path.join(store.runDir(original.id), original.git!.diffArtifact!), 'utf8');
+  assert.match(diff, /^GIT binary patch$/m);
+  git(dir, 'checkout', '--', 'weights.bin');
+  const r = await reproduceRun(store, original.id, quiet);
+  assert.equal(r.verdict, 'reproduced', JSON.stringify(r.metrics));
+  assert.equal(r.diffApplied, true);
+  assert.equal(store.getRun(r.run.id).summary?.weight_sum.last, 282);
+  // The reproduction ran the same code: the same commit and the same uncommitted (binary) diff.
+  const d = cli(['diff', original.id, r.run.id], { cwd: dir });
+  assert.equal(d.status, 0, d.stderr);
+  assert.match(d.stdout, /\ncode: same \(commit [0-9a-f]{12}, same uncommitted diff\)\n/);
+  assert.deepEqual(patchFiles(diff), [{ file: 'weights.bin', added: null, removed: null }]);
+});
+
+test('a recorded diff that no longer applies gets its reason, and nothing runs', async () => {
+  const { dir, store } = newRepo({
+    'train.js': BINARY_SCRIPT,
+    'weights.bin': Buffer.from([0, 1, 2, 3, 0, 255]),
+  });
+  write(dir, { 'weights.bin': Buffer.from([0, 9, 9, 9, 0, 255]) });
+  const original = await track(store, dir, [process.execPath, 'train.js']);
+  // Runs recorded before diffs were taken with --binary hold "Binary files ... differ", which git
+  // cannot apply: such a record, as `git diff HEAD` wrote it.
+  fs.writeFileSync(
+    path.join(store.runDir(original.id), original.git!.diffArtifact!),
+    git(dir, 'diff', 'HEAD'),
+  );
   await assert.rejects(reproduceRun(store, original.id, quiet), (e: unknown) => {
     assert.ok(e instanceof ReproduceError);
     assert.equal(e.reason, 'diff-does-not-apply');
@@ -148,6 +180,47 @@ test('a recorded diff that no longer applies gets its reason, and nothing runs',
   });
   assert.equal(worktrees(dir).length, 1);
   assert.equal(fs.readdirSync(store.runsDir).length, 1);
+});
+
+test('untracked files are named in the record and in the report; an untracked input is not among them', async () => {
+  const { dir, store } = newRepo({
+    'src/train.js': `const fs = require('node:fs');
+const run = require('runlens').init();
+run.log({ rows: fs.readFileSync('../data/extra.csv', 'utf8').trim().split('\\n').length });
+run.finish();
+`,
+  });
+  write(dir, {
+    'notes.txt': 'not committed\n',
+    'src/helper.js': 'module.exports = 2;\n',
+    'data/extra.csv': 'a\n1\n2\n',
+  });
+  // Started in a subfolder: the names are still from the repository's top.
+  const original = await track(store, path.join(dir, 'src'), [process.execPath, 'train.js'], {
+    inputs: ['../data/extra.csv'],
+  });
+  assert.equal(original.git?.dirty, false);
+  assert.deepEqual(original.git?.untracked, ['data/extra.csv', 'notes.txt', 'src/helper.js']);
+  assert.equal(original.git?.untrackedCount, undefined);
+  const progress: string[] = [];
+  const r = await reproduceRun(store, original.id, { ...quiet, onProgress: (m) => progress.push(m) });
+  assert.equal(r.verdict, 'reproduced', JSON.stringify(r.metrics));
+  assert.deepEqual(r.untracked, ['notes.txt', 'src/helper.js']);
+  assert.equal(r.untrackedCount, 2);
+  assert.ok(
+    progress.some((m) =>
+      /^warning: 2 file\(s\) were untracked when run \S+ ran; .*: notes\.txt, src\/helper\.js$/.test(m),
+    ),
+    progress.join('\n'),
+  );
+  // The reproduction's record: its input was linked in, not an untracked file of its own.
+  assert.equal(store.getRun(r.run.id).git?.untracked, undefined);
+  const out = cli(['reproduce', original.id], { cwd: dir });
+  assert.equal(out.status, 0, out.stderr);
+  assert.match(
+    out.stdout,
+    /\nuntracked when the original ran \(not in its record, so not in the reproduction\): 2 file\(s\)\n {2}notes\.txt\n {2}src\/helper\.js\n/,
+  );
 });
 
 test('a run recorded without git gets a clear reason', async () => {
