@@ -55,6 +55,8 @@ export function loadListing(
     rebuild?: boolean;
     /** Columns to read and check at once (default all); the others are read when used. */
     sections?: readonly string[] | 'all';
+    /** Runs to read again from their folders whatever the listing says (the editor's file events). */
+    recheck?: Iterable<string>;
   } = {},
 ): ListingResult {
   const file = path.join(storeDir, LISTING_FILE);
@@ -107,6 +109,7 @@ export function loadListing(
     for (const id of onDisk) if (rows.rowOf(id) === undefined && !pending.has(id)) recheck.add(id);
   }
   for (const id of readNotes(changesFile, notedFrom, changes0)) recheck.add(id);
+  for (const id of options.recheck ?? []) recheck.add(id);
   for (let i = 0; i < rows.size; i++) {
     const status = rows.status(i);
     if (status === 'unreadable' || !TERMINAL_STATUSES.has(status as RunStatus)) recheck.add(rows.id(i));
@@ -156,7 +159,17 @@ export function loadListing(
   } else {
     listing = rows.restamped(stamps);
   }
-  if (source !== 'listing' || pending.size || removed.size || !sameStamps(base.stamps, listing.stamps))
+  // Open runs are read again by every reader (their latest entries are in the journal): a change of
+  // theirs alone does not rewrite the file, so a reader polling a running run does not write 40 MB a second.
+  const settledChange = [...pending.values()].some(
+    (e) =>
+      e.status === 'finished' ||
+      e.status === 'failed' ||
+      e.status === 'killed' ||
+      e.status === 'crashed' ||
+      base.rowOf(e.id) === undefined,
+  );
+  if (source !== 'listing' || settledChange || removed.size || !sameStamps(base.stamps, listing.stamps))
     writeListing(file, listing);
   if (rows !== base) base.releaseFile();
   return { listing, warnings, changed: record.map((e) => e.id), source };

@@ -374,4 +374,35 @@ describe('the listing index', () => {
     const r = store.listing();
     assert.equal(r.listing.metric(r.listing.rowOf(going.id)!, 'loss', 'last'), 0.125);
   });
+
+  test('runs named by the editor file events are read again (a hand edit it saw)', () => {
+    const store = variedStore();
+    store.listRuns();
+    store.listing();
+    const e = store.listRuns().entries.find((x) => x.name === 'run-10')!;
+    const run = readRunFile(store.runDir(e.id));
+    fs.writeFileSync(path.join(store.runDir(e.id), 'run.json'), JSON.stringify({ ...run, name: 'seen' }));
+    const r = store.listing({ recheck: [e.id, 'not-a-run-id'] });
+    assert.equal(r.listing.name(r.listing.rowOf(e.id)!), 'seen');
+    assert.deepEqual(r.changed, [...new Set([...r.changed])]);
+    assert.ok(r.changed.includes(e.id));
+  });
+
+  test('a running run alone does not rewrite the listing file, and its new points still show', () => {
+    const store = variedStore();
+    store.listing();
+    store.listing(); // settles the runs folder stamp and the running run's entry
+    const file = path.join(store.dir, LISTING_FILE);
+    const before = fs.statSync(file);
+    const going = store.listRuns().entries.find((x) => x.name === 'going')!;
+    const log = new MetricLog(store.metricsFile(going.id));
+    log.log({ loss: 0.0625 }, 2);
+    log.close();
+    const r = store.listing();
+    assert.equal(r.listing.metric(r.listing.rowOf(going.id)!, 'loss', 'last'), 0.0625);
+    assert.equal(fs.statSync(file).ino, before.ino, 'not rewritten');
+    // its entry reached the journal, so the next reader starts from there
+    const again = store.listing();
+    assert.equal(again.listing.metric(again.listing.rowOf(going.id)!, 'loss', 'last'), 0.0625);
+  });
 });
