@@ -23,8 +23,12 @@ describe('several writers at once', () => {
        for (let i = 0; i < 20000; i++) { run.log({ loss: 1 / (i + 1), acc: i / 20000 }, i); if (i % 2000 === 0) run.flush(); }`,
     );
     Store.open(path.join(ws, '.runlens'), { create: true });
+    // Without system metrics: the test counts the metric lines exactly, and a run slowed past the
+    // sampler's first tick (a loaded machine) would add system/... points.
     const trainers = [1, 2].map((i) =>
-      cliAsync(['run', '-n', `t${i}`, '--', process.execPath, 'train.js'], { cwd: ws }),
+      cliAsync(['run', '-n', `t${i}`, '--no-system-metrics', '--', process.execPath, 'train.js'], {
+        cwd: ws,
+      }),
     );
     // Meanwhile the CLI lists (refreshing the index) and tags whatever runs exist.
     let listings = 0;
