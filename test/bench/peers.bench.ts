@@ -70,10 +70,13 @@ function timedPython(
 }
 
 const TIMER = `import time
-def timed(fn):
+def timed(fn, report=None):
     t, c = time.perf_counter(), time.process_time()
     fn()
-    print((time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000)
+    wall, cpu = (time.perf_counter() - t) * 1000, (time.process_time() - c) * 1000
+    if report:
+        print(report())
+    print(wall, cpu)
 `;
 
 /**
@@ -216,8 +219,7 @@ function searchPeers(pythonPath: string): void {
   const ours = timedPython(
     `${TIMER}import runlens
 rows = []
-timed(lambda: rows.extend(runlens.search_runs(${JSON.stringify(filter)}, order_by=${JSON.stringify(order)}, output_format="list")))
-print(len(rows))
+timed(lambda: rows.extend(runlens.search_runs(${JSON.stringify(filter)}, order_by=${JSON.stringify(order)}, output_format="list")), lambda: len(rows))
 `,
     env,
     ws,
@@ -228,8 +230,7 @@ logging.disable(logging.WARNING)
 from mlflow.tracking import MlflowClient
 c = MlflowClient(tracking_uri=${JSON.stringify(`file://${mlruns}`)})
 rows = []
-timed(lambda: rows.extend(c.search_runs(["0"], ${JSON.stringify(filter.replace(' and ', ' AND '))}, order_by=[${JSON.stringify(order)}], max_results=50000)))
-print(len(rows))
+timed(lambda: rows.extend(c.search_runs(["0"], ${JSON.stringify(filter.replace(' and ', ' AND '))}, order_by=[${JSON.stringify(order)}], max_results=50000)), lambda: len(rows))
 `,
     env,
     ws,
