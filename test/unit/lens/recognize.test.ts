@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { before, describe, test } from 'node:test';
@@ -520,6 +521,39 @@ describe('runlens lens (built CLI)', () => {
       '  28  dvclive  lr',
       '  32  dvclive  val/auc',
     ]);
+  });
+
+  test('a notebook: its lines by cell, cells counted over all cells as the notebook editor does', () => {
+    const nb = path.join('test', 'fixtures', 'workspace', 'notebooks', 'train.ipynb');
+    const r = run(nb);
+    assert.equal(r.status, 0, r.stderr);
+    assert.deepEqual(r.stdout.trimEnd().split('\n'), [
+      'CELL  LINE  STYLE    KEYS',
+      '   4     4  runlens  loss, val_acc',
+      '   6     1  print    train_time',
+    ]);
+    const json = run(nb, '--json');
+    assert.equal(json.status, 0, json.stderr);
+    assert.deepEqual(JSON.parse(json.stdout), [
+      { cell: 4, line: 4, keys: ['loss', 'val_acc'], patterns: [], style: 'runlens' },
+      { cell: 6, line: 1, keys: ['train_time'], patterns: [], style: 'print' },
+    ]);
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-lens-'));
+    try {
+      fs.writeFileSync(
+        path.join(dir, 'r.ipynb'),
+        JSON.stringify({ cells: [], metadata: { kernelspec: { language: 'R' } } }),
+      );
+      const r2 = run(path.join(dir, 'r.ipynb'));
+      assert.equal(r2.status, 2);
+      assert.match(r2.stderr, /r\.ipynb: a notebook of a kernel language Runlens does not read/);
+      fs.writeFileSync(path.join(dir, 'bad.ipynb'), '{"cells": [');
+      const bad = run(path.join(dir, 'bad.ipynb'));
+      assert.equal(bad.status, 1);
+      assert.match(bad.stderr, /bad\.ipynb: not a Jupyter notebook \(invalid JSON/);
+    } finally {
+      fs.rmSync(dir, { recursive: true, force: true });
+    }
   });
 
   test('usage errors exit 2; a missing file is named', () => {
