@@ -34,7 +34,8 @@ export type ExplorerNode =
   | { kind: 'paramGroup'; folder: string; id: string; prefix: string; label: string; count: number }
   | { kind: 'artifact'; folder: string; id: string; rel: string }
   | { kind: 'value'; key: string; label: string; description?: string; tooltip?: string; icon?: string }
-  | { kind: 'loadMore'; folder: string; experiment: string }
+  /** More runs than shown: `shown` of `total` (after the filter) are in the tree. */
+  | { kind: 'loadMore'; folder: string; experiment: string; shown: number; total: number }
   | { kind: 'error'; folder: string; message: string };
 
 export interface RunFilter {
@@ -211,7 +212,8 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       folder,
       nodes.flatMap((n) => (n.kind === 'run' ? [n.id] : [])),
     );
-    if (items.length > limit) nodes.push({ kind: 'loadMore', folder: key, experiment });
+    if (items.length > limit)
+      nodes.push({ kind: 'loadMore', folder: key, experiment, shown: limit, total: items.length });
     return nodes;
   }
 
@@ -386,7 +388,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
         return item;
       }
       case 'loadMore': {
-        const item = new vscode.TreeItem('Load more…', vscode.TreeItemCollapsibleState.None);
+        const item = new vscode.TreeItem(
+          `Load more (${node.shown.toLocaleString('en-US')} of ${node.total.toLocaleString('en-US')})`,
+          vscode.TreeItemCollapsibleState.None,
+        );
         item.id = `more:${node.folder}:${node.experiment}`;
         item.iconPath = new vscode.ThemeIcon('ellipsis');
         item.contextValue = ItemKinds.loadMore;

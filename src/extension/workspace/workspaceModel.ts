@@ -20,6 +20,7 @@ import {
   STORE_FILE,
 } from '../../core/store/layout';
 import { readRunFile } from '../../core/store/runFile';
+import { TABLE_SECTIONS } from '../../core/store/listing';
 import { Store } from '../../core/store/store';
 import type { RunEntry, RunRecord } from '../../core/store/types';
 import type { ExtensionSettings } from '../settings';
@@ -138,10 +139,9 @@ export class FolderStore implements vscode.Disposable {
         if (!this.store) this.entries = new Map();
       }
       if (this.store) {
-        const result = this.store.listRuns({ entries: reopen ? undefined : this.entries, dirty });
-        if (result.changed.length > 0 || result.entries.length !== this.entries.size) changed = true;
-        this.entries = new Map(result.entries.map((e) => [e.id, e]));
-        for (const id of [...dirty, ...result.changed]) this.details.delete(id);
+        const changedIds = this.syncEntries(this.store, reopen, dirty);
+        if (changedIds.length > 0) changed = true;
+        for (const id of [...dirty, ...changedIds]) this.details.delete(id);
         if (this.registryDirty) {
           changed = true;
           this.models = new Registry(this.store).listModels();
@@ -163,6 +163,40 @@ export class FolderStore implements vscode.Disposable {
     this.updatePolling();
     this.watchJobs();
     if (changed || this.error !== errorBefore) this.emitter.fire();
+  }
+
+  /**
+   * Bring `entries` in line with the store through the listing index (core/store/listingIndex.ts):
+   * no index.json to parse and no run.json to check per run, so a store of 100,000 runs opens and
+   * refreshes without reading every folder. Runs named by file events are read again. Only the
+   * rows whose state differs from the entry held are turned into entries. Returns the ids changed.
+   */
+  private syncEntries(store: Store, reopen: boolean, dirty: ReadonlySet<string>): string[] {
+    const { listing } = store.listing({
+      sections: TABLE_SECTIONS,
+      recheck: [...dirty].filter((id) => id !== '*'),
+    });
+    const next = new Map<string, RunEntry>();
+    const changed: string[] = [];
+    for (let i = 0; i < listing.size; i++) {
+      const id = listing.id(i);
+      const held = reopen ? undefined : this.entries.get(id);
+      const same =
+        held !== undefined &&
+        !dirty.has(id) &&
+        held.updatedAt === listing.updatedAt(i) &&
+        held.metricsBytes === listing.metricsBytes(i) &&
+        held.status === listing.status(i);
+      if (same) next.set(id, held);
+      else {
+        next.set(id, listing.entry(i));
+        changed.push(id);
+      }
+    }
+    for (const id of this.entries.keys()) if (!next.has(id)) changed.push(id);
+    listing.releaseFile();
+    this.entries = next;
+    return changed;
   }
 
   /**
