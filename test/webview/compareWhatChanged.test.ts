@@ -248,6 +248,18 @@ describe('compare webview: what changed', () => {
     await done(w);
   });
 
+  test('one run: no section (the notices ask for two runs)', async () => {
+    const [a] = runs;
+    const w = await openWebview(browser, 'compare', { theme: 'light' });
+    await w.waitFor('ready');
+    await w.send({ type: 'snapshot', snapshot: snapshot([a], null) });
+    await w.waitFor('rendered');
+    await w.send({ type: 'whatChanged', view: await whatChanged([a], null, null) });
+    await w.page.waitForSelector('section.what-changed', { state: 'hidden' });
+    assert.match((await w.page.locator('.notices').textContent()) ?? '', /two or more runs/);
+    await done(w);
+  });
+
   test('an error from the host is shown, the rest of the panel stays', async () => {
     const [a, b] = runs;
     const w = await show(snapshot([a, b], null), {

@@ -271,7 +271,8 @@ function header(view: Exclude<WhatChangedView, { state: 'none' }>, s: CompareSna
 /** Draw the section for the host's last view (hidden when there is no pair to show). */
 export function renderWhatChanged(view: WhatChangedView | undefined, s: CompareSnapshot | undefined): void {
   const sec = whatChangedSection;
-  if (!view || !s) {
+  // Fewer than two runs: the notices above the table already ask for more.
+  if (!view || !s || s.runs.length < 2) {
     sec.hidden = true;
     return;
   }

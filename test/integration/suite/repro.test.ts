@@ -91,5 +91,17 @@ suite('reproduce', () => {
       vscode.Uri.from({ scheme: 'runlens-code', path: `/${original.entry.id}/train.js` }),
     );
     assert.equal(left.getText(), SCRIPT(1));
+
+    // From the compare panel's What changed section: its reference run is A, even when it is newer.
+    await vscode.commands.executeCommand(
+      'runlens.whatChanged',
+      undefined,
+      [{ kind: 'run', folder: folder.uri.toString(), id: second.entry.id }, node],
+      { keepOrder: true },
+    );
+    const reversed = await waitFor('the reversed What Changed report', () =>
+      vscode.workspace.textDocuments.find((d) => d.getText().startsWith(`A: ${second.entry.id}`)),
+    );
+    assert.match(reversed.getText(), /\n {2}k: 3 -> 1\n/);
   });
 });
