@@ -184,7 +184,16 @@ function walk(name: string, run: (page: Page) => Promise<void>): void {
 
 walk('workbench', async (page) => {
   prepareWorkspace();
-  await openWorkbench(page);
+  // a loaded machine can miss the first page load's 30 s: everything after depends on it
+  for (let tries = 1; ; tries++) {
+    try {
+      await openWorkbench(page);
+      break;
+    } catch (e) {
+      if (tries === 3) throw e;
+      lap(`workbench not ready (${String(e).split('\n')[0]}), loading it again`);
+    }
+  }
   // on a loaded machine the extensions are scanned late: give the activity bar item more time
   await page
     .locator('.activitybar .action-item [aria-label*="Runlens"]')
