@@ -375,8 +375,22 @@ walk('lenses-while-training', async (page) => {
     )
   )
     await local.click();
+  // The parameters, one box each, prefilled from the last run: 150 epochs, the rest as they are.
+  for (let i = 1; i <= 12; i++) {
+    const box = page.locator('.quick-input-widget .quick-input-title', { hasText: `Parameters (${i}/` });
+    if (
+      !(await box.waitFor({ timeout: i === 1 ? 15_000 : 5_000 }).then(
+        () => true,
+        () => false,
+      ))
+    )
+      break;
+    const message = await page.locator('.quick-input-widget .quick-input-message').innerText();
+    if (/^epochs\b/.test(message.trim())) await page.locator('.quick-input-widget input.input').fill('150');
+    await page.keyboard.press('Enter');
+  }
   await page
-    .locator('.statusbar-item', { hasText: /epoch|step/i })
+    .locator('.statusbar-item', { hasText: /running/ })
     .first()
     .waitFor({ timeout: 60_000 });
   await revealLoggingLine(page);
