@@ -389,10 +389,11 @@ walk('lenses-while-training', async (page) => {
     if (/^epochs\b/.test(message.trim())) await page.locator('.quick-input-widget input.input').fill('150');
     await page.keyboard.press('Enter');
   }
+  // the run's output in its terminal: training has started
   await page
-    .locator('.statusbar-item', { hasText: /running/ })
+    .locator('.xterm-rows', { hasText: /epoch \d+\/150/ })
     .first()
-    .waitFor({ timeout: 60_000 });
+    .waitFor({ timeout: 90_000 });
   await revealLoggingLine(page);
   // the lens follows the run: its step moves while the run trains
   const first = await loggingLens(page);
