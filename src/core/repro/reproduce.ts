@@ -169,9 +169,18 @@ export async function reproduceRun(
     }
     const t1 = Date.now();
     const [command, ...args] = original.command ?? [];
+    // Paths into the original's run folder (a notebook run's executed copy goes to its artifacts)
+    // point into the worktree instead: the reproduction writes nothing into the run it checks.
+    const outputs = path.join(prepared.worktree.dir, '.runlens-outputs');
+    const mapArg = (a: string): string => {
+      const rel = path.isAbsolute(a) ? inside(store.runDir(original.id), a) : null;
+      if (rel === null) return mapPath(a, prepared);
+      fs.mkdirSync(path.dirname(path.join(outputs, rel)), { recursive: true });
+      return path.join(outputs, rel);
+    };
     const launched = await launcher.start(store, {
-      command: mapPath(command, prepared),
-      args: args.map((a) => mapPath(a, prepared)),
+      command: mapArg(command),
+      args: args.map(mapArg),
       cwd: prepared.cwd,
       experiment: original.experiment,
       name: `${original.name} (reproduce)`,
@@ -186,6 +195,7 @@ export async function reproduceRun(
     options.onLaunched?.(launched);
     const ended = await waitWithOutput(launched, launcher.target, options.onOutput);
     const t2 = Date.now();
+    keepOutputs(store, ended.run.id, outputs);
     const run = await relink(store, ended.run, original, prepared);
     const started = run.job?.startTime;
     const verdict = judge(store, original, run, policy);
@@ -355,6 +365,17 @@ async function checkInputs(store: Store, run: RunRecord, p: Prepared): Promise<I
 }
 
 /** An absolute path into the repository, moved into the worktree when the worktree has it. */
+/** What the reproduction wrote in place of the original's artifacts becomes the new run's artifacts. */
+function keepOutputs(store: Store, id: string, outputs: string): void {
+  const artifacts = path.join(outputs, 'artifacts');
+  if (!fs.existsSync(artifacts)) return;
+  for (const entry of fs.readdirSync(artifacts, { withFileTypes: true, recursive: true })) {
+    if (!entry.isFile()) continue;
+    const file = path.join(entry.parentPath, entry.name);
+    store.addArtifact(id, path.relative(artifacts, file), fs.readFileSync(file));
+  }
+}
+
 function mapPath(arg: string, p: Prepared): string {
   if (!path.isAbsolute(arg)) return arg;
   const rel = inside(p.top, arg);

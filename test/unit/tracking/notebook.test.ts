@@ -10,6 +10,7 @@ import { describe, test } from 'node:test';
 import { parseNotebook, recognizeNotebookCells } from '../../../src/core/lens/notebook';
 import { matchesKey } from '../../../src/core/lens/recognize';
 import { runsOfScript } from '../../../src/core/lens/runs';
+import { reproduceRun } from '../../../src/core/repro/reproduce';
 import { RunlensError } from '../../../src/core/errors';
 import { readSeries } from '../../../src/core/store/metrics';
 import { findNotebookTools, launchNotebook, notebookCommand } from '../../../src/core/tracking/notebook';
@@ -228,6 +229,17 @@ describe('a notebook run (nbconvert, real kernel)', () => {
       lines[1].map((l) => logged.filter((k) => matchesKey(l, k)).sort()),
       [['loss', 'val_acc']],
     );
+
+    // Reproduced from its record (commit + the recorded cell edit): the same losses, and the executed
+    // copy goes to the new run's artifacts, never over the original's.
+    const before = fs.readFileSync(executed);
+    const beforeTime = fs.statSync(executed).mtimeMs;
+    const again = await reproduceRun(store, run.id, { onOutput: () => undefined });
+    assert.equal(again.verdict, 'reproduced', JSON.stringify(again.metrics));
+    assert.deepEqual(fs.readFileSync(executed), before);
+    assert.equal(fs.statSync(executed).mtimeMs, beforeTime);
+    const copy = path.join(store.runDir(again.run.id), 'artifacts', 'train.ipynb');
+    assert.match(fs.readFileSync(copy, 'utf8'), /final: train_time=2.5/);
   });
 
   test('run in a kernel outside Runlens, the client records the notebook its front end names', (t) => {
