@@ -389,11 +389,11 @@ walk('lenses-while-training', async (page) => {
     if (/^epochs\b/.test(message.trim())) await page.locator('.quick-input-widget input.input').fill('150');
     await page.keyboard.press('Enter');
   }
-  // the run's output in its terminal: training has started
+  // the script's lens names the new run (train-xxxx; the pipeline's was "train"): it has started
   await page
-    .locator('.xterm-rows', { hasText: /epoch \d+\/150/ })
+    .locator('.codelens-decoration', { hasText: /last run train-\w+/ })
     .first()
-    .waitFor({ timeout: 90_000 });
+    .waitFor({ state: 'attached', timeout: 120_000 });
   await revealLoggingLine(page);
   // the lens follows the run: its step moves while the run trains
   const first = await loggingLens(page);
