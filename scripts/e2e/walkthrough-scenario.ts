@@ -6,7 +6,7 @@
 // pipeline grouped under its pipeline run in the explorer, the lenses of train.js while it trains,
 // and the gate of a candidate that was never evaluated. Sources: test/fixtures/importers/SOURCES.md
 // and the SOURCE.md files of test/fixtures/datasets.
-//   E2E_SCENARIO=walkthrough-scenario E2E_SHOTS=/tmp/shots-walkthrough bash scripts/e2e/run-ui.sh
+//   E2E_SCENARIO=walkthrough-scenario E2E_SHOTS="$(mktemp -d)" bash scripts/e2e/run-ui.sh
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
