@@ -1,19 +1,17 @@
 import * as vscode from 'vscode';
-import { errorMessage } from '../../core/errors';
 import { codeChanges } from '../../core/repro/codeVersions';
 import { diffRuns } from '../../core/repro/diff';
 import type { ReproduceResult } from '../../core/repro/reproduce';
 import { reproduceRun } from '../../core/repro/reproduce';
 import { diffText, reproduceReportText } from '../../core/repro/text';
 import { SlurmLauncher } from '../../core/slurm/launcher';
-import { RESOURCE_KEYS_HELP, formatResources, parseResources } from '../../core/slurm/resourceLine';
-import { Slurm } from '../../core/slurm/slurm';
-import type { JobResources, RunRecord } from '../../core/store/types';
+import type { RunRecord } from '../../core/store/types';
 import type { Launcher } from '../../core/tracking/launcher';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import type { RunSelection } from '../runs/runSelection';
 import type { ExtensionSettings } from '../settings';
-import { targetChoices, targetKey } from '../training/launchChoices';
+import { targetKey } from '../training/launchChoices';
+import { pickRunTarget } from '../training/pickTarget';
 
 /** The scheme of the read-only documents that hold one run's version of a code file. */
 export const CODE_SCHEME = 'runlens-code';
@@ -98,37 +96,18 @@ export class ReproCommands implements vscode.TextDocumentContentProvider {
     original: RunRecord,
     folder: vscode.WorkspaceFolder,
   ): Promise<{ launcher?: Launcher } | undefined> {
-    const slurm = new Slurm();
-    if (!slurm.available()) return {};
-    const partitions = await slurm.partitions().catch((e: unknown) => ({ error: errorMessage(e) }));
-    const ranOn = original.job
-      ? targetKey({ kind: 'slurm', partition: original.job.resources.partition })
-      : 'local';
-    const pick = await vscode.window.showQuickPick(targetChoices(partitions, ranOn), {
+    const picked = await pickRunTarget({
       title: `Reproduce ${original.name}: where?`,
       placeHolder: `Run it again on this machine or as a Slurm job (it ran ${original.job ? 'on Slurm' : 'here'})`,
+      first: original.job
+        ? targetKey({ kind: 'slurm', partition: original.job.resources.partition })
+        : 'local',
+      resourcesTitle: `Slurm resources of the reproduction of ${original.name}`,
+      startResources: () => original.job?.resources ?? this.settings.slurmResources(folder),
     });
-    if (!pick) return undefined;
-    if (pick.target.kind === 'local') return {};
-    const start: JobResources = { ...(original.job?.resources ?? this.settings.slurmResources(folder)) };
-    if (pick.target.partition) start.partition = pick.target.partition;
-    else delete start.partition;
-    const line = await vscode.window.showInputBox({
-      title: `Slurm resources of the reproduction of ${original.name}`,
-      prompt: RESOURCE_KEYS_HELP,
-      value: formatResources(start),
-      ignoreFocusOut: true,
-      validateInput: (text) => {
-        try {
-          parseResources(text);
-          return undefined;
-        } catch (e) {
-          return errorMessage(e);
-        }
-      },
-    });
-    if (line === undefined) return undefined;
-    return { launcher: new SlurmLauncher({ resources: parseResources(line), slurm }) };
+    if (!picked) return undefined;
+    if (picked.kind === 'local') return {};
+    return { launcher: new SlurmLauncher({ resources: picked.resources, slurm: picked.slurm }) };
   }
 
   async whatChanged(

@@ -2,14 +2,13 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { isNotebook } from '../../core/lens/notebook';
 import { Slurm } from '../../core/slurm/slurm';
-import { errorMessage } from '../../core/errors';
-import { RESOURCE_KEYS_HELP, formatResources, parseResources } from '../../core/slurm/resourceLine';
 import type { JobResources, ParamValue } from '../../core/store/types';
 import { formatParamInput, grid, parseValueList } from '../../core/tracking/params';
 import type { ExplorerNode } from '../runs/experimentsTree';
 import type { RunNode, RunSelection } from '../runs/runSelection';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import { lastRunOf, orderEntryPoints, targetChoices, targetKey } from './launchChoices';
+import { lastRunOf, orderEntryPoints } from './launchChoices';
+import { pickRunTarget } from './pickTarget';
 import type { EntryPoint, TrainingLauncher } from './trainingLauncher';
 
 const LAST_TARGET = 'runlens.launch.lastTarget';
@@ -59,41 +58,23 @@ export class TrainingCommands {
   private async pickTarget(
     entry: EntryPoint,
   ): Promise<{ kind: 'local' } | { kind: 'slurm'; resources: JobResources } | undefined> {
-    const slurm = new Slurm();
-    if (!slurm.available()) return { kind: 'local' };
-    const partitions = await slurm.partitions().catch((e: unknown) => ({ error: errorMessage(e) }));
-    const choices = targetChoices(partitions, this.state.get<string>(LAST_TARGET));
-    const pick = await vscode.window.showQuickPick(choices, {
+    const picked = await pickRunTarget({
       title: `Launch ${entry.label}: where?`,
       placeHolder: 'Run it on this machine or submit it to the Slurm cluster',
+      first: this.state.get<string>(LAST_TARGET),
+      resourcesTitle: `Slurm resources of ${entry.label}`,
+      startResources: () => ({
+        ...this.launcher.slurmDefaults(entry),
+        ...(this.state.get<JobResources>(LAST_RESOURCES) ?? {}),
+      }),
     });
-    if (!pick) return undefined;
-    await this.state.update(LAST_TARGET, targetKey(pick.target));
-    if (pick.target.kind === 'local') return { kind: 'local' };
-    const last = this.state.get<JobResources>(LAST_RESOURCES) ?? {};
-    const start: JobResources = { ...this.launcher.slurmDefaults(entry), ...last };
-    if (pick.target.partition) start.partition = pick.target.partition;
-    else delete start.partition;
-    const line = await vscode.window.showInputBox({
-      title: `Slurm resources of ${entry.label}`,
-      prompt: RESOURCE_KEYS_HELP,
-      value: formatResources(start),
-      ignoreFocusOut: true,
-      validateInput: (text) => {
-        try {
-          parseResources(text);
-          return undefined;
-        } catch (e) {
-          return errorMessage(e);
-        }
-      },
-    });
-    if (line === undefined) return undefined;
-    const resources = parseResources(line);
+    if (!picked) return undefined;
+    await this.state.update(LAST_TARGET, picked.key);
+    if (picked.kind === 'local') return { kind: 'local' };
     // The partition is the target's choice; the rest is remembered for the next launch.
-    const { partition: _partition, ...rest } = resources;
+    const { partition: _partition, ...rest } = picked.resources;
     await this.state.update(LAST_RESOURCES, rest);
-    return { kind: 'slurm', resources };
+    return { kind: 'slurm', resources: picked.resources };
   }
 
   /** Every combination of the values typed per parameter; undefined when cancelled. */
