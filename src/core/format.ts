@@ -196,35 +196,105 @@ export function runsTable(entries: RunEntry[], now = Date.now()): string {
   return [...runsTableChunks(entryRows(entries), now)].join('\n');
 }
 
-/** The runs table in pieces (see tableChunks), for listings too long for one string. */
-export function runsTableChunks(runs: RunsTableRows, now = Date.now()): Generator<string> {
+/**
+ * The runs table in pieces (see tableChunks), for listings too long for one string. The same text
+ * as `table` of the same cells, made column by column so that a table of 100,000 runs holds few
+ * strings at once: repeated cells (experiments, statuses, ages, param values) are made once and
+ * shared, and metric values are kept as numbers and formatted when their line is written.
+ */
+export function* runsTableChunks(
+  runs: RunsTableRows,
+  now = Date.now(),
+  linesPerChunk = 2000,
+): Generator<string> {
+  const n = runs.count;
   const paramKeys = varyingRowKeys(runs).slice(0, 6);
   // the program's own metrics first; the machine's system/ samples fill what columns are left
   const metricSet = new Set<string>();
-  for (let k = 0; k < runs.count; k++) for (const m of runs.metricKeys(k)) metricSet.add(m);
+  for (let k = 0; k < n; k++) for (const m of runs.metricKeys(k)) metricSet.add(m);
   const metricKeys = [...metricSet]
     .sort((a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || (a < b ? -1 : a > b ? 1 : 0))
     .slice(0, 6);
-  const header = ['ID', 'NAME', 'EXPERIMENT', 'STATUS', 'STARTED', 'DURATION', ...paramKeys, ...metricKeys];
-  const rows: string[][] = new Array<string[]>(runs.count);
-  for (let k = 0; k < runs.count; k++) {
+  const header = [
+    'ID',
+    'NAME',
+    'EXPERIMENT',
+    'STATUS',
+    'STARTED',
+    'DURATION',
+    ...paramKeys,
+    ...metricKeys,
+  ].map(cell);
+  const textCols = 6 + paramKeys.length;
+  const text: string[][] = Array.from({ length: textCols }, () => new Array<string>(n));
+  const shared = Array.from({ length: textCols }, () => new Map<string | number, string>());
+  /** A cell made once per distinct key of its column. */
+  const once = (col: number, key: string | number, make: () => string): string => {
+    let c = shared[col].get(key);
+    if (c === undefined) shared[col].set(key, (c = cell(make())));
+    return c;
+  };
+  for (let k = 0; k < n; k++) {
     const start = runs.startTime(k);
     const status = runs.status(k);
-    rows[k] = [
-      runs.id(k),
-      runs.starred(k) ? `★ ${runs.name(k)}` : runs.name(k),
-      runs.experiment(k),
-      status === 'unreadable' ? `unreadable: ${runs.error(k) ?? ''}` : status,
-      start ? formatAge(start, now) : '',
-      start ? formatDuration((runs.endTime(k) ?? now) - start) : '',
-      ...paramKeys.map((p) => formatParam(runs.param(k, p))),
-      ...metricKeys.map((m) => {
-        const v = runs.metricLast(k, m);
-        return v !== undefined ? formatNumber(v) : '';
-      }),
-    ];
+    text[0][k] = cell(runs.id(k));
+    text[1][k] = cell(runs.starred(k) ? `★ ${runs.name(k)}` : runs.name(k));
+    text[2][k] = once(2, runs.experiment(k), () => runs.experiment(k));
+    text[3][k] =
+      status === 'unreadable' ? cell(`unreadable: ${runs.error(k) ?? ''}`) : once(3, status, () => status);
+    const age = start ? formatAge(start, now) : '';
+    text[4][k] = once(4, age, () => age);
+    const duration = start ? formatDuration((runs.endTime(k) ?? now) - start) : '';
+    text[5][k] = once(5, duration, () => duration);
+    for (let j = 0; j < paramKeys.length; j++)
+      text[6 + j][k] = once(6 + j, runs.paramToken(k, paramKeys[j]), () =>
+        formatParam(runs.param(k, paramKeys[j])),
+      );
   }
-  return ownedTableChunks(header, rows);
+  const widths = header.map((h) => h.length);
+  const metricText = metricKeys.map(() => new Array<string>(n));
+  for (let j = 0; j < metricKeys.length; j++) {
+    const col = metricText[j];
+    let w = widths[textCols + j];
+    for (let k = 0; k < n; k++) {
+      const v = runs.metricLast(k, metricKeys[j]);
+      const c = v === undefined ? '' : formatNumber(v);
+      col[k] = c;
+      if (c.length > w) w = c.length;
+    }
+    widths[textCols + j] = w;
+  }
+  const numRe = /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/;
+  // formatted numbers are numeric cells; a text column is when all its cells are (or are empty)
+  const numeric = header.map((_, i) => n > 0 && i >= textCols);
+  for (let i = 0; i < textCols; i++) {
+    const col = text[i];
+    let num = n > 0;
+    let w = widths[i];
+    for (let k = 0; k < n; k++) {
+      const c = col[k];
+      if (c.length > w) w = c.length;
+      if (num && c !== '' && !numRe.test(c)) num = false;
+    }
+    widths[i] = w;
+    numeric[i] = num;
+  }
+  const pad = (c: string, i: number) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]));
+  let chunk = header.map(pad).join('  ').trimEnd();
+  let lines = 1;
+  for (let k = 0; k < n; k++) {
+    if (lines >= linesPerChunk) {
+      yield chunk;
+      chunk = '';
+      lines = 0;
+    }
+    let out = pad(text[0][k], 0);
+    for (let i = 1; i < textCols; i++) out += '  ' + pad(text[i][k], i);
+    for (let j = 0; j < metricKeys.length; j++) out += '  ' + pad(metricText[j][k], textCols + j);
+    chunk += (lines > 0 ? '\n' : '') + out.trimEnd();
+    lines++;
+  }
+  yield chunk;
 }
 
 /** Index entries as table rows. */
@@ -241,7 +311,10 @@ export function entryRows(entries: RunEntry[]): RunsTableRows {
     endTime: (k) => entries[k].endTime,
     paramKeys: (k) => Object.keys(entries[k].params),
     param: (k, key) => (Object.hasOwn(entries[k].params, key) ? entries[k].params[key] : undefined),
-    paramToken: (k, key) => JSON.stringify(entries[k].params[key]),
+    paramToken: (k, key) => {
+      const v = Object.hasOwn(entries[k].params, key) ? entries[k].params[key] : undefined;
+      return `${typeof v}:${String(v)}`; // NaN and null apart (JSON writes both as null)
+    },
     metricKeys: (k) => Object.keys(entries[k].metrics),
     metricLast: (k, key) =>
       Object.hasOwn(entries[k].metrics, key) ? entries[k].metrics[key].last : undefined,

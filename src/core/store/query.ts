@@ -673,6 +673,28 @@ export function sortOrder(n: number, keys: SortKey[], get: (i: number, f: Field)
     for (let i = 0; i < n; i++) col[i] = get(i, k.field);
     return col;
   });
+  const numbers = values.map(numericColumn);
+  if (numbers.every((c) => c !== undefined)) {
+    // Every key a number (or missing): the same order, compared as doubles (NaN: missing).
+    const cols = numbers as Float64Array[];
+    const desc = keys.map((k) => k.desc);
+    order.sort((x, y) => {
+      for (let i = 0; i < cols.length; i++) {
+        const a = cols[i][x];
+        const b = cols[i][y];
+        if (a === b) continue;
+        const aMissing = a !== a;
+        const bMissing = b !== b;
+        if (aMissing || bMissing) {
+          if (aMissing === bMissing) continue;
+          return aMissing ? 1 : -1;
+        }
+        return desc[i] ? b - a : a - b;
+      }
+      return 0;
+    });
+    return order;
+  }
   order.sort((x, y) => {
     for (let i = 0; i < keys.length; i++) {
       const a = values[i][x];
@@ -696,6 +718,18 @@ export function sortOrder(n: number, keys: SortKey[], get: (i: number, f: Field)
     return 0;
   });
   return order;
+}
+
+/** A column of numbers and missing values as doubles (NaN: missing); undefined if it holds others. */
+function numericColumn(col: FieldValue[]): Float64Array | undefined {
+  const out = new Float64Array(col.length);
+  for (let i = 0; i < col.length; i++) {
+    const v = col[i];
+    if (typeof v === 'number') out[i] = v;
+    else if (v === undefined || v === null) out[i] = NaN;
+    else return undefined;
+  }
+  return out;
 }
 
 /** Sort by a spec (see parseOrderBy); unknown fields are not checked here (see checkFields). */

@@ -12,7 +12,9 @@ import {
   parseFilters,
   parseOrderBy,
   sortBy,
+  sortOrder,
 } from '../../../src/core/store/query';
+import type { FieldValue } from '../../../src/core/store/query';
 import type { RunEntry } from '../../../src/core/store/types';
 
 function entry(i: number, over: Partial<RunEntry> = {}): RunEntry {
@@ -160,6 +162,41 @@ describe('sorting', () => {
     assert.deepEqual(
       sortBy(runs, parseOrderBy('params.opt ASC, metrics.acc DESC')).map((e) => e.id.slice(-1)),
       ['4', '2', '3', '1'],
+    );
+  });
+
+  test('numeric keys (NaN, null, missing, infinities, -0, ties) sort as a reference stable sort', () => {
+    const value = fc.oneof(
+      fc.constantFrom<FieldValue>(undefined, null, NaN, Infinity, -Infinity, 0, -0, 1, -1),
+      fc.double({ noNaN: false }),
+      fc.integer({ min: -3, max: 3 }),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(fc.tuple(value, value), { maxLength: 60 }),
+        fc.boolean(),
+        fc.boolean(),
+        (rows, desc1, desc2) => {
+          const keys = parseOrderBy(`${desc1 ? '-' : ''}metrics.a, ${desc2 ? '-' : ''}metrics.b`);
+          const got = sortOrder(
+            rows.length,
+            keys,
+            (i, f) => rows[i][f.kind === 'metric' && f.key === 'a' ? 0 : 1],
+          );
+          const missing = (v: FieldValue) => v === undefined || v === null || Number.isNaN(v);
+          const cmp = (a: FieldValue, b: FieldValue, desc: boolean) => {
+            if (missing(a) || missing(b)) return missing(a) === missing(b) ? 0 : missing(a) ? 1 : -1;
+            const c = (a as number) < (b as number) ? -1 : (a as number) > (b as number) ? 1 : 0;
+            return desc ? -c : c;
+          };
+          const want = rows
+            .map((r, i) => ({ r, i }))
+            .sort((x, y) => cmp(x.r[0], y.r[0], desc1) || cmp(x.r[1], y.r[1], desc2) || x.i - y.i)
+            .map((x) => x.i);
+          assert.deepEqual(got, want);
+        },
+      ),
+      { numRuns: 300 },
     );
   });
 
