@@ -16,7 +16,7 @@ import { readSeries } from '../../../src/core/store/metrics';
 import { findNotebookTools, launchNotebook, notebookCommand } from '../../../src/core/tracking/notebook';
 import type { NotebookTools } from '../../../src/core/tracking/notebook';
 import { newRepo, write } from '../../helpers/gitRepo';
-import { repoRoot, tempDir } from '../../helpers/tmp';
+import { cli, repoRoot, tempDir } from '../../helpers/tmp';
 
 const FIXTURE = path.join(repoRoot, 'test', 'fixtures', 'workspace', 'notebooks', 'train.ipynb');
 const PY = '/usr/bin/python3';
@@ -273,6 +273,37 @@ describe('a notebook run (nbconvert, real kernel)', () => {
       ],
     );
     assert.match(runs[0].name, /^train-/);
+  });
+
+  test('runlens run NOTEBOOK.ipynb runs it headless from the command line, with -p params', (t) => {
+    if (!hasNbconvert()) return t.skip('nbconvert and ipykernel are not installed for /usr/bin/python3');
+    const { dir } = newRepo({ 'notebooks/train.ipynb': fs.readFileSync(FIXTURE, 'utf8') });
+    const env = { PATH: '/usr/bin:/bin', RUNLENS_SYSTEM_METRICS: '0' };
+    const r = cli(['run', '--python', PY, '-p', 'epochs=3', '--', 'notebooks/train.ipynb'], {
+      cwd: dir,
+      env,
+    });
+    assert.equal(r.status, 0, r.stderr);
+    assert.match(r.stderr, /finished \(exit code 0\)/);
+    const runs = JSON.parse(cli(['ls', '--json'], { cwd: dir }).stdout) as {
+      id: string;
+      script: string;
+      params: Record<string, unknown>;
+      metrics: Record<string, { count: number; last: number }>;
+    }[];
+    assert.equal(runs.length, 1);
+    assert.equal(runs[0].script, 'notebooks/train.ipynb');
+    assert.equal(runs[0].params.epochs, 3);
+    // The fixture's loop: loss = exp(-lr * (epoch + 1)) with lr 0.3, here for 3 epochs.
+    assert.equal(runs[0].metrics.loss.count, 3);
+    assert.ok(Math.abs(runs[0].metrics.loss.last - Math.exp(-0.9)) < 1e-12);
+    const copy = path.join(dir, '.runlens', 'runs', runs[0].id, 'artifacts', 'train.ipynb');
+    assert.ok(fs.existsSync(copy), 'the executed copy is an artifact');
+    // On Slurm it is refused before a run exists, saying why.
+    const slurm = cli(['run', '--on', 'slurm', '--', 'notebooks/train.ipynb'], { cwd: dir, env });
+    assert.equal(slurm.status, 2);
+    assert.match(slurm.stderr, /is a notebook: notebooks run on this machine, not on Slurm/);
+    assert.equal((JSON.parse(cli(['ls', '--json'], { cwd: dir }).stdout) as unknown[]).length, 1);
   });
 
   test('a notebook that is not one is refused before a run exists', async () => {
