@@ -125,7 +125,18 @@ describe('drift webview', () => {
       assert.ok(!drifted.includes('temp'));
       const summary = (await w.page.locator('.summary').textContent()) ?? '';
       assert.match(summary, new RegExp(`${s.drifted} of ${s.tested}`));
-      assert.match(summary, s.datasetDrift ? /Dataset drift detected/ : /No dataset drift/);
+      // The headline says what drifted: red for dataset drift, amber when some columns drifted
+      // below the share, green only when none did.
+      const verdict = w.page.locator('.verdict');
+      if (s.datasetDrift) assert.match(summary, /Dataset drift detected/);
+      else if (s.drifted > 0) {
+        assert.equal(await verdict.getAttribute('class'), 'verdict warn');
+        assert.match(
+          (await verdict.textContent()) ?? '',
+          new RegExp(`^${s.drifted} of ${s.tested} columns drifted`),
+        );
+        assert.match(summary, /No dataset drift: fewer than 50% of the columns drifted/);
+      } else assert.equal(await verdict.getAttribute('class'), 'verdict good');
       assert.match(summary, /365 rows/);
       assert.match(summary, /366 rows/);
       for (const t of s.tests) assert.match(summary, new RegExp(`on ${t.columns}`));

@@ -52,10 +52,20 @@ function renderSummary(s: DriftSnapshot): void {
         el('div', { text: 'Nothing compared' }),
         el('div', { class: 'reason', text: s.nothingCompared }),
       )
-    : el('div', {
-        class: `verdict ${s.datasetDrift ? 'bad' : 'good'}`,
-        text: s.datasetDrift ? 'Dataset drift detected' : 'No dataset drift',
-      });
+    : s.datasetDrift
+      ? el('div', { class: 'verdict bad', text: 'Dataset drift detected' })
+      : s.drifted > 0
+        ? // Below the dataset drift share, but not a clean bill: the headline says what drifted.
+          el(
+            'div',
+            { class: 'verdict warn' },
+            el('div', { text: `${s.drifted} of ${s.tested} columns drifted` }),
+            el('div', {
+              class: 'reason',
+              text: `No dataset drift: fewer than ${percent(s.driftShare)} of the columns drifted`,
+            }),
+          )
+        : el('div', { class: 'verdict good', text: 'No dataset drift' });
   const rows = (label: string, n: number) => `${label} · ${n.toLocaleString('en-US')} rows`;
   summary.replaceChildren(
     verdict,
