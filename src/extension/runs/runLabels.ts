@@ -4,8 +4,18 @@ import { formatDuration, formatNumber, formatParam, formatTime } from '../../cor
 import { goalOf } from '../../core/metrics/goals';
 import type { Goal } from '../../core/metrics/goals';
 import type { PipelineRunRecord } from '../../core/pipeline/run';
+import { MLFLOW_RUN_ID_TAG } from '../../core/importers/mlflow';
 import type { RunEntry } from '../../core/store/types';
 import { escapeMarkdown } from '../shared/markdown';
+
+/**
+ * Runs that train now, for the status bar: running, and not a copy of another tracker's run (an
+ * MLflow run imported or pulled while its own store still said RUNNING, often because its process
+ * died without ending it: nothing here is training it).
+ */
+export function trainingNow<R extends { entry: RunEntry }>(runs: readonly R[]): R[] {
+  return runs.filter((r) => r.entry.status === 'running' && r.entry.tags[MLFLOW_RUN_ID_TAG] === undefined);
+}
 
 /** Pick the metric that best describes a run: a validation metric with a goal, else any with a goal. */
 export function keyMetric(

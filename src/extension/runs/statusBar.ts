@@ -3,7 +3,7 @@ import { formatNumber } from '../../core/format';
 import { Commands } from '../ids';
 import type { ExtensionSettings } from '../settings';
 import type { WorkspaceModel } from '../workspace/workspaceModel';
-import { keyMetric } from './runLabels';
+import { keyMetric, trainingNow } from './runLabels';
 
 /** Running runs and the newest one's key metric; a click reveals it in the explorer. */
 export class StatusBar implements vscode.Disposable {
@@ -25,7 +25,7 @@ export class StatusBar implements vscode.Disposable {
 
   update(): void {
     const all = this.model.allRuns();
-    const running = all.filter((r) => r.entry.status === 'running');
+    const running = trainingNow(all);
     const cluster = all.filter(
       (r) => r.entry.job && (r.entry.status === 'running' || r.entry.status === 'queued'),
     );

@@ -7,7 +7,8 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Store } from '../../../src/core/store/store';
 import type { JobRecord, MetricSummary, RunEntry } from '../../../src/core/store/types';
-import { jobText, keyMetric, runTooltipMarkdown } from '../../../src/extension/runs/runLabels';
+import { importMlflow } from '../../../src/core/importers/mlflow';
+import { jobText, keyMetric, runTooltipMarkdown, trainingNow } from '../../../src/extension/runs/runLabels';
 
 function entry(o: Parameters<Store['createRun']>[0] = {}): RunEntry {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-labels-'));
@@ -97,4 +98,23 @@ test('the tooltip escapes what a run names and shows params, metrics, job, git a
   assert.ok(md.includes('**Elapsed** 1m05s of 1h00m limit'), md);
   assert.ok(md.includes('**Git** 0123456789ab'), md);
   assert.ok(md.endsWith('**Script** train\\.py'), md);
+});
+
+test('the status bar counts runs training now: not an imported MLflow run its own store left RUNNING', async () => {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-labels-'));
+  const store = Store.open(path.join(dir, '.runlens'), { create: true });
+  // A public MLflow store (test/fixtures/importers/SOURCES.md): run 6ea7a69c... is RUNNING in its meta.yaml.
+  await importMlflow(
+    store,
+    path.join(__dirname, '../../fixtures/importers/mlruns/ConvNeXt-V2-UNet/examples/mlruns'),
+  );
+  const ours = store.createRun({ name: 'training-here' });
+  const all = store.listRuns().entries.map((entry) => ({ entry }));
+  const imported = all.filter((r) => r.entry.tags['mlflow.run_id'] === '6ea7a69c2af146c2b1c1d46a2525fb79');
+  assert.equal(imported.length, 1);
+  assert.equal(imported[0].entry.status, 'running', 'the import keeps the status MLflow recorded');
+  assert.deepEqual(
+    trainingNow(all).map((r) => r.entry.id),
+    [ours.id],
+  );
 });
