@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -55,12 +56,21 @@ export interface OnlineAccuracy {
   warnings: string[];
 }
 
+/**
+ * How far each prediction log was read: the bytes of its complete lines, by the log's identity (a
+ * hash of its first line, which stays with the file when it is rotated to predictions.jsonl.1, .2, …).
+ * A log only grows at its end, so a position marks exactly the requests read, whatever their times.
+ */
+export type LogPosition = Record<string, number>;
+
 export interface MonitorResult {
   report: DriftReport;
   /** Logged predictions read, from these files (rotated ones included). */
   requests: number;
   files: string[];
   skippedLines: number;
+  /** Where the read ended in each log: pass it as `after` to read only the requests logged since. */
+  position: LogPosition;
   /** With `feedback`: accuracy or MAE of the logged predictions against the true labels. */
   online?: OnlineAccuracy;
 }
@@ -100,8 +110,8 @@ export async function monitorPackage(
     logDir?: string;
     window?: MonitorWindow;
     feedback?: FeedbackOptions;
-    /** Only requests logged after this time (ms since the epoch). */
-    since?: number;
+    /** Only requests logged after this position (a previous result's `position`). */
+    after?: LogPosition;
   } = {},
 ): Promise<MonitorResult> {
   const m = readManifest(dir);
@@ -118,8 +128,23 @@ export async function monitorPackage(
   const lines = [[...features, 'window'].join(',')];
   const logged: { id: string; window: string; predictions: (string | number)[] }[] = [];
   let skippedLines = 0;
+  const position: LogPosition = {};
   for (const f of files) {
-    for (const line of fs.readFileSync(f, 'utf8').split('\n')) {
+    const buf = fs.readFileSync(f);
+    // The position stops at the last newline: a line still being written is read whole next time.
+    const end = buf.lastIndexOf(0x0a) + 1;
+    let from = 0;
+    if (end > 0) {
+      const key = createHash('sha256')
+        .update(buf.subarray(0, buf.indexOf(0x0a)))
+        .digest('hex')
+        .slice(0, 32);
+      const was = o.after?.[key];
+      // Past the end: not the file that was read (rewritten, not appended to): read it all.
+      if (was !== undefined && was <= end) from = was;
+      position[key] = end;
+    }
+    for (const line of buf.subarray(from).toString('utf8').split('\n')) {
       if (!line.trim()) continue;
       let rec: LoggedRequest;
       try {
@@ -128,7 +153,6 @@ export async function monitorPackage(
         skippedLines++;
         continue;
       }
-      if (o.since !== undefined && (rec.time ?? 0) <= o.since) continue;
       const window = windowOf(rec.time, o.window);
       for (const row of rec.inputs ?? [])
         lines.push([...features.map((c) => csvCell(row[c])), window].join(','));
@@ -138,7 +162,7 @@ export async function monitorPackage(
   }
   if (lines.length === 1) {
     throw new RunlensError(
-      `no logged predictions in ${logDir}${o.since !== undefined ? ` after ${new Date(o.since).toISOString()}` : ''}`,
+      `no logged predictions in ${logDir}${o.after ? ' after the ones already read' : ''}`,
       'serve the package and send requests first (RUNLENS_LOG_SAMPLE > 0)',
       'notFound',
     );
@@ -152,7 +176,14 @@ export async function monitorPackage(
       columns: features,
       by: 'window',
     });
-    return { report, requests: lines.length - 1, files, skippedLines, ...(online ? { online } : {}) };
+    return {
+      report,
+      requests: lines.length - 1,
+      files,
+      skippedLines,
+      position,
+      ...(online ? { online } : {}),
+    };
   } finally {
     fs.rmSync(tmp, { recursive: true, force: true });
   }

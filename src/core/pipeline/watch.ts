@@ -2,6 +2,7 @@ import { CronExpressionParser } from 'cron-parser';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { RunlensError, errorMessage } from '../errors';
+import type { LogPosition } from '../drift/monitor';
 import { monitorPackage } from '../drift/monitor';
 import { appendLines, mkdirp } from '../store/fsutil';
 import type { Store } from '../store/store';
@@ -34,6 +35,8 @@ export interface WatchOptions {
   log?: (line: string) => void;
   onEvent?: (e: StageEvent) => void;
   onRunDone?: (r: PipelineRunResult, trigger: string) => void;
+  /** Every drift check's answer (or why it failed), as `lastDriftCheck` gets it. */
+  onDriftCheck?: (c: DriftCheckRecord) => void;
 }
 
 interface Watched {
@@ -48,6 +51,10 @@ export interface DriftCheckResult {
   reason: string;
 }
 
+export interface DriftCheckRecord extends DriftCheckResult {
+  time: number;
+}
+
 /**
  * A drift check over a model package's logged requests (monitorPackage). Requests already judged
  * are not judged again: without new requests the check reports no drift, so one drifted batch
@@ -58,9 +65,10 @@ export function packageDriftCheck(
   o: { logDir?: string } = {},
 ): () => Promise<DriftCheckResult> {
   let seen = '';
-  // After drift started a retrain, only requests logged later are judged: the drifted ones that
-  // triggered it must not trigger again at every interval.
-  let since: number | undefined;
+  // After drift started a retrain, only requests logged past what that check read are judged: the
+  // drifted ones that triggered it must not trigger again at every interval. A position in the logs,
+  // not a time: a request logged after the check but stamped with its start before it is judged next.
+  let judged: LogPosition | undefined;
   return async () => {
     const logDir = path.resolve(packageDir, o.logDir ?? 'logs');
     if (!fs.existsSync(path.join(packageDir, 'manifest.json')))
@@ -77,12 +85,11 @@ export function packageDriftCheck(
       .join('|');
     if (!signature) return { drift: false, reason: `no request logs in ${logDir} yet` };
     if (signature === seen) return { drift: false, reason: 'no new requests since the last check' };
-    const checkedAt = Date.now();
     let r: Awaited<ReturnType<typeof monitorPackage>>;
     try {
-      r = await monitorPackage(packageDir, { logDir, since });
+      r = await monitorPackage(packageDir, { logDir, after: judged });
     } catch (e) {
-      if (since === undefined || !(e instanceof RunlensError) || e.kind !== 'notFound') throw e;
+      if (judged === undefined || !(e instanceof RunlensError) || e.kind !== 'notFound') throw e;
       seen = signature;
       return { drift: false, reason: 'no new requests since the last retrain' };
     }
@@ -92,7 +99,7 @@ export function packageDriftCheck(
     if (rep.tested === 0)
       return { drift: false, reason: `nothing compared: no column of the requests could be tested` };
     const summary = `${rep.drifted}/${rep.tested} columns drifted in ${r.requests} requests`;
-    if (rep.datasetDrift) since = checkedAt;
+    if (rep.datasetDrift) judged = r.position;
     return rep.datasetDrift
       ? {
           drift: true,
@@ -166,7 +173,7 @@ export class Watcher {
   private readonly driftIntervalMs: number;
   lastTrigger?: TriggerRecord;
   /** The last drift check's answer (or why it failed). */
-  lastDriftCheck?: { time: number; drift: boolean; reason: string };
+  lastDriftCheck?: DriftCheckRecord;
 
   constructor(
     private readonly store: Store,
@@ -273,14 +280,19 @@ export class Watcher {
     this.checking = true;
     try {
       const r = await this.driftCheck!();
-      this.lastDriftCheck = { time: Date.now(), ...r };
+      this.checked({ time: Date.now(), ...r });
       if (r.drift) this.trigger(`drift: ${r.reason}`);
     } catch (e) {
-      this.lastDriftCheck = { time: Date.now(), drift: false, reason: `check failed: ${errorMessage(e)}` };
+      this.checked({ time: Date.now(), drift: false, reason: `check failed: ${errorMessage(e)}` });
       this.log(`drift check failed: ${errorMessage(e)}`);
     } finally {
       this.checking = false;
     }
+  }
+
+  private checked(c: DriftCheckRecord): void {
+    this.lastDriftCheck = c;
+    this.options.onDriftCheck?.(c);
   }
 
   private record(t: TriggerRecord): void {

@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { after, before, describe, test } from 'node:test';
 import { parsePipeline } from '../../../src/core/pipeline/parse';
 import type { PipelineRunResult } from '../../../src/core/pipeline/types';
+import type { DriftCheckRecord } from '../../../src/core/pipeline/watch';
 import { Watcher, packageDriftCheck, readTriggers } from '../../../src/core/pipeline/watch';
 import { packageModel } from '../../../src/core/serving/package';
 import type { ServerHandle } from '../../../src/core/serving/serve';
@@ -46,6 +47,10 @@ async function predict(instances: Record<string, number>[]): Promise<void> {
   assert.equal(r.status, 200, await r.text());
 }
 
+function scaled(rows: Record<string, number>[], by: number): Record<string, number>[] {
+  return rows.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v * by])));
+}
+
 describe('drift trigger', () => {
   test('served training-like requests do not retrain; drifted requests retrain once, with the reason recorded', async () => {
     // A one-stage pipeline reading the data: what matters is that drift starts it.
@@ -64,30 +69,33 @@ describe('drift trigger', () => {
       ].join('\n'),
     );
     const done: { r: PipelineRunResult; why: string }[] = [];
+    // Every check's answer, in order: a check every 0.2 s replaces lastDriftCheck, so a poll of it
+    // can miss the one answer it waits for.
+    const checks: DriftCheckRecord[] = [];
     const w = new Watcher(store, path.join(ws.dir, 'runlens.yaml'), {
       onRunDone: (r, why) => done.push({ r, why }),
+      onDriftCheck: (c) => checks.push(c),
     });
+    /** The first check answered from the index `from` on whose reason matches. */
+    const answered = (from: number, re: RegExp) => checks.slice(from).find((c) => re.test(c.reason));
     assert.equal(w.driftPackage, 'serving/qs');
     const before = readTriggers(store).length;
     w.start();
     try {
-      await waitFor('a check before any request', () =>
-        /no request logs/.test(w.lastDriftCheck?.reason ?? ''),
-      );
+      await waitFor('a check before any request', () => answered(0, /no request logs/));
+      let from = checks.length;
       await predict(train);
       const calm = await waitFor(
         'a drift check of the training-like requests',
-        () =>
-          /^no dataset drift: \d+\/30 columns drifted in 300 requests$/.test(
-            w.lastDriftCheck?.reason ?? '',
-          ) && w.lastDriftCheck,
+        () => answered(from, /in \d+ requests/),
         30_000,
       );
+      assert.match(calm.reason, /^no dataset drift: \d+\/30 columns drifted in 300 requests$/);
       assert.equal(calm.drift, false);
       assert.equal(done.length, 0);
 
       // Every feature scaled by 1.5: far outside the training distribution.
-      await predict(train.map((r) => Object.fromEntries(Object.entries(r).map(([k, v]) => [k, v * 1.5]))));
+      await predict(scaled(train, 1.5));
       await waitFor('a pipeline run started by drift', () => done.length >= 1, 60_000);
       await w.idle();
       assert.match(done[0].why, /^drift: dataset drift in qs: \d+\/30 columns drifted in 600 requests \(/);
@@ -100,20 +108,20 @@ describe('drift trigger', () => {
 
       // The same logs are not judged again: no retraining loop while nothing new is served.
       const at = Date.now();
-      await waitFor(
-        'a later check',
-        () => (w.lastDriftCheck?.time ?? 0) > at + 500 && w.lastDriftCheck,
-        10_000,
-      );
+      from = checks.length;
+      await waitFor('a later check', () => checks.slice(from).find((c) => c.time > at + 500), 10_000);
       assert.equal(w.lastDriftCheck?.reason, 'no new requests since the last check');
+      for (const c of checks.slice(from))
+        assert.match(c.reason, /^no new requests since the last (check|retrain)$/);
       assert.equal(done.length, 1);
 
       // Training-like requests after the retrain are judged on their own: the drifted ones that
       // started it are behind the retrain and do not start another.
+      from = checks.length;
       await predict(train);
       const after = await waitFor(
         'a check of the requests after the retrain',
-        () => /in 300 requests$/.test(w.lastDriftCheck?.reason ?? '') && w.lastDriftCheck,
+        () => answered(from, /in \d+ requests/),
         30_000,
       );
       assert.match(after.reason, /^no dataset drift: \d+\/30 columns drifted in 300 requests$/);
@@ -121,6 +129,37 @@ describe('drift trigger', () => {
     } finally {
       w.stop();
     }
+  });
+
+  test('a request logged after the check that started a retrain is judged next, whatever its time; so are rotated and torn logs', async () => {
+    // Lines as the server writes them (time: when the request started; logged when it is answered).
+    const logs = fs.mkdtempSync(path.join(ws.dir, 'logs-'));
+    const file = path.join(logs, 'predictions.jsonl');
+    const line = (time: number, id: string, rows: Record<string, number>[]) =>
+      JSON.stringify({ time, id, inputs: rows }) + '\n';
+    const check = packageDriftCheck(pkg, { logDir: logs });
+    const t0 = Date.now();
+    fs.writeFileSync(file, line(t0, 'a', scaled(train, 1.5)));
+    const first = await check();
+    assert.equal(first.drift, true);
+    assert.match(first.reason, /columns drifted in 300 requests \(/);
+
+    // Started a minute before that check, answered after it: it has not been judged yet.
+    fs.appendFileSync(file, line(t0 - 60_000, 'b', scaled(train, 1.5)));
+    const second = await check();
+    assert.equal(second.drift, true);
+    assert.match(second.reason, /columns drifted in 300 requests \(/);
+    assert.deepEqual(await check(), { drift: false, reason: 'no new requests since the last check' });
+
+    // The server rotates the log (predictions.jsonl becomes .1) and starts a new one; its first line
+    // is still being written.
+    fs.renameSync(file, `${file}.1`);
+    const c = line(t0 - 120_000, 'c', train);
+    fs.writeFileSync(file, c.slice(0, 1000));
+    assert.deepEqual(await check(), { drift: false, reason: 'no new requests since the last retrain' });
+    fs.appendFileSync(file, c.slice(1000));
+    const third = await check();
+    assert.match(third.reason, /^no dataset drift: \d+\/30 columns drifted in 300 requests$/);
   });
 
   test('the check reports a missing package and missing logs without failing', async () => {
