@@ -60,12 +60,76 @@ export function storeWriteError(e: unknown, file: string): Error {
 }
 
 export function readJsonFile<T>(file: string): T {
-  const text = fs.readFileSync(file, 'utf8');
+  return parseJsonText<T>(fs.readFileSync(file, 'utf8'), file);
+}
+
+/** JSON text read from `file`, parsed; a clear error naming the file when it is not JSON. */
+export function parseJsonText<T>(text: string, file: string): T {
   try {
     return JSON.parse(text) as T;
   } catch (e) {
     throw new RunlensError(`${file} is not valid JSON: ${(e as Error).message}`, undefined, 'data');
   }
+}
+
+let readBuffer = Buffer.allocUnsafe(64 * 1024);
+
+/**
+ * A small file's text and its mtime, from one open file (open, fstat, one read, close): the mtime is
+ * that of the content read, even when the file is replaced meanwhile. Throws as fs.openSync does.
+ */
+export function readTextStamped(file: string): { text: string; mtimeMs: number } {
+  const fd = fs.openSync(file, 'r');
+  try {
+    const { mtimeMs, size } = fs.fstatSync(fd);
+    if (readBuffer.length <= size) readBuffer = Buffer.allocUnsafe(Math.max(2 * size, 64 * 1024));
+    let n = 0;
+    for (;;) {
+      const got = fs.readSync(fd, readBuffer, n, readBuffer.length - n, n);
+      n += got;
+      if (n < readBuffer.length) break; // a short read of a regular file: its end
+      const bigger = Buffer.allocUnsafe(2 * readBuffer.length);
+      readBuffer.copy(bigger, 0, 0, n);
+      readBuffer = bigger;
+    }
+    return { text: readBuffer.toString('utf8', 0, n), mtimeMs };
+  } finally {
+    fs.closeSync(fd);
+  }
+}
+
+/** writeFileAtomic of text given in pieces, written one after the other (no one huge string). */
+export function writeChunksAtomic(file: string, chunks: Iterable<string>): void {
+  const tmp = path.join(path.dirname(file), `.${path.basename(file)}.${process.pid}.${tmpCounter++}.tmp`);
+  try {
+    const fd = fs.openSync(tmp, 'w');
+    try {
+      for (const c of chunks) fs.writeSync(fd, c);
+    } finally {
+      fs.closeSync(fd);
+    }
+    fs.renameSync(tmp, file);
+  } catch (e) {
+    fs.rmSync(tmp, { force: true });
+    throw storeWriteError(e, file);
+  }
+}
+
+/** Does `v` hold a NaN or an infinity anywhere (which JSON.stringify would write as null)? */
+export function hasNonFinite(v: unknown): boolean {
+  if (typeof v === 'number') return !Number.isFinite(v);
+  if (v === null || typeof v !== 'object') return false;
+  if (Array.isArray(v)) {
+    for (const x of v) if (hasNonFinite(x)) return true;
+    return false;
+  }
+  for (const k in v) if (hasNonFinite((v as Record<string, unknown>)[k])) return true;
+  return false;
+}
+
+/** JSON.stringify(v, nonFinite), without calling the replacer for every value when there is no need. */
+export function toStoreJson(v: unknown): string {
+  return hasNonFinite(v) ? JSON.stringify(v, nonFinite) : JSON.stringify(v);
 }
 
 export function mkdirp(dir: string): void {

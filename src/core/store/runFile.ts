@@ -3,7 +3,14 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { RunlensError } from '../errors';
 import { noteRunChange } from './changes';
-import { readJsonFile, withLock, withLockSync, writeJsonAtomic } from './fsutil';
+import {
+  parseJsonText,
+  readJsonFile,
+  readTextStamped,
+  withLock,
+  withLockSync,
+  writeJsonAtomic,
+} from './fsutil';
 import { isRunId } from './ids';
 import { checkSummaries, isRecord } from './schemas';
 import type { RunRecord } from './types';
@@ -96,6 +103,21 @@ export function readRunFile(runDir: string): RunRecord {
     throw e;
   }
   return migrateRun(raw, file);
+}
+
+/** readRunFile, with the mtime of the run.json read (one open file: no separate stat). */
+export function readRunFileStamped(runDir: string): { run: RunRecord; mtimeMs: number } {
+  const file = path.join(runDir, RUN_FILE);
+  let read: { text: string; mtimeMs: number };
+  try {
+    read = readTextStamped(file);
+  } catch (e) {
+    if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+      throw new RunlensError(`${file} does not exist`, undefined, 'notFound');
+    }
+    throw e;
+  }
+  return { run: migrateRun(parseJsonText(read.text, file), file), mtimeMs: read.mtimeMs };
 }
 
 export function writeRunFile(runDir: string, run: RunRecord): void {

@@ -4,10 +4,10 @@ import { DataFileSync } from 'lowdb/node';
 import { LowSync } from 'lowdb';
 import { RunlensError, errorMessage } from '../errors';
 import { isRunId } from './ids';
-import { appendLines, nonFinite, withLockSync } from './fsutil';
+import { appendLines, nonFinite, toStoreJson, withLockSync, writeChunksAtomic } from './fsutil';
 import type { ScanWarning } from './metrics';
 import { foldSummary, scanMetrics } from './metrics';
-import { METRICS_FILE, RUN_FILE, ownerAlive, readRunFile, updateRunFileSync } from './runFile';
+import { METRICS_FILE, RUN_FILE, ownerAlive, readRunFileStamped, updateRunFileSync } from './runFile';
 import { checkIndexEntry, isRecord } from './schemas';
 import type { RunEntry, RunRecord } from './types';
 import { TERMINAL_STATUSES } from './types';
@@ -124,10 +124,7 @@ export class RunIndex {
   /** Record entries that changed (one append, no lock: never makes a writer wait). */
   record(entries: RunEntry[]): void {
     if (entries.length === 0) return;
-    appendLines(
-      this.journalFile,
-      entries.map((e) => JSON.stringify(e, nonFinite)),
-    );
+    appendLines(this.journalFile, entries.map(toStoreJson));
     this.journalLines += entries.length;
   }
 
@@ -181,14 +178,30 @@ export class RunIndex {
         .readdirSync(this.storeDir)
         .filter((n) => n.startsWith('index.journal.') && n.endsWith('.old'));
       for (const n of old.sort()) replayJournal(path.join(this.storeDir, n), entries);
-      const db = this.db();
-      db.data = { schemaVersion: INDEX_SCHEMA_VERSION, runs: Object.fromEntries(entries) };
-      db.write();
+      // What lowdb's write of { schemaVersion, runs } writes, in pieces: 100,000 entries are 120 MB.
+      writeChunksAtomic(this.indexFile, indexJson(entries));
       for (const n of old) fs.rmSync(path.join(this.storeDir, n), { force: true });
       if (!hadJournal) fs.rmSync(moved, { force: true });
       this.journalLines = 0;
     });
   }
+}
+
+/** index.json's text in pieces of up to 1,000 entries. */
+function* indexJson(entries: Map<string, RunEntry>): Generator<string> {
+  yield `{"schemaVersion":${INDEX_SCHEMA_VERSION},"runs":{`;
+  let part: string[] = [];
+  let sep = '';
+  for (const [id, e] of entries) {
+    part.push(JSON.stringify(id) + ':' + toStoreJson(e));
+    if (part.length === 1000) {
+      yield sep + part.join(',');
+      sep = ',';
+      part = [];
+    }
+  }
+  if (part.length) yield sep + part.join(',');
+  yield '}}';
 }
 
 export function listRunFolders(runsDir: string): string[] {
@@ -267,11 +280,12 @@ export function readEntry(
   warnings: ScanWarning[],
 ): RunEntry {
   let run: RunRecord;
-  // The mtime before the read: a change made meanwhile leaves a newer mtime, re-read next time.
+  // The mtime of the run.json read (fstat of the open file): a change made meanwhile leaves a newer
+  // mtime, re-read next time.
   const runFileMtime = () => fs.statSync(path.join(runDir, RUN_FILE), { throwIfNoEntry: false })?.mtimeMs;
-  let mtime = runFileMtime();
+  let mtime: number | undefined;
   try {
-    run = readRunFile(runDir);
+    ({ run, mtimeMs: mtime } = readRunFileStamped(runDir));
   } catch (e) {
     return unreadableEntry(id, errorMessage(e));
   }
