@@ -260,24 +260,63 @@ export function runColor(id: string): string {
   return `hsl(${hue}, 70%, ${light}%)`;
 }
 
-/** Legend text per run: its name, and the params whose values are not the same in all `entries`. */
+/**
+ * Legend text per run: its name, and up to `maxParams` params whose values are not the same in all
+ * `entries`. Of those, params whose values are paths or long text (a checkpoint folder per run) and
+ * Hydra's own bookkeeping (`hydra/job/num`) come last, and a param that groups the runs exactly as
+ * one already shown does without telling each run apart (a parameter count derived from a layer
+ * size) is left out. Two runs whose labels would still read the same get their
+ * id's end, so every legend entry names one run.
+ */
 export function legendLabels(entries: RunEntry[], maxParams = 4): Map<string, string> {
   const keys = [...new Set(entries.flatMap((e) => Object.keys(e.params)))].sort();
-  const differing = keys.filter(
-    (k) => new Set(entries.map((e) => JSON.stringify(e.params[k] ?? null))).size > 1,
-  );
-  const names = new Map<string, number>();
-  for (const e of entries) names.set(e.name, (names.get(e.name) ?? 0) + 1);
+  const valueOf = (e: RunEntry, k: string) => JSON.stringify(e.params[k] ?? null);
+  const differing = keys.filter((k) => new Set(entries.map((e) => valueOf(e, k))).size > 1);
+  const textual = (k: string) =>
+    /^hydra[./]/.test(k) ||
+    entries.some((e) => {
+      const v = e.params[k];
+      return typeof v === 'string' && (/[\\/]/.test(v) || v.length > 32);
+    });
+  // The partition of the runs a param makes: runs numbered by its value, in order of first sight.
+  const partition = (k: string) => {
+    const seen = new Map<string, number>();
+    return entries
+      .map((e) => {
+        const v = valueOf(e, k);
+        if (!seen.has(v)) seen.set(v, seen.size);
+        return seen.get(v)!;
+      })
+      .join(',');
+  };
+  const shown: string[] = [];
+  const partitions = new Set<string>();
+  for (const k of [...differing.filter((k) => !textual(k)), ...differing.filter(textual)]) {
+    const p = partition(k);
+    const eachApart = new Set(p.split(',')).size === entries.length;
+    if (!eachApart && partitions.has(p)) continue;
+    partitions.add(p);
+    shown.push(k);
+  }
   const labels = new Map<string, string>();
   for (const e of entries) {
-    const parts = differing
+    const parts = shown
       .filter((k) => k in e.params)
       .slice(0, maxParams)
       .map((k) => `${k}=${e.params[k]}`);
-    if (differing.length > maxParams) parts.push('…');
-    // Same name and same params: only the id tells them apart.
-    if (!parts.length && (names.get(e.name) ?? 0) > 1) parts.push(e.id.slice(-6));
+    if (shown.length > maxParams) parts.push('…');
     labels.set(e.id, parts.length ? `${e.name} (${parts.join(', ')})` : e.name);
+  }
+  // The same text for two runs: only the id tells them apart.
+  const count = new Map<string, number>();
+  for (const l of labels.values()) count.set(l, (count.get(l) ?? 0) + 1);
+  for (const e of entries) {
+    const l = labels.get(e.id)!;
+    if (count.get(l)! > 1)
+      labels.set(
+        e.id,
+        l.endsWith(')') ? `${l.slice(0, -1)}, ${e.id.slice(-6)})` : `${l} (${e.id.slice(-6)})`,
+      );
   }
   return labels;
 }

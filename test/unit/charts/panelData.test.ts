@@ -19,6 +19,7 @@ import { METRICS_HEADER, formatPoint } from '../../../src/core/store/metrics';
 import { metricsCacheFile, readMetricsCache } from '../../../src/core/store/metricsCache';
 import type { MetricPoint, RunEntry } from '../../../src/core/store/types';
 import { tempDir } from '../../helpers/tmp';
+import { RUNS, config } from '../../fixtures/webview/hydraSweep';
 
 function entry(id: string, params: RunEntry['params'] = {}, name = id): RunEntry {
   return {
@@ -332,13 +333,29 @@ describe('panel data', () => {
       entry('01ghijkl', { lr: 0.1, opt: 'adam' }, 'base'),
       entry('01mnopqr', { lr: 0.01, opt: 'adam' }, 'small'),
     ]);
-    assert.deepEqual([...labels.values()], ['base (lr=0.1)', 'base (lr=0.1)', 'small (lr=0.01)']);
+    assert.deepEqual(
+      [...labels.values()],
+      ['base (lr=0.1, abcdef)', 'base (lr=0.1, ghijkl)', 'small (lr=0.01)'],
+    );
     const same = legendLabels([entry('01abcdef', {}, 'x'), entry('01ghijkl', {}, 'x')]);
     assert.deepEqual([...same.values()], ['x (abcdef)', 'x (ghijkl)']);
     assert.equal(runColor('01abcdef'), runColor('01abcdef'));
     const colors = new Set(Array.from({ length: 100 }, (_, i) => runColor(`run-${i}`)));
     assert.ok(colors.size >= 90, `${colors.size} distinct colours for 100 runs`);
     assert.equal(pointBudget(600), 1200);
+  });
+
+  test('legend labels of a Hydra sweep: swept params first; per-run paths last; derived params left out', () => {
+    // 8 runs x 101 params of a Lightning + Hydra sweep (test/fixtures/webview/hydraSweep.ts).
+    const runs = Array.from({ length: RUNS }, (_, i) => entry(`01run${i}`, config(i), `train_${i}`));
+    const labels = [...legendLabels(runs).values()];
+    // Alphabetical among the swept params; model/params/* (computed from lin1_size) and the
+    // per-run checkpoint folder and hydra/job/num are not among the first four.
+    assert.equal(
+      labels[0],
+      'train_0 (data/batch_size=32, model/net/dropout=0, model/net/lin1_size=64, model/optimizer/lr=0.0001, …)',
+    );
+    assert.equal(new Set(labels).size, RUNS);
     assert.equal(pointBudget(NaN), 1200);
   });
 });
