@@ -19,6 +19,7 @@ import {
   RUN_FILE,
   STORE_FILE,
 } from '../../core/store/layout';
+import { CHANGES_FILE } from '../../core/store/changes';
 import { readRunFile } from '../../core/store/runFile';
 import { TABLE_SECTIONS } from '../../core/store/listing';
 import { Store } from '../../core/store/store';
@@ -107,6 +108,10 @@ export class FolderStore implements vscode.Disposable {
     } else if (rel[0] === '' || rel[0] === STORE_FILE || rel[0] === RUNS_DIR) {
       // '': the store folder itself, created (the first run) or removed
       this.dirty.add('*');
+    } else if (rel[0] === CHANGES_FILE) {
+      // A run.json was written (a run created, or its status changed): the listing reads the note.
+      // The watcher can miss everything under runs/ for good when the store and runs/ were created
+      // together (the first run's store, seen in code-server): this file, at the store's top, is seen.
     } else {
       return; // index files: written by readers, nothing new to show
     }
