@@ -9,6 +9,11 @@ import { RUNS_DIR } from './layout';
  * write and never waits on a lock; a store that cannot be written loses only the speed-up.
  */
 export const CHANGES_FILE = 'index.changes';
+/**
+ * The notes before the last rotation: a reader that finds index.changes larger than its limit
+ * renames it to this name (replacing the one before), so the notes never grow without bound.
+ */
+export const CHANGES_OLD_FILE = 'index.changes.old';
 
 /** Note that run.json of the run in `runDir` (`<store>/runs/<id>`) changes. */
 export function noteRunChange(runDir: string): void {

@@ -69,8 +69,10 @@ export interface ListingStamps {
   index: { ino: number; size: number; mtimeMs: number } | null;
   /** The runs/ folder, when its mtime was old enough to trust (null: list the folder). */
   runsDir: { ino: number; mtimeMs: number } | null;
-  /** How much of the change notes (index.changes) the rows include. */
+  /** How much of the change notes (index.changes) the rows include (null: none of it). */
   changes: { ino: number; size: number } | null;
+  /** How much of the notes before the last rotation (index.changes.old) the rows include. */
+  changesOld?: { ino: number; size: number } | null;
 }
 
 interface Header {

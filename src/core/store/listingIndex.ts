@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
-import { CHANGES_FILE } from './changes';
+import { CHANGES_FILE, CHANGES_OLD_FILE } from './changes';
 import { writeFileAtomic } from './fsutil';
 import { isRunId } from './ids';
 import { LISTING_FILE, Listing } from './listing';
@@ -14,6 +14,8 @@ import { TERMINAL_STATUSES } from './types';
 
 /** A runs/ folder mtime this much older than the listing is trusted: a later change gets a later mtime. */
 const SETTLED_MS = 2_000;
+/** index.changes past this size is rotated to index.changes.old by the next reader (about 27,000 rewrites). */
+export const ROTATE_CHANGES_BYTES = 1 << 20;
 
 export interface ListingResult {
   listing: Listing;
@@ -57,16 +59,20 @@ export function loadListing(
     sections?: readonly string[] | 'all';
     /** Runs to read again from their folders whatever the listing says (the editor's file events). */
     recheck?: Iterable<string>;
+    /** Rotate index.changes past this size (default ROTATE_CHANGES_BYTES). */
+    rotateChangesAt?: number;
   } = {},
 ): ListingResult {
   const file = path.join(storeDir, LISTING_FILE);
   const changesFile = path.join(storeDir, CHANGES_FILE);
+  const oldFile = path.join(storeDir, CHANGES_OLD_FILE);
   const changes0 = stat(changesFile);
+  const old0 = stat(oldFile);
   const runs0 = stat(runsDir);
   if (options.rebuild) return fromFolders(true);
   const base = readListing(file, options.sections ?? 'all');
   const idx = stat(path.join(storeDir, 'index.json'));
-  const notedFrom = base ? changesFrom(base.stamps.changes, changes0) : undefined;
+  const notedFrom = base ? noteStarts(base.stamps, changes0, old0) : undefined;
   if (!base || !idx || notedFrom === undefined) {
     base?.releaseFile();
     return fromFolders(false);
@@ -108,7 +114,33 @@ export function loadListing(
     for (const id of pending.keys()) if (!onDisk.has(id)) removed.add(id);
     for (const id of onDisk) if (rows.rowOf(id) === undefined && !pending.has(id)) recheck.add(id);
   }
-  for (const id of readNotes(changesFile, notedFrom, changes0)) recheck.add(id);
+  for (const id of readNotes(oldFile, notedFrom.old, old0)) recheck.add(id);
+  for (const id of readNotes(changesFile, notedFrom.changes, changes0)) recheck.add(id);
+  let changesStamp = changes0
+    ? { ino: changes0.ino, size: notedEnd(changesFile, notedFrom.changes, changes0) }
+    : null;
+  let oldStamp = old0 ? { ino: old0.ino, size: notedEnd(oldFile, notedFrom.old, old0) } : null;
+  if (changes0 && changes0.size > (options.rotateChangesAt ?? ROTATE_CHANGES_BYTES)) {
+    // Rotation: index.changes becomes index.changes.old (the one before is dropped: its notes were
+    // read above) and writers start a new index.changes, which the next reader reads from its start.
+    try {
+      fs.renameSync(changesFile, oldFile);
+    } catch {
+      // another reader rotated it first, or the store is read-only: see below
+    }
+    const moved = stat(oldFile);
+    if (moved && moved.ino === changes0.ino) {
+      // notes appended between the read above and the rename
+      const from = changesStamp!.size;
+      for (const id of readNotes(oldFile, from, moved)) recheck.add(id);
+      oldStamp = { ino: moved.ino, size: notedEnd(oldFile, from, moved) };
+      changesStamp = null;
+    } else if (!stat(changesFile) || stat(changesFile)!.ino !== changes0.ino) {
+      // the notes read were moved away and replaced by another reader's rotation meanwhile
+      base.releaseFile();
+      return fromFolders(false);
+    }
+  }
   for (const id of options.recheck ?? []) recheck.add(id);
   for (let i = 0; i < rows.size; i++) {
     const status = rows.status(i);
@@ -145,7 +177,8 @@ export function loadListing(
   const stamps: ListingStamps = {
     index: idx,
     runsDir: settled(runs0),
-    changes: changes0 ? { ino: changes0.ino, size: notedEnd(changesFile, notedFrom, changes0) } : null,
+    changes: changesStamp,
+    changesOld: oldStamp,
   };
   let listing: Listing;
   if (journalLines + record.length > COMPACT_AFTER_LINES) {
@@ -180,6 +213,7 @@ export function loadListing(
       index: stat(path.join(storeDir, 'index.json')),
       runsDir: settled(runs0),
       changes: changes0 ? { ino: changes0.ino, size: changes0.size } : null,
+      changesOld: old0 ? { ino: old0.ino, size: old0.size } : null,
     });
     writeListing(file, listing);
     return { listing, warnings: r.warnings, changed: r.changed, source: 'folders' };
@@ -219,13 +253,29 @@ function settled(s: Stat | null): ListingStamps['runsDir'] {
 }
 
 /**
- * Where the notes not yet applied start: 0 when the file is new since the listing, undefined when
- * it cannot be told (the file was replaced, shortened or removed: every run is checked).
+ * Where the notes not yet applied start in index.changes and index.changes.old: the offsets the
+ * listing's stamps record for the file each names (a file it does not name is new since, read from
+ * its start), or undefined when it cannot be told: a file the listing read was removed, replaced or
+ * shortened (every run is then checked).
  */
-function changesFrom(covered: ListingStamps['changes'], now: Stat | null): number | undefined {
-  if (covered === null) return 0;
-  if (now === null || now.ino !== covered.ino || now.size < covered.size) return undefined;
-  return covered.size;
+function noteStarts(
+  stamps: ListingStamps,
+  changes: Stat | null,
+  old: Stat | null,
+): { changes: number; old: number } | undefined {
+  const starts = { changes: 0, old: 0 };
+  for (const covered of [stamps.changes, stamps.changesOld ?? null]) {
+    if (covered === null) continue;
+    if (changes && changes.ino === covered.ino) {
+      if (changes.size < covered.size) return undefined;
+      starts.changes = covered.size;
+    } else if (old && old.ino === covered.ino) {
+      // rotated since the listing was made (or named so then)
+      if (old.size < covered.size) return undefined;
+      starts.old = covered.size;
+    } else return undefined;
+  }
+  return starts;
 }
 
 function readNotes(file: string, from: number, now: Stat | null): string[] {

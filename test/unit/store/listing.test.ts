@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, test } from 'node:test';
-import { CHANGES_FILE } from '../../../src/core/store/changes';
+import { CHANGES_FILE, CHANGES_OLD_FILE } from '../../../src/core/store/changes';
 import { RunlensError } from '../../../src/core/errors';
 import { LISTING_FILE, Listing, TABLE_SECTIONS } from '../../../src/core/store/listing';
 import { MetricLog } from '../../../src/core/tracking/metricLog';
@@ -404,5 +404,95 @@ describe('the listing index', () => {
     // its entry reached the journal, so the next reader starts from there
     const again = store.listing();
     assert.equal(again.listing.metric(again.listing.rowOf(going.id)!, 'loss', 'last'), 0.0625);
+  });
+});
+
+describe('change notes rotation (index.changes -> index.changes.old)', () => {
+  const rename = (store: Store, id: string, name: string) =>
+    updateRunFileSync(store.runDir(id), (r) => {
+      r.name = name;
+    });
+  const ended = (store: Store) =>
+    store
+      .listRuns()
+      .entries.filter((e) => e.status === 'finished')
+      .map((e) => e.id);
+  const notes = (store: Store) => path.join(store.dir, CHANGES_FILE);
+  const oldNotes = (store: Store) => path.join(store.dir, CHANGES_OLD_FILE);
+
+  test('a reader rotates notes past the limit; the next reader reads only the new notes, no full check', () => {
+    const store = variedStore();
+    store.listing();
+    const ids = ended(store);
+    for (let i = 0; i < 6; i++) rename(store, ids[i], `renamed-${i}`);
+    const size = fs.statSync(notes(store)).size;
+    const r1 = store.listing({ rotateChangesAt: 100 });
+    assert.equal(r1.source, 'listing');
+    assert.ok(!fs.existsSync(notes(store)), 'index.changes was moved away');
+    assert.equal(fs.statSync(oldNotes(store)).size, size);
+    for (let i = 0; i < 6; i++) assert.equal(r1.listing.name(r1.listing.rowOf(ids[i])!), `renamed-${i}`);
+    // a writer after the rotation starts a new index.changes; the next reader reads it from its start
+    rename(store, ids[7], 'after rotation');
+    const r2 = store.listing();
+    assert.equal(r2.source, 'listing');
+    assert.deepEqual(r2.changed, [ids[7]]);
+    assert.equal(r2.listing.name(r2.listing.rowOf(ids[7])!), 'after rotation');
+    assert.deepEqual(plain(rowsOf(r2.listing)), plain(store.listRuns().entries));
+  });
+
+  test('a listing made before the rotation reads the rest of the rotated notes and the new ones', () => {
+    const store = variedStore();
+    store.listing();
+    const ids = ended(store);
+    const listingFile = path.join(store.dir, LISTING_FILE);
+    const before = fs.readFileSync(listingFile);
+    rename(store, ids[0], 'noted before the rotation');
+    for (let i = 1; i < 6; i++) rename(store, ids[i], `filler-${i}`);
+    store.listing({ rotateChangesAt: 100 }); // rotates, writes its own listing
+    rename(store, ids[8], 'noted after the rotation');
+    // another process still holding the listing written before: as if it read it just before
+    fs.writeFileSync(listingFile, before);
+    const r = store.listing();
+    assert.equal(r.source, 'listing');
+    assert.equal(r.listing.name(r.listing.rowOf(ids[0])!), 'noted before the rotation');
+    assert.equal(r.listing.name(r.listing.rowOf(ids[8])!), 'noted after the rotation');
+    assert.deepEqual(plain(rowsOf(r.listing)), plain(store.listRuns().entries));
+  });
+
+  test('notes stay bounded over many rotations; a listing older than two rotations checks every run', () => {
+    const store = variedStore();
+    store.listing();
+    const ids = ended(store);
+    const listingFile = path.join(store.dir, LISTING_FILE);
+    const ancient = fs.readFileSync(listingFile);
+    for (let round = 0; round < 8; round++) {
+      for (let i = 0; i < 10; i++) rename(store, ids[(round * 10 + i) % ids.length], `r${round}-${i}`);
+      const r = store.listing({ rotateChangesAt: 200 });
+      assert.equal(r.source, 'listing', `round ${round}`);
+      const names = fs.readdirSync(store.dir).filter((n) => n.startsWith('index.changes'));
+      assert.deepEqual(names.sort(), [CHANGES_OLD_FILE], `round ${round}`);
+      // each round notes 10 rewrites (two 19-byte notes each); the first also moves the notes of making the store
+      const size = fs.statSync(oldNotes(store)).size;
+      if (round > 0) assert.ok(size === 380, `round ${round}: ${size} bytes of rotated notes`);
+    }
+    const last = ids[(7 * 10 + 9) % ids.length];
+    fs.writeFileSync(listingFile, ancient);
+    const r = store.listing();
+    assert.equal(r.source, 'folders', 'the notes it had not read are gone: every run.json is checked');
+    assert.equal(r.listing.name(r.listing.rowOf(last)!), 'r7-9');
+    assert.deepEqual(plain(rowsOf(r.listing)), plain(store.listRuns().entries));
+  });
+
+  test('rotated notes shortened or replaced: every run.json is checked again', () => {
+    const store = variedStore();
+    store.listing();
+    const ids = ended(store);
+    for (let i = 0; i < 6; i++) rename(store, ids[i], `n${i}`);
+    store.listing({ rotateChangesAt: 100 });
+    rename(store, ids[9], 'hand-shortened notes');
+    fs.writeFileSync(oldNotes(store), ''); // replaced by hand
+    const r = store.listing();
+    assert.equal(r.source, 'folders');
+    assert.equal(r.listing.name(r.listing.rowOf(ids[9])!), 'hand-shortened notes');
   });
 });
