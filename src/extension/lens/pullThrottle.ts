@@ -5,6 +5,10 @@
  * logs therefore starved the lenses for as long as the run kept logging. Here an event is fired only
  * after VS Code has asked for the lenses of the previous one (or after `stale` ms, if no editor asked),
  * so each change is shown one provide-delay later however fast the store changes.
+ * That delay has no fixed bound below VS Code's cap (its minimum squared: 62.5 s): on a loaded machine
+ * it was seen above 3 s, and an event repeated every 3 s then starved the lenses for a whole
+ * 40-second training. So `stale` defaults to just above the cap: an unanswered event is repeated only
+ * when VS Code cannot still be on its way to ask (no editor showed the lenses).
  */
 export class PullThrottle {
   private dirty = false;
@@ -44,7 +48,7 @@ export class PullThrottle {
   private schedule(): void {
     if (this.timer) return;
     const gap = this.o.gap ?? 100;
-    const stale = this.o.stale ?? 3000;
+    const stale = this.o.stale ?? 65_000;
     const at = this.firedAt + (this.waiting ? stale : gap);
     this.timer = setTimeout(
       () => {

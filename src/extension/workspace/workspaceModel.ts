@@ -12,6 +12,7 @@ import {
   ARTIFACTS_DIR,
   BASELINES_FILE,
   LOCK_SUFFIX,
+  OUTPUT_FILE,
   PIPELINE_DIR,
   PIPELINE_RUNS_DIR,
   REGISTRY_DIR,
@@ -99,7 +100,9 @@ export class FolderStore implements vscode.Disposable {
   private touched(uri: vscode.Uri): void {
     const rel = path.relative(this.storeDir, uri.fsPath).split(path.sep);
     if (rel[0] === RUNS_DIR && rel[1]) {
-      // A run's own files: only that run is read again.
+      // A run's own files: only that run is read again. Its printed output is not held here (a
+      // training prints every few ms: each line re-read the run and re-drew every view).
+      if (rel[2] === OUTPUT_FILE) return;
       if (rel[2] !== RUN_FILE + LOCK_SUFFIX && !rel[2]?.startsWith('.')) this.dirty.add(rel[1]);
     } else if (rel[0] === REGISTRY_DIR || rel[0] === BASELINES_FILE) {
       this.registryDirty = true;
