@@ -49,6 +49,20 @@ export function measureProcess(args: string[], cwd: string): Measured {
   return { ms, rssMb, cpuMs, waitMs, outBytes: fs.statSync(outFile).size };
 }
 
+/**
+ * What the editor's workspace model does on opening a store (explorerModel.ts, in a process of its
+ * own): time, CPU time and the heap it holds afterwards.
+ */
+function explorerModel(storeDir: string): { ms: number; cpuMs: number; heapMb: number } {
+  const r = spawnSync(
+    process.execPath,
+    ['--expose-gc', '--import', 'tsx', path.join(__dirname, 'explorerModel.ts'), storeDir],
+    { cwd: repoRoot, encoding: 'utf8' },
+  );
+  if (r.status !== 0) throw new Error(`explorerModel.ts failed: ${r.stderr}`);
+  return JSON.parse(r.stdout) as { ms: number; cpuMs: number; heapMb: number };
+}
+
 function bestOf(n: number, args: string[], cwd: string): Measured {
   let best: Measured = { ms: Infinity, rssMb: 0, cpuMs: 0, waitMs: 0, outBytes: 0 };
   for (let i = 0; i < n; i++) {
@@ -84,6 +98,7 @@ export async function scaleBench(): Promise<void> {
   const sizes = [1_000, 10_000];
   if (process.env.RUNLENS_BENCH_100K === '1' || process.argv.includes('scale100k')) sizes.push(100_000);
   const rows: Row[] = [];
+  const explorer: ({ runs: number } & ReturnType<typeof explorerModel>)[] = [];
   for (const runs of sizes) {
     const dir = benchDir(`scale-${runs}`);
     const t0 = Date.now();
@@ -162,8 +177,31 @@ export async function scaleBench(): Promise<void> {
       target: big ? '< 30,000 ms' : 'informational',
       pass: !big || rebuild.ms < 30_000,
     });
+    const model = explorerModel(storeDir);
+    explorer.push({ runs, ...model });
+    record({
+      name: `${runs} runs: explorer model open (listing + one entry per run, as FolderStore), CPU time`,
+      value: model.cpuMs,
+      unit: 'ms',
+      baselineName: 'node loading the CLI, runlens --version (CPU)',
+      baseline: cliStart.cpuMs,
+      target: big ? '< 1,000 ms' : 'informational',
+      pass: !big || model.cpuMs < 1000,
+    });
+    record({
+      name: `${runs} runs: explorer model heap held after open`,
+      value: model.heapMb,
+      unit: 'MB',
+      baselineName: 'peak RSS of runlens --version',
+      baseline: cliStart.rssMb,
+      target: big ? '< 300 MB (the whole extension host)' : 'informational',
+      pass: !big || model.heapMb < 300,
+    });
     fs.rmSync(dir, { recursive: true, force: true });
   }
+  console.log('\n      explorer model open (wall ms / CPU ms / heap MB held)');
+  for (const m of explorer)
+    console.log(`      ${String(m.runs).padEnd(9)} ${fmt(m.ms)} / ${fmt(m.cpuMs)} / ${Math.round(m.heapMb)}`);
   console.log(
     '\n      growth (whole process: wall ms / CPU ms / peak MB / ms the main thread waited for a CPU)',
   );

@@ -339,18 +339,31 @@ export class Listing {
 
   private summary(m: number): MetricSummary {
     const c = this.c;
-    const s: MetricSummary = {
-      last: c.mLast[m],
-      lastStep: c.mLastStep[m],
-      min: c.mMin[m],
-      max: c.mMax[m],
-      minStep: c.mMinStep[m],
-      maxStep: c.mMaxStep[m],
-      count: c.mCount[m],
-      lastTime: c.mLastTime[m],
-    };
-    if (Number.isNaN(s.minStep)) delete s.minStep;
-    if (Number.isNaN(s.maxStep)) delete s.maxStep;
+    const minStep = c.mMinStep[m];
+    const maxStep = c.mMaxStep[m];
+    // built with its fields in their order and no `delete` (which would slow every later read)
+    const s: MetricSummary =
+      minStep === minStep && maxStep === maxStep
+        ? {
+            last: c.mLast[m],
+            lastStep: c.mLastStep[m],
+            min: c.mMin[m],
+            max: c.mMax[m],
+            minStep,
+            maxStep,
+            count: c.mCount[m],
+            lastTime: c.mLastTime[m],
+          }
+        : {
+            last: c.mLast[m],
+            lastStep: c.mLastStep[m],
+            min: c.mMin[m],
+            max: c.mMax[m],
+            ...(minStep === minStep ? { minStep } : {}),
+            ...(maxStep === maxStep ? { maxStep } : {}),
+            count: c.mCount[m],
+            lastTime: c.mLastTime[m],
+          };
     if (c.mSource[m] === 1) s.source = 'stdout';
     return s;
   }

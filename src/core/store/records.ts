@@ -16,7 +16,11 @@ export function getOwn<T>(
 
 /** Store `value` under `key` as an own property, whatever the key. */
 export function setOwn<T>(record: Record<string, T>, key: string, value: T): void {
-  Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  // Only `__proto__` is a setter on Object.prototype; any other key assigned becomes an own property
+  // (and the object keeps its fast shape, which defineProperty of every key would lose).
+  if (key === '__proto__')
+    Object.defineProperty(record, key, { value, enumerable: true, writable: true, configurable: true });
+  else record[key] = value;
 }
 
 /** Object.assign by own properties (Object.assign would set the prototype for `__proto__`). */
