@@ -135,14 +135,19 @@ export class GatePanel extends HostedPanel<GateToWebview, GateFromWebview, GateR
       return;
     }
     try {
-      const policy = loadPolicy(path.dirname(s.store.dir));
-      const result = judgeCandidate(
+      const root = path.dirname(s.store.dir);
+      const policy = loadPolicy(root);
+      const judged = judgeCandidate(
         s.store,
         s.id,
         policy,
         this.baselineRef ?? undefined,
         this.settings.metricGoals(),
       );
+      // The policy file as the workspace names it (runlens.yaml), in the panel and the copied Markdown.
+      const result = judged.policy?.startsWith(root + path.sep)
+        ? { ...judged, policy: judged.policy.slice(root.length + 1) }
+        : judged;
       this.lastResult = result;
       this.signature = this.currentSignature();
       const read = (id: string) => {
