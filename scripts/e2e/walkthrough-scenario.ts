@@ -10,6 +10,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
+import { formatNumber } from '../../src/core/format';
 import { writeHydraMlruns } from './hydra-mlruns';
 import {
   lap,
@@ -142,11 +143,24 @@ async function onRows(page: Page, rows: (string | RegExp)[], action: string): Pr
     else if (rows.length > 1) await row.click();
   }
   const last = treeRow(page, rows[rows.length - 1]);
-  await last.scrollIntoViewIfNeeded();
-  await last.click({ button: 'right' });
-  const item = page.locator('.monaco-menu .action-item', { hasText: action }).first();
-  await item.waitFor({ timeout: 10_000 });
-  await item.click();
+  for (let tries = 1; ; tries++) {
+    await last.scrollIntoViewIfNeeded();
+    await last.click({ button: 'right' });
+    const item = page.locator('.monaco-menu .action-item', { hasText: action }).first();
+    await item.waitFor({ timeout: 10_000 });
+    await item.click();
+    // a click while the tree redraws under the menu can leave the menu open, the action not run
+    const closed = await page
+      .locator('.context-view .monaco-menu')
+      .waitFor({ state: 'hidden', timeout: 3_000 })
+      .then(
+        () => true,
+        () => false,
+      );
+    if (closed) break;
+    if (tries === 3) throw new Error(`the context menu stayed open after ${action}`);
+    await page.keyboard.press('Escape');
+  }
   await page.mouse.move(700, 17); // off the tree: no hover card over the pictures
 }
 
@@ -330,11 +344,72 @@ walk('pipeline-in-explorer', async (page) => {
   await page.waitForTimeout(800);
 });
 
-/** The text of the lens above train.js's logging line. */
-async function loggingLens(page: Page): Promise<string> {
-  const lens = page.locator('.codelens-decoration', { hasText: /val_acc/ }).first();
-  await lens.waitFor({ state: 'attached', timeout: 60_000 });
-  return (await lens.innerText()).replace(/\s+/g, ' ');
+/** How many epochs the training watched by its lenses runs: long enough to be seen mid-run. */
+const EPOCHS = 400;
+
+/** A run of the workspace's store as its run.json says now. */
+interface RunOnDisk {
+  id: string;
+  name: string;
+  status: string;
+}
+
+function runOnDisk(name: string): RunOnDisk {
+  const runs = path.join(workspace, '.runlens/runs');
+  for (const id of fs.existsSync(runs) ? fs.readdirSync(runs) : []) {
+    const file = path.join(runs, id, 'run.json');
+    if (!fs.existsSync(file)) continue;
+    const r = JSON.parse(fs.readFileSync(file, 'utf8')) as RunOnDisk;
+    if (r.name === name) return r;
+  }
+  throw new Error(`no run named ${name} in ${runs}`);
+}
+
+/** The last point of `key` in the run's metrics.jsonl as it is on disk now (whole lines only). */
+function lastPoint(id: string, key: string): { value: number; step: number } | undefined {
+  const text = fs.readFileSync(path.join(workspace, '.runlens/runs', id, 'metrics.jsonl'), 'utf8');
+  let last: { value: number; step: number } | undefined;
+  for (const line of text.slice(0, text.lastIndexOf('\n')).split('\n')) {
+    const p = JSON.parse(line) as { key?: string; value: number; step: number };
+    if (p.key === key) last = { value: Number(p.value), step: p.step };
+  }
+  return last;
+}
+
+/** The lens of `key` above train.js's logging line: its text, value and step. */
+async function metricLens(page: Page, key: string): Promise<{ text: string; value: number; step: number }> {
+  const lens = page
+    .locator('.codelens-decoration a', { hasText: new RegExp(`^\\s*${key} `) })
+    .filter({ visible: true })
+    .first();
+  await lens.waitFor({ timeout: 60_000 });
+  const text = (await lens.innerText()).replace(/\s+/g, ' ').trim();
+  const m = new RegExp(`^${key} (\\S+) @ step (\\d+)`).exec(text);
+  if (!m) throw new Error(`the ${key} lens reads "${text}"`);
+  return { text, value: Number(m[1]), step: Number(m[2]) };
+}
+
+/** The script's top lens naming its last run, as "last run NAME: STATUS …" (the editor is taken to line 1). */
+async function lastRunLens(page: Page): Promise<string> {
+  await goToLine(page, 1);
+  // the line's lens as drawn (Monaco can keep a hidden copy in the DOM while it redraws)
+  const lens = page
+    .locator('.codelens-decoration a', { hasText: /last run / })
+    .filter({ visible: true })
+    .first();
+  await lens.waitFor({ timeout: 30_000 });
+  return (await lens.innerText()).replace(/\s+/g, ' ').trim();
+}
+
+/** Go to Line (Ctrl+G) in the active editor. */
+async function goToLine(page: Page, line: number): Promise<void> {
+  await page.keyboard.press('Control+G');
+  const input = page.locator('.quick-input-widget input.input');
+  await input.waitFor({ state: 'visible' });
+  await input.fill(`:${line}`); // Go to Line is Quick Open with its ":" prefix
+  await page.keyboard.press('Enter');
+  await page.locator('.quick-input-widget').waitFor({ state: 'hidden' });
+  await page.waitForTimeout(300);
 }
 
 async function revealLoggingLine(page: Page): Promise<void> {
@@ -342,18 +417,54 @@ async function revealLoggingLine(page: Page): Promise<void> {
     .readFileSync(path.join(workspace, 'train.js'), 'utf8')
     .split('\n')
     .findIndex((l) => l.includes('val_acc='));
-  await page.locator('.monaco-editor textarea').first().focus();
-  await page.keyboard.press('Control+G');
-  await page.keyboard.type(String(line + 1));
-  await page.keyboard.press('Enter');
-  await page.waitForTimeout(300);
+  await goToLine(page, line + 1);
 }
 
+/**
+ * Answers Launch Training's questions after the entry point: where (this machine, when `sbatch` is
+ * on PATH; `sinfo` may take its time to fail without a controller), then one box per parameter,
+ * prefilled from the last run: `answers` replace some, the rest are taken as they are.
+ */
+async function answerLaunch(page: Page, answers: Record<string, string>): Promise<string[]> {
+  const widget = page.locator('.quick-input-widget');
+  const title = widget.locator('.quick-input-title');
+  const seen: string[] = [];
+  let targetPicked = false;
+  let answered = 0;
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    const t = (await widget.isVisible()) ? (await title.innerText()).trim() : '';
+    const box = /^Parameters \((\d+)\/(\d+)\)/.exec(t);
+    if (!targetPicked && / where\?$/.test(t)) {
+      await pickRow(page, 'this machine');
+      targetPicked = true;
+      seen.push('where: this machine');
+    } else if (box && Number(box[1]) === answered + 1) {
+      const prompt = (await widget.locator('.quick-input-message').innerText()).trim();
+      const key = prompt.split(/\s/)[0];
+      const input = widget.locator('input.input');
+      // the box is filled with its value once shown: typing before would be replaced
+      for (let i = 0; i < 50 && !(await input.inputValue()); i++) await page.waitForTimeout(100);
+      if (key in answers) await input.fill(answers[key]);
+      seen.push(`${key}=${await input.inputValue()}`);
+      await page.keyboard.press('Enter');
+      answered++;
+      if (box[1] === box[2]) {
+        await widget.waitFor({ state: 'hidden', timeout: 10_000 });
+        return seen;
+      }
+    } else if (Date.now() > deadline) {
+      throw new Error(`Launch Training asked nothing more after ${seen.join(', ')} (quick input: "${t}")`);
+    }
+    await page.waitForTimeout(200);
+  }
+}
+
+/** The name of the run launched by the lenses step (train-xxxx). */
+let launchedName = '';
+
 walk('lenses-while-training', async (page) => {
-  // A longer training than the pipeline's, with the charts and compare panels open beside it.
-  const params = JSON.parse(fs.readFileSync(path.join(workspace, 'params.json'), 'utf8'));
-  fs.writeFileSync(path.join(workspace, 'params.json'), JSON.stringify({ ...params, epochs: 150 }, null, 2));
-  await runCommand(page, 'View: Toggle Panel Visibility'); // the pipeline's output: the explorer gets the room
+  // With the charts and compare panels open beside it, as a user following a training would have them.
   for (const row of ['quickstart', 'mnist', 'ddpm-unet']) {
     const open = sidebar(page).locator('.monaco-list-row[aria-expanded="true"]', { hasText: row }).first();
     if (await open.count()) await open.click();
@@ -362,61 +473,107 @@ walk('lenses-while-training', async (page) => {
     await onRows(page, ['CompVis/stable-diffusion-v1-4'], 'Open Metrics Chart');
     await expand(page, 'mnist');
     await onRows(page, HYDRA_RUNS, 'Compare Runs...');
+    const sweep = sidebar(page)
+      .locator('.monaco-list-row[aria-expanded="true"]', { hasText: 'mnist' })
+      .first();
+    if (await sweep.count()) await sweep.click();
   }
+  await onlyView(page, 'Experiments');
+  await expand(page, 'quickstart'); // the new run shows up there too
   await quickOpen(page, 'train.js');
   await page.locator('.codelens-decoration').first().waitFor({ timeout: 30_000 });
+  const before = (await page.locator('.codelens-decoration a', { hasText: /last run / }).count())
+    ? await lastRunLens(page)
+    : '';
   await startCommand(page, 'Runlens: Launch Training...');
   await pickRow(page, 'train.js');
-  const local = page.locator('.quick-input-widget .monaco-list-row', { hasText: 'this machine' }).first();
-  if (
-    await local.waitFor({ timeout: 5_000 }).then(
-      () => true,
-      () => false,
-    )
-  )
-    await local.click();
-  // The parameters, one box each, prefilled from the last run: 150 epochs, the rest as they are.
-  for (let i = 1; i <= 12; i++) {
-    const box = page.locator('.quick-input-widget .quick-input-title', { hasText: `Parameters (${i}/` });
-    if (
-      !(await box.waitFor({ timeout: i === 1 ? 15_000 : 5_000 }).then(
-        () => true,
-        () => false,
-      ))
-    )
-      break;
-    const message = await page.locator('.quick-input-widget .quick-input-message').innerText();
-    if (/^epochs\b/.test(message.trim())) await page.locator('.quick-input-widget input.input').fill('150');
-    await page.keyboard.press('Enter');
-  }
-  // the script's lens names the new run (train-xxxx; the pipeline's was "train"): it has started
-  await page
-    .locator('.codelens-decoration', { hasText: /last run train-\w+/ })
-    .first()
-    .waitFor({ state: 'attached', timeout: 120_000 });
+  lap(`launch: ${(await answerLaunch(page, { epochs: String(EPOCHS) })).join(', ')}`);
+  // The terminal is drawn on a canvas: the new run is recognised by the script's lens naming it
+  // (train-xxxx; the pipeline's run is "train").
+  const top = page.locator('.codelens-decoration a', { hasText: /last run train-\w+: running/ }).first();
+  await top.waitFor({ state: 'attached', timeout: 120_000 });
+  launchedName = /last run (train-\w+):/.exec((await top.textContent()) ?? '')![1];
+  lap(`top lens before: "${before}", now: "${await lastRunLens(page)}"`);
   await revealLoggingLine(page);
-  // the lens follows the run: its step moves while the run trains
-  const first = await loggingLens(page);
-  await page.waitForTimeout(6000);
-  const second = await loggingLens(page);
-  lap(`lens: "${first}" then "${second}"`);
+  const run = runOnDisk(launchedName);
+  const first = await metricLens(page, 'val_acc');
+  // The lens follows the run: it reaches the step the run had written when looked at, while the
+  // run still trains (the wait is a limit, not a timing check; the lag seen is printed).
+  let target = lastPoint(run.id, 'val_acc');
+  for (let i = 0; i < 50 && (!target || target.step <= first.step); i++) {
+    await page.waitForTimeout(200);
+    target = lastPoint(run.id, 'val_acc');
+  }
+  if (!target || target.step <= first.step)
+    throw new Error(`the run wrote no val_acc point past step ${first.step} in 10 s`);
+  const t0 = Date.now();
+  let now = first;
+  while (now.step < target.step) {
+    if (Date.now() - t0 > 30_000)
+      throw new Error(`the lens stayed at "${now.text}" while the run was at step ${target.step}`);
+    await page.waitForTimeout(100);
+    now = await metricLens(page, 'val_acc');
+  }
+  const lag = Date.now() - t0;
+  const status = runOnDisk(launchedName).status;
+  if (status !== 'running') throw new Error(`the run ended (${status}) before the lens was seen moving`);
+  const loss = await metricLens(page, 'loss');
+  lap(
+    `lens "${first.text}" then "${now.text}" (the run at step ${target.step}, reached in ${lag} ms); "${loss.text}"`,
+  );
+  const topNow = await lastRunLens(page);
+  if (!topNow.startsWith(`last run ${launchedName}: running`))
+    throw new Error(`the top lens says "${topNow}"`);
+  await revealLoggingLine(page);
+  await page.mouse.move(1100, 420); // onto blank editor space: no hover card over the picture
+  await page.waitForTimeout(500);
 });
 
 walk('lenses-after-training', async (page) => {
+  if (!launchedName) throw new Error('no run was launched');
+  await goToLine(page, 1);
   await page
-    .locator('.codelens-decoration', { hasText: /last run .*finished/ })
+    .locator('.codelens-decoration a', { hasText: new RegExp(`last run ${launchedName}: finished`) })
     .first()
-    .waitFor({ state: 'attached', timeout: 240_000 });
+    .waitFor({ state: 'attached', timeout: 300_000 });
+  const top = await lastRunLens(page);
   await revealLoggingLine(page);
-  lap(`lens: "${await loggingLens(page)}"`);
+  const run = runOnDisk(launchedName);
+  if (run.status !== 'finished') throw new Error(`run ${launchedName} is ${run.status} on disk`);
+  // The final values: the lenses say what the run's metrics.jsonl ends with, as formatted numbers.
+  for (const key of ['val_acc', 'loss']) {
+    const want = lastPoint(run.id, key)!;
+    if (want.step !== EPOCHS - 1) throw new Error(`${key}'s last step is ${want.step}, not ${EPOCHS - 1}`);
+    const expected = `${key} ${formatNumber(want.value)} @ step ${want.step}`;
+    let lens = await metricLens(page, key);
+    for (let i = 0; i < 100 && !lens.text.startsWith(expected); i++) {
+      await page.waitForTimeout(100);
+      lens = await metricLens(page, key);
+    }
+    if (!lens.text.startsWith(expected))
+      throw new Error(`the ${key} lens reads "${lens.text}", not "${expected}…"`);
+    lap(`lens: "${lens.text}"`);
+  }
+  lap(`top lens: "${top}"`);
 });
 
+/** The gate panel's verdict box text and its metric rows (metric, candidate, baseline, verdict). */
+async function gateShown(page: Page) {
+  const view = webview(page);
+  const verdict = (await view.locator('.verdict .big').innerText()).replace(/\s+/g, ' ').trim();
+  const rows = await view
+    .locator('tbody tr[data-metric]')
+    .evaluateAll((trs) => trs.map((tr) => [...tr.children].map((c) => (c as HTMLElement).innerText.trim())));
+  const who = (await view.locator('.verdict .who').innerText()).replace(/\s+/g, ' ').trim();
+  return { verdict, rows, who, evaluate: await view.locator('#evaluate').isVisible() };
+}
+
 walk('gate-never-evaluated', async (page) => {
+  if (!launchedName) throw new Error('no run was launched');
   await closeEditors(page);
   await startCommand(page, 'Runlens: Compare to Baseline...');
-  // the candidate: the run just trained (newest first), never evaluated
-  await page.locator('.quick-input-widget .monaco-list-row').first().waitFor({ timeout: 20_000 });
-  await page.keyboard.press('Enter');
+  // the candidate: the run just trained, never evaluated
+  await pickRow(page, launchedName);
   // without a default baseline, a picker asks: its first choice
   const picker = page.locator('.quick-input-widget .quick-input-title', { hasText: /baseline/i });
   if (
@@ -426,18 +583,42 @@ walk('gate-never-evaluated', async (page) => {
     )
   )
     await page.keyboard.press('Enter');
-  await webview(page).locator('body *').first().waitFor({ timeout: 30_000 });
-  await page.waitForTimeout(1500);
+  const view = webview(page);
+  await view.locator('.verdict .big').waitFor({ timeout: 30_000 });
+  await view.locator('tbody tr[data-metric]').first().waitFor({ timeout: 10_000 });
+  const shown = await gateShown(page);
+  lap(`gate: "${shown.verdict}"; rows ${JSON.stringify(shown.rows)}; Evaluate button ${shown.evaluate}`);
+  // The quickstart's policy (runlens.yaml: eval/roc_auc required, eval/log_loss) needs an evaluation
+  // the candidate has not had: incomplete, never a red FAIL, with a way to evaluate it.
+  if (
+    !/^… INCOMPLETE evaluate the candidate first: it has no value for eval\/log_loss, eval\/roc_auc$/.test(
+      shown.verdict,
+    )
+  )
+    throw new Error(`the gate says "${shown.verdict}"`);
+  for (const r of shown.rows) {
+    if (r[2] !== '–' || !/missing/.test(r[7])) throw new Error(`gate row ${r.join(' | ')}`);
+  }
+  if (!shown.evaluate) throw new Error('no Evaluate Candidate button');
+  const who = `Candidate ${launchedName} (quickstart) Baseline train (quickstart-classifier@staging) Policy: runlens.yaml (gate)`;
+  if (shown.who !== who) throw new Error(`the gate's header reads "${shown.who}", not "${who}"`);
+  await page.waitForTimeout(800);
 });
 
 walk('gate-evaluate-candidate', async (page) => {
-  const button = webview(page).locator('#evaluate');
-  if (!(await button.isVisible())) {
-    lap('no Evaluate Candidate button: the verdict was not incomplete');
-    return;
-  }
-  await button.click();
-  await page.waitForTimeout(2000);
+  const view = webview(page);
+  await view.locator('#evaluate').click();
+  // the run's own predictions.csv: evaluated in place, then the panel judges it again
+  await view.locator('.verdict.pass, .verdict.fail').waitFor({ timeout: 60_000 });
+  const shown = await gateShown(page);
+  lap(`gate: "${shown.verdict}"; rows ${JSON.stringify(shown.rows)}; Evaluate button ${shown.evaluate}`);
+  if (shown.evaluate) throw new Error('the Evaluate Candidate button is still shown');
+  for (const r of shown.rows) if (r[2] === '–') throw new Error(`gate row ${r.join(' | ')}`);
+  // the verdict is the rows': FAIL when one fails, else PASS
+  const fails = shown.rows.some((r) => /fail/.test(r[7]));
+  if (shown.verdict !== (fails ? '✗ FAIL' : '✓ PASS'))
+    throw new Error(`the gate says "${shown.verdict}" over rows ${JSON.stringify(shown.rows)}`);
+  await page.waitForTimeout(800);
 });
 
 main();
