@@ -345,7 +345,7 @@ walk('pipeline-in-explorer', async (page) => {
 });
 
 /** How many epochs the training watched by its lenses runs: long enough to be seen mid-run. */
-const EPOCHS = 400;
+const EPOCHS = 1200;
 
 /** A run of the workspace's store as its run.json says now. */
 interface RunOnDisk {
