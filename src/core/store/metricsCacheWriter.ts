@@ -8,6 +8,12 @@ import type { MetricPoint } from './types';
 export const MAX_KEPT_POINTS = 4_000_000;
 /** New bytes that make a cache rewrite worth it: at least this, and as much as it holds (total work stays linear). */
 const MIN_WRITE_BYTES = 256 * 1024;
+/**
+ * And at most one rewrite a second while a writer logs fast: a burst of a million points is
+ * rewritten twice instead of a dozen times (each rewrite holds all the columns so far). A reader in
+ * between parses at most the last second's lines, or the uncovered half, from the JSONL.
+ */
+const MIN_WRITE_INTERVAL_MS = 1_000;
 
 /** A growable column of numbers. */
 class Column {
@@ -56,7 +62,8 @@ interface KeyColumns {
  */
 export class MetricsCacheWriter {
   private started = false;
-  private off = false;
+  /** Off with RUNLENS_METRICS_CACHE=0: the readers then write the cache when they parse the JSONL. */
+  private off = /^(0|false|off|no)$/i.test(process.env.RUNLENS_METRICS_CACHE ?? '');
   private offset = 0;
   private lines = 0;
   private t0 = Infinity;
@@ -64,6 +71,7 @@ export class MetricsCacheWriter {
   private warnings: ScanWarning[] = [];
   private readonly columns = new Map<string, KeyColumns>();
   private cachedOffset = 0;
+  private writtenAt = -Infinity;
   private pending = 0;
 
   constructor(private readonly file: string) {}
@@ -103,7 +111,11 @@ export class MetricsCacheWriter {
         this.catchUp();
       }
       if (this.points > MAX_KEPT_POINTS) return this.stop();
-      if (this.offset - this.cachedOffset >= Math.max(MIN_WRITE_BYTES, this.cachedOffset)) this.write();
+      if (
+        this.offset - this.cachedOffset >= Math.max(MIN_WRITE_BYTES, this.cachedOffset) &&
+        Date.now() - this.writtenAt >= MIN_WRITE_INTERVAL_MS
+      )
+        this.write();
     } catch {
       this.stop();
     }
@@ -190,6 +202,7 @@ export class MetricsCacheWriter {
       })
     )
       this.cachedOffset = this.offset;
+    this.writtenAt = Date.now();
   }
 
   private stop(): void {
