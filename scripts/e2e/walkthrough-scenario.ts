@@ -149,15 +149,18 @@ async function onRows(page: Page, rows: (string | RegExp)[], action: string): Pr
     const item = page.locator('.monaco-menu .action-item', { hasText: action }).first();
     await item.waitFor({ timeout: 10_000 });
     await item.click();
-    // a click while the tree redraws under the menu can leave the menu open, the action not run
-    const closed = await page
-      .locator('.context-view .monaco-menu')
-      .waitFor({ state: 'hidden', timeout: 3_000 })
-      .then(
+    // a click while the tree redraws under the menu can leave the menu open, the action not run:
+    // the item is then chosen with the keyboard (the hover has focused it)
+    const menu = page.locator('.context-view .monaco-menu');
+    const hidden = () =>
+      menu.waitFor({ state: 'hidden', timeout: 3_000 }).then(
         () => true,
         () => false,
       );
-    if (closed) break;
+    if (await hidden()) break;
+    await item.hover();
+    await page.keyboard.press('Enter');
+    if (await hidden()) break;
     if (tries === 3) throw new Error(`the context menu stayed open after ${action}`);
     await page.keyboard.press('Escape');
   }
