@@ -4,6 +4,8 @@ import { RESOURCE_KEYS_HELP, formatResources, parseResources } from '../../core/
 import { Slurm } from '../../core/slurm/slurm';
 import type { JobResources } from '../../core/store/types';
 import { targetChoices, targetKey } from './launchChoices';
+import type { TargetChoice } from './launchChoices';
+import type { Partition } from '../../core/slurm/slurm';
 
 /** Where a launch goes: here, or Slurm with the resources the user confirmed. */
 export type PickedTarget =
@@ -25,11 +27,10 @@ export async function pickRunTarget(options: {
 }): Promise<PickedTarget | undefined> {
   const slurm = new Slurm();
   if (!slurm.available()) return { kind: 'local', key: 'local' };
-  const partitions = await slurm.partitions().catch((e: unknown) => ({ error: errorMessage(e) }));
-  const pick = await vscode.window.showQuickPick(targetChoices(partitions, options.first), {
-    title: options.title,
-    placeHolder: options.placeHolder,
-  });
+  const pick = await pickWhileLoading(
+    options,
+    slurm.partitions().catch((e: unknown) => ({ error: errorMessage(e) })),
+  );
   if (!pick) return undefined;
   const key = targetKey(pick.target);
   if (pick.target.kind === 'local') return { kind: 'local', key };
@@ -52,4 +53,42 @@ export async function pickRunTarget(options: {
   });
   if (line === undefined) return undefined;
   return { kind: 'slurm', key, resources: parseResources(line), slurm };
+}
+
+/**
+ * The pick opens at once, busy, with this machine and the Slurm entry of the last choice while
+ * `sinfo` answers (it can take seconds, or time out when the cluster is down); the partitions
+ * replace the list when they come. Enter on this machine does not wait for them.
+ */
+function pickWhileLoading(
+  options: { title: string; placeHolder: string; first: string | undefined },
+  partitions: Promise<readonly Partition[] | { error: string }>,
+): Promise<TargetChoice | undefined> {
+  return new Promise((resolve) => {
+    const qp = vscode.window.createQuickPick<TargetChoice>();
+    qp.title = options.title;
+    qp.placeholder = options.placeHolder;
+    qp.busy = true;
+    qp.items = targetChoices({ error: 'looking them up…' }, options.first);
+    let done = false;
+    const finish = (choice: TargetChoice | undefined) => {
+      if (done) return;
+      done = true;
+      resolve(choice);
+      qp.dispose();
+    };
+    const initial = targetKey(qp.items[0].target);
+    void partitions.then((p) => {
+      if (done) return;
+      const active = qp.activeItems[0] ? targetKey(qp.activeItems[0].target) : initial;
+      qp.items = targetChoices(p, options.first);
+      // Where the user moved to stays active; untouched, the new list's first (the last choice) is.
+      const keep = active !== initial && qp.items.find((c) => targetKey(c.target) === active);
+      if (keep) qp.activeItems = [keep];
+      qp.busy = false;
+    });
+    qp.onDidAccept(() => finish(qp.selectedItems[0] ?? qp.activeItems[0]));
+    qp.onDidHide(() => finish(undefined));
+    qp.show();
+  });
 }
