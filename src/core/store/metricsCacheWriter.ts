@@ -1,3 +1,4 @@
+import { switchedOff } from '../envSwitch';
 import { scanMetrics } from './metrics';
 import type { ScanWarning } from './metrics';
 import { readMetricsCache, writeMetricsCache } from './metricsCache';
@@ -63,7 +64,7 @@ interface KeyColumns {
 export class MetricsCacheWriter {
   private started = false;
   /** Off with RUNLENS_METRICS_CACHE=0: the readers then write the cache when they parse the JSONL. */
-  private off = /^(0|false|off|no)$/i.test(process.env.RUNLENS_METRICS_CACHE ?? '');
+  private off = switchedOff(process.env.RUNLENS_METRICS_CACHE);
   private offset = 0;
   private lines = 0;
   private t0 = Infinity;

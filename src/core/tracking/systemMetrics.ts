@@ -1,3 +1,4 @@
+import { switchedOff } from '../envSwitch';
 import { execFile, spawnSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -214,8 +215,7 @@ export function startSystemSampler(
   env: NodeJS.ProcessEnv,
   push: (p: MetricPoint) => void,
 ): SystemSampler | undefined {
-  if (pid === undefined || option === false || /^(0|false|off|no)$/i.test(env.RUNLENS_SYSTEM_METRICS ?? ''))
-    return undefined;
+  if (pid === undefined || option === false || switchedOff(env.RUNLENS_SYSTEM_METRICS)) return undefined;
   const sampler = new SystemSampler(pid, push, {
     env,
     intervalMs: typeof option === 'object' ? option.intervalMs : undefined,

@@ -25,6 +25,14 @@ async function lensTitles(uri: vscode.Uri): Promise<Map<number, string[]>> {
   return byLine;
 }
 
+/** The 0-based line of `doc` that first contains `text` (-1 when none does). */
+function lineWith(doc: vscode.TextDocument, text: string): number {
+  return doc
+    .getText()
+    .split('\n')
+    .findIndex((l) => l.includes(text));
+}
+
 suite('CodeLens', () => {
   test('train.py shows its last run and the latest loss and val_acc above the log line', async () => {
     const ext = vscode.extensions.getExtension<RunlensApi>('runlens.runlens');
@@ -35,10 +43,7 @@ suite('CodeLens', () => {
     const uri = vscode.Uri.file(path.join(ws, 'train.py'));
     const doc = await vscode.workspace.openTextDocument(uri);
     await vscode.window.showTextDocument(doc);
-    const logLine = doc
-      .getText()
-      .split('\n')
-      .findIndex((l) => l.includes('runlens.log('));
+    const logLine = lineWith(doc, 'runlens.log(');
     assert.ok(logLine > 0);
 
     // The fixture run: lr 0.3, 12 epochs; last step 11: loss = exp(-0.3 * 12), val_acc = 0.5 + 0.45 * (1 - loss).
@@ -78,10 +83,7 @@ suite('CodeLens', () => {
     assert.ok(ws);
     const uri = vscode.Uri.file(path.join(ws, 'train.py'));
     const doc = await vscode.workspace.openTextDocument(uri);
-    const logLine = doc
-      .getText()
-      .split('\n')
-      .findIndex((l) => l.includes('runlens.log('));
+    const logLine = lineWith(doc, 'runlens.log(');
     const lossLens = async () =>
       ((await lensTitles(uri)).get(logLine) ?? []).find((t) => t.includes(' loss ')) ?? '';
     // The fixture run's loss is exp(-0.3 * (step + 1)): smallest at step 11, largest at step 0.
@@ -108,10 +110,7 @@ suite('CodeLens', () => {
     assert.ok(ws);
     const uri = vscode.Uri.file(path.join(ws, 'train.py'));
     const doc = await vscode.workspace.openTextDocument(uri);
-    const logLine = doc
-      .getText()
-      .split('\n')
-      .findIndex((l) => l.includes('runlens.log('));
+    const logLine = lineWith(doc, 'runlens.log(');
     const col = doc.lineAt(logLine).text.indexOf('loss');
     assert.ok(col >= 0);
     const hostile = '<img src=x onerror=alert(1)>[go](command:runlens.runPipeline)';
@@ -207,10 +206,7 @@ suite('CodeLens while a run trains', () => {
     try {
       const doc = await vscode.workspace.openTextDocument(uri);
       await vscode.window.showTextDocument(doc);
-      const logLine = doc
-        .getText()
-        .split('\n')
-        .findIndex((l) => l.includes('run.log('));
+      const logLine = lineWith(doc, 'run.log(');
       const done = api.launcher.launch({
         entry: { label: 'live_train.js', folder, script, source: 'detected' },
         params: { ack_dir: ack },
