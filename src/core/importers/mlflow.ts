@@ -59,6 +59,15 @@ function isInside(dir: string, root: string): boolean {
 const COPY_ROOTS = Symbol('copyRoots');
 
 export const MLFLOW_RUN_ID_TAG = 'mlflow.run_id';
+
+/**
+ * A copy of an MLflow run whose own store still said RUNNING when it was imported or pulled (often
+ * a process that died without ending the run): nothing here trains it, so the editor shows no
+ * spinner, the status bar does not count it and the explorer does not poll for it.
+ */
+export function importedRunning(e: { status: string; tags: Record<string, string> }): boolean {
+  return e.status === 'running' && e.tags[MLFLOW_RUN_ID_TAG] !== undefined;
+}
 export const MLFLOW_EXPERIMENT_ID_TAG = 'mlflow.experiment_id';
 /** Prefix of the input paths that stand for MLflow datasets (name; the digest goes in sha256). */
 export const MLFLOW_DATASET_PREFIX = 'mlflow-dataset:';

@@ -8,6 +8,7 @@ import { childrenOf, parentOf } from '../../core/store/nesting';
 import { evaluate, isQueryText, parseFilter, sortEntries } from '../../core/store/query';
 import type { ListedStatus, RunEntry } from '../../core/store/types';
 import { formatAge, formatNumber, formatParam } from '../../core/format';
+import { importedRunning } from '../../core/importers/mlflow';
 import { Commands, ContextKeys, ItemKinds } from '../ids';
 import {
   distinguishingParts,
@@ -422,18 +423,22 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     const age = e.startTime ? formatAge(e.startTime) : '';
     item.description = [
       this.distinct.get(`${node.folder}:${node.id}`) ?? '',
+      importedRunning(e) ? 'RUNNING in MLflow' : '',
       km ? `${km} ${formatNumber(e.metrics[km].last)}` : '',
       jobText(e),
       age,
     ]
       .filter(Boolean)
       .join(' · ');
+    const stale = importedRunning(e);
     item.iconPath =
-      e.starred && e.status !== 'running'
+      e.starred && (e.status !== 'running' || stale)
         ? new vscode.ThemeIcon('star-full', new vscode.ThemeColor('charts.yellow'))
-        : statusIcon(e.status);
+        : stale
+          ? new vscode.ThemeIcon('circle-large-outline', new vscode.ThemeColor('descriptionForeground'))
+          : statusIcon(e.status);
     const kind =
-      e.status === 'running' || e.status === 'queued'
+      (e.status === 'running' && !stale) || e.status === 'queued'
         ? ItemKinds.runRunning
         : e.starred
           ? ItemKinds.runStarred

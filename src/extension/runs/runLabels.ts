@@ -4,7 +4,7 @@ import { formatDuration, formatNumber, formatParam, formatTime } from '../../cor
 import { goalOf } from '../../core/metrics/goals';
 import type { Goal } from '../../core/metrics/goals';
 import type { PipelineRunRecord } from '../../core/pipeline/run';
-import { MLFLOW_RUN_ID_TAG } from '../../core/importers/mlflow';
+import { importedRunning } from '../../core/importers/mlflow';
 import type { RunEntry } from '../../core/store/types';
 import { escapeMarkdown } from '../shared/markdown';
 
@@ -14,7 +14,7 @@ import { escapeMarkdown } from '../shared/markdown';
  * died without ending it: nothing here is training it).
  */
 export function trainingNow<R extends { entry: RunEntry }>(runs: readonly R[]): R[] {
-  return runs.filter((r) => r.entry.status === 'running' && r.entry.tags[MLFLOW_RUN_ID_TAG] === undefined);
+  return runs.filter((r) => r.entry.status === 'running' && !importedRunning(r.entry));
 }
 
 /** Pick the metric that best describes a run: a validation metric with a goal, else any with a goal. */
@@ -43,6 +43,10 @@ export function runTooltipMarkdown(e: RunEntry, now = Date.now()): string {
   md.appendMarkdown(
     `**${escapeMarkdown(e.name)}** — ${e.status}${e.error ? `: ${escapeMarkdown(e.error)}` : ''}\n\n`,
   );
+  if (importedRunning(e))
+    md.appendMarkdown(
+      'Imported while its MLflow store still said RUNNING (often a process that died without ending the run); nothing here is training it.\n\n',
+    );
   md.appendMarkdown(`\`${e.id}\` · experiment *${escapeMarkdown(e.experiment)}*\n\n`);
   if (e.startTime) {
     md.appendMarkdown(

@@ -3,6 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { JobWatcher, currentUser } from '../../core/slurm/watcher';
 import { errorMessage } from '../../core/errors';
+import { importedRunning } from '../../core/importers/mlflow';
 import { listPipelineRuns } from '../../core/pipeline/run';
 import { stageRunIds } from '../../core/pipeline/stageRuns';
 import type { PipelineRunRecord } from '../../core/pipeline/run';
@@ -237,7 +238,9 @@ export class FolderStore implements vscode.Disposable {
    * folder created just before them, as the first run's store is.
    */
   private updatePolling(): void {
-    const running = [...this.entries.values()].some((e) => e.status === 'running' || e.status === 'queued');
+    const running = [...this.entries.values()].some(
+      (e) => (e.status === 'running' && !importedRunning(e)) || e.status === 'queued',
+    );
     if (running && !this.poll) {
       this.poll = setInterval(() => this.refresh(false), POLL_RUNNING_MS);
     } else if (!running && this.poll) {

@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import { test } from 'node:test';
 import { Store } from '../../../src/core/store/store';
 import type { JobRecord, MetricSummary, RunEntry } from '../../../src/core/store/types';
-import { importMlflow } from '../../../src/core/importers/mlflow';
+import { importMlflow, importedRunning } from '../../../src/core/importers/mlflow';
 import { jobText, keyMetric, runTooltipMarkdown, trainingNow } from '../../../src/extension/runs/runLabels';
 
 function entry(o: Parameters<Store['createRun']>[0] = {}): RunEntry {
@@ -116,5 +116,13 @@ test('the status bar counts runs training now: not an imported MLflow run its ow
   assert.deepEqual(
     trainingNow(all).map((r) => r.entry.id),
     [ours.id],
+  );
+  // The same notion drives the explorer (no spinner, no polling) and the tooltip says why.
+  assert.equal(importedRunning(imported[0].entry), true);
+  assert.equal(importedRunning(all.find((r) => r.entry.id === ours.id)!.entry), false);
+  assert.match(runTooltipMarkdown(imported[0].entry), /still said RUNNING.*nothing here is training it/);
+  assert.doesNotMatch(
+    runTooltipMarkdown(all.find((r) => r.entry.id === ours.id)!.entry),
+    /still said RUNNING/,
   );
 });
