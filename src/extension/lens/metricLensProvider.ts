@@ -5,11 +5,10 @@ import type { LensLanguage, LensLine } from '../../core/lens/recognize';
 import { recognizeNotebookCells } from '../../core/lens/notebook';
 import { languageOf, matchesKey, recognizeMetricLines } from '../../core/lens/recognize';
 import { runsOfScript } from '../../core/lens/runs';
-import { bestOf, delta, goalOf } from '../../core/metrics/goals';
 import { readSeries } from '../../core/store/metrics';
 import { Registry } from '../../core/store/registry';
-import type { MetricSummary, RunEntry } from '../../core/store/types';
-import { keyMetric } from '../runs/runLabels';
+import type { RunEntry } from '../../core/store/types';
+import { keyMetric, lensTitle } from '../runs/runLabels';
 import { Commands } from '../ids';
 import { lensHoverMarkdown } from '../shared/markdown';
 import type { ExtensionSettings } from '../settings';
@@ -182,11 +181,13 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
         continue;
       }
       flush();
+      // Several metrics on one line share its width: each lens says less, its tooltip says all.
+      const compact = keys.length > 1;
       for (const key of keys.slice(0, 4)) {
         lenses.push(
           new vscode.CodeLens(range, {
-            title: lensTitle(key, runs!, goals),
-            tooltip: `Open the chart of ${key} for the last runs of this script`,
+            title: lensTitle(key, runs!.latest, runs!.baseline, goals, compact),
+            tooltip: `${lensTitle(key, runs!.latest, runs!.baseline, goals).replace(/\$\([\w-]+\) ?/g, '')}\nClick to open the chart of ${key} for the last runs of this script`,
             // the chart of this script's last runs (the newest ten)
             command: Commands.openMetricsChart,
             arguments: [undefined, runNodes(runs!)],
@@ -242,26 +243,6 @@ export function notebookCellOf(
 function runNodes(runs: ScriptRuns): { kind: 'run'; folder: string; id: string }[] {
   const folder = runs.folder.folder.uri.toString();
   return runs.runs.slice(0, 10).map((r) => ({ kind: 'run' as const, folder, id: r.id }));
-}
-
-export function lensTitle(key: string, runs: ScriptRuns, goals: Record<string, 'min' | 'max'>): string {
-  const s = runs.latest.metrics[key] as MetricSummary;
-  const goal = goalOf(key, goals);
-  const best = bestOf(s, goal);
-  let title = `$(graph-line) ${key} ${formatNumber(s.last)} @ step ${s.lastStep}`;
-  if (best !== undefined) {
-    const bestStep = goal === 'min' ? s.minStep : s.maxStep;
-    title += ` · best ${formatNumber(best)}${bestStep !== undefined ? ` @ step ${bestStep}` : ''}`;
-  }
-  const base = runs.baseline?.metrics[key];
-  if (base && runs.baseline!.id !== runs.latest.id) {
-    const d = delta(s.last, base.last, goal);
-    const sign = d.absolute > 0 ? '+' : '';
-    const icon = d.verdict === 'better' ? '$(arrow-up)' : d.verdict === 'worse' ? '$(arrow-down)' : '$(dash)';
-    const rel = d.relative !== undefined ? ` (${sign}${(d.relative * 100).toFixed(1)}%)` : '';
-    title += ` · ${icon} ${sign}${formatNumber(d.absolute)}${rel} vs baseline${d.verdict && d.verdict !== 'same' ? ` (${d.verdict})` : ''}`;
-  }
-  return title;
 }
 
 /** A tiny line chart as SVG (values downsampled to at most 120 points, NaN skipped). */

@@ -1,7 +1,7 @@
 // How a run reads in the Experiments view, the status bar and CodeLens (no vscode import, so it is
 // unit-tested in plain Node).
 import { formatDuration, formatNumber, formatParam, formatTime } from '../../core/format';
-import { goalOf } from '../../core/metrics/goals';
+import { bestOf, delta, goalOf } from '../../core/metrics/goals';
 import type { Goal } from '../../core/metrics/goals';
 import type { PipelineRunRecord } from '../../core/pipeline/run';
 import { importedRunning } from '../../core/importers/mlflow';
@@ -35,6 +35,40 @@ export function keyMetric(
     }))
     .sort((a, b) => b.score - a.score || a.k.localeCompare(b.k));
   return ranked[0]?.k;
+}
+
+/**
+ * A metric's lens: its last value and step, the best value (by the metric's goal) and the change
+ * against the baseline. Compact (several metrics on one line): the best is "(best)" when it is the
+ * last value, and the change is relative only, with no verdict word (its arrow says it).
+ */
+export function lensTitle(
+  key: string,
+  latest: RunEntry,
+  baseline: RunEntry | undefined,
+  goals: Record<string, Goal>,
+  compact = false,
+): string {
+  const s = latest.metrics[key];
+  const goal = goalOf(key, goals);
+  const best = bestOf(s, goal);
+  let title = `$(graph-line) ${key} ${formatNumber(s.last)} @ step ${s.lastStep}`;
+  if (best !== undefined) {
+    const bestStep = goal === 'min' ? s.minStep : s.maxStep;
+    if (compact && best === s.last && (bestStep === undefined || bestStep === s.lastStep)) title += ' (best)';
+    else title += ` · best ${formatNumber(best)}${bestStep !== undefined ? ` @ step ${bestStep}` : ''}`;
+  }
+  const base = baseline?.metrics[key];
+  if (base && baseline!.id !== latest.id) {
+    const d = delta(s.last, base.last, goal);
+    const sign = d.absolute > 0 ? '+' : '';
+    const icon = d.verdict === 'better' ? '$(arrow-up)' : d.verdict === 'worse' ? '$(arrow-down)' : '$(dash)';
+    const rel = d.relative !== undefined ? `${sign}${(d.relative * 100).toFixed(1)}%` : undefined;
+    if (compact) title += ` · ${icon} ${rel ?? `${sign}${formatNumber(d.absolute)}`} vs baseline`;
+    else
+      title += ` · ${icon} ${sign}${formatNumber(d.absolute)}${rel ? ` (${rel})` : ''} vs baseline${d.verdict && d.verdict !== 'same' ? ` (${d.verdict})` : ''}`;
+  }
+  return title;
 }
 
 /** A run's tooltip in the Experiments view: status, id, timing, params, metrics, job, git, script. */

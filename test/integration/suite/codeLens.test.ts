@@ -65,9 +65,8 @@ suite('CodeLens', () => {
     assert.equal(atLog.length, 2, `lenses at line ${logLine + 1}: ${JSON.stringify(atLog)}`);
     assert.match(
       atLog.find((t) => t.includes(' loss '))!,
-      new RegExp(
-        `loss ${Number(loss.toPrecision(5))} @ step 11 · best ${Number(loss.toPrecision(5))} @ step 11`,
-      ),
+      // two metrics on the line: the compact form, "(best)" as the last value is the best
+      new RegExp(`loss ${Number(loss.toPrecision(5))} @ step 11 \\(best\\)`),
     );
     assert.match(
       atLog.find((t) => t.includes('val_acc'))!,
@@ -87,7 +86,7 @@ suite('CodeLens', () => {
     const lossLens = async () =>
       ((await lensTitles(uri)).get(logLine) ?? []).find((t) => t.includes(' loss ')) ?? '';
     // The fixture run's loss is exp(-0.3 * (step + 1)): smallest at step 11, largest at step 0.
-    const smallest = `best ${Number(Math.exp(-0.3 * 12).toPrecision(5))} @ step 11`;
+    const smallest = `loss ${Number(Math.exp(-0.3 * 12).toPrecision(5))} @ step 11 (best)`;
     const largest = `best ${Number(Math.exp(-0.3).toPrecision(5))} @ step 0`;
     assert.ok((await lossLens()).includes(smallest), await lossLens());
     const policy = path.join(ws, 'runlens.yaml');

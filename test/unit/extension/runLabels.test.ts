@@ -8,7 +8,13 @@ import { test } from 'node:test';
 import { Store } from '../../../src/core/store/store';
 import type { JobRecord, MetricSummary, RunEntry } from '../../../src/core/store/types';
 import { importMlflow, importedRunning } from '../../../src/core/importers/mlflow';
-import { jobText, keyMetric, runTooltipMarkdown, trainingNow } from '../../../src/extension/runs/runLabels';
+import {
+  jobText,
+  keyMetric,
+  lensTitle,
+  runTooltipMarkdown,
+  trainingNow,
+} from '../../../src/extension/runs/runLabels';
 
 function entry(o: Parameters<Store['createRun']>[0] = {}): RunEntry {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'runlens-labels-'));
@@ -124,5 +130,43 @@ test('the status bar counts runs training now: not an imported MLflow run its ow
   assert.doesNotMatch(
     runTooltipMarkdown(all.find((r) => r.entry.id === ours.id)!.entry),
     /still said RUNNING/,
+  );
+});
+
+test('a metric lens: long when alone on its line; compact when the line logs several, the tooltip keeping all', () => {
+  const series = (o: Partial<MetricSummary>): MetricSummary => ({ ...summary(0), ...o });
+  const base = entry();
+  const latest = {
+    ...entry(),
+    metrics: {
+      // val_acc peaked at step 17 and fell back; loss is at its lowest at the last step.
+      val_acc: series({ last: 0.98246, lastStep: 264, min: 0.5, max: 1, minStep: 0, maxStep: 17 }),
+      loss: series({ last: 2.4384e-4, lastStep: 264, min: 2.4384e-4, max: 2.3, minStep: 264, maxStep: 0 }),
+    },
+  };
+  const baseline = {
+    ...base,
+    metrics: { val_acc: series({ last: 0.99123 }), loss: series({ last: 3.2e-4 }) },
+  };
+  const goals = {}; // val_acc and loss get their goals from their names (core/metrics/goals.ts)
+  // 0.98246 vs 0.99123: -0.00877 (-0.9%), worse for a metric to maximise.
+  assert.equal(
+    lensTitle('val_acc', latest, baseline, goals),
+    '$(graph-line) val_acc 0.98246 @ step 264 · best 1 @ step 17 · $(arrow-down) -0.00877 (-0.9%) vs baseline (worse)',
+  );
+  assert.equal(
+    lensTitle('val_acc', latest, baseline, goals, true),
+    '$(graph-line) val_acc 0.98246 @ step 264 · best 1 @ step 17 · $(arrow-down) -0.9% vs baseline',
+  );
+  // 2.4384e-4 vs 3.2e-4: -23.8%, better for a loss; the last value is the best.
+  assert.equal(
+    lensTitle('loss', latest, baseline, goals, true),
+    '$(graph-line) loss 2.4384e-4 @ step 264 (best) · $(arrow-up) -23.8% vs baseline',
+  );
+  assert.match(lensTitle('loss', latest, baseline, goals), /best 2\.4384e-4 @ step 264 · .* \(better\)$/);
+  // The latest run is the baseline: nothing to compare.
+  assert.equal(
+    lensTitle('loss', latest, latest, goals, true),
+    '$(graph-line) loss 2.4384e-4 @ step 264 (best)',
   );
 });
