@@ -140,7 +140,7 @@ function followWorkspace(model: WorkspaceModel, tree: ExperimentsTree): vscode.D
     void vscode.commands.executeCommand(
       'setContext',
       ContextKeys.running,
-      model.allRuns().some((r) => r.entry.status === 'running'),
+      model.openRuns().some((r) => r.entry.status === 'running'),
     );
   };
   updateContext();

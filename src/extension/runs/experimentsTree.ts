@@ -3,9 +3,7 @@ import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { goalOf } from '../../core/metrics/goals';
 import { ARTIFACTS_DIR } from '../../core/store/layout';
-import { groupPipelineRuns, pipelineRunOf, pipelineRunStatus } from '../../core/pipeline/stageRuns';
-import { childrenOf, parentOf } from '../../core/store/nesting';
-import { evaluate, isQueryText, parseFilter, sortEntries } from '../../core/store/query';
+import { pipelineRunStatus } from '../../core/pipeline/stageRuns';
 import type { ListedStatus, RunEntry } from '../../core/store/types';
 import { formatAge, formatNumber, formatParam } from '../../core/format';
 import { importedRunning } from '../../core/importers/mlflow';
@@ -20,6 +18,8 @@ import {
 } from './runLabels';
 import type { ExtensionSettings } from '../settings';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
+import { RowsCache, isFiltering, pipelineRunOfRow, sortRows } from './runRows';
+import type { ExperimentRows, RunFilter } from './runRows';
 
 export type Section = 'params' | 'metrics' | 'artifacts' | 'inputs' | 'git';
 
@@ -38,14 +38,6 @@ export type ExplorerNode =
   /** More runs than shown: `shown` of `total` (after the filter) are in the tree. */
   | { kind: 'loadMore'; folder: string; experiment: string; shown: number; total: number }
   | { kind: 'error'; folder: string; message: string };
-
-export interface RunFilter {
-  /** A query (core/store/query.ts), or plain text searched for in names, ids, params and tags. */
-  text?: string;
-  statuses?: ListedStatus[];
-  tag?: string;
-  starred?: boolean;
-}
 
 const STATUS_ICONS: Record<ListedStatus, [string, string | undefined]> = {
   running: ['loading~spin', undefined],
@@ -68,6 +60,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
   filter: RunFilter = {};
   sort = '-start';
   private readonly shown = new Map<string, number>();
+  private readonly rows = new RowsCache();
   private readonly subscription: vscode.Disposable;
 
   constructor(
@@ -121,16 +114,16 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
         return runs.map((e) => ({ kind: 'run', folder: node.folder, id: e.id }));
       }
       case 'run': {
-        const nested = sortEntries(childrenOf(node.id, folder.entries), this.sort);
-        this.tellApart(
-          folder,
-          nested.map((e) => e.id),
-        );
+        const t = folder.entries;
+        const nested = t.listing
+          ? sortRows(t, t.childrenOf(node.id), this.sort).map((i) => t.listing!.id(i))
+          : [];
+        this.tellApart(folder, nested);
         return [
-          ...nested.map((e): ExplorerNode => ({
+          ...nested.map((id): ExplorerNode => ({
             kind: 'run',
             folder: node.folder,
-            id: e.id,
+            id,
           })),
           ...(['params', 'metrics', 'artifacts', 'inputs', 'git'] as const).map((section): ExplorerNode => ({
             kind: 'section',
@@ -152,63 +145,37 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
   private folderChildren(folder: FolderStore): ExplorerNode[] {
     const key = folder.folder.uri.toString();
     if (folder.error) return [{ kind: 'error', folder: key, message: folder.error }];
-    const names = new Map<string, number>();
-    for (const e of folder.entries.values()) {
-      const name = e.status === 'unreadable' ? '(unreadable runs)' : e.experiment;
-      names.set(name, Math.max(names.get(name) ?? 0, e.startTime));
-    }
-    return [...names.entries()]
-      .sort((a, b) => b[1] - a[1])
-      .map(([name]) => ({ kind: 'experiment', folder: key, name }));
+    return folder.entries.experiments().map((name) => ({ kind: 'experiment', folder: key, name }));
   }
 
-  /** Runs of an experiment after filter and sort; paged so that large stores stay fast. */
-  visibleRuns(folder: FolderStore, experiment: string): RunEntry[] {
-    const f = this.filter;
-    const query = f.text && isQueryText(f.text) ? parseFilter(f.text) : undefined;
-    const text = query ? undefined : f.text?.toLowerCase();
-    // Nested runs show under their parent, unless a filter is on (then every match is listed).
-    const filtering = this.filtering();
-    const runs = [...folder.entries.values()].filter(
-      (e) =>
-        (e.status === 'unreadable' ? '(unreadable runs)' : e.experiment) === experiment &&
-        (filtering || parentOf(e, folder.entries) === undefined) &&
-        (!f.statuses?.length || f.statuses.includes(e.status)) &&
-        (!f.starred || e.starred) &&
-        (!f.tag || Object.entries(e.tags).some(([k, v]) => `${k}=${v}`.includes(f.tag!) || k === f.tag)) &&
-        (!query || evaluate(query, e)) &&
-        (!text ||
-          `${e.name} ${e.id} ${JSON.stringify(e.params)} ${JSON.stringify(e.tags)}`
-            .toLowerCase()
-            .includes(text)),
+  /**
+   * The runs of an experiment after filter and sort, as rows of the folder's table (runRows.ts):
+   * computed over the columns, once per table, filter and sort.
+   */
+  private rowsOf(folder: FolderStore, experiment: string): ExperimentRows {
+    return this.rows.of(
+      folder.folder.uri.toString(),
+      folder.entries,
+      experiment,
+      this.filter,
+      this.sort,
+      folder.pipelineStageRuns,
     );
-    return sortEntries(runs, this.sort);
   }
 
-  private filtering(): boolean {
-    return Object.values(this.filter).some((v) => v !== undefined && v !== '' && v !== false);
-  }
-
-  /** The run's pipeline run when the view groups it there (no filter on, not nested in another run). */
-  private pipelineRunOf(folder: FolderStore, e: RunEntry): string | undefined {
-    if (this.filtering() || e.status === 'unreadable' || parentOf(e, folder.entries) !== undefined)
-      return undefined;
-    return pipelineRunOf(e, folder.pipelineStageRuns);
-  }
-
-  /** An experiment's runs, the stage runs of each pipeline run grouped under one node. */
+  /** An experiment's runs, the stage runs of each pipeline run grouped under one node; paged. */
   private runsOf(folder: FolderStore, experiment: string): ExplorerNode[] {
     const key = folder.folder.uri.toString();
-    const runs = this.visibleRuns(folder, experiment);
-    const items: ExplorerNode[] = this.filtering()
-      ? runs.map((e) => ({ kind: 'run', folder: key, id: e.id }))
-      : groupPipelineRuns(runs, folder.pipelineStageRuns).map((g) =>
-          g.kind === 'run'
-            ? { kind: 'run', folder: key, id: g.entry.id }
-            : { kind: 'pipelineRun', folder: key, experiment, id: g.id },
-        );
+    const t = folder.entries;
+    const { items } = this.rowsOf(folder, experiment);
     const limit = this.shown.get(`${key}/${experiment}`) ?? this.settings.pageSize();
-    const nodes = items.slice(0, limit);
+    const nodes = items
+      .slice(0, limit)
+      .map((g): ExplorerNode =>
+        g.kind === 'run'
+          ? { kind: 'run', folder: key, id: t.listing!.id(g.row) }
+          : { kind: 'pipelineRun', folder: key, experiment, id: g.id },
+      );
     this.tellApart(
       folder,
       nodes.flatMap((n) => (n.kind === 'run' ? [n.id] : [])),
@@ -218,11 +185,15 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     return nodes;
   }
 
-  /** The stage runs of pipeline run `id` in an experiment, in the order they started. */
+  /**
+   * The stage runs of pipeline run `id` in an experiment, in the order they started (none while a
+   * filter is on: runs are then listed flat; unreadable runs are not grouped).
+   */
   private stageRunsOf(folder: FolderStore, experiment: string, id: string): RunEntry[] {
-    return this.visibleRuns(folder, experiment)
-      .filter((e) => this.pipelineRunOf(folder, e) === id)
-      .sort((a, b) => a.startTime - b.startTime || a.id.localeCompare(b.id));
+    if (isFiltering(this.filter)) return [];
+    const t = folder.entries;
+    const rows = this.rowsOf(folder, experiment).groups.get(id) ?? [];
+    return rows.filter((i) => t.listing!.status(i) !== 'unreadable').map((i) => t.at(i));
   }
 
   /** What tells each of these runs, shown together, apart from the others (see distinguishingParts). */
@@ -335,10 +306,10 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       }
       case 'experiment': {
         const f = this.model.byKey(node.folder);
-        const runs = f ? this.visibleRuns(f, node.name) : [];
+        const count = f ? this.rowsOf(f, node.name).rows.length : 0;
         const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
         item.id = `exp:${node.folder}:${node.name}`;
-        item.description = `${runs.length} run${runs.length === 1 ? '' : 's'}`;
+        item.description = `${count} run${count === 1 ? '' : 's'}`;
         item.iconPath = new vscode.ThemeIcon('beaker');
         item.contextValue = ItemKinds.experiment;
         return item;
@@ -485,18 +456,18 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
   getParent(node: ExplorerNode): ExplorerNode | undefined {
     if (node.kind === 'run') {
       const f = this.model.byKey(node.folder);
-      const e = f?.entries.get(node.id);
-      if (!e || !f) return undefined;
-      const parent = parentOf(e, f.entries);
+      const t = f?.entries;
+      const row = t?.rowOf(node.id);
+      if (!f || !t || row === undefined) return undefined;
+      const parent = t.parentOf(row);
       if (parent) return { kind: 'run', folder: node.folder, id: parent };
-      const pipelineRun = this.pipelineRunOf(f, e);
-      if (pipelineRun)
-        return { kind: 'pipelineRun', folder: node.folder, experiment: e.experiment, id: pipelineRun };
-      return {
-        kind: 'experiment',
-        folder: node.folder,
-        name: e.status === 'unreadable' ? '(unreadable runs)' : e.experiment,
-      };
+      const experiment = t.experimentOf(row);
+      const pipelineRun =
+        isFiltering(this.filter) || t.listing!.status(row) === 'unreadable'
+          ? undefined
+          : pipelineRunOfRow(t, row, f.pipelineStageRuns);
+      if (pipelineRun) return { kind: 'pipelineRun', folder: node.folder, experiment, id: pipelineRun };
+      return { kind: 'experiment', folder: node.folder, name: experiment };
     }
     if (node.kind === 'pipelineRun')
       return { kind: 'experiment', folder: node.folder, name: node.experiment };

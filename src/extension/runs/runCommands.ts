@@ -126,7 +126,7 @@ export class RunCommands {
   }
 
   async sort(): Promise<void> {
-    const keys = this.model.allRuns().flatMap((r) => Object.keys(r.entry.metrics));
+    const keys = this.model.folders.flatMap((f) => f.entries.metricKeys());
     const pick = await vscode.window.showQuickPick(sortChoices(keys), { title: 'Sort Runs' });
     if (pick) this.tree.setSort(pick.value);
   }

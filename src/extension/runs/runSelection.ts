@@ -1,8 +1,8 @@
 import * as vscode from 'vscode';
-import { stageRunsOf } from '../../core/pipeline/stageRuns';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
 import type { ExplorerNode } from './experimentsTree';
 import { runPickItems } from './runChoices';
+import { stageRowsOf } from './runRows';
 
 export type RunNode = Extract<ExplorerNode, { kind: 'run' }>;
 
@@ -24,10 +24,10 @@ export class RunSelection {
       if (n.kind !== 'pipelineRun') return [];
       const f = this.model.byKey(n.folder);
       if (!f) return [];
-      return stageRunsOf(f.entries.values(), n.experiment, n.id, f.pipelineStageRuns).map((e) => ({
+      return stageRowsOf(f.entries, n.experiment, n.id, f.pipelineStageRuns).map((i) => ({
         kind: 'run',
         folder: n.folder,
-        id: e.id,
+        id: f.entries.listing!.id(i),
       }));
     });
     return runs.filter((r, i) => runs.findIndex((o) => o.folder === r.folder && o.id === r.id) === i);

@@ -24,7 +24,8 @@ export class StatusBar implements vscode.Disposable {
   }
 
   update(): void {
-    const all = this.model.allRuns();
+    // Only queued and running runs can show here: the others stay columns (see RunTable).
+    const all = this.model.openRuns();
     const running = trainingNow(all);
     const cluster = all.filter(
       (r) => r.entry.job && (r.entry.status === 'running' || r.entry.status === 'queued'),

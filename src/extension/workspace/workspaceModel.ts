@@ -27,6 +27,7 @@ import { TABLE_SECTIONS } from '../../core/store/listing';
 import { Store } from '../../core/store/store';
 import type { RunEntry, RunRecord } from '../../core/store/types';
 import type { ExtensionSettings } from '../settings';
+import { RunTable } from './runTable';
 
 export interface RunDetails {
   run: RunRecord;
@@ -45,7 +46,8 @@ const POLL_NO_STORE_MS = 2_000;
 export class FolderStore implements vscode.Disposable {
   store: Store | undefined;
   error: string | undefined;
-  entries = new Map<string, RunEntry>();
+  /** The runs, as the listing index's columns read like a map (entries are built when asked for). */
+  entries: RunTable = RunTable.empty;
   models: RegisteredModel[] = [];
   /** The recorded pipeline runs by id, and the runs each started (run id -> pipeline run id). */
   pipelineRuns = new Map<string, PipelineRunRecord>();
@@ -91,7 +93,7 @@ export class FolderStore implements vscode.Disposable {
 
   /** (Re)open the store and read everything: at start, after a settings change or an error. */
   reload(): void {
-    this.entries = new Map();
+    this.entries = RunTable.empty;
     this.details.clear();
     this.registryDirty = true;
     this.pipelineDirty = true;
@@ -145,7 +147,7 @@ export class FolderStore implements vscode.Disposable {
       if (reopen) {
         const dir = this.settings.storeDir(this.folder); // a storePath that names no store is reported
         this.store = fs.existsSync(dir) ? Store.open(dir) : undefined;
-        if (!this.store) this.entries = new Map();
+        if (!this.store) this.entries = RunTable.empty;
       }
       if (this.store) {
         const changedIds = this.syncEntries(this.store, reopen, dirty);
@@ -177,34 +179,19 @@ export class FolderStore implements vscode.Disposable {
   /**
    * Bring `entries` in line with the store through the listing index (core/store/listingIndex.ts):
    * no index.json to parse and no run.json to check per run, so a store of 100,000 runs opens and
-   * refreshes without reading every folder. Runs named by file events are read again. Only the
-   * rows whose state differs from the entry held are turned into entries. Returns the ids changed.
+   * refreshes without reading every folder. Runs named by file events are read again. The listing
+   * itself is held: entries are built only for the runs the views show (see RunTable), and those of
+   * unchanged rows are kept. Returns the ids changed.
    */
   private syncEntries(store: Store, reopen: boolean, dirty: ReadonlySet<string>): string[] {
     const { listing } = store.listing({
       sections: TABLE_SECTIONS,
       recheck: [...dirty].filter((id) => id !== '*'),
     });
-    const next = new Map<string, RunEntry>();
-    const changed: string[] = [];
-    for (let i = 0; i < listing.size; i++) {
-      const id = listing.id(i);
-      const held = reopen ? undefined : this.entries.get(id);
-      const same =
-        held !== undefined &&
-        !dirty.has(id) &&
-        held.updatedAt === listing.updatedAt(i) &&
-        held.metricsBytes === listing.metricsBytes(i) &&
-        held.status === listing.status(i);
-      if (same) next.set(id, held);
-      else {
-        next.set(id, listing.entry(i));
-        changed.push(id);
-      }
-    }
-    for (const id of this.entries.keys()) if (!next.has(id)) changed.push(id);
-    listing.releaseFile();
-    this.entries = next;
+    // Every column read now (the page's entries need them) and the file closed: the table outlives it.
+    listing.close();
+    const { table, changed } = RunTable.of(listing, reopen ? undefined : this.entries, dirty);
+    this.entries = table;
     return changed;
   }
 
@@ -214,13 +201,14 @@ export class FolderStore implements vscode.Disposable {
    */
   private watchJobs(): void {
     const user = currentUser();
-    const open = [...this.entries.values()].filter(
-      (e) =>
-        e.job?.id &&
-        !e.job.settled &&
-        e.job.user === user &&
-        (e.status === 'queued' || e.status === 'running'),
-    );
+    const t = this.entries;
+    const open = t
+      .rowsWithStatus('queued', 'running')
+      .filter((i) => {
+        const job = t.listing!.job(i);
+        return job?.id && !job.settled && job.user === user;
+      })
+      .map((i) => t.at(i));
     if (!this.store || open.length === 0) {
       this.stopFollowing?.();
       this.stopFollowing = undefined;
@@ -238,9 +226,10 @@ export class FolderStore implements vscode.Disposable {
    * folder created just before them, as the first run's store is.
    */
   private updatePolling(): void {
-    const running = [...this.entries.values()].some(
-      (e) => (e.status === 'running' && !importedRunning(e)) || e.status === 'queued',
-    );
+    const t = this.entries;
+    const running = t
+      .rowsWithStatus('running', 'queued')
+      .some((i) => t.listing!.status(i) === 'queued' || !importedRunning(t.at(i)));
     if (running && !this.poll) {
       this.poll = setInterval(() => this.refresh(false), POLL_RUNNING_MS);
     } else if (!running && this.poll) {
@@ -349,8 +338,21 @@ export class WorkspaceModel implements vscode.Disposable {
     return (uri && this.folderOf(uri)) ?? this.folders[0];
   }
 
+  /**
+   * Every run of every folder. At 100,000 runs this builds 100,000 entries (and drops them): what
+   * looks at every run on each change reads the columns instead (openRuns, RunTable).
+   */
   allRuns(): { folder: FolderStore; entry: RunEntry }[] {
     return this.folders.flatMap((folder) => [...folder.entries.values()].map((entry) => ({ folder, entry })));
+  }
+
+  /** The queued and running runs of every folder, found through the status column. */
+  openRuns(): { folder: FolderStore; entry: RunEntry }[] {
+    return this.folders.flatMap((folder) =>
+      folder.entries
+        .rowsWithStatus('queued', 'running')
+        .map((i) => ({ folder, entry: folder.entries.at(i) })),
+    );
   }
 
   reloadAll(): void {
