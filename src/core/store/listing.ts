@@ -413,7 +413,7 @@ export class Listing {
 
   /** The listing with other stamps (same rows). */
   restamped(stamps: ListingStamps): Listing {
-    return new Listing(
+    const l = new Listing(
       this.ids,
       this.names,
       this.strs,
@@ -424,6 +424,9 @@ export class Listing {
       this.c,
       stamps,
     );
+    // The same columns, still read from this listing's file: releasing either closes it.
+    l.releaseFile = () => this.releaseFile();
+    return l;
   }
 
   encode(): Buffer {

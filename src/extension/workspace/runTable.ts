@@ -31,9 +31,11 @@ export class RunTable implements ReadonlyMap<string, RunEntry> {
   static readonly empty = new RunTable(undefined, new Map());
 
   /**
-   * The table of `listing` (every column already read), keeping the entries built from `previous`
-   * for the runs whose row did not change (same updatedAt, metricsBytes and status, not in `dirty`).
-   * `changed` are the ids of runs added, changed or removed (every id when there is no previous).
+   * The table of `listing`, keeping the entries built from `previous` for the runs whose row did not
+   * change (same updatedAt, metricsBytes and status, not in `dirty`); `previous` itself when no run
+   * changed. `changed` are the ids of runs added, changed or removed (every id when there is no
+   * previous). Reads only the listing's id, updatedAt, metricsBytes and status columns: the caller
+   * reads the others (Listing.close) when it keeps the new table.
    */
   static of(
     listing: Listing,
@@ -64,6 +66,8 @@ export class RunTable implements ReadonlyMap<string, RunEntry> {
       }
     }
     while (j < old.size) changed.push(old.id(j++));
+    // Nothing changed: the table held stays (with the lists computed over it and its entries).
+    if (changed.length === 0) return { table: previous, changed };
     return { table: new RunTable(listing, built), changed };
   }
 

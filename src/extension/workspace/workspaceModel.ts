@@ -188,9 +188,15 @@ export class FolderStore implements vscode.Disposable {
       sections: TABLE_SECTIONS,
       recheck: [...dirty].filter((id) => id !== '*'),
     });
-    // Every column read now (the page's entries need them) and the file closed: the table outlives it.
-    listing.close();
     const { table, changed } = RunTable.of(listing, reopen ? undefined : this.entries, dirty);
+    if (table === this.entries) {
+      // Nothing changed (a poll while a run trains, an event for a file that holds no run state):
+      // the table held stays, with the lists the views computed over it.
+      listing.releaseFile();
+      return changed;
+    }
+    // Every column read now (the shown runs' entries need them) and the file closed: the table outlives it.
+    listing.close();
     this.entries = table;
     return changed;
   }

@@ -303,6 +303,29 @@ describe('a table made again after the store changed', () => {
     assert.equal(fresh.changed.length, table.size, 'with nothing before, every run is new');
   });
 
+  test('a listing with no run changed keeps the table held, its lists and entries', () => {
+    const s = store(12);
+    const before = tableOf(s);
+    const cache = new RowsCache();
+    const none: RunFilter = {};
+    const lists = cache.of('f', before, 'exp1', none, '-start');
+    const kept = before.at(0);
+    const { listing } = s.listing({ sections: TABLE_SECTIONS });
+    const again = RunTable.of(listing, before);
+    listing.releaseFile();
+    assert.equal(again.table, before);
+    assert.deepEqual(again.changed, []);
+    assert.equal(cache.of('f', again.table, 'exp1', none, '-start'), lists);
+    assert.equal(again.table.at(0), kept);
+    // a run named by a file event is read again, whatever its columns say
+    const { listing: l2 } = s.listing({ sections: TABLE_SECTIONS });
+    l2.close();
+    const dirty = RunTable.of(l2, before, new Set([before.listing!.id(3)]));
+    assert.notEqual(dirty.table, before);
+    assert.deepEqual(dirty.changed, [before.listing!.id(3)]);
+    assert.equal(dirty.table.at(0), kept);
+  });
+
   test('an empty table lists nothing', () => {
     assert.equal(RunTable.empty.size, 0);
     assert.deepEqual([...RunTable.empty.values()], []);
