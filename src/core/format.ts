@@ -13,40 +13,74 @@ export const SIGNIFICANT_DIGITS = 5;
  * trailing zeros dropped, in exponent form (`1.2346e-5`, `3e+7`) below 1e-3 and from 1e6 on.
  */
 export function formatNumber(v: number): string {
-  if (Number.isNaN(v)) return 'NaN';
-  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
-  if (Number.isInteger(v) && Math.abs(v) < 1e15) return String(v);
-  const a = Math.abs(v);
-  if (a !== 0 && (a < 1e-3 || a >= 1e6)) {
+  if (v !== v) return 'NaN';
+  const a = v < 0 ? -v : v;
+  if (a === Infinity) return v > 0 ? 'Infinity' : '-Infinity';
+  if (a < 1e15 && Math.floor(v) === v) return String(v);
+  if (a < 1e-3 || a >= 1e6) {
     return v.toExponential(SIGNIFICANT_DIGITS - 1).replace(/\.?0+e/, 'e');
   }
-  return String(a === 0 ? 0 : rounded5(v, a));
+  return fixed5(v, a);
+}
+
+/** Up to four zeros, by count. */
+const ZEROS = ['', '0', '00', '000', '0000'];
+/** 10^k for k = 0..8, each exact. */
+const POW10 = [1, 10, 100, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8];
+
+/** a scaled by 10^(4 - e): exact powers of ten, one correctly rounded operation. */
+function scaled(a: number, e: number): number {
+  return e > 4 ? a / POW10[e - 4] : a * POW10[4 - e];
 }
 
 /**
- * Number(v.toPrecision(5)) for 1e-3 <= |v| < 1e6, without the decimal conversion (a table of
- * 100,000 runs formats a million numbers). v is scaled to five integer digits by an exact power of
- * ten, rounded, and scaled back by one correctly rounded division or multiplication: the double
- * nearest the decimal that toPrecision writes. Near a tie, where the scaling's own rounding could
- * decide, toPrecision answers.
+ * String(Number(v.toPrecision(5))) for 1e-3 <= |v| < 1e6, without a decimal conversion of a double
+ * (a table of 100,000 runs formats half a million numbers). v is scaled to five integer digits by
+ * an exact power of ten and rounded to the integer n; the text is n's digits with the decimal point
+ * put in and trailing zeros dropped. That is what String writes for the double nearest n x 10^(e-4):
+ * a decimal of at most 15 significant digits is the shortest text that reads back as its nearest
+ * double. Near a tie, where the scaling's own rounding could decide, toPrecision answers.
  */
-function rounded5(v: number, a: number): number {
-  let e = Math.floor(Math.log10(a));
-  let x = a * 10 ** (4 - e);
-  if (e > 4) x = a / 10 ** (e - 4);
-  // log10 can be one off next to a power of ten
-  if (x >= 1e5) {
-    e++;
-    x = e > 4 ? a / 10 ** (e - 4) : a * 10 ** (4 - e);
-  } else if (x < 1e4) {
-    e--;
-    x = e > 4 ? a / 10 ** (e - 4) : a * 10 ** (4 - e);
-  }
+function fixed5(v: number, a: number): string {
+  // the decimal exponent: 10^e <= a < 10^(e+1), checked (and mended) through the scaled value
+  let e =
+    a < 1
+      ? a < 0.01
+        ? -3
+        : a < 0.1
+          ? -2
+          : -1
+      : a < 100
+        ? a < 10
+          ? 0
+          : 1
+        : a < 1e4
+          ? a < 1e3
+            ? 2
+            : 3
+          : a < 1e5
+            ? 4
+            : 5;
+  let x = scaled(a, e);
+  if (x >= 1e5) x = scaled(a, ++e);
+  else if (x < 1e4) x = scaled(a, --e);
   const frac = x - Math.floor(x);
-  if (Math.abs(frac - 0.5) < 1e-6 || x < 1e4 || x >= 1e5) return Number(v.toPrecision(SIGNIFICANT_DIGITS));
-  const n = Math.round(x);
-  const r = e > 4 ? n * 10 ** (e - 4) : n / 10 ** (4 - e);
-  return v < 0 ? -r : r;
+  if (frac - 0.5 < 1e-6 && 0.5 - frac < 1e-6) return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
+  if (x < 1e4 || x >= 1e5) return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
+  let n = Math.round(x);
+  if (n === 100_000) {
+    n = 10_000;
+    e++;
+  }
+  const sign = v < 0 ? '-' : '';
+  if (e >= 4) return sign + String(n) + ZEROS[e - 4];
+  let m = n; // n without its trailing zeros
+  while (m % 10 === 0) m /= 10;
+  const digits = String(m);
+  if (e < 0) return sign + '0.' + ZEROS[-e - 1] + digits;
+  // e + 1 digits before the point, the rest after it
+  if (digits.length <= e + 1) return sign + digits + ZEROS[e + 1 - digits.length];
+  return sign + digits.slice(0, e + 1) + '.' + digits.slice(e + 1);
 }
 
 /** `1 run`, `3 runs`, `1,200 points`: a count and its noun, singular for one. */
@@ -190,17 +224,76 @@ export interface RunsTableRows {
   paramToken(k: number, key: string): string | number;
   metricKeys(k: number): string[];
   metricLast(k: number, key: string): number | undefined;
+  /**
+   * Optional reads of whole columns, for many runs (the same values as the per-run reads): every
+   * param key and every metric key of the runs, one param's tokens as dictionary codes (-1 where a
+   * run has no such param), one metric's last values (`present[k]` 0 where run k has no such metric).
+   */
+  allParamKeys?(): Iterable<string>;
+  allMetricKeys?(): Iterable<string>;
+  paramCodes?(key: string): Int32Array;
+  metricLasts?(key: string): { values: Float64Array; present: Uint8Array };
 }
 
 export function runsTable(entries: RunEntry[], now = Date.now()): string {
   return [...runsTableChunks(entryRows(entries), now)].join('\n');
 }
 
+/** A column of repeated cells: each run's cell is one of a few, made once. */
+interface SharedColumn {
+  shared: true;
+  codes: Int32Array;
+  cells: string[];
+}
+/** A column with a cell per run (ids, names, metric values). */
+interface RowColumn {
+  shared: false;
+  cells: string[];
+}
+type Column = SharedColumn | RowColumn;
+
+/** Collects a shared column: the cell of each distinct key is made once. */
+class SharedBuilder {
+  readonly codes: Int32Array;
+  readonly cells: string[] = [];
+  private readonly byKey = new Map<string | number, number>();
+  constructor(n: number) {
+    this.codes = new Int32Array(n);
+  }
+  /** Run k's cell is the one of `key`, made by `make` the first time. */
+  put(k: number, key: string | number, make: () => string): void {
+    let code = this.byKey.get(key);
+    if (code === undefined) {
+      code = this.cells.length;
+      this.cells.push(cell(make()));
+      this.byKey.set(key, code);
+    }
+    this.codes[k] = code;
+  }
+  /** Run k's cell is `text`. */
+  putText(k: number, text: string): void {
+    this.put(k, text, () => text);
+  }
+  column(): SharedColumn {
+    return { shared: true, codes: this.codes, cells: this.cells };
+  }
+}
+
+const NUM_RE = /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/;
+
+/** A cell that trimEnd would remove whole (an empty cell, or spaces). */
+function blank(c: string): boolean {
+  if (c.length === 0) return true;
+  const first = c.charCodeAt(0);
+  return (first === 32 || first >= 0xa0) && c.trimEnd() === '';
+}
+
 /**
  * The runs table in pieces (see tableChunks), for listings too long for one string. The same text
  * as `table` of the same cells, made column by column so that a table of 100,000 runs holds few
- * strings at once: repeated cells (experiments, statuses, ages, param values) are made once and
- * shared, and metric values are kept as numbers and formatted when their line is written.
+ * strings at once: repeated cells (experiments, statuses, ages, param values) are made and padded
+ * once and shared, ids, names and metric values are padded as their line is written, and each line
+ * is trimmed only where its end can be blank.
  */
 export function* runsTableChunks(
   runs: RunsTableRows,
@@ -209,10 +302,7 @@ export function* runsTableChunks(
 ): Generator<string> {
   const n = runs.count;
   const paramKeys = varyingRowKeys(runs).slice(0, 6);
-  // the program's own metrics first; the machine's system/ samples fill what columns are left
-  const metricSet = new Set<string>();
-  for (let k = 0; k < n; k++) for (const m of runs.metricKeys(k)) metricSet.add(m);
-  const metricKeys = [...metricSet]
+  const metricKeys = [...(runs.allMetricKeys ? runs.allMetricKeys() : rowMetricKeys(runs))]
     .sort((a, b) => Number(isSystemMetric(a)) - Number(isSystemMetric(b)) || (a < b ? -1 : a > b ? 1 : 0))
     .slice(0, 6);
   const header = [
@@ -226,75 +316,145 @@ export function* runsTableChunks(
     ...metricKeys,
   ].map(cell);
   const textCols = 6 + paramKeys.length;
-  const text: string[][] = Array.from({ length: textCols }, () => new Array<string>(n));
-  const shared = Array.from({ length: textCols }, () => new Map<string | number, string>());
-  /** A cell made once per distinct key of its column. */
-  const once = (col: number, key: string | number, make: () => string): string => {
-    let c = shared[col].get(key);
-    if (c === undefined) shared[col].set(key, (c = cell(make())));
-    return c;
-  };
-  for (let k = 0; k < n; k++) {
-    const start = runs.startTime(k);
-    const status = runs.status(k);
-    text[0][k] = cell(runs.id(k));
-    text[1][k] = cell(runs.starred(k) ? `★ ${runs.name(k)}` : runs.name(k));
-    text[2][k] = once(2, runs.experiment(k), () => runs.experiment(k));
-    text[3][k] =
-      status === 'unreadable' ? cell(`unreadable: ${runs.error(k) ?? ''}`) : once(3, status, () => status);
-    const age = start ? formatAge(start, now) : '';
-    text[4][k] = once(4, age, () => age);
-    const duration = start ? formatDuration((runs.endTime(k) ?? now) - start) : '';
-    text[5][k] = once(5, duration, () => duration);
-    for (let j = 0; j < paramKeys.length; j++)
-      text[6 + j][k] = once(6 + j, runs.paramToken(k, paramKeys[j]), () =>
-        formatParam(runs.param(k, paramKeys[j])),
-      );
-  }
+  const columns = [...textColumns(runs, paramKeys, now), ...metricKeys.map((key) => metricColumn(runs, key))];
   const widths = header.map((h) => h.length);
-  const metricText = metricKeys.map(() => new Array<string>(n));
-  for (let j = 0; j < metricKeys.length; j++) {
-    const col = metricText[j];
-    let w = widths[textCols + j];
-    for (let k = 0; k < n; k++) {
-      const v = runs.metricLast(k, metricKeys[j]);
-      const c = v === undefined ? '' : formatNumber(v);
-      col[k] = c;
-      if (c.length > w) w = c.length;
-    }
-    widths[textCols + j] = w;
-  }
-  const numRe = /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/;
-  // formatted numbers are numeric cells; a text column is when all its cells are (or are empty)
   const numeric = header.map((_, i) => n > 0 && i >= textCols);
-  for (let i = 0; i < textCols; i++) {
-    const col = text[i];
-    let num = n > 0;
+  for (let i = 0; i < columns.length; i++) {
+    const col = columns[i];
     let w = widths[i];
-    for (let k = 0; k < n; k++) {
-      const c = col[k];
+    let num = numeric[i] || (n > 0 && i < textCols);
+    const check = i < textCols;
+    for (const c of col.cells) {
       if (c.length > w) w = c.length;
-      if (num && c !== '' && !numRe.test(c)) num = false;
+      if (check && num && c !== '' && !NUM_RE.test(c)) num = false;
     }
     widths[i] = w;
     numeric[i] = num;
   }
   const pad = (c: string, i: number) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]));
-  let chunk = header.map(pad).join('  ').trimEnd();
-  let lines = 1;
+  const headerLine = header.map(pad).join('  ').trimEnd();
+  // Shared cells padded once, with the separator before them (but for the first column).
+  const padded = columns.map((col, i) =>
+    col.shared ? col.cells.map((c) => (i > 0 ? '  ' : '') + pad(c, i)) : [],
+  );
+  const blanks = columns.map((col) => (col.shared ? col.cells.map(blank) : []));
+  const widest = Math.max(0, ...widths);
+  /** '  ' and then k spaces, by k. */
+  const gaps = Array.from({ length: widest + 1 }, (_, k) => '  ' + ' '.repeat(k));
+  const spaces = Array.from({ length: widest + 1 }, (_, k) => ' '.repeat(k));
+  const last = columns.length - 1;
+  /** Cell i of run k, padded, with the separator before it (none for the first). */
+  const piece = (i: number, k: number): string => {
+    const col = columns[i];
+    if (col.shared) return padded[i][col.codes[k]];
+    const c = col.cells[k];
+    const fill = widths[i] - c.length;
+    if (numeric[i]) return i > 0 ? gaps[fill] + c : spaces[fill] + c;
+    return i > 0 ? '  ' + c + spaces[fill] : c + spaces[fill];
+  };
+  const isBlank = (i: number, k: number): boolean => {
+    const col = columns[i];
+    return col.shared ? blanks[i][col.codes[k]] : blank(col.cells[k]);
+  };
+  let lines: string[] = [headerLine];
   for (let k = 0; k < n; k++) {
-    if (lines >= linesPerChunk) {
-      yield chunk;
-      chunk = '';
-      lines = 0;
+    if (lines.length >= linesPerChunk) {
+      yield lines.join('\n');
+      lines = [];
     }
-    let out = pad(text[0][k], 0);
-    for (let i = 1; i < textCols; i++) out += '  ' + pad(text[i][k], i);
-    for (let j = 0; j < metricKeys.length; j++) out += '  ' + pad(metricText[j][k], textCols + j);
-    chunk += (lines > 0 ? '\n' : '') + out.trimEnd();
-    lines++;
+    // the line ends at its last cell that is not blank: trimEnd of the whole line, cell by cell
+    let end = last;
+    while (end >= 0 && isBlank(end, k)) end--;
+    let out = '';
+    if (end === last && numeric[last]) {
+      for (let i = 0; i <= last; i++) out += piece(i, k);
+    } else if (end >= 0) {
+      for (let i = 0; i < end; i++) out += piece(i, k);
+      out += piece(end, k).trimEnd();
+    }
+    lines.push(out);
   }
-  yield chunk;
+  yield lines.join('\n');
+  for (const col of columns) col.cells.length = 0; // printed: its strings can go
+}
+
+const WEEK_S = 7 * 86400;
+const DAY_MS = 86_400_000;
+
+/** The six text columns and the param columns. */
+function textColumns(runs: RunsTableRows, paramKeys: string[], now: number): Column[] {
+  const n = runs.count;
+  const ids = new Array<string>(n);
+  const names = new Array<string>(n);
+  const experiment = new SharedBuilder(n);
+  const status = new SharedBuilder(n);
+  const age = new SharedBuilder(n);
+  const duration = new SharedBuilder(n);
+  const ages = new Map<number, string>();
+  const oldAges = new Map<number, string>();
+  for (let k = 0; k < n; k++) {
+    const start = runs.startTime(k);
+    const s = runs.status(k);
+    ids[k] = cell(runs.id(k));
+    names[k] = cell(runs.starred(k) ? `★ ${runs.name(k)}` : runs.name(k));
+    experiment.putText(k, runs.experiment(k));
+    if (s === 'unreadable')
+      status.put(k, `\0${runs.error(k) ?? ''}`, () => `unreadable: ${runs.error(k) ?? ''}`);
+    else status.putText(k, s);
+    if (start) {
+      // formatAge's text is one per second of age within a week, then one per day (UTC)
+      const second = Math.max(0, Math.round((now - start) / 1000));
+      const byDay = second >= WEEK_S;
+      const key = byDay ? Math.floor(start / DAY_MS) : second;
+      const cache = byDay ? oldAges : ages;
+      let a = cache.get(key);
+      if (a === undefined) cache.set(key, (a = formatAge(start, now)));
+      age.putText(k, a);
+      const ms = (runs.endTime(k) ?? now) - start;
+      duration.put(k, Math.round(ms / 1000), () => formatDuration(ms));
+    } else {
+      age.putText(k, '');
+      duration.putText(k, '');
+    }
+  }
+  const params = paramKeys.map((key) => {
+    const b = new SharedBuilder(n);
+    const codes = runs.paramCodes?.(key);
+    for (let k = 0; k < n; k++)
+      b.put(k, codes ? codes[k] : runs.paramToken(k, key), () => formatParam(runs.param(k, key)));
+    return b.column();
+  });
+  return [
+    { shared: false, cells: ids },
+    { shared: false, cells: names },
+    experiment.column(),
+    status.column(),
+    age.column(),
+    duration.column(),
+    ...params,
+  ];
+}
+
+/** A metric's last values as text ('' where a run has no such metric). */
+function metricColumn(runs: RunsTableRows, key: string): RowColumn {
+  const n = runs.count;
+  const cells = new Array<string>(n);
+  if (runs.metricLasts) {
+    const { values, present } = runs.metricLasts(key);
+    for (let k = 0; k < n; k++) cells[k] = present[k] ? formatNumber(values[k]) : '';
+  } else {
+    for (let k = 0; k < n; k++) {
+      const v = runs.metricLast(k, key);
+      cells[k] = v === undefined ? '' : formatNumber(v);
+    }
+  }
+  return { shared: false, cells };
+}
+
+function rowMetricKeys(runs: RunsTableRows): Set<string> {
+  const keys = new Set<string>();
+  for (let k = 0; k < runs.count; k++) for (const m of runs.metricKeys(k)) keys.add(m);
+  return keys;
 }
 
 /** Index entries as table rows. */
@@ -323,6 +483,11 @@ export function entryRows(entries: RunEntry[]): RunsTableRows {
 
 /** Params that take more than one value among the runs (all params when there is one run). */
 function varyingRowKeys(runs: RunsTableRows): string[] {
+  if (runs.allParamKeys && runs.paramCodes) {
+    const keys = [...runs.allParamKeys()].sort();
+    if (runs.count <= 1) return keys;
+    return keys.filter((key) => varies(runs.paramCodes!(key)));
+  }
   const values = new Map<string, { tokens: Set<string | number>; runs: number }>();
   for (let k = 0; k < runs.count; k++) {
     for (const key of runs.paramKeys(k)) {
@@ -335,6 +500,14 @@ function varyingRowKeys(runs: RunsTableRows): string[] {
   const keys = [...values.keys()].sort();
   if (runs.count <= 1) return keys;
   return keys.filter((k) => values.get(k)!.tokens.size > 1 || values.get(k)!.runs < runs.count);
+}
+
+/** Codes (-1: absent) of a param that some run lacks or that has two values. */
+function varies(codes: Int32Array): boolean {
+  const first = codes[0];
+  if (first === -1) return true;
+  for (let k = 1; k < codes.length; k++) if (codes[k] !== first) return true;
+  return false;
 }
 
 export function summaryRows(metrics: Record<string, MetricSummary>): string[][] {

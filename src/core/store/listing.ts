@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { RunlensError } from '../errors';
+import type { RunsTableRows } from '../format';
 import type { Field, FieldValue } from './query';
 import { setOwn } from './records';
 import type { JobRecord, ListedStatus, MetricSummary, ParamValue, RunEntry } from './types';
@@ -234,6 +235,73 @@ export class Listing {
     if (at === undefined) return undefined;
     const col = stat === 'last' ? this.c.mLast : stat === 'min' ? this.c.mMin : this.c.mMax;
     return col[this.metricOff[i] + at];
+  }
+
+  // ------------------------------------------------------------------------------------------
+  // Reading columns of many rows (the same values as the reads above, a lookup per shape not per row)
+
+  /** The param, metric or tag keys that the given rows have. */
+  keysOf(rows: ArrayLike<number>, kind: 'param' | 'metric' | 'tag'): Set<string> {
+    const shapeOf = this.shapeColumn(kind);
+    const seen = new Uint8Array(this.shapes.length);
+    const keys = new Set<string>();
+    for (let r = 0; r < rows.length; r++) {
+      const s = shapeOf[rows[r]];
+      if (seen[s]) continue;
+      seen[s] = 1;
+      for (const k of this.shapes[s]) keys.add(this.strs[k]);
+    }
+    return keys;
+  }
+
+  /** paramCode of each of the given rows. */
+  paramCodes(rows: ArrayLike<number>, key: string): Int32Array {
+    const slots = this.slots(key);
+    const { paramShape, paramCodes } = this.c;
+    const off = this.paramOff;
+    const out = new Int32Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r];
+      const at = slots[paramShape[i]];
+      out[r] = at < 0 ? -1 : paramCodes[off[i] + at];
+    }
+    return out;
+  }
+
+  /** A metric's last, min or max value for each of the given rows; `present[r]` 0 where it has none. */
+  metricColumn(
+    rows: ArrayLike<number>,
+    key: string,
+    stat: 'last' | 'min' | 'max',
+  ): { values: Float64Array; present: Uint8Array } {
+    const slots = this.slots(key);
+    const shape = this.c.metricShape;
+    const col = stat === 'last' ? this.c.mLast : stat === 'min' ? this.c.mMin : this.c.mMax;
+    const off = this.metricOff;
+    const values = new Float64Array(rows.length);
+    const present = new Uint8Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r];
+      const at = slots[shape[i]];
+      if (at < 0) continue;
+      values[r] = col[off[i] + at];
+      present[r] = 1;
+    }
+    return { values, present };
+  }
+
+  private shapeColumn(kind: 'param' | 'metric' | 'tag'): Int32Array {
+    return kind === 'param' ? this.c.paramShape : kind === 'metric' ? this.c.metricShape : this.c.tagShape;
+  }
+
+  /** Per shape: the position of `key` in it, -1 where it is not. */
+  private slots(key: string): Int32Array {
+    this.strIndex ??= new Map(this.strs.map((s, i) => [s, i]));
+    const k = this.strIndex.get(key);
+    const out = new Int32Array(this.shapes.length).fill(-1);
+    if (k === undefined) return out;
+    for (let s = 0; s < this.shapes.length; s++) out[s] = this.shapePos[s].get(k) ?? -1;
+    return out;
   }
 
   /** The value of a query field for row `i`, exactly as `valueOf` reads it from the row's entry. */
@@ -621,6 +689,30 @@ export class Listing {
       m0: this.metricOff[i],
     };
   }
+}
+
+/** The given rows of a listing as the runs table reads them (core/format.ts runsTableChunks). */
+export function listingTableRows(l: Listing, rows: ArrayLike<number>): RunsTableRows {
+  return {
+    count: rows.length,
+    id: (k) => l.id(rows[k]),
+    name: (k) => l.name(rows[k]),
+    starred: (k) => l.starred(rows[k]),
+    experiment: (k) => l.experiment(rows[k]),
+    status: (k) => l.status(rows[k]),
+    error: (k) => l.error(rows[k]),
+    startTime: (k) => l.startTime(rows[k]),
+    endTime: (k) => l.endTime(rows[k]),
+    paramKeys: (k) => l.paramKeys(rows[k]),
+    param: (k, key) => l.param(rows[k], key),
+    paramToken: (k, key) => l.paramCode(rows[k], key),
+    metricKeys: (k) => l.metricKeys(rows[k]),
+    metricLast: (k, key) => l.metric(rows[k], key, 'last'),
+    allParamKeys: () => l.keysOf(rows, 'param'),
+    allMetricKeys: () => l.keysOf(rows, 'metric'),
+    paramCodes: (key) => l.paramCodes(rows, key),
+    metricLasts: (key) => l.metricColumn(rows, key, 'last'),
+  };
 }
 
 function encodeParam(v: ParamValue): unknown {

@@ -10,6 +10,7 @@ import {
   entryRows,
   table,
 } from '../../../src/core/format';
+import { Listing, listingTableRows } from '../../../src/core/store/listing';
 import type { MetricSummary, ParamValue, RunEntry } from '../../../src/core/store/types';
 
 // runsTableChunks builds the runs table column by column (shared cells, metric text per column);
@@ -120,4 +121,99 @@ test('runs table: a NaN param and a null param are two values (the column is sho
 
 test('runs table: no runs gives the header alone', () => {
   assert.equal(runsTable([], NOW), reference([], [], []));
+});
+
+/** Runs with every kind of cell: the listing's column reads must print what the entries print. */
+function variedEntries(): RunEntry[] {
+  const numbers = [
+    NaN,
+    Infinity,
+    -Infinity,
+    0,
+    -0,
+    -1.5,
+    1e-9,
+    -1.2345678e-7,
+    0.000999995,
+    0.00123449,
+    999999.5,
+    -999999.4,
+    123456789.123,
+    1e21,
+    -5e300,
+    0.1 + 0.2,
+    1e15 + 2,
+    2 ** 53,
+  ];
+  const names = [
+    'plain',
+    'ünïcode ✓',
+    '日本語の名前',
+    'tab\there',
+    'y'.repeat(75),
+    'trailing   ',
+    '   ',
+    'nbsp\u00a0',
+    '🚀',
+    '-1.5',
+    '',
+  ];
+  const params: Record<string, ParamValue>[] = [
+    { lr: 0.001, batch: 32 },
+    { lr: NaN, batch: 32, opt: '1e5' },
+    { lr: null as unknown as ParamValue, batch: 32, opt: 'line\nbreak' },
+    { batch: 32, opt: 'z'.repeat(70), wide: 'ω' },
+    { lr: -2, batch: 32, opt: true as unknown as ParamValue, blank: ' ' },
+    { lr: '0.1', batch: 32, blank: '' },
+  ];
+  const starts = [
+    NOW - 5_000,
+    NOW - 3 * 3600_000,
+    NOW - 8 * 86400_000,
+    NOW - 400 * 86400_000,
+    NOW + 60_000,
+    0,
+  ];
+  return Array.from({ length: 300 }, (_, i) => {
+    const metrics: Record<string, MetricSummary> = {};
+    if (i % 3) metrics.acc = summary(numbers[i % numbers.length]);
+    if (i % 4) metrics.loss = summary(numbers[(i * 7) % numbers.length] * (i % 2 ? 1 : -1));
+    if (i % 5 === 0) metrics['system/cpu_percent'] = summary(i);
+    if (i % 9 === 0) metrics['Ω'] = summary(i / 3);
+    return entry(i, {
+      name: names[i % names.length],
+      experiment: i % 7 ? `exp${i % 3}` : 'ëxp ' + 'x'.repeat(70),
+      starred: i % 10 === 1,
+      status: i % 37 === 0 ? 'unreadable' : i % 11 === 0 ? 'running' : 'finished',
+      error: i % 37 === 0 ? `run.json: broken ${i % 2}` : undefined,
+      startTime: starts[i % starts.length] - i,
+      endTime: i % 11 === 0 ? null : starts[i % starts.length] + i * 997,
+      params: params[i % params.length],
+      metrics,
+    });
+  });
+}
+
+test('runs table: the listing index prints what the index entries print (every kind of cell)', () => {
+  const entries = variedEntries();
+  const listing = Listing.of(entries, { index: null, runsDir: null, changes: null });
+  const cases: RunEntry[][] = [
+    entries,
+    entries.filter((_, i) => i % 2 === 0),
+    entries.slice(0, 1),
+    entries.filter((e) => e.params.batch === 32 && e.metrics.acc),
+    [],
+  ];
+  for (const chosen of cases) {
+    const rows = chosen.map((e) => listing.rowOf(e.id)!);
+    const fromEntries = [...runsTableChunks(entryRows(chosen), NOW, 37)].join('\n');
+    const fromListing = [...runsTableChunks(listingTableRows(listing, rows), NOW, 37)].join('\n');
+    assert.equal(fromListing, fromEntries);
+    // the columns chosen (params and metrics have no names in common here), then the cells row by row
+    const shown = fromEntries.split('\n')[0].trim().split(/\s+/).slice(6);
+    const isMetric = (k: string) => chosen.some((e) => Object.hasOwn(e.metrics, k));
+    const metricKeys = shown.filter(isMetric);
+    const params = shown.filter((k) => !isMetric(k));
+    assert.equal(fromEntries, reference(chosen, params, metricKeys));
+  }
 });

@@ -3,8 +3,7 @@ import { reconcileJobs } from '../../../core/slurm/watcher';
 import { parseFilters, parseOrderBy } from '../../../core/store/query';
 import { searchListingWith } from '../../../core/store/search';
 import { runsTableChunks, toJson } from '../../../core/format';
-import type { RunsTableRows } from '../../../core/format';
-import { TABLE_SECTIONS } from '../../../core/store/listing';
+import { TABLE_SECTIONS, listingTableRows } from '../../../core/store/listing';
 import type { Listing } from '../../../core/store/listing';
 import type { ListingResult } from '../../../core/store/listingIndex';
 import type { Store } from '../../../core/store/store';
@@ -60,7 +59,7 @@ export async function listRuns(opts: ListRunsOptions, { io, openStore }: CliCont
     io.out(listing.size ? '(no run matches)' : '(no runs yet: start one with `runlens run -- CMD`)');
     return;
   }
-  await print(io, lines(runsTableChunks(tableRows(listing, rows))));
+  await print(io, lines(runsTableChunks(listingTableRows(listing, rows))));
 }
 
 /** One entry a line (--jsonl), or one array (--json, as JSON.stringify writes it), in pieces. */
@@ -113,25 +112,6 @@ async function print(io: Io, parts: Iterable<string>): Promise<void> {
     return;
   }
   io.out([...parts].join('').replace(/\n$/, ''));
-}
-
-function tableRows(l: Listing, rows: number[]): RunsTableRows {
-  return {
-    count: rows.length,
-    id: (k) => l.id(rows[k]),
-    name: (k) => l.name(rows[k]),
-    starred: (k) => l.starred(rows[k]),
-    experiment: (k) => l.experiment(rows[k]),
-    status: (k) => l.status(rows[k]),
-    error: (k) => l.error(rows[k]),
-    startTime: (k) => l.startTime(rows[k]),
-    endTime: (k) => l.endTime(rows[k]),
-    paramKeys: (k) => l.paramKeys(rows[k]),
-    param: (k, key) => l.param(rows[k], key),
-    paramToken: (k, key) => l.paramCode(rows[k], key),
-    metricKeys: (k) => l.metricKeys(rows[k]),
-    metricLast: (k, key) => l.metric(rows[k], key, 'last'),
-  };
 }
 
 /** The listing, after asking the scheduler once about cluster runs still queued or running, so the list says where they are. */
