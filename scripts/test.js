@@ -134,6 +134,10 @@ if (!only.length || only.includes('slurm')) {
 }
 if (!only.length || only.includes('integration'))
   vscodeTests('integration', 'scripts/e2e/run-integration.sh');
+// the path a new user walks, in a real VS Code with a fresh profile on public data: MLflow imports,
+// charts, compare on 103 params, drift, the pipeline, lenses while a run trains, the gate
+if (!only.length || only.includes('walkthrough'))
+  vscodeTests('walkthrough', 'scripts/e2e/run-ui.sh', { E2E_SCENARIO: 'walkthrough-scenario' });
 if (only.includes('ui') || (!only.length && process.env.RUNLENS_UI_TESTS))
   vscodeTests('ui', 'scripts/e2e/run-ui.sh');
 // Runlens as a user gets it: the packed tarball in an empty prefix, a temporary git repository with

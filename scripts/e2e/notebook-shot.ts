@@ -49,7 +49,7 @@ step('notebook-lenses', async (page) => {
   // the panel hidden: the whole notebook fits, its training cell (drawn only when visible) included
   await runCommand(page, 'View: Hide Panel');
   await page
-    .locator('.notebookOverlay .codelens-decoration', { hasText: /val_acc [\d.]+ @ step 7/ })
+    .locator('.notebookOverlay .codelens-decoration', { hasText: /loss [\d.e-]+ @ step 7/ })
     .waitFor({ timeout: 60_000 });
   lap('the training cell shows the run');
   await page.mouse.move(200, 600); // away from the notebook: no hover toolbars in the picture

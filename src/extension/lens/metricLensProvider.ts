@@ -183,17 +183,18 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
       flush();
       // Several metrics on one line share its width: each lens says less, its tooltip says all.
       const compact = keys.length > 1;
-      for (const key of keys.slice(0, 4)) {
+      const lineStep = runs!.latest.metrics[keys[0]].lastStep;
+      keys.slice(0, 4).forEach((key, i) => {
         lenses.push(
           new vscode.CodeLens(range, {
-            title: lensTitle(key, runs!.latest, runs!.baseline, goals, compact),
+            title: lensTitle(key, runs!.latest, runs!.baseline, goals, compact, i ? lineStep : undefined),
             tooltip: `${lensTitle(key, runs!.latest, runs!.baseline, goals).replace(/\$\([\w-]+\) ?/g, '')}\nClick to open the chart of ${key} for the last runs of this script`,
             // the chart of this script's last runs (the newest ten)
             command: Commands.openMetricsChart,
             arguments: [undefined, runNodes(runs!)],
           }),
         );
-      }
+      });
     }
     flush();
     return lenses;

@@ -39,8 +39,9 @@ export function keyMetric(
 
 /**
  * A metric's lens: its last value and step, the best value (by the metric's goal) and the change
- * against the baseline. Compact (several metrics on one line): the best is "(best)" when it is the
- * last value, and the change is relative only, with no verdict word (its arrow says it).
+ * against the baseline. Compact (several metrics on one line): the step is left out when it is
+ * `lineStep` (the step the line's first lens shows), the best is "(best)" when it is the last
+ * value, and the change is relative only, with no verdict word (its arrow says it).
  */
 export function lensTitle(
   key: string,
@@ -48,11 +49,13 @@ export function lensTitle(
   baseline: RunEntry | undefined,
   goals: Record<string, Goal>,
   compact = false,
+  lineStep?: number,
 ): string {
   const s = latest.metrics[key];
   const goal = goalOf(key, goals);
   const best = bestOf(s, goal);
-  let title = `$(graph-line) ${key} ${formatNumber(s.last)} @ step ${s.lastStep}`;
+  let title = `$(graph-line) ${key} ${formatNumber(s.last)}`;
+  if (!compact || lineStep !== s.lastStep) title += ` @ step ${s.lastStep}`;
   if (best !== undefined) {
     const bestStep = goal === 'min' ? s.minStep : s.maxStep;
     if (compact && best === s.last && (bestStep === undefined || bestStep === s.lastStep)) title += ' (best)';

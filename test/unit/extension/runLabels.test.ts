@@ -163,6 +163,15 @@ test('a metric lens: long when alone on its line; compact when the line logs sev
     lensTitle('loss', latest, baseline, goals, true),
     '$(graph-line) loss 2.4384e-4 @ step 264 (best) · $(arrow-up) -23.8% vs baseline',
   );
+  // After a lens of the same line at that step, the step is not said again.
+  assert.equal(
+    lensTitle('loss', latest, baseline, goals, true, 264),
+    '$(graph-line) loss 2.4384e-4 (best) · $(arrow-up) -23.8% vs baseline',
+  );
+  assert.match(
+    lensTitle('loss', latest, baseline, goals, true, 263),
+    /^\$\(graph-line\) loss 2\.4384e-4 @ step 264 /,
+  );
   assert.match(lensTitle('loss', latest, baseline, goals), /best 2\.4384e-4 @ step 264 · .* \(better\)$/);
   // The latest run is the baseline: nothing to compare.
   assert.equal(
