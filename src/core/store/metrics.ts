@@ -243,35 +243,47 @@ export function parsePointLine(line: string): MetricPoint | null | string {
 }
 
 export function foldSummary(summary: Record<string, MetricSummary>, p: MetricPoint): void {
-  const s = getOwn(summary, p.key);
+  foldPoint(summary, p.key, p.value, p.step, p.time, p.source);
+}
+
+/** foldSummary of one point given as its fields. */
+export function foldPoint(
+  summary: Record<string, MetricSummary>,
+  key: string,
+  value: number,
+  step: number,
+  time: number,
+  source?: 'stdout',
+): void {
+  const s = getOwn(summary, key);
   if (s === undefined) {
-    setOwn(summary, p.key, {
-      last: p.value,
-      lastStep: p.step,
-      min: p.value,
-      max: p.value,
-      minStep: p.step,
-      maxStep: p.step,
+    setOwn(summary, key, {
+      last: value,
+      lastStep: step,
+      min: value,
+      max: value,
+      minStep: step,
+      maxStep: step,
       count: 1,
-      lastTime: p.time,
-      ...(p.source ? { source: p.source } : {}),
+      lastTime: time,
+      ...(source ? { source } : {}),
     });
     return;
   }
   s.count++;
-  if (p.step >= s.lastStep) {
-    s.last = p.value;
-    s.lastStep = p.step;
-    s.lastTime = p.time;
+  if (step >= s.lastStep) {
+    s.last = value;
+    s.lastStep = step;
+    s.lastTime = time;
   }
   // NaN never becomes min or max: comparisons with NaN are false.
-  if (p.value < s.min || Number.isNaN(s.min)) {
-    s.min = p.value;
-    s.minStep = p.step;
+  if (value < s.min || Number.isNaN(s.min)) {
+    s.min = value;
+    s.minStep = step;
   }
-  if (p.value > s.max || Number.isNaN(s.max)) {
-    s.max = p.value;
-    s.maxStep = p.step;
+  if (value > s.max || Number.isNaN(s.max)) {
+    s.max = value;
+    s.maxStep = step;
   }
 }
 

@@ -34,6 +34,14 @@ export interface Columns {
   times: Float64Array;
 }
 
+/** Columns of `n` numbers each held in consecutive pieces (a writer's growing columns), written as one. */
+export interface ColumnPieces {
+  n: number;
+  steps: Float64Array[];
+  values: Float64Array[];
+  times: Float64Array[];
+}
+
 export interface CachedMetrics {
   /** Bytes of the JSONL the columns hold; read on from here. */
   offset: number;
@@ -137,7 +145,10 @@ function sameTail(
  * Write the cache of `jsonl` atomically. Failing to write (read-only store, full disk) is not
  * an error: the cache only saves time.
  */
-export function writeMetricsCache(jsonl: string, m: CachedMetrics): boolean {
+export function writeMetricsCache(
+  jsonl: string,
+  m: Omit<CachedMetrics, 'series'> & { series: Map<string, Columns | ColumnPieces> },
+): boolean {
   try {
     const tail = Buffer.alloc(Math.min(TAIL, m.offset));
     const fd = fs.openSync(jsonl, 'r');
@@ -172,13 +183,13 @@ export function writeMetricsCache(jsonl: string, m: CachedMetrics): boolean {
     for (const k of keys) {
       at = buf.writeUInt32LE(k.key.length, at);
       at += k.key.copy(buf, at);
-      at = buf.writeUInt32LE(k.c.steps.length, at);
+      at = buf.writeUInt32LE('n' in k.c ? k.c.n : k.c.steps.length, at);
     }
     // The columns are written from where they are (no copy into one buffer: a writer rewrites the
     // cache as it grows, and copying tens of MB each time was most of the cost).
     const chunks: Uint8Array[] = [buf];
     for (const { c } of keys)
-      for (const a of [c.steps, c.values, c.times])
+      for (const a of [c.steps, c.values, c.times].flat())
         chunks.push(new Uint8Array(a.buffer, a.byteOffset, a.byteLength));
     writeChunksAtomic(metricsCacheFile(jsonl), chunks);
     return true;

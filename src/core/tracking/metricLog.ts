@@ -1,6 +1,6 @@
 import * as fs from 'node:fs';
 import { storeWriteError } from '../store/fsutil';
-import { checkMetricValue, foldSummary, formatPoint } from '../store/metrics';
+import { checkMetricValue, encodeValue, foldPoint } from '../store/metrics';
 import { MetricsCacheWriter } from '../store/metricsCacheWriter';
 import { setOwn } from '../store/records';
 import type { MetricPoint, MetricSummary } from '../store/types';
@@ -34,17 +34,13 @@ export class MetricLog {
 
   /** Log several metrics at one step (the next automatic step when none is given). */
   log(metrics: Record<string, unknown>, step?: number, source?: 'stdout', time: number = Date.now()): void {
-    const points: MetricPoint[] = [];
-    for (const [key, raw] of Object.entries(metrics)) {
-      points.push({ key, value: checkMetricValue(key, raw), step: 0, time });
-    }
+    const keys = Object.keys(metrics);
+    // Every value is checked before any is kept: a call with a bad value logs none of its points.
+    for (let i = 0; i < keys.length; i++) checkMetricValue(keys[i], metrics[keys[i]]);
     const s = step ?? this.autoStep;
     if (step === undefined) this.autoStep++;
-    for (const p of points) {
-      p.step = s;
-      if (source) p.source = source;
-      this.push(p);
-    }
+    for (let i = 0; i < keys.length; i++)
+      this.add(keys[i], checkMetricValue(keys[i], metrics[keys[i]]), s, time, source);
   }
 
   /**
@@ -61,9 +57,20 @@ export class MetricLog {
   }
 
   push(p: MetricPoint): void {
-    this.lines.push(formatPoint(p));
-    this.cache.add(p);
-    foldSummary(this.summary, p);
+    this.add(p.key, p.value, p.step, p.time, p.source);
+  }
+
+  /** One point, without making an object of it (a client may log millions, one call each). */
+  private add(key: string, value: number, step: number, time: number, source?: 'stdout'): void {
+    this.lines.push(
+      JSON.stringify(
+        source
+          ? { key, value: encodeValue(value), step, time, source }
+          : { key, value: encodeValue(value), step, time },
+      ),
+    );
+    this.cache.add(key, value, step, time);
+    foldPoint(this.summary, key, value, step, time, source);
     if (this.lines.length >= MAX_BUFFERED_LINES) this.flush();
     else this.schedule();
   }
@@ -83,30 +90,32 @@ export class MetricLog {
       this.timer = undefined;
     }
     if (this.lines.length === 0) return;
-    let text = this.lines.join('\n') + '\n';
+    const lines = this.lines;
     this.lines = [];
     if (this.removed()) {
       this.cache.discard();
       return;
     }
     let before: number;
-    let data: Buffer;
+    let text: string;
     try {
       if (this.fd === undefined) {
         this.fd = fs.openSync(this.file, 'a+');
         // A writer killed mid-line left half a point: end it, or the first point written here would
         // be glued onto it and lost with it.
-        if (!endsWithNewline(this.fd)) text = '\n' + text;
+        if (!endsWithNewline(this.fd)) lines.unshift('');
       }
-      // Encoded once: the write and the cache's check of what was appended use the same bytes.
-      data = Buffer.from(text, 'utf8');
+      // The last newline from an empty last element: one flat string, written as it is (no second
+      // concatenation, no copy into a Buffer).
+      lines.push('');
+      text = lines.join('\n');
       before = fs.fstatSync(this.fd).size;
-      fs.writeSync(this.fd, data);
+      fs.writeSync(this.fd, text);
     } catch (e) {
       throw storeWriteError(e, this.file);
     }
     // The binary columns follow the JSONL (metrics.cache), so charts open without parsing it.
-    this.cache.appended(before, fs.fstatSync(this.fd).size, data);
+    this.cache.appended(before, fs.fstatSync(this.fd).size, Buffer.byteLength(text), text.charCodeAt(0));
   }
 
   close(): void {
