@@ -5,7 +5,7 @@ export interface Io {
   out: (s: string) => void;
   err: (s: string) => void;
   /** Long output, written as it is made; the next chunk waits until this one is taken. */
-  stream?: (chunks: Iterable<string>) => Promise<void>;
+  stream?: (chunks: Iterable<string | Uint8Array>) => Promise<void>;
 }
 
 export interface CliContext {

@@ -33,45 +33,46 @@ function scaled(a: number, e: number): number {
   return e > 4 ? a / POW10[e - 4] : a * POW10[4 - e];
 }
 
+/** The decimal exponent e of 1e-3 <= a < 1e6, 10^e <= a < 10^(e+1), give or take one. */
+function decade(a: number): number {
+  if (a < 1) return a < 0.01 ? -3 : a < 0.1 ? -2 : -1;
+  if (a < 100) return a < 10 ? 0 : 1;
+  if (a < 1e4) return a < 1e3 ? 2 : 3;
+  return a < 1e5 ? 4 : 5;
+}
+
 /**
- * String(Number(v.toPrecision(5))) for 1e-3 <= |v| < 1e6, without a decimal conversion of a double
- * (a table of 100,000 runs formats half a million numbers). v is scaled to five integer digits by
- * an exact power of ten and rounded to the integer n; the text is n's digits with the decimal point
- * put in and trailing zeros dropped. That is what String writes for the double nearest n x 10^(e-4):
- * a decimal of at most 15 significant digits is the shortest text that reads back as its nearest
- * double. Near a tie, where the scaling's own rounding could decide, toPrecision answers.
+ * Number(v.toPrecision(5)) for 1e-3 <= |v| = a < 1e6 as n x 10^(e-4), n of five digits, returned
+ * packed as n * 16 + e + 4; -1 near a tie, where the scaling's own rounding could decide (toPrecision
+ * answers then). v is scaled to five integer digits by an exact power of ten and rounded: no decimal
+ * conversion of a double (a table of 100,000 runs formats half a million numbers).
  */
-function fixed5(v: number, a: number): string {
-  // the decimal exponent: 10^e <= a < 10^(e+1), checked (and mended) through the scaled value
-  let e =
-    a < 1
-      ? a < 0.01
-        ? -3
-        : a < 0.1
-          ? -2
-          : -1
-      : a < 100
-        ? a < 10
-          ? 0
-          : 1
-        : a < 1e4
-          ? a < 1e3
-            ? 2
-            : 3
-          : a < 1e5
-            ? 4
-            : 5;
+function fixed5Parts(a: number): number {
+  let e = decade(a);
   let x = scaled(a, e);
+  // the decade can be one off next to a power of ten
   if (x >= 1e5) x = scaled(a, ++e);
   else if (x < 1e4) x = scaled(a, --e);
   const frac = x - Math.floor(x);
-  if (frac - 0.5 < 1e-6 && 0.5 - frac < 1e-6) return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
-  if (x < 1e4 || x >= 1e5) return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
+  if ((frac - 0.5 < 1e-6 && 0.5 - frac < 1e-6) || x < 1e4 || x >= 1e5) return -1;
   let n = Math.round(x);
   if (n === 100_000) {
     n = 10_000;
     e++;
   }
+  return n * 16 + e + 4;
+}
+
+/**
+ * String(Number(v.toPrecision(5))) for 1e-3 <= |v| < 1e6: n's digits with the decimal point put in
+ * and trailing zeros dropped. That is what String writes for the double nearest n x 10^(e-4): a
+ * decimal of at most 15 significant digits is the shortest text that reads back as its nearest double.
+ */
+function fixed5(v: number, a: number): string {
+  const parts = fixed5Parts(a);
+  if (parts < 0) return String(Number(v.toPrecision(SIGNIFICANT_DIGITS)));
+  const n = Math.floor(parts / 16);
+  const e = (parts % 16) - 4;
   const sign = v < 0 ? '-' : '';
   if (e >= 4) return sign + String(n) + ZEROS[e - 4];
   let m = n; // n without its trailing zeros
@@ -241,16 +242,21 @@ export function runsTable(entries: RunEntry[], now = Date.now()): string {
 
 /** A column of repeated cells: each run's cell is one of a few, made once. */
 interface SharedColumn {
-  shared: true;
+  kind: 'shared';
   codes: Int32Array;
   cells: string[];
 }
-/** A column with a cell per run (ids, names, metric values). */
+/** A column with a text cell per run (ids, names). */
 interface RowColumn {
-  shared: false;
+  kind: 'row';
   cells: string[];
 }
-type Column = SharedColumn | RowColumn;
+/** A metric's values (see NumberCells). */
+interface NumberColumn {
+  kind: 'number';
+  cells: NumberCells;
+}
+type Column = SharedColumn | RowColumn | NumberColumn;
 
 /** Collects a shared column: the cell of each distinct key is made once. */
 class SharedBuilder {
@@ -260,24 +266,159 @@ class SharedBuilder {
   constructor(n: number) {
     this.codes = new Int32Array(n);
   }
-  /** Run k's cell is the one of `key`, made by `make` the first time. */
-  put(k: number, key: string | number, make: () => string): void {
-    let code = this.byKey.get(key);
-    if (code === undefined) {
-      code = this.cells.length;
-      this.cells.push(cell(make()));
-      this.byKey.set(key, code);
-    }
+  /** Run k's cell is the one of `key`: false when it has not been made yet (then `add` it). */
+  has(k: number, key: string | number): boolean {
+    const code = this.byKey.get(key);
+    if (code === undefined) return false;
+    this.codes[k] = code;
+    return true;
+  }
+  /** Run k's cell is `text`, the cell of `key`. */
+  add(k: number, key: string | number, text: string): void {
+    const code = this.cells.length;
+    this.cells.push(cell(text));
+    this.byKey.set(key, code);
     this.codes[k] = code;
   }
   /** Run k's cell is `text`. */
   putText(k: number, text: string): void {
-    this.put(k, text, () => text);
+    if (!this.has(k, text)) this.add(k, text, text);
   }
   column(): SharedColumn {
-    return { shared: true, codes: this.codes, cells: this.cells };
+    return { kind: 'shared', codes: this.codes, cells: this.cells };
   }
 }
+
+const SPACE = 0x20;
+const DOT = 0x2e;
+const ZERO = 0x30;
+const MINUS = 0x2d;
+const NEWLINE = 0x0a;
+
+/**
+ * formatNumber's text of many values, kept as digits rather than strings: on formatNumber's fast
+ * path (1e-3 <= |v| < 1e6, not an integer) a cell is its five digits and exponent (fixed5Parts) and
+ * is written digit by digit; the other values keep their string.
+ */
+class NumberCells {
+  /** Length of each cell's text (0: absent). */
+  readonly lengths: Uint8Array;
+  /** fixed5Parts of a value on the fast path, -1 for a text cell. */
+  private readonly parts: Int32Array;
+  private readonly negative: Uint8Array;
+  private readonly texts = new Map<number, string>();
+  width = 0;
+
+  constructor(values: Float64Array, present: Uint8Array) {
+    const n = values.length;
+    this.lengths = new Uint8Array(n);
+    this.parts = new Int32Array(n).fill(-1);
+    this.negative = new Uint8Array(n);
+    let width = 0;
+    for (let k = 0; k < n; k++) {
+      if (!present[k]) continue;
+      const v = values[k];
+      const a = v < 0 ? -v : v;
+      let len: number;
+      const p = a >= 1e-3 && a < 1e6 && Math.floor(v) !== v ? fixed5Parts(a) : -1;
+      if (p >= 0) {
+        this.parts[k] = p;
+        this.negative[k] = v < 0 ? 1 : 0;
+        len = fixedLength(p) + (v < 0 ? 1 : 0);
+      } else {
+        const text = formatNumber(v);
+        this.texts.set(k, text);
+        len = text.length;
+      }
+      this.lengths[k] = len;
+      if (len > width) width = len;
+    }
+    this.width = width;
+  }
+
+  /** Write cell k's text at `at`; returns the position after it. */
+  write(k: number, out: Uint8Array, at: number): number {
+    const p = this.parts[k];
+    if (p < 0) return writeAscii(this.texts.get(k) ?? '', out, at);
+    if (this.negative[k]) out[at++] = MINUS;
+    const n = Math.floor(p / 16);
+    const e = (p % 16) - 4;
+    if (e >= 4) {
+      at = writeDigits(n, 5, out, at);
+      for (let z = 4; z < e; z++) out[at++] = ZERO;
+      return at;
+    }
+    let m = n;
+    let digits = 5;
+    while (m % 10 === 0) {
+      m /= 10;
+      digits--;
+    }
+    if (e < 0) {
+      out[at++] = ZERO;
+      out[at++] = DOT;
+      for (let z = -1; z > e; z--) out[at++] = ZERO;
+      return writeDigits(m, digits, out, at);
+    }
+    if (digits <= e + 1) {
+      at = writeDigits(m, digits, out, at);
+      for (let z = digits; z <= e; z++) out[at++] = ZERO;
+      return at;
+    }
+    // e + 1 digits, the point, the rest
+    const tail = digits - e - 1;
+    const div = POW10[tail];
+    at = writeDigits(Math.floor(m / div), e + 1, out, at);
+    out[at++] = DOT;
+    return writeDigits(m % div, tail, out, at);
+  }
+}
+
+/** The length of fixed5's text of packed parts p, without the sign. */
+function fixedLength(p: number): number {
+  const n = Math.floor(p / 16);
+  const e = (p % 16) - 4;
+  if (e >= 4) return e + 1;
+  let digits = 5;
+  for (let m = n; m % 10 === 0; m /= 10) digits--;
+  if (e < 0) return 1 - e + digits; // "0." then -e-1 zeros, then the digits
+  return digits <= e + 1 ? e + 1 : digits + 1;
+}
+
+/** The `count` decimal digits of m (leading zeros kept), at `at`. */
+function writeDigits(m: number, count: number, out: Uint8Array, at: number): number {
+  for (let i = count - 1; i >= 0; i--) {
+    out[at + i] = ZERO + (m % 10);
+    m = Math.floor(m / 10);
+  }
+  return at + count;
+}
+
+const encoder = new TextEncoder();
+
+/** Text as UTF-8 at `at` (ASCII byte by byte); returns the position after it. */
+function writeText(s: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c >= 0x80) return at + encoder.encodeInto(s.slice(i), out.subarray(at)).written;
+    out[at++] = c;
+  }
+  return at;
+}
+
+/** ASCII text (formatNumber's) at `at`. */
+function writeAscii(s: string, out: Uint8Array, at: number): number {
+  for (let i = 0; i < s.length; i++) out[at++] = s.charCodeAt(i);
+  return at;
+}
+
+function writeSpaces(count: number, out: Uint8Array, at: number): number {
+  for (let i = 0; i < count; i++) out[at++] = SPACE;
+  return at;
+}
+
+/** UTF-8 bytes of text, at most 3 per UTF-16 unit. */
+const MAX_UTF8_PER_UNIT = 3;
 
 const NUM_RE = /^-?[\d.e+-]+$|^NaN$|^-?Infinity$/;
 
@@ -289,17 +430,31 @@ function blank(c: string): boolean {
 }
 
 /**
- * The runs table in pieces (see tableChunks), for listings too long for one string. The same text
- * as `table` of the same cells, made column by column so that a table of 100,000 runs holds few
- * strings at once: repeated cells (experiments, statuses, ages, param values) are made and padded
- * once and shared, ids, names and metric values are padded as their line is written, and each line
- * is trimmed only where its end can be blank.
+ * The runs table in pieces (see tableChunks), for listings too long for one string: runsTableBytes
+ * as text, each piece without its last newline.
  */
 export function* runsTableChunks(
   runs: RunsTableRows,
   now = Date.now(),
   linesPerChunk = 2000,
 ): Generator<string> {
+  const decoder = new TextDecoder();
+  for (const bytes of runsTableBytes(runs, now, linesPerChunk))
+    yield decoder.decode(bytes.subarray(0, bytes.length - 1));
+}
+
+/**
+ * The runs table as UTF-8, in pieces of `linesPerChunk` lines, each line ending in a newline. The
+ * same text as `table` of the same cells, made column by column and written byte by byte so that a
+ * table of 100,000 runs makes few strings: repeated cells (experiments, statuses, ages, param
+ * values) are made, padded and encoded once, metric values are kept as digits (NumberCells), and
+ * each line is trimmed only where its end can be blank.
+ */
+export function* runsTableBytes(
+  runs: RunsTableRows,
+  now = Date.now(),
+  linesPerChunk = 2000,
+): Generator<Uint8Array> {
   const n = runs.count;
   const paramKeys = varyingRowKeys(runs).slice(0, 6);
   const metricKeys = [...(runs.allMetricKeys ? runs.allMetricKeys() : rowMetricKeys(runs))]
@@ -315,71 +470,105 @@ export function* runsTableChunks(
     ...paramKeys,
     ...metricKeys,
   ].map(cell);
-  const textCols = 6 + paramKeys.length;
-  const columns = [...textColumns(runs, paramKeys, now), ...metricKeys.map((key) => metricColumn(runs, key))];
+  const columns: Column[] = [
+    ...textColumns(runs, paramKeys, now),
+    ...metricKeys.map((key): NumberColumn => ({ kind: 'number', cells: metricCells(runs, key) })),
+  ];
   const widths = header.map((h) => h.length);
-  const numeric = header.map((_, i) => n > 0 && i >= textCols);
-  for (let i = 0; i < columns.length; i++) {
-    const col = columns[i];
-    let w = widths[i];
-    let num = numeric[i] || (n > 0 && i < textCols);
-    const check = i < textCols;
-    for (const c of col.cells) {
-      if (c.length > w) w = c.length;
-      if (check && num && c !== '' && !NUM_RE.test(c)) num = false;
+  // formatted numbers are numeric cells; a text column is when all its cells are (or are empty)
+  const numeric = columns.map(() => n > 0);
+  columns.forEach((col, i) => {
+    if (col.kind === 'number') {
+      widths[i] = Math.max(widths[i], col.cells.width);
+      return;
     }
-    widths[i] = w;
-    numeric[i] = num;
-  }
+    for (const c of col.cells) {
+      if (c.length > widths[i]) widths[i] = c.length;
+      if (numeric[i] && c !== '' && !NUM_RE.test(c)) numeric[i] = false;
+    }
+  });
   const pad = (c: string, i: number) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]));
-  const headerLine = header.map(pad).join('  ').trimEnd();
-  // Shared cells padded once, with the separator before them (but for the first column).
-  const padded = columns.map((col, i) =>
-    col.shared ? col.cells.map((c) => (i > 0 ? '  ' : '') + pad(c, i)) : [],
+  const headerLine = encoder.encode(header.map(pad).join('  ').trimEnd() + '\n');
+  // Shared cells padded and encoded once, with the separator before them (but in the first column);
+  // and as the end of a line: trimmed.
+  const sep = (i: number) => (i > 0 ? '  ' : '');
+  const sharedBytes = columns.map((col, i) =>
+    col.kind === 'shared' ? col.cells.map((c) => encoder.encode(sep(i) + pad(c, i))) : [],
   );
-  const blanks = columns.map((col) => (col.shared ? col.cells.map(blank) : []));
-  const widest = Math.max(0, ...widths);
-  /** '  ' and then k spaces, by k. */
-  const gaps = Array.from({ length: widest + 1 }, (_, k) => '  ' + ' '.repeat(k));
-  const spaces = Array.from({ length: widest + 1 }, (_, k) => ' '.repeat(k));
+  const sharedEnds = columns.map((col, i) =>
+    col.kind === 'shared' ? col.cells.map((c) => encoder.encode((sep(i) + pad(c, i)).trimEnd())) : [],
+  );
+  const blanks = columns.map((col) => (col.kind === 'shared' ? col.cells.map(blank) : []));
   const last = columns.length - 1;
-  /** Cell i of run k, padded, with the separator before it (none for the first). */
-  const piece = (i: number, k: number): string => {
+  const lineMax = widths.reduce((sum, w) => sum + 2 + w * MAX_UTF8_PER_UNIT, 1);
+
+  /** Cell i of run k, padded (trimmed at the end of a line), with the separator before it. */
+  const writeCell = (i: number, k: number, out: Uint8Array, at: number, end: boolean): number => {
     const col = columns[i];
-    if (col.shared) return padded[i][col.codes[k]];
+    if (col.kind === 'shared') {
+      const bytes = (end ? sharedEnds : sharedBytes)[i][col.codes[k]];
+      for (let b = 0; b < bytes.length; b++) out[at++] = bytes[b];
+      return at;
+    }
+    if (i > 0) {
+      out[at++] = SPACE;
+      out[at++] = SPACE;
+    }
+    if (col.kind === 'number') {
+      at = writeSpaces(widths[i] - col.cells.lengths[k], out, at);
+      return col.cells.write(k, out, at);
+    }
     const c = col.cells[k];
-    const fill = widths[i] - c.length;
-    if (numeric[i]) return i > 0 ? gaps[fill] + c : spaces[fill] + c;
-    return i > 0 ? '  ' + c + spaces[fill] : c + spaces[fill];
+    if (numeric[i]) return writeText(c, out, writeSpaces(widths[i] - c.length, out, at));
+    if (end) return writeText(c.trimEnd(), out, at);
+    return writeSpaces(widths[i] - c.length, out, writeText(c, out, at));
   };
   const isBlank = (i: number, k: number): boolean => {
     const col = columns[i];
-    return col.shared ? blanks[i][col.codes[k]] : blank(col.cells[k]);
+    if (col.kind === 'shared') return blanks[i][col.codes[k]];
+    if (col.kind === 'number') return col.cells.lengths[k] === 0;
+    return blank(col.cells[k]);
   };
-  let lines: string[] = [headerLine];
+
+  // room for lines of ASCII text (the usual), and one more line of any: a chunk grows if it must
+  const lineAscii = widths.reduce((sum, w) => sum + 2 + w, 1);
+  const room = (lines: number) => lineAscii * lines + lineMax;
+  let out = new Uint8Array(headerLine.length + room(Math.min(linesPerChunk, n)));
+  out.set(headerLine);
+  let at = headerLine.length;
+  let lines = 1;
   for (let k = 0; k < n; k++) {
-    if (lines.length >= linesPerChunk) {
-      yield lines.join('\n');
-      lines = [];
+    if (lines >= linesPerChunk) {
+      yield out.subarray(0, at);
+      out = new Uint8Array(room(Math.min(linesPerChunk, n - k)));
+      at = 0;
+      lines = 0;
+    }
+    if (at + lineMax > out.length) {
+      const bigger = new Uint8Array(out.length * 2 + lineMax);
+      bigger.set(out.subarray(0, at));
+      out = bigger;
     }
     // the line ends at its last cell that is not blank: trimEnd of the whole line, cell by cell
     let end = last;
     while (end >= 0 && isBlank(end, k)) end--;
-    let out = '';
-    if (end === last && numeric[last]) {
-      for (let i = 0; i <= last; i++) out += piece(i, k);
-    } else if (end >= 0) {
-      for (let i = 0; i < end; i++) out += piece(i, k);
-      out += piece(end, k).trimEnd();
-    }
-    lines.push(out);
+    for (let i = 0; i <= end; i++) at = writeCell(i, k, out, at, i === end);
+    out[at++] = NEWLINE;
+    lines++;
   }
-  yield lines.join('\n');
-  for (const col of columns) col.cells.length = 0; // printed: its strings can go
+  yield out.subarray(0, at);
 }
 
 const WEEK_S = 7 * 86400;
 const DAY_MS = 86_400_000;
+
+/** Ages with the same text get the same key (formatAge's steps within a week). */
+function ageKey(s: number): number {
+  if (s < 60) return s;
+  if (s < 3600) return 100 + Math.floor(s / 60);
+  if (s < 86400) return 200 + Math.floor(s / 3600);
+  return 300 + Math.floor(s / 86400);
+}
 
 /** The six text columns and the param columns. */
 function textColumns(runs: RunsTableRows, paramKeys: string[], now: number): Column[] {
@@ -389,29 +578,31 @@ function textColumns(runs: RunsTableRows, paramKeys: string[], now: number): Col
   const experiment = new SharedBuilder(n);
   const status = new SharedBuilder(n);
   const age = new SharedBuilder(n);
+  const oldAge = new Map<number, string>(); // past a week the text is the day (UTC)
   const duration = new SharedBuilder(n);
-  const ages = new Map<number, string>();
-  const oldAges = new Map<number, string>();
   for (let k = 0; k < n; k++) {
     const start = runs.startTime(k);
     const s = runs.status(k);
     ids[k] = cell(runs.id(k));
     names[k] = cell(runs.starred(k) ? `★ ${runs.name(k)}` : runs.name(k));
     experiment.putText(k, runs.experiment(k));
-    if (s === 'unreadable')
-      status.put(k, `\0${runs.error(k) ?? ''}`, () => `unreadable: ${runs.error(k) ?? ''}`);
-    else status.putText(k, s);
+    if (s !== 'unreadable') status.putText(k, s);
+    else if (!status.has(k, `\0${runs.error(k) ?? ''}`))
+      status.add(k, `\0${runs.error(k) ?? ''}`, `unreadable: ${runs.error(k) ?? ''}`);
     if (start) {
-      // formatAge's text is one per second of age within a week, then one per day (UTC)
       const second = Math.max(0, Math.round((now - start) / 1000));
-      const byDay = second >= WEEK_S;
-      const key = byDay ? Math.floor(start / DAY_MS) : second;
-      const cache = byDay ? oldAges : ages;
-      let a = cache.get(key);
-      if (a === undefined) cache.set(key, (a = formatAge(start, now)));
-      age.putText(k, a);
+      if (second < WEEK_S) {
+        const key = ageKey(second);
+        if (!age.has(k, key)) age.add(k, key, formatAge(start, now));
+      } else {
+        const day = Math.floor(start / DAY_MS);
+        let text = oldAge.get(day);
+        if (text === undefined) oldAge.set(day, (text = formatAge(start, now)));
+        age.putText(k, text);
+      }
       const ms = (runs.endTime(k) ?? now) - start;
-      duration.put(k, Math.round(ms / 1000), () => formatDuration(ms));
+      const key = Math.round(ms / 1000); // formatDuration's text is one per second
+      if (!duration.has(k, key)) duration.add(k, key, formatDuration(ms));
     } else {
       age.putText(k, '');
       duration.putText(k, '');
@@ -420,13 +611,15 @@ function textColumns(runs: RunsTableRows, paramKeys: string[], now: number): Col
   const params = paramKeys.map((key) => {
     const b = new SharedBuilder(n);
     const codes = runs.paramCodes?.(key);
-    for (let k = 0; k < n; k++)
-      b.put(k, codes ? codes[k] : runs.paramToken(k, key), () => formatParam(runs.param(k, key)));
+    for (let k = 0; k < n; k++) {
+      const token = codes ? codes[k] : runs.paramToken(k, key);
+      if (!b.has(k, token)) b.add(k, token, formatParam(runs.param(k, key)));
+    }
     return b.column();
   });
   return [
-    { shared: false, cells: ids },
-    { shared: false, cells: names },
+    { kind: 'row', cells: ids },
+    { kind: 'row', cells: names },
     experiment.column(),
     status.column(),
     age.column(),
@@ -435,20 +628,22 @@ function textColumns(runs: RunsTableRows, paramKeys: string[], now: number): Col
   ];
 }
 
-/** A metric's last values as text ('' where a run has no such metric). */
-function metricColumn(runs: RunsTableRows, key: string): RowColumn {
-  const n = runs.count;
-  const cells = new Array<string>(n);
+/** A metric's last values. */
+function metricCells(runs: RunsTableRows, key: string): NumberCells {
   if (runs.metricLasts) {
     const { values, present } = runs.metricLasts(key);
-    for (let k = 0; k < n; k++) cells[k] = present[k] ? formatNumber(values[k]) : '';
-  } else {
-    for (let k = 0; k < n; k++) {
-      const v = runs.metricLast(k, key);
-      cells[k] = v === undefined ? '' : formatNumber(v);
-    }
+    return new NumberCells(values, present);
   }
-  return { shared: false, cells };
+  const n = runs.count;
+  const values = new Float64Array(n);
+  const present = new Uint8Array(n);
+  for (let k = 0; k < n; k++) {
+    const v = runs.metricLast(k, key);
+    if (v === undefined) continue;
+    values[k] = v;
+    present[k] = 1;
+  }
+  return new NumberCells(values, present);
 }
 
 function rowMetricKeys(runs: RunsTableRows): Set<string> {

@@ -290,6 +290,28 @@ export class Listing {
     return { values, present };
   }
 
+  /**
+   * A numeric field (a metric's statistic, start, end, duration) of the given rows as doubles,
+   * NaN where missing; undefined for the fields whose values can be other than numbers.
+   */
+  numberColumn(rows: ArrayLike<number>, f: Field): Float64Array | undefined {
+    if (f.kind === 'metric') {
+      const { values, present } = this.metricColumn(rows, f.key, f.stat);
+      for (let r = 0; r < rows.length; r++) if (!present[r]) values[r] = NaN;
+      return values;
+    }
+    if (f.kind !== 'attr' || (f.name !== 'start' && f.name !== 'end' && f.name !== 'duration'))
+      return undefined;
+    const { startTime, endTime } = this.c;
+    const out = new Float64Array(rows.length);
+    for (let r = 0; r < rows.length; r++) {
+      const i = rows[r];
+      // endTime is NaN for a run not ended, as its value (null) is missing
+      out[r] = f.name === 'start' ? startTime[i] : f.name === 'end' ? endTime[i] : endTime[i] - startTime[i];
+    }
+    return out;
+  }
+
   private shapeColumn(kind: 'param' | 'metric' | 'tag'): Int32Array {
     return kind === 'param' ? this.c.paramShape : kind === 'metric' ? this.c.metricShape : this.c.tagShape;
   }

@@ -663,42 +663,46 @@ export function sortBy(entries: RunEntry[], keys: SortKey[]): RunEntry[] {
 
 /**
  * The order of `n` runs by `keys` (indices 0..n-1; ties keep their order), reading values through
- * `get`: one comparison for index entries and the listing index's columns alike.
+ * `get`: one comparison for index entries and the listing index's columns alike. `column`, when
+ * given, reads a key's values for all n runs at once as doubles (NaN: missing), or answers
+ * undefined for a key that is not always a number.
  */
-export function sortOrder(n: number, keys: SortKey[], get: (i: number, f: Field) => FieldValue): number[] {
-  const order = Array.from({ length: n }, (_, i) => i);
-  if (keys.length === 0) return order;
-  const values = keys.map((k) => {
+export function sortOrder(
+  n: number,
+  keys: SortKey[],
+  get: (i: number, f: Field) => FieldValue,
+  column?: (f: Field) => Float64Array | undefined,
+): number[] {
+  if (keys.length === 0) return Array.from({ length: n }, (_, i) => i);
+  const numbers: (Float64Array | undefined)[] = [];
+  /** The values read one by one, of the keys read so. */
+  const values: (FieldValue[] | undefined)[] = [];
+  for (const k of keys) {
+    const whole = column?.(k.field);
+    if (whole) {
+      numbers.push(whole);
+      values.push(undefined);
+      continue;
+    }
     const col: FieldValue[] = new Array<FieldValue>(n);
     for (let i = 0; i < n; i++) col[i] = get(i, k.field);
-    return col;
-  });
-  const numbers = values.map(numericColumn);
-  if (numbers.every((c) => c !== undefined)) {
-    // Every key a number (or missing): the same order, compared as doubles (NaN: missing).
-    const cols = numbers as Float64Array[];
-    const desc = keys.map((k) => k.desc);
-    order.sort((x, y) => {
-      for (let i = 0; i < cols.length; i++) {
-        const a = cols[i][x];
-        const b = cols[i][y];
-        if (a === b) continue;
-        const aMissing = a !== a;
-        const bMissing = b !== b;
-        if (aMissing || bMissing) {
-          if (aMissing === bMissing) continue;
-          return aMissing ? 1 : -1;
-        }
-        return desc[i] ? b - a : a - b;
-      }
-      return 0;
-    });
-    return order;
+    numbers.push(numericColumn(col));
+    values.push(col);
   }
+  if (numbers.every((c) => c !== undefined)) {
+    // Every key a number (or missing): the same order, by the doubles' bits (NaN: missing).
+    return numberOrder(
+      n,
+      numbers as Float64Array[],
+      keys.map((k) => k.desc),
+    );
+  }
+  const all = values.map((v, i) => v ?? Array.from(numbers[i]!, (x): FieldValue => x));
+  const order = Array.from({ length: n }, (_, i) => i);
   order.sort((x, y) => {
     for (let i = 0; i < keys.length; i++) {
-      const a = values[i][x];
-      const b = values[i][y];
+      const a = all[i][x];
+      const b = all[i][y];
       const aMissing = a === undefined || a === null || (typeof a === 'number' && Number.isNaN(a));
       const bMissing = b === undefined || b === null || (typeof b === 'number' && Number.isNaN(b));
       if (aMissing || bMissing) {
@@ -707,7 +711,9 @@ export function sortOrder(n: number, keys: SortKey[], get: (i: number, f: Field)
       }
       const c =
         typeof a === 'number' && typeof b === 'number'
-          ? a - b
+          ? a === b
+            ? 0 // Infinity - Infinity is NaN, which sort() takes as a tie of every key
+            : a - b
           : String(a) < String(b)
             ? -1
             : String(a) > String(b)
@@ -718,6 +724,67 @@ export function sortOrder(n: number, keys: SortKey[], get: (i: number, f: Field)
     return 0;
   });
   return order;
+}
+
+/** Radix digits: 11 bits, three to a 32-bit half of a key. */
+const DIGIT_BITS = 11;
+const DIGITS = 1 << DIGIT_BITS;
+
+/**
+ * Indices 0..n-1 stably sorted by numeric keys, the first key first, missing values (NaN) last in
+ * either direction, -0 equal to 0: a least-significant-digit radix sort of each double's bits made
+ * to order as unsigned integers (one counting pass per 11-bit digit, no comparisons).
+ */
+function numberOrder(n: number, cols: Float64Array[], desc: boolean[]): number[] {
+  if (n < 2) return Array.from({ length: n }, (_, i) => i);
+  let order = new Int32Array(n);
+  for (let i = 0; i < n; i++) order[i] = i;
+  let next = new Int32Array(n);
+  const hi = new Uint32Array(n);
+  const lo = new Uint32Array(n);
+  const bits = new Float64Array(1);
+  const words = new Uint32Array(bits.buffer); // little-endian: [low word, high word]
+  const counts = new Int32Array(DIGITS);
+  // the last key first: each stable pass keeps the order of the keys after it among its ties
+  for (let c = cols.length - 1; c >= 0; c--) {
+    const col = cols[c];
+    for (let i = 0; i < n; i++) {
+      const v = col[i];
+      if (v !== v) {
+        hi[i] = 0xffffffff;
+        lo[i] = 0xffffffff;
+        continue;
+      }
+      bits[0] = (desc[c] ? -v : v) + 0; // + 0: -0 becomes 0
+      const h = words[1];
+      // negative numbers: every bit flipped (larger magnitude, smaller key); others: the sign bit set
+      if (h & 0x80000000) {
+        hi[i] = ~h >>> 0;
+        lo[i] = ~words[0] >>> 0;
+      } else {
+        hi[i] = (h | 0x80000000) >>> 0;
+        lo[i] = words[0];
+      }
+    }
+    for (const key of [lo, hi])
+      for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
+        counts.fill(0);
+        for (let j = 0; j < n; j++) counts[(key[order[j]] >>> shift) & (DIGITS - 1)]++;
+        if (counts[(key[order[0]] >>> shift) & (DIGITS - 1)] === n) continue; // one digit: nothing moves
+        let sum = 0;
+        for (let d = 0; d < DIGITS; d++) {
+          const t = counts[d];
+          counts[d] = sum;
+          sum += t;
+        }
+        for (let j = 0; j < n; j++) {
+          const i = order[j];
+          next[counts[(key[i] >>> shift) & (DIGITS - 1)]++] = i;
+        }
+        [order, next] = [next, order];
+      }
+  }
+  return Array.from(order);
 }
 
 /** A column of numbers and missing values as doubles (NaN: missing); undefined if it holds others. */

@@ -108,7 +108,12 @@ export function searchListingWith(
   if (spec) checkSortFieldsIn(order, names, scope.length, spec);
   const unknown = scope.length > 0 ? unknownFieldsIn(filterFields(filter), names) : [];
   const matching = filter ? scope.filter((i) => evaluateWith(filter, (f) => listing.value(i, f))) : scope;
-  const sorted = sortOrder(matching.length, order, (k, f) => listing.value(matching[k], f));
+  const sorted = sortOrder(
+    matching.length,
+    order,
+    (k, f) => listing.value(matching[k], f),
+    (f) => listing.numberColumn(matching, f),
+  );
   const offset = options.offset ?? 0;
   const end = options.maxResults !== undefined ? offset + options.maxResults : undefined;
   return { rows: sorted.slice(offset, end).map((k) => matching[k]), unknown };

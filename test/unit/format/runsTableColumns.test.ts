@@ -196,15 +196,17 @@ function variedEntries(): RunEntry[] {
 
 test('runs table: the listing index prints what the index entries print (every kind of cell)', () => {
   const entries = variedEntries();
-  const listing = Listing.of(entries, { index: null, runsDir: null, changes: null });
   const cases: RunEntry[][] = [
     entries,
     entries.filter((_, i) => i % 2 === 0),
     entries.slice(0, 1),
     entries.filter((e) => e.params.batch === 32 && e.metrics.acc),
+    // lines of three-byte characters only: more bytes than a chunk of ASCII lines holds
+    entries.map((e, i) => ({ ...e, name: '日本語'.repeat(20), experiment: 'ë'.repeat(i % 61) })),
     [],
   ];
   for (const chosen of cases) {
+    const listing = Listing.of(chosen, { index: null, runsDir: null, changes: null });
     const rows = chosen.map((e) => listing.rowOf(e.id)!);
     const fromEntries = [...runsTableChunks(entryRows(chosen), NOW, 37)].join('\n');
     const fromListing = [...runsTableChunks(listingTableRows(listing, rows), NOW, 37)].join('\n');

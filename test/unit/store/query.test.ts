@@ -200,6 +200,63 @@ describe('sorting', () => {
     );
   });
 
+  test('many runs: whole numeric columns sort as the comparison of values (radix passes, ties, both directions)', () => {
+    let seed = 5;
+    const random = () => ((seed = (seed * 16807) % 2147483647) - 1) / 2147483646;
+    const pool = [NaN, Infinity, -Infinity, 0, -0, 1e-300, -1e-300, 5e-324, 1e300, 2 ** 53, -(2 ** 31)];
+    const draw = (): number => {
+      const r = random();
+      if (r < 0.2) return pool[Math.floor(random() * pool.length)];
+      if (r < 0.5) return Math.floor(random() * 20) - 10; // many ties
+      return (random() - 0.5) * 10 ** Math.floor(random() * 40 - 20);
+    };
+    const n = 5000;
+    const cols = [Float64Array.from({ length: n }, draw), Float64Array.from({ length: n }, draw)];
+    const missing = (v: number) => Number.isNaN(v);
+    const cmp = (a: number, b: number, desc: boolean) => {
+      if (missing(a) || missing(b)) return missing(a) === missing(b) ? 0 : missing(a) ? 1 : -1;
+      const c = a < b ? -1 : a > b ? 1 : 0;
+      return desc ? -c : c;
+    };
+    for (const [d1, d2] of [
+      [false, false],
+      [true, false],
+      [false, true],
+      [true, true],
+    ]) {
+      const keys = parseOrderBy(`${d1 ? '-' : ''}metrics.a, ${d2 ? '-' : ''}metrics.b`);
+      const pick = (f: { kind: string; key?: string }) => cols[f.kind === 'metric' && f.key === 'a' ? 0 : 1];
+      const want = Array.from({ length: n }, (_, i) => i).sort(
+        (x, y) => cmp(cols[0][x], cols[0][y], d1) || cmp(cols[1][x], cols[1][y], d2) || x - y,
+      );
+      // values one by one (the entries' path), and whole columns at once (the listing's)
+      assert.deepEqual(
+        sortOrder(n, keys, (i, f) => pick(f)[i]),
+        want,
+      );
+      assert.deepEqual(
+        sortOrder(n, keys, () => assert.fail('no value read one by one'), pick),
+        want,
+      );
+      // a text key after a numeric column: the comparison path, with the column's values
+      const mixed = parseOrderBy(`${d1 ? '-' : ''}metrics.a, params.s`);
+      const text = Array.from({ length: n }, (_, i) => String(i % 3));
+      const wantMixed = Array.from({ length: n }, (_, i) => i).sort(
+        (x, y) =>
+          cmp(cols[0][x], cols[0][y], d1) || (text[x] < text[y] ? -1 : text[x] > text[y] ? 1 : 0) || x - y,
+      );
+      assert.deepEqual(
+        sortOrder(
+          n,
+          mixed,
+          (i, f) => (f.kind === 'param' ? text[i] : assert.fail('metrics.a is read as a column')),
+          (f) => (f.kind === 'metric' ? cols[0] : undefined),
+        ),
+        wantMixed,
+      );
+    }
+  });
+
   test('an unknown sort field is an error listing the close names', () => {
     const runs = sweep(3);
     for (const spec of ['-metrics.accc', 'metrics.ac DESC', 'metric.acc2']) {

@@ -2,7 +2,7 @@
 import { reconcileJobs } from '../../../core/slurm/watcher';
 import { parseFilters, parseOrderBy } from '../../../core/store/query';
 import { searchListingWith } from '../../../core/store/search';
-import { runsTableChunks, toJson } from '../../../core/format';
+import { runsTableBytes, toJson } from '../../../core/format';
 import { TABLE_SECTIONS, listingTableRows } from '../../../core/store/listing';
 import type { Listing } from '../../../core/store/listing';
 import type { ListingResult } from '../../../core/store/listingIndex';
@@ -59,7 +59,7 @@ export async function listRuns(opts: ListRunsOptions, { io, openStore }: CliCont
     io.out(listing.size ? '(no run matches)' : '(no runs yet: start one with `runlens run -- CMD`)');
     return;
   }
-  await print(io, lines(runsTableChunks(listingTableRows(listing, rows))));
+  await print(io, runsTableBytes(listingTableRows(listing, rows)));
 }
 
 /** One entry a line (--jsonl), or one array (--json, as JSON.stringify writes it), in pieces. */
@@ -100,18 +100,16 @@ function* joined(
   yield close;
 }
 
-/** Table lines in pieces, each piece ending in a newline. */
-function* lines(chunks: Iterable<string>): Generator<string> {
-  for (const c of chunks) yield c + '\n';
-}
-
 /** Write output made of pieces (the last ends in a newline), each piece once the previous was taken. */
-async function print(io: Io, parts: Iterable<string>): Promise<void> {
+async function print(io: Io, parts: Iterable<string | Uint8Array>): Promise<void> {
   if (io.stream) {
     await io.stream(parts);
     return;
   }
-  io.out([...parts].join('').replace(/\n$/, ''));
+  const decoder = new TextDecoder();
+  let text = '';
+  for (const p of parts) text += typeof p === 'string' ? p : decoder.decode(p);
+  io.out(text.replace(/\n$/, ''));
 }
 
 /** The listing, after asking the scheduler once about cluster runs still queued or running, so the list says where they are. */
