@@ -145,6 +145,67 @@ suite('explorer', () => {
     }
   });
 
+  test('an experiment lists a page of its newest runs; Load more adds the next newest; a filter and a sort page too', async () => {
+    const { experiments } = await api();
+    const store = Store.open(path.join(workspace(), '.runlens'));
+    const config = vscode.workspace.getConfiguration('runlens');
+    await config.update('explorer.pageSize', 10, vscode.ConfigurationTarget.Workspace);
+    // 25 runs started a minute apart, created oldest last: newest first is not creation order
+    const t0 = Date.now() - 3_600_000;
+    const runs = [];
+    for (let i = 0; i < 25; i++) {
+      const r = store.createRun({
+        experiment: 'paged',
+        name: `paged-${i}`,
+        status: 'finished',
+        pid: null,
+        params: { i },
+      });
+      runs.push(await store.updateRun(r.id, (rec) => (rec.startTime = t0 + (25 - i) * 60_000)));
+    }
+    const names = (nodes: ExplorerNode[]) =>
+      nodes.filter((n) => n.kind === 'run').map((n) => label(experiments.getTreeItem(n)));
+    const byStart = runs.map((r) => r.name); // newest first: paged-0 started last
+    try {
+      const exp = await waitFor('the paged experiment with its first page', () => {
+        const node = experiments
+          .getChildren()
+          .find(
+            (n): n is Extract<ExplorerNode, { kind: 'experiment' }> =>
+              n.kind === 'experiment' && n.name === 'paged',
+          );
+        // every run seen, with the start time it was given after it was created
+        return (
+          node &&
+          experiments.getTreeItem(node).description === '25 runs' &&
+          names(experiments.getChildren(node)).join() === byStart.slice(0, 10).join() &&
+          node
+        );
+      });
+      assert.equal(experiments.getTreeItem(exp).description, '25 runs');
+      const first = experiments.getChildren(exp);
+      assert.deepEqual(names(first), byStart.slice(0, 10));
+      const more = first[first.length - 1];
+      assert.equal(more.kind, 'loadMore');
+      assert.equal(label(experiments.getTreeItem(more)), 'Load more (10 of 25)');
+      await vscode.commands.executeCommand('runlens.loadMore', more);
+      const second = experiments.getChildren(exp);
+      assert.deepEqual(names(second), byStart.slice(0, 20));
+      assert.equal(label(experiments.getTreeItem(second[second.length - 1])), 'Load more (20 of 25)');
+      experiments.setSort('start');
+      assert.deepEqual(names(experiments.getChildren(exp)), [...byStart].reverse().slice(0, 20));
+      experiments.setSort('-start');
+      experiments.setFilter({ text: 'params.i >= 5' });
+      assert.equal(experiments.getTreeItem(exp).description, '20 runs');
+      assert.deepEqual(names(experiments.getChildren(exp)), byStart.slice(5, 25));
+    } finally {
+      experiments.setFilter({});
+      experiments.setSort('-start');
+      await config.update('explorer.pageSize', undefined, vscode.ConfigurationTarget.Workspace);
+      for (const r of runs) store.removeRun(r.id);
+    }
+  });
+
   test('stage runs sit under their pipeline run; alike names say what differs; params group by prefix', async () => {
     const { experiments } = await api();
     const store = Store.open(path.join(workspace(), '.runlens'));
