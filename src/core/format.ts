@@ -147,12 +147,19 @@ export function termSafe(s: string): string {
 /** Table cells longer than this are cut (one huge param must not pad every row). */
 export const MAX_CELL = 60;
 
-// eslint-disable-next-line no-control-regex -- as CONTROL_RE, and the newline
-const PLAIN_CELL_RE = /^[^\x00-\x1f\x7f-\x9f]{0,60}$/;
+/** A cell of at most MAX_CELL characters and no control character (CONTROL_RE's, or a newline). */
+function plainCell(s: string): boolean {
+  if (s.length > MAX_CELL) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c < 0x20 || (c >= 0x7f && c <= 0x9f)) return false;
+  }
+  return true;
+}
 
 function cell(s: string | undefined): string {
   if (s === undefined) return '';
-  if (PLAIN_CELL_RE.test(s)) return s; // most cells: nothing to escape or cut
+  if (plainCell(s)) return s; // most cells: nothing to escape or cut
   const t = termSafe(s.replace(/\n/g, '\\n'));
   return t.length > MAX_CELL ? t.slice(0, MAX_CELL - 1) + '…' : t;
 }
@@ -303,7 +310,7 @@ const NEWLINE = 0x0a;
 class NumberCells {
   /** Length of each cell's text (0: absent). */
   readonly lengths: Uint8Array;
-  /** fixed5Parts of a value on the fast path, -1 for a text cell. */
+  /** 1 + fixed5Parts of a value on the fast path, 0 for a text cell. */
   private readonly parts: Int32Array;
   private readonly negative: Uint8Array;
   private readonly texts = new Map<number, string>();
@@ -312,7 +319,7 @@ class NumberCells {
   constructor(values: Float64Array, present: Uint8Array) {
     const n = values.length;
     this.lengths = new Uint8Array(n);
-    this.parts = new Int32Array(n).fill(-1);
+    this.parts = new Int32Array(n);
     this.negative = new Uint8Array(n);
     let width = 0;
     for (let k = 0; k < n; k++) {
@@ -322,7 +329,7 @@ class NumberCells {
       let len: number;
       const p = a >= 1e-3 && a < 1e6 && Math.floor(v) !== v ? fixed5Parts(a) : -1;
       if (p >= 0) {
-        this.parts[k] = p;
+        this.parts[k] = p + 1;
         this.negative[k] = v < 0 ? 1 : 0;
         len = fixedLength(p) + (v < 0 ? 1 : 0);
       } else {
@@ -338,7 +345,7 @@ class NumberCells {
 
   /** Write cell k's text at `at`; returns the position after it. */
   write(k: number, out: Uint8Array, at: number): number {
-    const p = this.parts[k];
+    const p = this.parts[k] - 1;
     if (p < 0) return writeAscii(this.texts.get(k) ?? '', out, at);
     if (this.negative[k]) out[at++] = MINUS;
     const n = Math.floor(p / 16);
@@ -444,7 +451,8 @@ export function* runsTableChunks(
 }
 
 /**
- * The runs table as UTF-8, in pieces of `linesPerChunk` lines, each line ending in a newline. The
+ * The runs table as UTF-8, in pieces of `linesPerChunk` lines, each line ending in a newline; a
+ * piece's bytes are its until the next piece is asked for (one buffer is filled again). The
  * same text as `table` of the same cells, made column by column and written byte by byte so that a
  * table of 100,000 runs makes few strings: repeated cells (experiments, statuses, ages, param
  * values) are made, padded and encoded once, metric values are kept as digits (NumberCells), and
@@ -482,10 +490,16 @@ export function* runsTableBytes(
       widths[i] = Math.max(widths[i], col.cells.width);
       return;
     }
-    for (const c of col.cells) {
-      if (c.length > widths[i]) widths[i] = c.length;
-      if (numeric[i] && c !== '' && !NUM_RE.test(c)) numeric[i] = false;
+    const cells = col.cells;
+    let w = widths[i];
+    let num = numeric[i];
+    for (let k = 0; k < cells.length; k++) {
+      const c = cells[k];
+      if (c.length > w) w = c.length;
+      if (num && c !== '' && !NUM_RE.test(c)) num = false;
     }
+    widths[i] = w;
+    numeric[i] = num;
   });
   const pad = (c: string, i: number) => (numeric[i] ? c.padStart(widths[i]) : c.padEnd(widths[i]));
   const headerLine = encoder.encode(header.map(pad).join('  ').trimEnd() + '\n');
@@ -507,8 +521,8 @@ export function* runsTableBytes(
     const col = columns[i];
     if (col.kind === 'shared') {
       const bytes = (end ? sharedEnds : sharedBytes)[i][col.codes[k]];
-      for (let b = 0; b < bytes.length; b++) out[at++] = bytes[b];
-      return at;
+      out.set(bytes, at);
+      return at + bytes.length;
     }
     if (i > 0) {
       out[at++] = SPACE;
@@ -539,8 +553,7 @@ export function* runsTableBytes(
   let lines = 1;
   for (let k = 0; k < n; k++) {
     if (lines >= linesPerChunk) {
-      yield out.subarray(0, at);
-      out = new Uint8Array(room(Math.min(linesPerChunk, n - k)));
+      yield out.subarray(0, at); // taken before the next is asked for: the buffer is used again
       at = 0;
       lines = 0;
     }
