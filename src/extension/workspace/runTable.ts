@@ -1,6 +1,8 @@
 // The runs of one store as the editor holds them (no vscode import, so it is unit-tested in plain Node).
+import * as fs from 'node:fs';
 import type { Listing } from '../../core/store/listing';
 import { PARENT_TAG } from '../../core/store/nesting';
+import { readEntry, sameEntry } from '../../core/store/runIndex';
 import type { RunEntry } from '../../core/store/types';
 
 /** The experiment a row is listed under in the explorer: unreadable runs have one of their own. */
@@ -99,6 +101,31 @@ export class RunTable implements ReadonlyMap<string, RunEntry> {
       this.built.set(id, e);
     }
     return e;
+  }
+
+  /**
+   * Read the runs `ids` again from their folders (core/store/runIndex.ts readEntry: only the metric
+   * lines appended since) and hold the fresh entries in place of their rows', when all that changed
+   * is what they logged (metrics, sizes, times): the columns, and the lists computed over them, stay
+   * as the last listing had them. Returns the ids whose entry changed, or undefined when a run is
+   * new, gone or changed otherwise (status, name, params, tags...): then the listing must be read.
+   */
+  refreshLogged(runDir: (id: string) => string, ids: Iterable<string>): string[] | undefined {
+    const changed: string[] = [];
+    const fresh: RunEntry[] = [];
+    for (const id of ids) {
+      const row = this.rowOf(id);
+      if (row === undefined || !fs.existsSync(runDir(id))) return undefined;
+      const held = this.at(row);
+      const e = readEntry(runDir(id), id, held, []);
+      if (sameEntry(held, e)) continue;
+      if (e.status !== this.listing!.status(row) || apartFromLogged(e) !== apartFromLogged(held))
+        return undefined;
+      fresh.push(e);
+      changed.push(id);
+    }
+    for (const e of fresh) this.built.set(e.id, e);
+    return changed;
   }
 
   /** How many entries are held as objects (the rest are only columns). */
@@ -210,4 +237,9 @@ export class RunTable implements ReadonlyMap<string, RunEntry> {
       .filter((n) => n.startsWith('metrics.'))
       .map((n) => n.slice('metrics.'.length));
   }
+}
+
+/** An entry without what logging changes: equal when only metrics, sizes and times moved. */
+function apartFromLogged(e: RunEntry): string {
+  return JSON.stringify({ ...e, metrics: null, metricsBytes: 0, updatedAt: 0, runFileMtime: 0 });
 }

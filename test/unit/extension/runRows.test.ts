@@ -326,6 +326,48 @@ describe('a table made again after the store changed', () => {
     assert.equal(dirty.table.at(0), kept);
   });
 
+  test('a training run read again in place: fresh metrics, the same lists; anything else asks for the listing', () => {
+    const s = store(8);
+    const live = s.createRun({ experiment: 'exp1', name: 'live' }); // running, owned by this process
+    const log = new MetricLog(s.metricsFile(live.id));
+    log.log({ loss: 1 }, 0);
+    log.flush();
+    const table = tableOf(s);
+    const none: RunFilter = {};
+    const cache = new RowsCache();
+    const lists = cache.of('f', table, 'exp1', none, '-start');
+    assert.equal(table.get(live.id)!.metrics.loss.count, 1);
+    const dir = (id: string) => s.runDir(id);
+    for (let step = 1; step < 4; step++) log.log({ loss: 1 / (step + 1) }, step);
+    log.flush();
+    assert.deepEqual(table.refreshLogged(dir, [live.id]), [live.id]);
+    assert.equal(table.get(live.id)!.metrics.loss.count, 4);
+    assert.equal(table.get(live.id)!.metrics.loss.last, 0.25);
+    assert.equal(cache.of('f', table, 'exp1', none, '-start'), lists, 'the lists stay');
+    assert.deepEqual(table.refreshLogged(dir, [live.id]), [], 'nothing new');
+    // a finished run named by a file event, unchanged: nothing to do
+    assert.deepEqual(table.refreshLogged(dir, [table.listing!.id(0)]), []);
+    // renamed, a new run, a run gone, a run ended: the listing must be read
+    updateRunFileSync(s.runDir(live.id), (r) => (r.name = 'renamed'));
+    assert.equal(table.refreshLogged(dir, [live.id]), undefined);
+    updateRunFileSync(s.runDir(live.id), (r) => (r.name = 'live'));
+    const late = s.createRun({ experiment: 'exp1', name: 'late', status: 'finished', pid: null });
+    assert.equal(table.refreshLogged(dir, [late.id]), undefined);
+    const gone = table.listing!.id(2);
+    s.removeRun(gone);
+    assert.equal(table.refreshLogged(dir, [gone]), undefined);
+    log.close();
+    updateRunFileSync(s.runDir(live.id), (r) => (r.status = 'finished'));
+    assert.equal(table.refreshLogged(dir, [live.id]), undefined);
+    // the table made from the listing then has the run's own row
+    const { listing } = s.listing({ sections: TABLE_SECTIONS, recheck: [live.id] });
+    listing.close();
+    const next = RunTable.of(listing, table);
+    assert.deepEqual(next.changed.sort(), [live.id, late.id, gone].sort());
+    assert.equal(next.table.get(live.id)!.status, 'finished');
+    assert.equal(next.table.get(live.id)!.metrics.loss.count, 4);
+  });
+
   test('an empty table lists nothing', () => {
     assert.equal(RunTable.empty.size, 0);
     assert.deepEqual([...RunTable.empty.values()], []);
