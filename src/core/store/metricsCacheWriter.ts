@@ -22,10 +22,10 @@ const MAX_WRITE_WAIT_MS = 5_000;
 const PIECE = 1 << 15;
 
 /**
- * A growable column of numbers, kept in pieces: the first grows by doubling up to PIECE numbers,
- * then each further PIECE numbers get a piece of their own. Growing copies nothing once past the
- * first piece, and memory newly touched stays about what the column holds (doubling one array
- * touched twice that, and fresh pages are the dearest part of keeping the columns).
+ * A growable column of numbers, kept in pieces: the last piece grows by doubling up to PIECE
+ * numbers, then a new piece is started. Growing copies at most one piece, and memory newly touched
+ * stays about what the column holds (doubling one array touched twice that, and fresh pages are
+ * the dearest part of keeping the columns).
  */
 class Column {
   /** Every piece but the last is full (PIECE numbers). */
