@@ -39,10 +39,11 @@ const POLL_RUNNING_MS = 1_000;
 /**
  * From this many runs, a refresh where only training runs logged reads just those runs and not the
  * listing (whose reading costs about 2 s of CPU at 100,000 runs while one of them is open); the
- * listing is then read at most every LISTING_EVERY_MS, and at once when anything else changed.
+ * listing is then read at most every LISTING_EVERY_MS, and at once when anything else changed: only
+ * a sort or filter by a metric of a training run waits for it (its tree item is fresh every time).
  */
 const PATCH_FROM_RUNS = 5_000;
-const LISTING_EVERY_MS = 10_000;
+const LISTING_EVERY_MS = 30_000;
 const POLL_NO_STORE_MS = 2_000;
 
 /**
