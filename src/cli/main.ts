@@ -1,31 +1,79 @@
 import { Command, CommanderError } from 'commander';
 import { RunlensError, errorMessage } from '../core/errors';
-import { registerEvalCommands } from './commands/eval';
-import { registerGateCommand } from './commands/gate';
-import { registerDriftCommand } from './commands/drift';
-import { registerSchemaCommands } from './commands/schema';
-import { registerImportCommands } from './commands/import';
-import { registerServeCommands } from './commands/serve';
-import { registerStoreCommands } from './commands/store';
-import { registerPipelineCommands, registerWatchCommand } from './commands/pipeline';
-import { registerCiCommands } from './commands/ci';
-import { registerSyncCommands } from './commands/sync';
-import { registerReproduceCommand } from './commands/reproduce';
-import { registerDiffCommand } from './commands/diff';
-import { registerSlurmCommands } from './commands/slurm';
 import { resolveStoreDir } from '../core/store/resolve';
 import { Store } from '../core/store/store';
 import { runlensVersion } from '../core/version';
 import { termSafe } from '../core/format';
 import type { CliContext, Io } from './context';
 import { addPrettyOption } from './options';
-import { registerRunCommand } from './commands/run';
-import { registerRunsCommands } from './commands/runs';
-import { registerModelCommands } from './commands/model';
-import { registerBaselineCommands } from './commands/baseline';
-import { registerLensCommand } from './commands/lens';
 
 export const VERSION = runlensVersion();
+
+type Register = (program: Command, ctx: CliContext) => void;
+
+/**
+ * The modules of the commands, in the order `runlens --help` lists them: the top-level commands each
+ * adds and how to load it. A command line loads the module of its command only, and with it only the
+ * libraries that command uses (the YAML parser, protobuf, cron, CSV and SQLite readers are not loaded
+ * to list runs); help, a bare `runlens` and an unknown command load them all.
+ */
+export const COMMAND_MODULES: readonly { names: readonly string[]; load: () => Promise<Register> }[] = [
+  { names: ['run'], load: async () => (await import('./commands/run')).registerRunCommand },
+  {
+    names: ['ls', 'show', 'metrics', 'rm', 'restore'],
+    load: async () => (await import('./commands/runs')).registerRunsCommands,
+  },
+  {
+    names: ['sweep', 'cancel', 'job-task'],
+    load: async () => (await import('./commands/slurm')).registerSlurmCommands,
+  },
+  { names: ['model'], load: async () => (await import('./commands/model')).registerModelCommands },
+  { names: ['baseline'], load: async () => (await import('./commands/baseline')).registerBaselineCommands },
+  { names: ['lens'], load: async () => (await import('./commands/lens')).registerLensCommand },
+  {
+    names: ['import', 'export'],
+    load: async () => (await import('./commands/import')).registerImportCommands,
+  },
+  {
+    names: ['package', 'serve', 'monitor'],
+    load: async () => (await import('./commands/serve')).registerServeCommands,
+  },
+  { names: ['pipeline'], load: async () => (await import('./commands/pipeline')).registerPipelineCommands },
+  { names: ['ci'], load: async () => (await import('./commands/ci')).registerCiCommands },
+  { names: ['watch'], load: async () => (await import('./commands/pipeline')).registerWatchCommand },
+  { names: ['eval'], load: async () => (await import('./commands/eval')).registerEvalCommands },
+  { names: ['compare'], load: async () => (await import('./commands/gate')).registerGateCommand },
+  { names: ['drift'], load: async () => (await import('./commands/drift')).registerDriftCommand },
+  {
+    names: ['schema', 'validate'],
+    load: async () => (await import('./commands/schema')).registerSchemaCommands,
+  },
+  { names: ['sync'], load: async () => (await import('./commands/sync')).registerSyncCommands },
+  {
+    names: ['experiments', 'artifacts', 'gc'],
+    load: async () => (await import('./commands/store')).registerStoreCommands,
+  },
+  { names: ['reproduce'], load: async () => (await import('./commands/reproduce')).registerReproduceCommand },
+  { names: ['diff'], load: async () => (await import('./commands/diff')).registerDiffCommand },
+];
+
+/** The command a command line runs (its first word after the program's own options), if any. */
+export function commandOf(argv: readonly string[]): string | undefined {
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === '--store') i++;
+    else if (a === '--') return undefined;
+    else if (!a.startsWith('-')) return a;
+  }
+  return undefined;
+}
+
+/** The registering functions of the modules a command line needs (all of them unless its command is known). */
+export async function commandsFor(argv: readonly string[]): Promise<Register[]> {
+  const name = commandOf(argv);
+  const known = COMMAND_MODULES.filter((m) => name !== undefined && m.names.includes(name));
+  return Promise.all((known.length ? known : COMMAND_MODULES).map((m) => m.load()));
+}
 
 const defaultIo: Io = {
   out: (s) => process.stdout.write(s + '\n'),
@@ -35,7 +83,9 @@ const defaultIo: Io = {
   },
 };
 
+/** The program with the commands of `registers` (see commandsFor). */
 export function buildProgram(
+  registers: readonly Register[],
   io: Io = defaultIo,
   setExit: (code: number) => void = (c) => (process.exitCode = c),
 ): Command {
@@ -68,26 +118,7 @@ export function buildProgram(
   };
 
   const ctx: CliContext = { io, setExit, openStore };
-  registerRunCommand(program, ctx);
-  registerRunsCommands(program, ctx);
-  registerSlurmCommands(program, ctx);
-
-  registerModelCommands(program, ctx);
-  registerBaselineCommands(program, ctx);
-  registerLensCommand(program, ctx);
-  registerImportCommands(program, ctx);
-  registerServeCommands(program, ctx);
-  registerPipelineCommands(program, ctx);
-  registerCiCommands(program, ctx);
-  registerWatchCommand(program, ctx);
-  registerEvalCommands(program, ctx);
-  registerGateCommand(program, ctx);
-  registerDriftCommand(program, ctx);
-  registerSchemaCommands(program, ctx);
-  registerSyncCommands(program, ctx);
-  registerStoreCommands(program, ctx);
-  registerReproduceCommand(program, ctx);
-  registerDiffCommand(program, ctx);
+  for (const register of registers) register(program, ctx);
   addPrettyOption(program);
   return program;
 }
@@ -95,7 +126,7 @@ export function buildProgram(
 /** Run the CLI; resolves to the exit code (0 ok, 1 failure, 2 usage error, else the program's). */
 export async function main(argv: string[], io: Io = defaultIo): Promise<number> {
   let code = 0;
-  const program = buildProgram(io, (c) => (code = c));
+  const program = buildProgram(await commandsFor(argv), io, (c) => (code = c));
   try {
     await program.parseAsync(argv, { from: 'user' });
     return code;

@@ -1,5 +1,4 @@
 /** `runlens ls`: the runs of the store, filtered, sorted and paged. */
-import { reconcileJobs } from '../../../core/slurm/watcher';
 import { parseFilters, parseOrderBy } from '../../../core/store/query';
 import { searchListingWith } from '../../../core/store/search';
 import { runsTableBytes, toJson } from '../../../core/format';
@@ -126,6 +125,8 @@ async function listWithClusterStatus(
     if (s === 'queued' || s === 'running') open.push(l.id(i));
   }
   if (!open.length) return listed;
+  // loaded only now: the scheduler's watcher brings the launcher and its readers with it
+  const { reconcileJobs } = await import('../../../core/slurm/watcher');
   const reconciled = await reconcileJobs(store, { runIds: open });
   if (reconciled.error && reconciled.checked)
     warn(`warning: could not ask Slurm about ${reconciled.checked} runs: ${reconciled.error}`);
