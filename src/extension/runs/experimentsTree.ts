@@ -67,7 +67,11 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
     private readonly model: WorkspaceModel,
     private readonly settings: ExtensionSettings,
   ) {
-    this.subscription = model.onDidChange(() => this.emitter.fire(undefined));
+    this.subscription = model.onDidChange(() => {
+      // a table replaced by a newer one is let go at once, also while the view is hidden
+      this.rows.retain(new Set(model.folders.map((f) => f.entries)));
+      this.emitter.fire(undefined);
+    });
   }
 
   setFilter(filter: RunFilter): void {

@@ -178,7 +178,13 @@ export class RowsCache {
     return value;
   }
 
-  clear(): void {
-    this.held.clear();
+  /** Drop the lists computed over tables other than `tables` (so that a replaced table is not kept). */
+  retain(tables: ReadonlySet<RunTable>): void {
+    for (const [k, h] of this.held) if (!tables.has(h.table)) this.held.delete(k);
+  }
+
+  /** How many lists are held. */
+  get size(): number {
+    return this.held.size;
   }
 }

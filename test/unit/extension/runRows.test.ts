@@ -268,6 +268,10 @@ describe('paging: newest first per experiment, Load more', () => {
     assert.ok(b.items.every((g) => g.kind === 'run'));
     assert.equal(b.groups.size, 0);
     assert.ok(a.groups.size > 0);
+    cache.retain(new Set([table]));
+    assert.equal(cache.size, 1);
+    cache.retain(new Set([RunTable.empty]));
+    assert.equal(cache.size, 0, 'lists over a table let go are dropped');
     const c = cache.of('f', table, 'exp1', f, 'name');
     assert.deepEqual(
       c.rows.map((i) => table.listing!.name(i)),
