@@ -229,10 +229,18 @@ describe('the listing index', () => {
     const r = store.listing();
     assert.equal(r.source, 'folders');
     assert.deepEqual(plain(rowsOf(r.listing)), want);
-    // and a byte of the header (a run's name)
+    // a byte of a run's name (the names' text section)
+    const named = fs.readFileSync(file);
+    const name = named.indexOf(Buffer.from('run-17', 'latin1'));
+    named[name + 1] = 'U'.charCodeAt(0);
+    fs.writeFileSync(file, named);
+    assert.match(String(Listing.decode(named)), /column nameText is damaged/);
+    assert.equal(store.listing().source, 'folders');
+    assert.deepEqual(plain(rowsOf(store.listing().listing)), want);
+    // and a byte of the header (an experiment's name in the dictionary)
     const again = fs.readFileSync(file);
-    const at = again.indexOf(Buffer.from('"run-17"'));
-    again[at + 2] = 'R'.charCodeAt(0);
+    const at = again.indexOf(Buffer.from('"exp1"'));
+    again[at + 2] = 'E'.charCodeAt(0);
     fs.writeFileSync(file, again);
     assert.match(String(Listing.decode(again)), /header checksum mismatch/);
     assert.equal(store.listing().source, 'folders');
@@ -495,4 +503,39 @@ describe('change notes rotation (index.changes -> index.changes.old)', () => {
     assert.equal(r.source, 'folders');
     assert.equal(r.listing.name(r.listing.rowOf(ids[9])!), 'hand-shortened notes');
   });
+});
+
+test('run names of any text come back exactly from the file (latin1 and UTF-16 sections)', () => {
+  const entry = (i: number, name: string): RunEntry => ({
+    id: `01m8wsd1pqg1ex${String(i).padStart(4, '0')}`,
+    experiment: 'e',
+    name,
+    status: 'finished',
+    script: null,
+    params: {},
+    tags: {},
+    starred: false,
+    startTime: 1,
+    endTime: 2,
+    gitCommit: null,
+    metrics: {},
+    metricsBytes: 0,
+    updatedAt: 0,
+  });
+  const stamps = { index: null, runsDir: null, changes: null };
+  const latin = ['plain', '', 'ünïcödé ÿ', 'tab\there', '\u0000nul'];
+  const wide = [...latin, '日本語', '🚀 emoji', 'lone \ud800 surrogate', '\udfff', 'x'.repeat(500)];
+  for (const names of [latin, wide, []]) {
+    const listing = Listing.of(
+      names.map((n, i) => entry(i, n)),
+      stamps,
+    );
+    const back = Listing.decode(listing.encode());
+    assert.ok(back instanceof Listing, String(back));
+    assert.deepEqual(
+      Array.from({ length: back.size }, (_, i) => [back.id(i), back.name(i)]),
+      Array.from({ length: listing.size }, (_, i) => [listing.id(i), listing.name(i)]),
+    );
+    assert.equal(back.size, names.length);
+  }
 });
