@@ -172,6 +172,9 @@ export function loadListing(
     }
   }
   for (const id of removed) pending.delete(id);
+  // A run gone that no row holds (journal entries of a run removed since): nothing to take out. As a
+  // removal it made every read rebuild and rewrite the listing until the journal was folded.
+  for (const id of removed) if (rows.rowOf(id) === undefined) removed.delete(id);
   index.record(record);
 
   const stamps: ListingStamps = {
