@@ -404,21 +404,29 @@ export class Listing {
 
   /** The field names (`params.X`, `metrics.X`, `tags.X`) the given rows have (all rows without). */
   fieldNames(rows?: Iterable<number>): Set<string> {
-    const seen = new Set<number>();
-    const names = new Set<string>();
-    const add = (prefix: string, shape: number) => {
-      const tag = shape * 3 + (prefix === 'params.' ? 0 : prefix === 'metrics.' ? 1 : 2);
-      if (seen.has(tag)) return;
-      seen.add(tag);
-      for (const k of this.shapes[shape]) names.add(prefix + this.strs[k]);
-    };
+    // a shape's keys are added once per kind: a flag per shape and kind, not a set lookup per row;
+    // each kind's names in the order the rows first have them
+    const kinds = [
+      { prefix: 'params.', shapeOf: this.c.paramShape },
+      { prefix: 'metrics.', shapeOf: this.c.metricShape },
+      { prefix: 'tags.', shapeOf: this.c.tagShape },
+    ];
+    const seen = kinds.map(() => new Uint8Array(this.shapes.length));
+    const firsts: number[][] = kinds.map(() => []);
     const each = (i: number) => {
-      add('params.', this.c.paramShape[i]);
-      add('metrics.', this.c.metricShape[i]);
-      add('tags.', this.c.tagShape[i]);
+      for (let k = 0; k < 3; k++) {
+        const shape = kinds[k].shapeOf[i];
+        if (seen[k][shape]) continue;
+        seen[k][shape] = 1;
+        firsts[k].push(shape);
+      }
     };
     if (rows) for (const i of rows) each(i);
     else for (let i = 0; i < this.size; i++) each(i);
+    const names = new Set<string>();
+    for (let k = 0; k < 3; k++)
+      for (const shape of firsts[k])
+        for (const key of this.shapes[shape]) names.add(kinds[k].prefix + this.strs[key]);
     return names;
   }
 

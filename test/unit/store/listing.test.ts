@@ -7,6 +7,7 @@ import { RunlensError } from '../../../src/core/errors';
 import { LISTING_FILE, Listing, TABLE_SECTIONS } from '../../../src/core/store/listing';
 import { MetricLog } from '../../../src/core/tracking/metricLog';
 import { readRunFile, updateRunFileSync } from '../../../src/core/store/runFile';
+import { knownFieldNames } from '../../../src/core/store/query';
 import { searchEntries, searchListing } from '../../../src/core/store/search';
 import { Store } from '../../../src/core/store/store';
 import type { RunEntry } from '../../../src/core/store/types';
@@ -537,5 +538,17 @@ test('run names of any text come back exactly from the file (latin1 and UTF-16 s
       Array.from({ length: listing.size }, (_, i) => [listing.id(i), listing.name(i)]),
     );
     assert.equal(back.size, names.length);
+  }
+});
+
+test("field names: the listing's names of params, metrics and tags, each kind in the entries' order", () => {
+  const store = variedStore();
+  const { listing } = store.listing();
+  const all = rowsOf(listing);
+  const byKind = (names: Iterable<string>) =>
+    ['params.', 'metrics.', 'tags.'].map((p) => [...names].filter((n) => n.startsWith(p)));
+  for (const rows of [undefined, [3, 1, 40, 2], [0], []]) {
+    const entries = rows ? rows.map((i) => all[i]) : all;
+    assert.deepEqual(byKind(listing.fieldNames(rows)), byKind(knownFieldNames(entries)));
   }
 });
