@@ -2,7 +2,6 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as zlib from 'node:zlib';
 import { RunlensError } from '../errors';
-import type { RunsTableRows } from '../format';
 import type { Field, FieldValue } from './query';
 import { setOwn } from './records';
 import type { JobRecord, ListedStatus, MetricSummary, ParamValue, RunEntry } from './types';
@@ -786,30 +785,6 @@ export class Listing {
       m0: this.metricOff[i],
     };
   }
-}
-
-/** The given rows of a listing as the runs table reads them (core/format.ts runsTableChunks). */
-export function listingTableRows(l: Listing, rows: ArrayLike<number>): RunsTableRows {
-  return {
-    count: rows.length,
-    id: (k) => l.id(rows[k]),
-    name: (k) => l.name(rows[k]),
-    starred: (k) => l.starred(rows[k]),
-    experiment: (k) => l.experiment(rows[k]),
-    status: (k) => l.status(rows[k]),
-    error: (k) => l.error(rows[k]),
-    startTime: (k) => l.startTime(rows[k]),
-    endTime: (k) => l.endTime(rows[k]),
-    paramKeys: (k) => l.paramKeys(rows[k]),
-    param: (k, key) => l.param(rows[k], key),
-    paramToken: (k, key) => l.paramCode(rows[k], key),
-    metricKeys: (k) => l.metricKeys(rows[k]),
-    metricLast: (k, key) => l.metric(rows[k], key, 'last'),
-    allParamKeys: () => l.keysOf(rows, 'param'),
-    allMetricKeys: () => l.keysOf(rows, 'metric'),
-    paramCodes: (key) => l.paramCodes(rows, key),
-    metricLasts: (key) => l.metricColumn(rows, key, 'last'),
-  };
 }
 
 function encodeParam(v: ParamValue): unknown {

@@ -10,7 +10,8 @@ import {
   entryRows,
   table,
 } from '../../../src/core/format';
-import { Listing, listingTableRows } from '../../../src/core/store/listing';
+import { listingTableRows } from '../../../src/cli/commands/runs/list';
+import { Listing } from '../../../src/core/store/listing';
 import type { MetricSummary, ParamValue, RunEntry } from '../../../src/core/store/types';
 
 // runsTableChunks builds the runs table column by column (shared cells, metric text per column);

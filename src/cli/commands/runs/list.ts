@@ -2,7 +2,8 @@
 import { parseFilters, parseOrderBy } from '../../../core/store/query';
 import { searchListingWith } from '../../../core/store/search';
 import { runsTableBytes, toJson } from '../../../core/format';
-import { TABLE_SECTIONS, listingTableRows } from '../../../core/store/listing';
+import type { RunsTableRows } from '../../../core/format';
+import { TABLE_SECTIONS } from '../../../core/store/listing';
 import type { Listing } from '../../../core/store/listing';
 import type { ListingResult } from '../../../core/store/listingIndex';
 import type { Store } from '../../../core/store/store';
@@ -131,4 +132,28 @@ async function listWithClusterStatus(
   if (reconciled.error && reconciled.checked)
     warn(`warning: could not ask Slurm about ${reconciled.checked} runs: ${reconciled.error}`);
   return reconciled.changed.length ? store.listing({ sections: options?.sections }) : listed;
+}
+
+/** The given rows of a listing as the runs table reads them (core/format.ts runsTableChunks). */
+export function listingTableRows(l: Listing, rows: ArrayLike<number>): RunsTableRows {
+  return {
+    count: rows.length,
+    id: (k) => l.id(rows[k]),
+    name: (k) => l.name(rows[k]),
+    starred: (k) => l.starred(rows[k]),
+    experiment: (k) => l.experiment(rows[k]),
+    status: (k) => l.status(rows[k]),
+    error: (k) => l.error(rows[k]),
+    startTime: (k) => l.startTime(rows[k]),
+    endTime: (k) => l.endTime(rows[k]),
+    paramKeys: (k) => l.paramKeys(rows[k]),
+    param: (k, key) => l.param(rows[k], key),
+    paramToken: (k, key) => l.paramCode(rows[k], key),
+    metricKeys: (k) => l.metricKeys(rows[k]),
+    metricLast: (k, key) => l.metric(rows[k], key, 'last'),
+    allParamKeys: () => l.keysOf(rows, 'param'),
+    allMetricKeys: () => l.keysOf(rows, 'metric'),
+    paramCodes: (key) => l.paramCodes(rows, key),
+    metricLasts: (key) => l.metricColumn(rows, key, 'last'),
+  };
 }
