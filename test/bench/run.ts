@@ -14,6 +14,7 @@ import { scaleBench } from './scale.bench';
 import { slurmBench } from './slurm.bench';
 import { stdoutBench } from './stdout.bench';
 import { syncBench } from './sync.bench';
+import { vscodeBench } from './vscode.bench';
 import { clientThroughput, pythonClientThroughput, seriesRead, storeScale } from './store.bench';
 
 const groups: Record<string, () => Promise<void>> = {
@@ -33,8 +34,10 @@ const groups: Record<string, () => Promise<void>> = {
   slurm: slurmBench,
   stdout: stdoutBench,
   sync: syncBench,
-  // Only when asked for: MLflow's Python client next to Runlens (`npm run bench -- peers`).
+  // Only when asked for: MLflow's Python client next to Runlens (`npm run bench -- peers`), and the
+  // explorer on 100,000 runs in a real VS Code (`npm run bench -- vscode`).
   peers: peersBench,
+  vscode: vscodeBench,
 };
 
 async function main() {
@@ -42,7 +45,7 @@ async function main() {
   const args = process.argv.slice(2).map((a) => (a === 'scale100k' ? 'scale' : a));
   const wanted = args.filter((a) => a in groups);
   for (const [name, fn] of Object.entries(groups)) {
-    if (wanted.length ? !wanted.includes(name) : name === 'peers') continue;
+    if (wanted.length ? !wanted.includes(name) : name === 'peers' || name === 'vscode') continue;
     console.log(`\n== ${name}`);
     await fn();
   }
