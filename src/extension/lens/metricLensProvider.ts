@@ -4,7 +4,7 @@ import { formatAge, formatNumber } from '../../core/format';
 import type { LensLanguage, LensLine } from '../../core/lens/recognize';
 import { recognizeNotebookCells } from '../../core/lens/notebook';
 import { languageOf, matchesKey, recognizeMetricLines } from '../../core/lens/recognize';
-import { runsOfScript } from '../../core/lens/runs';
+import { runsOfScript, scriptRows } from '../../core/lens/runs';
 import { readSeries } from '../../core/store/metrics';
 import { Registry } from '../../core/store/registry';
 import type { RunEntry } from '../../core/store/types';
@@ -18,6 +18,7 @@ interface ScriptRuns {
   folder: FolderStore;
   latest: RunEntry;
   baseline: RunEntry | undefined;
+  /** The newest ten, newest first. */
   runs: RunEntry[];
 }
 
@@ -94,11 +95,15 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     const folder = this.model.folderOf(file);
     if (!folder?.store) return undefined;
     const rel = path.relative(folder.store.root, file.fsPath).split(path.sep).join('/');
-    const runs = runsOfScript(
-      folder.entries.values(),
-      rel,
-      cell ? this.notebookLines(cell.notebook).flat() : lines,
-    );
+    // Over the listing's columns: entries are built for the newest ten only (a sweep of the script
+    // may have thousands of runs; the lenses, their chart and hover show the newest).
+    const t = folder.entries;
+    const logged = cell ? this.notebookLines(cell.notebook).flat() : lines;
+    const runs = t.listing
+      ? scriptRows(t.listing, rel, logged)
+          .slice(0, 10)
+          .map((i) => t.at(i))
+      : runsOfScript(t.values(), rel, logged);
     if (!runs.length) return undefined;
     const latest = runs[0];
     const cacheKey = `${folder.folder.uri.toString()}\0${latest.experiment}`;

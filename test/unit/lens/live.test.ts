@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { afterEach, beforeEach, describe, mock, test } from 'node:test';
 import { recognizeMetricLines } from '../../../src/core/lens/recognize';
-import { runsByLoggedKeys } from '../../../src/core/lens/runs';
+import { runsOfScript, scriptRows } from '../../../src/core/lens/runs';
 import type { RunEntry } from '../../../src/core/store/types';
 import { PullThrottle } from '../../../src/extension/lens/pullThrottle';
 
@@ -136,10 +136,24 @@ describe('lenses of imported runs', () => {
       entry('other-import', null, ['lr'], 3),
       entry('other-script', 'other.py', ['val_loss', 'val_f1', 'lr'], 4),
     ];
+    // no run recorded train.py: the imported runs that logged the most of its keys, newest first
     assert.deepEqual(
-      runsByLoggedKeys(entries, lines).map((e) => e.id),
-      ['imported-a', 'imported-b'],
+      runsOfScript(entries, 'train.py', lines).map((e) => e.id),
+      ['imported-b', 'imported-a'],
     );
-    assert.deepEqual(runsByLoggedKeys([entry('x', null, ['acc'], 1)], lines), []);
+    assert.deepEqual(runsOfScript([entry('x', null, ['acc'], 1)], 'train.py', lines), []);
+    // a run that recorded the script wins over imported ones
+    assert.deepEqual(
+      runsOfScript(entries, 'other.py', lines).map((e) => e.id),
+      ['other-script'],
+    );
+    // the same answer from columns (what the editor holds for a store: no entry built)
+    const store = {
+      size: entries.length,
+      script: (i: number) => entries[i].script,
+      metricKeys: (i: number) => Object.keys(entries[i].metrics),
+      startTime: (i: number) => entries[i].startTime,
+    };
+    assert.deepEqual(scriptRows(store, 'train.py', lines), [1, 0]);
   });
 });
