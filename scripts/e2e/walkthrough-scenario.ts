@@ -112,7 +112,12 @@ async function openDialog(page: Page, target: string, title: string | RegExp): P
     await page.waitForTimeout(100);
   await input.fill(target);
   await page.waitForTimeout(500);
-  await page.keyboard.press('Enter');
+  // The dialog's own button (Import, Select...) takes the path as typed. Enter does not always: when
+  // the list below still highlights an entry named like the path's last part (a folder "mlruns"
+  // while its parent is listed), Enter opens that folder and the dialog stays.
+  const ok = widget.locator('.quick-input-action .monaco-button').first();
+  if (await ok.isVisible()) await ok.click();
+  else await page.keyboard.press('Enter');
   await widget
     .locator('.quick-input-title', { hasText: title })
     .waitFor({ state: 'hidden', timeout: 20_000 });
