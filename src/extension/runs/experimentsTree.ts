@@ -72,6 +72,22 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       this.rows.retain(new Set(model.folders.map((f) => f.entries)));
       this.emitter.fire(undefined);
     });
+    // The extension activates when the window opens on a store, usually well before the view is
+    // shown: the experiments' first pages are made then, not when the user opens the view (at
+    // 100,000 runs, sorting each experiment's rows and building the shown entries took about 0.3 s).
+    this.warmTimer = setTimeout(() => this.warm(), 0);
+  }
+
+  private readonly warmTimer: ReturnType<typeof setTimeout>;
+
+  /** What opening the view computes first: each experiment's rows and its first page of runs. */
+  private warm(): void {
+    try {
+      for (const folder of this.model.withStore)
+        for (const experiment of folder.entries.experiments()) this.runsOf(folder, experiment);
+    } catch {
+      // the view computes them again when shown, and reports what fails then
+    }
   }
 
   setFilter(filter: RunFilter): void {
@@ -492,6 +508,7 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
   }
 
   dispose(): void {
+    clearTimeout(this.warmTimer);
     this.subscription.dispose();
     this.emitter.dispose();
   }
