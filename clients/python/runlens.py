@@ -196,32 +196,6 @@ def _write_atomic(path, data):
         raise
 
 
-def _write_parts_atomic(path, parts, columns):
-    """_write_atomic of `parts` (bytes) followed by the first n numbers of each (array('d'), n) of
-    `columns` as little-endian doubles, written from the arrays where they are: copying the columns
-    into one bytes object touched as much new memory again as the cache is long, the dear part."""
-    directory, base = os.path.split(path)
-    tmp = os.path.join(directory, ".%s.%d.%d.tmp" % (base, os.getpid(), next(_tmp_counter)))
-    try:
-        with open(tmp, "wb") as f:
-            for part in parts:
-                f.write(part)
-            for a, n in columns:
-                if sys.byteorder != "little":
-                    f.write(_le_bytes(a[:n]))
-                    continue
-                # Views released at once: an array that exports its buffer cannot grow.
-                with memoryview(a) as whole, whole[:n] as first:
-                    f.write(first)
-        _replace(tmp, path)
-    except BaseException:
-        try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        raise
-
-
 class _FileLock(object):
     """proper-lockfile's lock: an atomic ``mkdir <file>.lock``; a lock folder whose mtime is older
     than 10 s is stale and is removed. Runlens (Node) takes the same lock on run.json."""
@@ -1199,9 +1173,11 @@ class _MetricsCache(object):
                 parts.append(struct.pack("<I", len(k)) + k + struct.pack("<I", n))
                 head += 8 + len(k)
             parts.append(b"\0" * (-head % 8))
-            # The points logged after this write's lines are not in the file yet: n of each column.
-            columns = [(a, n) for _, col, n in keys for a in col]
-            _write_parts_atomic(_cache_file(self.jsonl), parts, columns)
+            for _, col, n in keys:
+                for a in col:
+                    # The points logged after this write's lines are not in the file yet.
+                    parts.append(_le_bytes(a[:n]) if len(a) != n else _le_bytes(a))
+            _write_atomic(_cache_file(self.jsonl), b"".join(parts))
             self.cached_offset = offset
         except (OSError, ValueError, OverflowError, struct.error):
             self.stop()
