@@ -726,65 +726,74 @@ export function sortOrder(
   return order;
 }
 
-/** Radix digits: 11 bits, three to a 32-bit half of a key. */
-const DIGIT_BITS = 11;
-const DIGITS = 1 << DIGIT_BITS;
-
 /**
  * Indices 0..n-1 stably sorted by numeric keys, the first key first, missing values (NaN) last in
- * either direction, -0 equal to 0: a least-significant-digit radix sort of each double's bits made
- * to order as unsigned integers (one counting pass per 11-bit digit, no comparisons).
+ * either direction, -0 equal to 0. Each key's doubles are made into 64-bit unsigned integers that
+ * order like them; the low bits of each integer are replaced by the run's position in the order so
+ * far, and the engine's native sort of a BigUint64Array (no comparison callback) orders them: ties
+ * keep their order, which makes the passes (the last key first) stable. Values that differ only in
+ * the replaced bits (a relative difference below about 2^-35 at 100,000 runs) are put in order
+ * afterwards among themselves.
  */
 function numberOrder(n: number, cols: Float64Array[], desc: boolean[]): number[] {
   if (n < 2) return Array.from({ length: n }, (_, i) => i);
   let order = new Int32Array(n);
   for (let i = 0; i < n; i++) order[i] = i;
   let next = new Int32Array(n);
-  const hi = new Uint32Array(n);
-  const lo = new Uint32Array(n);
+  const posBits = Math.max(1, Math.ceil(Math.log2(n)));
+  const mask = posBits >= 32 ? 0xffffffff : 2 ** posBits - 1;
+  const keys = new ArrayBuffer(8 * n);
+  const words = new Uint32Array(keys); // little-endian: [low word, high word] of each key
+  const sorted = new BigUint64Array(keys);
+  const low = new Uint32Array(n); // each position's whole low word, for the ties of the rest
   const bits = new Float64Array(1);
-  const words = new Uint32Array(bits.buffer); // little-endian: [low word, high word]
-  const counts = new Int32Array(DIGITS);
-  // the last key first: each stable pass keeps the order of the keys after it among its ties
+  const parts = new Uint32Array(bits.buffer);
   for (let c = cols.length - 1; c >= 0; c--) {
     const col = cols[c];
-    for (let i = 0; i < n; i++) {
-      const v = col[i];
+    const negate = desc[c];
+    for (let j = 0; j < n; j++) {
+      const v = col[order[j]];
+      let h: number;
+      let l: number;
       if (v !== v) {
-        hi[i] = 0xffffffff;
-        lo[i] = 0xffffffff;
-        continue;
-      }
-      bits[0] = (desc[c] ? -v : v) + 0; // + 0: -0 becomes 0
-      const h = words[1];
-      // negative numbers: every bit flipped (larger magnitude, smaller key); others: the sign bit set
-      if (h & 0x80000000) {
-        hi[i] = ~h >>> 0;
-        lo[i] = ~words[0] >>> 0;
+        h = 0xffffffff;
+        l = 0xffffffff;
       } else {
-        hi[i] = (h | 0x80000000) >>> 0;
-        lo[i] = words[0];
+        bits[0] = (negate ? -v : v) + 0; // + 0: -0 becomes 0
+        h = parts[1];
+        // negative numbers: every bit flipped (larger magnitude, smaller key); others: the sign bit set
+        if (h & 0x80000000) {
+          h = ~h >>> 0;
+          l = ~parts[0] >>> 0;
+        } else {
+          h = (h | 0x80000000) >>> 0;
+          l = parts[0];
+        }
       }
+      low[j] = l;
+      words[2 * j] = ((l & ~mask) | j) >>> 0;
+      words[2 * j + 1] = h;
     }
-    for (const key of [lo, hi])
-      for (let shift = 0; shift < 32; shift += DIGIT_BITS) {
-        counts.fill(0);
-        for (let j = 0; j < n; j++) counts[(key[order[j]] >>> shift) & (DIGITS - 1)]++;
-        if (counts[(key[order[0]] >>> shift) & (DIGITS - 1)] === n) continue; // one digit: nothing moves
-        let sum = 0;
-        for (let d = 0; d < DIGITS; d++) {
-          const t = counts[d];
-          counts[d] = sum;
-          sum += t;
-        }
-        for (let j = 0; j < n; j++) {
-          const i = order[j];
-          next[counts[(key[i] >>> shift) & (DIGITS - 1)]++] = i;
-        }
-        [order, next] = [next, order];
+    sorted.sort();
+    for (let j = 0; j < n; j++) next[j] = words[2 * j] & mask;
+    // runs of keys equal but for the replaced bits: in order of those bits (a stable sort)
+    for (let a = 0; a < n;) {
+      let b = a + 1;
+      while (b < n && words[2 * b + 1] === words[2 * a + 1] && ((words[2 * b] ^ words[2 * a]) & ~mask) === 0)
+        b++;
+      if (b - a > 1) {
+        const tied = Array.from(next.subarray(a, b));
+        tied.sort((x, y) => (low[x] & mask) - (low[y] & mask));
+        next.set(tied, a);
       }
+      a = b;
+    }
+    for (let j = 0; j < n; j++) next[j] = order[next[j]];
+    [order, next] = [next, order];
   }
-  return Array.from(order);
+  const out = new Array<number>(n); // filled by a loop: Array.from of a typed array is several times slower
+  for (let j = 0; j < n; j++) out[j] = order[j];
+  return out;
 }
 
 /** A column of numbers and missing values as doubles (NaN: missing); undefined if it holds others. */
