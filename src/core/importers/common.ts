@@ -5,7 +5,7 @@ import * as path from 'node:path';
 import { mkdirp, nonFinite, storeWriteError } from '../store/fsutil';
 import { newRunId } from '../store/ids';
 import { getOwn, setOwn } from '../store/records';
-import { METRICS_HEADER, encodeValue } from '../store/metrics';
+import { METRICS_HEADER, encodeValue, foldInto } from '../store/metrics';
 import { ARTIFACTS_DIR, METRICS_FILE, OUTPUT_FILE, RUN_FILE, RUN_SCHEMA_VERSION } from '../store/runFile';
 import { entryOf } from '../store/runIndex';
 import type { Store } from '../store/store';
@@ -228,32 +228,7 @@ export class PointWriter {
     this.points++;
     if (time < this.minTime) this.minTime = time;
     if (time > this.maxTime) this.maxTime = time;
-    if (s.count === 0) {
-      s.last = value;
-      s.lastStep = step;
-      s.min = value;
-      s.max = value;
-      s.minStep = step;
-      s.maxStep = step;
-      s.lastTime = time;
-      s.count = 1;
-      return;
-    }
-    s.count++;
-    if (step >= s.lastStep) {
-      s.last = value;
-      s.lastStep = step;
-      s.lastTime = time;
-    }
-    // NaN never becomes min or max (as in foldSummary).
-    if (value < s.min || Number.isNaN(s.min)) {
-      s.min = value;
-      s.minStep = step;
-    }
-    if (value > s.max || Number.isNaN(s.max)) {
-      s.max = value;
-      s.maxStep = step;
-    }
+    foldInto(s, value, step, time);
   }
 
   flush(): void {

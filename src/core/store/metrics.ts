@@ -255,19 +255,38 @@ export function foldPoint(
   time: number,
   source?: 'stdout',
 ): void {
-  const s = getOwn(summary, key);
+  let s = getOwn(summary, key);
   if (s === undefined) {
-    setOwn(summary, key, {
+    s = {
       last: value,
       lastStep: step,
       min: value,
       max: value,
       minStep: step,
       maxStep: step,
-      count: 1,
+      count: 0,
       lastTime: time,
       ...(source ? { source } : {}),
-    });
+    };
+    setOwn(summary, key, s);
+  }
+  foldInto(s, value, step, time);
+}
+
+/**
+ * One point into a key's summary; a summary of no points (count 0: made beforehand, as importers
+ * do) takes the point as its first.
+ */
+export function foldInto(s: MetricSummary, value: number, step: number, time: number): void {
+  if (s.count === 0) {
+    s.last = value;
+    s.lastStep = step;
+    s.min = value;
+    s.max = value;
+    s.minStep = step;
+    s.maxStep = step;
+    s.lastTime = time;
+    s.count = 1;
     return;
   }
   s.count++;
