@@ -291,6 +291,9 @@ export class Watcher {
   }
 
   private checked(c: DriftCheckRecord): void {
+    // each new answer once in the log (a drift is logged as the trigger it starts, a failure as such)
+    if (!c.drift && !c.reason.startsWith('check failed') && c.reason !== this.lastDriftCheck?.reason)
+      this.log(`drift check: ${c.reason}`);
     this.lastDriftCheck = c;
     this.options.onDriftCheck?.(c);
   }

@@ -72,9 +72,11 @@ describe('drift trigger', () => {
     // Every check's answer, in order: a check every 0.2 s replaces lastDriftCheck, so a poll of it
     // can miss the one answer it waits for.
     const checks: DriftCheckRecord[] = [];
+    const logged: string[] = [];
     const w = new Watcher(store, path.join(ws.dir, 'runlens.yaml'), {
       onRunDone: (r, why) => done.push({ r, why }),
       onDriftCheck: (c) => checks.push(c),
+      log: (line) => logged.push(line),
     });
     /** The first check answered from the index `from` on whose reason matches. */
     const answered = (from: number, re: RegExp) => checks.slice(from).find((c) => re.test(c.reason));
@@ -126,6 +128,15 @@ describe('drift trigger', () => {
       );
       assert.match(after.reason, /^no dataset drift: \d+\/30 columns drifted in 300 requests$/);
       assert.equal(done.length, 1);
+
+      // The log (what `runlens watch` prints) has each new answer once, not one line per check.
+      const answers = logged.filter((l) => l.startsWith('runlens watch: drift check: '));
+      assert.ok(checks.length > answers.length, `${checks.length} checks, ${answers.length} logged`);
+      assert.equal(answers.filter((l) => /no request logs/.test(l)).length, 1, answers.join('\n'));
+      assert.ok(
+        answers.some((l) => /^runlens watch: drift check: no dataset drift: \d+\/30 columns drifted/.test(l)),
+      );
+      answers.forEach((l, i) => assert.notEqual(l, answers[i - 1], `repeated: ${l}`));
     } finally {
       w.stop();
     }
