@@ -40,7 +40,7 @@ export function registerRunCommand(program: Command, { io, setExit, openStore }:
     )
     .option(
       '--python <path>',
-      'the Python whose papermill or nbconvert runs a notebook (default: python3)',
+      'the Python whose papermill or nbconvert (nbclient) runs a notebook (default: python3)',
       process.env.RUNLENS_PYTHON,
     )
     .argument('<command...>', 'the program and its arguments, or one .ipynb notebook to run headless')
@@ -48,7 +48,7 @@ export function registerRunCommand(program: Command, { io, setExit, openStore }:
     .addHelpText(
       'after',
       '\nExamples:\n  runlens run -e mnist -p lr=0.01 --input data/train.csv -- python train.py --epochs 5\n' +
-        '  runlens run -p lr=0.01 -- notebooks/train.ipynb   (headless: papermill, else jupyter nbconvert)\n' +
+        '  runlens run -p lr=0.01 -- notebooks/train.ipynb   (headless: papermill, else nbconvert)\n' +
         '  runlens run --on slurm --partition gpu --gpus 1 --time 2:00:00 -- python train.py',
     )
     .action(async (command: string[], opts) => {

@@ -1,7 +1,9 @@
 /**
  * Running a Jupyter notebook headless as a tracked run: with papermill when it is installed (the
- * run's params become its parameters cell, and cell output streams to the run's output as it
- * comes), else with `jupyter nbconvert --execute`. Either way the kernel inherits the run's
+ * run's params become its parameters cell), else with nbconvert's executor (nbclient, through a
+ * few lines of Python run by the same interpreter), else with `jupyter nbconvert --execute`. With
+ * the first two, cell output streams to the run's output as the cells print, so printed metrics
+ * are read as they come; the last writes it only into the executed copy. Either way the kernel inherits the run's
  * environment, so `runlens.init()` in a cell attaches to the run; the run records the notebook as
  * its script, its code cells as `notebook.py`, and the executed copy (with outputs) as an artifact.
  */
@@ -20,6 +22,8 @@ import { createLaunchedRun, runProcess } from './launcher';
 /** The programs that can execute a notebook here: each a command prefix, when installed. */
 export interface NotebookTools {
   papermill?: string[];
+  /** A Python with nbclient, nbformat and ipykernel (nbconvert's executor, installed with it). */
+  nbclient?: string[];
   nbconvert?: string[];
   /** The Python that was asked (for the message when neither is installed). */
   python: string;
@@ -27,7 +31,7 @@ export interface NotebookTools {
   missingKernel?: boolean;
 }
 
-export type NotebookTool = 'papermill' | 'nbconvert';
+export type NotebookTool = 'papermill' | 'nbclient' | 'nbconvert';
 
 export interface NotebookCommand {
   tool: NotebookTool;
@@ -69,7 +73,7 @@ function onPath(name: string, env: NodeJS.ProcessEnv): boolean {
 const execFileAsync = promisify(execFile);
 
 const PROBE =
-  'import importlib.util as u, json; print(json.dumps({m: u.find_spec(m) is not None for m in ("papermill", "nbconvert", "ipykernel")}))';
+  'import importlib.util as u, json; print(json.dumps({m: u.find_spec(m) is not None for m in ("papermill", "nbconvert", "ipykernel", "nbclient", "nbformat")}))';
 
 /**
  * Which notebook runners are installed: as modules of `python` (the interpreter the editor or the
@@ -91,6 +95,7 @@ export async function findNotebookTools(
   if (mods.ipykernel) {
     if (mods.papermill) tools.papermill = [python, '-m', 'papermill'];
     if (mods.nbconvert) tools.nbconvert = [python, '-m', 'nbconvert'];
+    if (mods.nbclient && mods.nbformat) tools.nbclient = [python];
   }
   if (!tools.papermill && onPath('papermill', env)) tools.papermill = ['papermill'];
   if (!tools.nbconvert && onPath('jupyter-nbconvert', env)) tools.nbconvert = ['jupyter-nbconvert'];
@@ -110,15 +115,45 @@ function papermillParams(params: Record<string, ParamValue>): string[] {
   return out;
 }
 
+/**
+ * Executes the notebook argv[1] into argv[2] with nbclient (what `nbconvert --execute` runs), in
+ * the notebook's folder and without a cell time limit, writing what the cells print to this
+ * process's stdout and stderr as it comes. The executed copy is written also when a cell fails;
+ * the failure is printed and the exit status is 1, as nbconvert's.
+ */
+const NBCLIENT_RUNNER = `import os, sys, nbformat
+from nbclient import NotebookClient
+from nbclient.exceptions import CellExecutionError
+class Client(NotebookClient):
+    def output(self, outs, msg, display_id, cell_index):
+        if msg["msg_type"] == "stream":
+            out = sys.stdout if msg["content"].get("name") == "stdout" else sys.stderr
+            out.write(msg["content"].get("text", ""))
+            out.flush()
+        return super().output(outs, msg, display_id, cell_index)
+src, dst = sys.argv[1], sys.argv[2]
+nb = nbformat.read(src, as_version=4)
+client = Client(nb, timeout=None, resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}})
+failed = None
+try:
+    client.execute()
+except CellExecutionError as e:
+    failed = e
+nbformat.write(nb, dst)
+if failed is not None:
+    sys.stderr.write(str(failed) + "\\n")
+    sys.exit(1)
+`;
+
 /** Refuses (saying what to install) when no tool can run `notebook`: before a terminal or a run is made. */
 export function assertNotebookTool(tools: NotebookTools, notebook: string): void {
-  if (!tools.papermill && !tools.nbconvert)
+  if (!tools.papermill && !tools.nbclient && !tools.nbconvert)
     throw new RunlensError(noNotebookToolMessage(notebook, tools), undefined, 'usage');
 }
 
 /**
- * The command that executes `notebook` into `outFile`: papermill when installed, else nbconvert;
- * an error saying what to install when neither is.
+ * The command that executes `notebook` into `outFile`: papermill when installed, else nbclient
+ * (streams the cells' output), else nbconvert; an error saying what to install when none is.
  */
 export function notebookCommand(
   tools: NotebookTools,
@@ -139,6 +174,10 @@ export function notebookCommand(
       command,
       args: [...prefix, notebook, outFile, ...papermillParams(params), ...stream, '--no-progress-bar'],
     };
+  }
+  if (tools.nbclient) {
+    const [command, ...prefix] = tools.nbclient;
+    return { tool: 'nbclient', command, args: [...prefix, '-c', NBCLIENT_RUNNER, notebook, outFile] };
   }
   if (tools.nbconvert) {
     const [command, ...prefix] = tools.nbconvert;

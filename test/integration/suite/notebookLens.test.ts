@@ -1,5 +1,5 @@
-// A Jupyter notebook in VS Code's notebook editor: Run with Runlens runs it headless (Debian's
-// jupyter-nbconvert and python3-ipykernel, which scripts/setup.js installs) as a tracked run whose
+// A Jupyter notebook in VS Code's notebook editor: Run with Runlens runs it headless (nbclient from
+// Debian's jupyter-nbconvert, and python3-ipykernel, which scripts/setup.js installs) as a tracked run whose
 // script is the notebook, and the lenses of its cells show that run's values above the logging lines.
 import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
@@ -86,7 +86,9 @@ suite('Notebook lenses', () => {
 async function checkLenses(store: Store, run: RunEntry, code: vscode.NotebookCell[]): Promise<void> {
   const output = fs.readFileSync(store.outputFile(run.id), 'utf8');
   assert.equal(run.status, 'finished', output);
-  assert.equal(run.tags['runlens.notebook.tool'], 'nbconvert', JSON.stringify(run.tags));
+  // nbconvert's executor (nbclient), which streams what the cells print into the run's output
+  assert.equal(run.tags['runlens.notebook.tool'], 'nbclient', JSON.stringify(run.tags));
+  assert.match(output, /final: train_time=4/);
   assert.ok(fs.existsSync(path.join(store.runDir(run.id), 'artifacts', 'train.ipynb')));
 
   // The fixture's params: lr 0.3, 8 epochs; the last point is step 7: loss = exp(-0.3 * 8).

@@ -13,6 +13,7 @@ import { runsOfScript } from '../../../src/core/lens/runs';
 import { reproduceRun } from '../../../src/core/repro/reproduce';
 import { RunlensError } from '../../../src/core/errors';
 import { readSeries } from '../../../src/core/store/metrics';
+import { Store } from '../../../src/core/store/store';
 import { findNotebookTools, launchNotebook, notebookCommand } from '../../../src/core/tracking/notebook';
 import type { NotebookTools } from '../../../src/core/tracking/notebook';
 import { newRepo, write } from '../../helpers/gitRepo';
@@ -103,6 +104,26 @@ describe('the program that runs a notebook', () => {
     );
   });
 
+  test("nbclient (nbconvert's executor) before the nbconvert command: the same Python runs the notebook and streams its cells' output", () => {
+    const c = notebookCommand(
+      { ...both, papermill: undefined, nbclient: [PY] },
+      '/w/nb.ipynb',
+      '/w/out/nb.ipynb',
+      {},
+    );
+    assert.equal(c.tool, 'nbclient');
+    assert.equal(c.command, PY);
+    assert.equal(c.args[0], '-c');
+    assert.deepEqual(c.args.slice(2), ['/w/nb.ipynb', '/w/out/nb.ipynb']);
+    assert.match(c.args[1], /NotebookClient/);
+    assert.match(c.args[1], /timeout=None/);
+    // papermill still comes first
+    assert.equal(
+      notebookCommand({ ...both, nbclient: [PY] }, '/w/nb.ipynb', '/w/o.ipynb', {}).tool,
+      'papermill',
+    );
+  });
+
   test('neither installed: an error that says which to install', () => {
     assert.throws(
       () => notebookCommand({ python: 'python3' }, 'nb.ipynb', 'out.ipynb', {}),
@@ -156,6 +177,7 @@ describe('a notebook run (nbconvert, real kernel)', () => {
 
     const tools = await findNotebookTools(PY, { ...process.env, PATH: '/usr/bin:/bin' });
     assert.deepEqual(tools.nbconvert, [PY, '-m', 'nbconvert']);
+    assert.deepEqual(tools.nbclient, [PY]);
     const output: Buffer[] = [];
     const launched = await launchNotebook(store, {
       notebook: 'train.ipynb',
@@ -169,18 +191,15 @@ describe('a notebook run (nbconvert, real kernel)', () => {
     assert.equal(status, 'finished', Buffer.concat(output).toString());
     assert.equal(run.script, 'notebooks/train.ipynb');
     assert.equal(run.name.startsWith('train-'), true, run.name);
-    assert.equal(run.tags['runlens.notebook.tool'], 'nbconvert');
+    assert.equal(run.tags['runlens.notebook.tool'], 'nbclient');
     const executed = path.join(store.runDir(run.id), 'artifacts', 'train.ipynb');
-    assert.deepEqual(run.command?.slice(0, 7), [
-      PY,
-      '-m',
-      'nbconvert',
-      '--to',
-      'notebook',
-      '--execute',
-      path.join(dir, 'notebooks', 'train.ipynb'),
-    ]);
-    assert.ok(run.command?.includes(path.dirname(executed)), JSON.stringify(run.command));
+    assert.equal(run.command?.[0], PY);
+    assert.deepEqual(run.command?.slice(3), [path.join(dir, 'notebooks', 'train.ipynb'), executed]);
+    // what the cells printed reached the run's output (a shell cell's too)
+    assert.match(
+      Buffer.concat(output).toString(),
+      /training\r?\n[\s\S]*loss=1\.0 written by a shell cell\n[\s\S]*final: train_time=2\.5/,
+    );
     assert.deepEqual(run.params, { lr: 0.5, epochs: 5 });
 
     // The client in the kernel attached to the launched run: the params reached it, its points are the run's.
@@ -240,6 +259,95 @@ describe('a notebook run (nbconvert, real kernel)', () => {
     assert.equal(fs.statSync(executed).mtimeMs, beforeTime);
     const copy = path.join(store.runDir(again.run.id), 'artifacts', 'train.ipynb');
     assert.match(fs.readFileSync(copy, 'utf8'), /final: train_time=2.5/);
+  });
+
+  test('a notebook that only prints its metrics: each printed line reaches the run while the cells run, and its metrics are read', async (t) => {
+    if (!hasNbconvert()) return t.skip('nbconvert and ipykernel are not installed for /usr/bin/python3');
+    const dir = tempDir();
+    const go = path.join(dir, 'go');
+    const cell = (source: string) => ({
+      cell_type: 'code',
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source,
+    });
+    const nb = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      cells: [
+        cell('import os, time\nprint("epoch 0: loss=0.9 acc=0.51", flush=True)'),
+        // waits until the test has seen the first line: a runner that writes output only at the end never gets here
+        cell(
+          `deadline = time.time() + 120\nwhile not os.path.exists(${JSON.stringify(go)}) and time.time() < deadline:\n    time.sleep(0.05)\nprint("waited" if os.path.exists(${JSON.stringify(go)}) else "timed out")`,
+        ),
+        cell('for e in (1, 2):\n    print(f"epoch {e}: loss={0.9 / (e + 1):.4f} acc={0.51 + 0.1 * e:.2f}")'),
+      ],
+    };
+    fs.writeFileSync(path.join(dir, 'printed.ipynb'), JSON.stringify(nb));
+    const store = Store.open(path.join(dir, '.runlens'), { create: true });
+    const tools = await findNotebookTools(PY, { ...process.env, PATH: '/usr/bin:/bin' });
+    let text = '';
+    let seenFirst = false;
+    const launched = await launchNotebook(store, {
+      notebook: 'printed.ipynb',
+      cwd: dir,
+      tools: { ...tools, papermill: undefined },
+      systemMetrics: false,
+      onOutput: (c) => {
+        text += c.toString();
+        if (!seenFirst && text.includes('epoch 0: loss=0.9')) {
+          seenFirst = true;
+          fs.writeFileSync(go, '');
+        }
+      },
+    });
+    const { run, status } = await launched.done;
+    assert.equal(status, 'finished', text);
+    assert.equal(run.tags['runlens.notebook.tool'], 'nbclient');
+    assert.match(text, /epoch 0: loss=0\.9 acc=0\.51\n[\s\S]*waited\n/);
+    const loss = readSeries(store.metricsFile(run.id), 'loss').series;
+    assert.deepEqual(loss.steps, [0, 1, 2]);
+    for (const [i, want] of [0.9, 0.45, 0.3].entries())
+      assert.ok(Math.abs(loss.values[i] - want) < 1e-9, `${loss.values[i]}`);
+    assert.deepEqual(readSeries(store.metricsFile(run.id), 'acc').series.values, [0.51, 0.61, 0.71]);
+  });
+
+  test('a failing cell: the executed copy is still written, the error is in the output, the run failed', async (t) => {
+    if (!hasNbconvert()) return t.skip('nbconvert and ipykernel are not installed for /usr/bin/python3');
+    const dir = tempDir();
+    const cell = (source: string) => ({
+      cell_type: 'code',
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source,
+    });
+    const nb = {
+      nbformat: 4,
+      nbformat_minor: 5,
+      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+      cells: [cell('print("before")'), cell('raise ValueError("bad column: label")'), cell('print("never")')],
+    };
+    fs.writeFileSync(path.join(dir, 'fails.ipynb'), JSON.stringify(nb));
+    const store = Store.open(path.join(dir, '.runlens'), { create: true });
+    const tools = await findNotebookTools(PY, { ...process.env, PATH: '/usr/bin:/bin' });
+    let text = '';
+    const launched = await launchNotebook(store, {
+      notebook: 'fails.ipynb',
+      cwd: dir,
+      tools: { ...tools, papermill: undefined },
+      systemMetrics: false,
+      onOutput: (c) => (text += c.toString()),
+    });
+    const { run, status } = await launched.done;
+    assert.equal(status, 'failed');
+    assert.match(text, /before\n/);
+    assert.match(text, /ValueError: bad column: label/);
+    assert.doesNotMatch(text, /never/);
+    const copy = fs.readFileSync(path.join(store.runDir(run.id), 'artifacts', 'fails.ipynb'), 'utf8');
+    assert.match(copy, /bad column: label/);
   });
 
   test('run in a kernel outside Runlens, the client records the notebook its front end names', (t) => {
