@@ -485,6 +485,54 @@ print(json.dumps(out))`,
   filters.forEach((f, i) => assert.deepEqual(got[i], want[i], f));
 });
 
+test('property: the Python client sorts as sortBy does (missing last both ways, numbers, text, mixed)', async () => {
+  const { spawnSync } = await import('node:child_process');
+  const fs = await import('node:fs');
+  const path = await import('node:path');
+  const { Store } = await import('../../../src/core/store/store');
+  const { repoRoot, tempDir } = await import('../../helpers/tmp');
+  const [runs] = fc.sample(fc.array(runArb, { minLength: 40, maxLength: 40 }), { numRuns: 1, seed: 21 });
+  const fields = ['metrics.acc', 'metrics.loss', 'params.opt', 'params.lr', 'tags.team', 'start'];
+  // run_id last: a total order, whatever order each side starts from
+  const specs = fc
+    .sample(fc.array(fc.tuple(fc.constantFrom(...fields), fc.boolean()), { minLength: 1, maxLength: 3 }), {
+      numRuns: 80,
+      seed: 9,
+    })
+    .map((keys) => [...keys.map(([f, desc]) => `${f} ${desc ? 'DESC' : 'ASC'}`), 'run_id'].join(', '));
+  const dir = path.join(tempDir(), '.runlens');
+  const store = Store.open(dir, { create: true });
+  for (const r of runs) {
+    const run = store.createRun({
+      status: 'finished',
+      params: { ...(r.opt !== undefined ? { opt: r.opt } : {}), ...(r.lr !== undefined ? { lr: r.lr } : {}) },
+      tags: r.team !== undefined ? { team: r.team } : {},
+    });
+    const summary: Record<string, ReturnType<typeof metric>> = {};
+    if (r.acc !== undefined) summary.acc = metric(r.acc);
+    if (r.loss !== undefined) summary.loss = metric(r.loss);
+    await store.updateRun(run.id, (x) => void (x.summary = summary));
+  }
+  const entries = store.listRuns().entries;
+  const want = specs.map((spec) => sortBy(entries, parseOrderBy(spec)).map((e) => e.id));
+  const specsFile = path.join(path.dirname(dir), 'specs.json');
+  fs.writeFileSync(specsFile, JSON.stringify(specs));
+  const r = spawnSync(
+    'python3',
+    [
+      '-c',
+      `import json, sys, runlens
+print(json.dumps([[r["run_id"] for r in runlens.search_runs("", order_by=s, store=sys.argv[2], output_format="list")] for s in json.load(open(sys.argv[1]))]))`,
+      specsFile,
+      dir,
+    ],
+    { encoding: 'utf8', env: { ...process.env, PYTHONPATH: path.join(repoRoot, 'clients', 'python') } },
+  );
+  assert.equal(r.status, 0, r.stderr);
+  const got = JSON.parse(r.stdout) as string[][];
+  specs.forEach((spec, i) => assert.deepEqual(got[i], want[i], spec));
+});
+
 test('nesting: a run tagged with its parent id is a child of that run when the parent is listed', async () => {
   const { PARENT_TAG, childrenOf, parentOf } = await import('../../../src/core/store/nesting');
   const p = entry(1);
