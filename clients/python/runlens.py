@@ -2679,33 +2679,43 @@ _TERMINAL_STATUSES = ("finished", "failed", "killed", "crashed")
 
 def _index_entry_ok(e):
     """checkIndexEntry's rules (src/core/store/schemas.ts): a malformed entry is skipped and its run
-    is read from its folder."""
-    if not isinstance(e, dict) or not isinstance(e.get("id"), str):
+    is read from its folder. (Values from JSON: a type check is an isinstance check, bool is not a
+    number.)"""
+    if type(e) is not dict:
         return False
-    str_or_none = lambda v: v is None or isinstance(v, str)  # noqa: E731
+    get = e.get
+    numbers = _NUMBER_TYPES
+    script = get("script")
+    git_commit = get("gitCommit")
+    end_time = get("endTime")
+    tags = get("tags")
+    metrics = get("metrics")
     if not (
-        isinstance(e.get("experiment"), str)
-        and isinstance(e.get("name"), str)
-        and e.get("status") in _RUN_STATUSES
-        and str_or_none(e.get("script"))
-        and isinstance(e.get("params"), dict)
-        and isinstance(e.get("tags"), dict)
-        and all(isinstance(v, str) for v in e["tags"].values())
-        and isinstance(e.get("starred"), bool)
-        and _is_number(e.get("startTime"))
-        and (e.get("endTime") is None or _is_number(e.get("endTime")))
-        and str_or_none(e.get("gitCommit"))
-        and _is_number(e.get("metricsBytes"))
-        and _is_number(e.get("updatedAt"))
-        and ("runFileMtime" not in e or _is_number(e["runFileMtime"]))
-        and isinstance(e.get("metrics"), dict)
+        type(get("id")) is str
+        and type(get("experiment")) is str
+        and type(get("name")) is str
+        and get("status") in _RUN_STATUSES
+        and (script is None or type(script) is str)
+        and type(get("params")) is dict
+        and type(tags) is dict
+        and type(get("starred")) is bool
+        and type(get("startTime")) in numbers
+        and (end_time is None or type(end_time) in numbers)
+        and (git_commit is None or type(git_commit) is str)
+        and type(get("metricsBytes")) in numbers
+        and type(get("updatedAt")) in numbers
+        and ("runFileMtime" not in e or type(e["runFileMtime"]) in numbers)
+        and type(metrics) is dict
     ):
         return False
-    for s in e["metrics"].values():
-        if type(s) is not dict or type(s.get("lastStep")) not in _NUMBER_TYPES:
+    for v in tags.values():
+        if type(v) is not str:
+            return False
+    for s in metrics.values():
+        if type(s) is not dict or type(s.get("lastStep")) not in numbers:
             return False
         last = s.get("last")
-        if type(last) not in _NUMBER_TYPES and _decode_value(last) is None:
+        if type(last) not in numbers and _decode_value(last) is None:
             return False
     return True
 
