@@ -422,12 +422,34 @@ test("the explorer's filter box: a text with a comparison is a query, other text
   for (const t of ['baseline', 'adam sgd', "it's", 'lr 0.1', 'like']) assert.equal(isQueryText(t), false, t);
 });
 
+type RunValues = typeof runArb extends fc.Arbitrary<infer T> ? T : never;
+
+/** A store on disk holding runs made from runArb's values (for the Python client to read). */
+async function storeOf(runs: RunValues[]): Promise<{ dir: string; entries: RunEntry[] }> {
+  const path = await import('node:path');
+  const { Store } = await import('../../../src/core/store/store');
+  const { tempDir } = await import('../../helpers/tmp');
+  const dir = path.join(tempDir(), '.runlens');
+  const store = Store.open(dir, { create: true });
+  for (const r of runs) {
+    const run = store.createRun({
+      status: 'finished',
+      params: { ...(r.opt !== undefined ? { opt: r.opt } : {}), ...(r.lr !== undefined ? { lr: r.lr } : {}) },
+      tags: r.team !== undefined ? { team: r.team } : {},
+    });
+    const summary: Record<string, ReturnType<typeof metric>> = {};
+    if (r.acc !== undefined) summary.acc = metric(r.acc);
+    if (r.loss !== undefined) summary.loss = metric(r.loss);
+    await store.updateRun(run.id, (x) => void (x.summary = summary));
+  }
+  return { dir, entries: store.listRuns().entries };
+}
+
 test('property: the Python client reads every random filter as the parser here does', async () => {
   const { spawnSync } = await import('node:child_process');
   const fs = await import('node:fs');
   const path = await import('node:path');
-  const { Store } = await import('../../../src/core/store/store');
-  const { repoRoot, tempDir } = await import('../../helpers/tmp');
+  const { repoRoot } = await import('../../helpers/tmp');
   const [runs] = fc.sample(fc.array(runArb, { minLength: 25, maxLength: 25 }), { numRuns: 1, seed: 20 });
   const filters = fc
     .sample(
@@ -444,20 +466,7 @@ test('property: the Python client reads every random filter as the parser here d
     'params.lr IS NULL',
     'metrics.acc:max >= 0',
   );
-  const dir = path.join(tempDir(), '.runlens');
-  const store = Store.open(dir, { create: true });
-  for (const r of runs) {
-    const run = store.createRun({
-      status: 'finished',
-      params: { ...(r.opt !== undefined ? { opt: r.opt } : {}), ...(r.lr !== undefined ? { lr: r.lr } : {}) },
-      tags: r.team !== undefined ? { team: r.team } : {},
-    });
-    const summary: Record<string, ReturnType<typeof metric>> = {};
-    if (r.acc !== undefined) summary.acc = metric(r.acc);
-    if (r.loss !== undefined) summary.loss = metric(r.loss);
-    await store.updateRun(run.id, (x) => void (x.summary = summary));
-  }
-  const entries = store.listRuns().entries;
+  const { dir, entries } = await storeOf(runs);
   const want = filters.map((f) =>
     entries
       .filter((e) => evaluate(parseFilter(f), e))
@@ -489,8 +498,7 @@ test('property: the Python client sorts as sortBy does (missing last both ways, 
   const { spawnSync } = await import('node:child_process');
   const fs = await import('node:fs');
   const path = await import('node:path');
-  const { Store } = await import('../../../src/core/store/store');
-  const { repoRoot, tempDir } = await import('../../helpers/tmp');
+  const { repoRoot } = await import('../../helpers/tmp');
   const [runs] = fc.sample(fc.array(runArb, { minLength: 40, maxLength: 40 }), { numRuns: 1, seed: 21 });
   const fields = ['metrics.acc', 'metrics.loss', 'params.opt', 'params.lr', 'tags.team', 'start'];
   // run_id last: a total order, whatever order each side starts from
@@ -500,20 +508,7 @@ test('property: the Python client sorts as sortBy does (missing last both ways, 
       seed: 9,
     })
     .map((keys) => [...keys.map(([f, desc]) => `${f} ${desc ? 'DESC' : 'ASC'}`), 'run_id'].join(', '));
-  const dir = path.join(tempDir(), '.runlens');
-  const store = Store.open(dir, { create: true });
-  for (const r of runs) {
-    const run = store.createRun({
-      status: 'finished',
-      params: { ...(r.opt !== undefined ? { opt: r.opt } : {}), ...(r.lr !== undefined ? { lr: r.lr } : {}) },
-      tags: r.team !== undefined ? { team: r.team } : {},
-    });
-    const summary: Record<string, ReturnType<typeof metric>> = {};
-    if (r.acc !== undefined) summary.acc = metric(r.acc);
-    if (r.loss !== undefined) summary.loss = metric(r.loss);
-    await store.updateRun(run.id, (x) => void (x.summary = summary));
-  }
-  const entries = store.listRuns().entries;
+  const { dir, entries } = await storeOf(runs);
   const want = specs.map((spec) => sortBy(entries, parseOrderBy(spec)).map((e) => e.id));
   const specsFile = path.join(path.dirname(dir), 'specs.json');
   fs.writeFileSync(specsFile, JSON.stringify(specs));

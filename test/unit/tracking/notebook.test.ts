@@ -160,6 +160,33 @@ describe('the program that runs a notebook', () => {
 const hasNbconvert = () =>
   spawnSync(PY, ['-c', 'import nbconvert, ipykernel'], { stdio: 'ignore' }).status === 0;
 
+/** A notebook of these code cells, cells.ipynb in dir, run headless as nbclient runs it (papermill aside). */
+async function runCells(dir: string, sources: string[], onOutput: (chunk: Buffer) => void) {
+  const nb = {
+    nbformat: 4,
+    nbformat_minor: 5,
+    metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
+    cells: sources.map((source) => ({
+      cell_type: 'code',
+      metadata: {},
+      execution_count: null,
+      outputs: [],
+      source,
+    })),
+  };
+  fs.writeFileSync(path.join(dir, 'cells.ipynb'), JSON.stringify(nb));
+  const store = Store.open(path.join(dir, '.runlens'), { create: true });
+  const tools = await findNotebookTools(PY, { ...process.env, PATH: '/usr/bin:/bin' });
+  const launched = await launchNotebook(store, {
+    notebook: 'cells.ipynb',
+    cwd: dir,
+    tools: { ...tools, papermill: undefined },
+    systemMetrics: false,
+    onOutput,
+  });
+  return { store, ...(await launched.done) };
+}
+
 describe('a notebook run (nbconvert, real kernel)', () => {
   test('the notebook is the script, its changed cell is in the diff, the lenses of its cells read the run', async (t) => {
     if (!hasNbconvert())
@@ -265,45 +292,24 @@ describe('a notebook run (nbconvert, real kernel)', () => {
     if (!hasNbconvert()) return t.skip('nbconvert and ipykernel are not installed for /usr/bin/python3');
     const dir = tempDir();
     const go = path.join(dir, 'go');
-    const cell = (source: string) => ({
-      cell_type: 'code',
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source,
-    });
-    const nb = {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-      cells: [
-        cell('import os, time\nprint("epoch 0: loss=0.9 acc=0.51", flush=True)'),
-        // waits until the test has seen the first line: a runner that writes output only at the end never gets here
-        cell(
-          `deadline = time.time() + 120\nwhile not os.path.exists(${JSON.stringify(go)}) and time.time() < deadline:\n    time.sleep(0.05)\nprint("waited" if os.path.exists(${JSON.stringify(go)}) else "timed out")`,
-        ),
-        cell('for e in (1, 2):\n    print(f"epoch {e}: loss={0.9 / (e + 1):.4f} acc={0.51 + 0.1 * e:.2f}")'),
-      ],
-    };
-    fs.writeFileSync(path.join(dir, 'printed.ipynb'), JSON.stringify(nb));
-    const store = Store.open(path.join(dir, '.runlens'), { create: true });
-    const tools = await findNotebookTools(PY, { ...process.env, PATH: '/usr/bin:/bin' });
     let text = '';
     let seenFirst = false;
-    const launched = await launchNotebook(store, {
-      notebook: 'printed.ipynb',
-      cwd: dir,
-      tools: { ...tools, papermill: undefined },
-      systemMetrics: false,
-      onOutput: (c) => {
+    const { store, run, status } = await runCells(
+      dir,
+      [
+        'import os, time\nprint("epoch 0: loss=0.9 acc=0.51", flush=True)',
+        // waits until the test has seen the first line: a runner that writes output only at the end never gets here
+        `deadline = time.time() + 120\nwhile not os.path.exists(${JSON.stringify(go)}) and time.time() < deadline:\n    time.sleep(0.05)\nprint("waited" if os.path.exists(${JSON.stringify(go)}) else "timed out")`,
+        'for e in (1, 2):\n    print(f"epoch {e}: loss={0.9 / (e + 1):.4f} acc={0.51 + 0.1 * e:.2f}")',
+      ],
+      (c) => {
         text += c.toString();
         if (!seenFirst && text.includes('epoch 0: loss=0.9')) {
           seenFirst = true;
           fs.writeFileSync(go, '');
         }
       },
-    });
-    const { run, status } = await launched.done;
+    );
     assert.equal(status, 'finished', text);
     assert.equal(run.tags['runlens.notebook.tool'], 'nbclient');
     assert.match(text, /epoch 0: loss=0\.9 acc=0\.51\n[\s\S]*waited\n/);
@@ -316,37 +322,17 @@ describe('a notebook run (nbconvert, real kernel)', () => {
 
   test('a failing cell: the executed copy is still written, the error is in the output, the run failed', async (t) => {
     if (!hasNbconvert()) return t.skip('nbconvert and ipykernel are not installed for /usr/bin/python3');
-    const dir = tempDir();
-    const cell = (source: string) => ({
-      cell_type: 'code',
-      metadata: {},
-      execution_count: null,
-      outputs: [],
-      source,
-    });
-    const nb = {
-      nbformat: 4,
-      nbformat_minor: 5,
-      metadata: { kernelspec: { name: 'python3', display_name: 'Python 3', language: 'python' } },
-      cells: [cell('print("before")'), cell('raise ValueError("bad column: label")'), cell('print("never")')],
-    };
-    fs.writeFileSync(path.join(dir, 'fails.ipynb'), JSON.stringify(nb));
-    const store = Store.open(path.join(dir, '.runlens'), { create: true });
-    const tools = await findNotebookTools(PY, { ...process.env, PATH: '/usr/bin:/bin' });
     let text = '';
-    const launched = await launchNotebook(store, {
-      notebook: 'fails.ipynb',
-      cwd: dir,
-      tools: { ...tools, papermill: undefined },
-      systemMetrics: false,
-      onOutput: (c) => (text += c.toString()),
-    });
-    const { run, status } = await launched.done;
+    const { store, run, status } = await runCells(
+      tempDir(),
+      ['print("before")', 'raise ValueError("bad column: label")', 'print("never")'],
+      (c) => (text += c.toString()),
+    );
     assert.equal(status, 'failed');
     assert.match(text, /before\n/);
     assert.match(text, /ValueError: bad column: label/);
     assert.doesNotMatch(text, /never/);
-    const copy = fs.readFileSync(path.join(store.runDir(run.id), 'artifacts', 'fails.ipynb'), 'utf8');
+    const copy = fs.readFileSync(path.join(store.runDir(run.id), 'artifacts', 'cells.ipynb'), 'utf8');
     assert.match(copy, /bad column: label/);
   });
 
