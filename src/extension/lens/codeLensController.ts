@@ -14,12 +14,16 @@ const SELECTOR: vscode.DocumentSelector = [
   { notebookType: 'jupyter-notebook', language: 'python' },
 ];
 
+/** How often the files of a running run shown by lenses are checked for new points (ms). */
+const FOLLOW_MS = 200;
+
 /** Registers the providers while the setting is on; refreshes lenses when the store changes. */
 export class CodeLensController implements vscode.Disposable {
   private registration: vscode.Disposable | undefined;
   private readonly provider: MetricLensProvider;
   private readonly subscriptions: vscode.Disposable[] = [];
   private readonly throttle: PullThrottle;
+  private readonly poll: ReturnType<typeof setInterval>;
 
   constructor(model: WorkspaceModel, settings: ExtensionSettings) {
     this.provider = new MetricLensProvider(model, settings);
@@ -32,7 +36,14 @@ export class CodeLensController implements vscode.Disposable {
         if (ExtensionSettings.affects(e, Settings.metricGoals)) this.provider.refresh();
       }),
       model.onDidChange(() => this.throttle.changed()),
+      vscode.window.onDidChangeVisibleTextEditors(() => this.throttle.editorsChanged()),
+      vscode.window.onDidChangeActiveTextEditor(() => this.throttle.editorsChanged()),
     );
+    // A running run shown by lenses is followed on disk, not only through the model's events (a
+    // debounce and a once-a-second poll behind its files).
+    this.poll = setInterval(() => {
+      if (this.provider.following && this.provider.changedOnDisk()) this.throttle.changed();
+    }, FOLLOW_MS);
   }
 
   private apply(enabled: boolean): void {
@@ -46,6 +57,7 @@ export class CodeLensController implements vscode.Disposable {
   }
 
   dispose(): void {
+    clearInterval(this.poll);
     this.throttle.dispose();
     this.registration?.dispose();
     for (const s of this.subscriptions) s.dispose();

@@ -1,3 +1,4 @@
+import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as vscode from 'vscode';
 import { formatAge, formatNumber } from '../../core/format';
@@ -6,6 +7,8 @@ import { recognizeNotebookCells } from '../../core/lens/notebook';
 import { languageOf, matchesKey, recognizeMetricLines } from '../../core/lens/recognize';
 import { runsOfScript, scriptRows } from '../../core/lens/runs';
 import { readSeries } from '../../core/store/metrics';
+import { METRICS_FILE } from '../../core/store/layout';
+import { readEntry } from '../../core/store/runIndex';
 import { Registry } from '../../core/store/registry';
 import type { RunEntry } from '../../core/store/types';
 import { keyMetric, lensTitle } from '../runs/runLabels';
@@ -36,6 +39,11 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
   onProvide: () => void = () => undefined;
   /** The experiment baselines, read once per store change instead of once per lens request. */
   private baselines = new Map<string, string | undefined>();
+  /**
+   * Running runs as their files were when lenses were last asked for (read from where the entry
+   * had got to: only the points written since), by run id, with the metrics file's path.
+   */
+  private readonly live = new Map<string, { entry: RunEntry; file: string; at: number }>();
 
   constructor(
     private readonly model: WorkspaceModel,
@@ -105,7 +113,8 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
           .map((i) => t.at(i))
       : runsOfScript(t.values(), rel, logged);
     if (!runs.length) return undefined;
-    const latest = runs[0];
+    const latest = this.fresh(folder, runs[0]);
+    runs[0] = latest;
     const cacheKey = `${folder.folder.uri.toString()}\0${latest.experiment}`;
     if (!this.baselines.has(cacheKey)) {
       let id: string | undefined;
@@ -119,6 +128,48 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     const id = this.baselines.get(cacheKey);
     const baseline = id ? folder.entries.get(id) : undefined;
     return { folder, latest, baseline, runs };
+  }
+
+  /**
+   * A running run as its files are now. The workspace model re-reads a run after a file event and a
+   * debounce, or at its once-a-second poll: up to a second behind, more where the watcher is late.
+   * Lenses are asked for seconds apart on a busy machine, so each answer says what is on disk then.
+   */
+  private fresh(folder: FolderStore, entry: RunEntry): RunEntry {
+    const held = this.live.get(entry.id);
+    if (entry.status !== 'running' || !folder.store) {
+      if (held) this.live.delete(entry.id);
+      return entry;
+    }
+    const dir = folder.store.runDir(entry.id);
+    const from = held && held.entry.metricsBytes >= entry.metricsBytes ? held.entry : entry;
+    try {
+      const read = readEntry(dir, entry.id, from, []);
+      if (read.status === 'unreadable') return entry;
+      this.live.set(entry.id, { entry: read, file: path.join(dir, METRICS_FILE), at: Date.now() });
+      return read;
+    } catch {
+      return entry;
+    }
+  }
+
+  /** Whether a running run the lenses showed has written points since (a cheap size check). */
+  changedOnDisk(): boolean {
+    for (const [id, { entry, file, at }] of this.live) {
+      // not asked for lately: no editor shows it any more
+      if (Date.now() - at > LIVE_FOR_MS) {
+        this.live.delete(id);
+        continue;
+      }
+      const size = fs.statSync(file, { throwIfNoEntry: false })?.size ?? 0;
+      if (size !== entry.metricsBytes) return true;
+    }
+    return false;
+  }
+
+  /** Whether lenses show a running run (whose files are then watched through changedOnDisk). */
+  get following(): boolean {
+    return this.live.size > 0;
   }
 
   provideCodeLenses(document: vscode.TextDocument, token: vscode.CancellationToken): vscode.CodeLens[] {
@@ -225,6 +276,9 @@ export class MetricLensProvider implements vscode.CodeLensProvider, vscode.Hover
     return new vscode.Hover(md);
   }
 }
+
+/** How long a running run is watched for new points after lenses last showed it (ms). */
+const LIVE_FOR_MS = 60_000;
 
 /** The kernel languages whose cells Runlens reads (by the cells' language id). */
 const CELL_LANGUAGES = new Map<string, LensLanguage>([

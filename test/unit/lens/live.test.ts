@@ -28,6 +28,11 @@ class EditorLenses {
     private readonly current: () => number,
     private readonly provided: () => void,
   ) {}
+  /** The editor's text lost the focus: VS Code cancels the pending ask (onDidBlurEditorText). */
+  blur(): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
   onDidChange(): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = setTimeout(() => {
@@ -100,6 +105,55 @@ describe('live lenses', () => {
     throttle.dispose();
     assert.ok(during >= 5, `asked ${during} times in the 40 s the store changed`);
     assert.equal(editor.seen.at(-1), 1_999, 'the last step is shown once the run stops');
+  });
+
+  test('an ask cancelled by a blur is made up for within seconds, not a minute', () => {
+    let step = 0;
+    let fired = 0;
+    let throttle: PullThrottle | undefined = undefined;
+    const editor = new EditorLenses(
+      400,
+      () => step,
+      () => throttle!.pulled(),
+    );
+    throttle = new PullThrottle(() => {
+      fired++;
+      editor.onDidChange();
+    });
+    // A run logging every 50 ms; after a few asks, a click into the chart beside the script cancels
+    // the ask VS Code had pending.
+    let blurredAt = 0;
+    for (let i = 0; i < 400; i++) {
+      step = i;
+      throttle.changed();
+      if (i === 40) {
+        runUntil(() => fired > 0 && editor.seen.length > 0, 5_000, 1);
+        throttle.changed();
+        runUntil(() => fired >= 3, 5_000, 1); // an event is out: the editor's ask is pending
+        editor.blur();
+        blurredAt = Date.now();
+      }
+      mock.timers.tick(50);
+      if (blurredAt && editor.seen.at(-1)! > 40) break;
+    }
+    const late = Date.now() - blurredAt;
+    throttle.dispose();
+    assert.ok(editor.seen.at(-1)! > 40, 'the editor asked again after the blur');
+    assert.ok(late <= 3_000, `the editor asked again ${late} ms after the blur`);
+  });
+
+  test('a change of the editors shown announces a change that waited at once', () => {
+    let fired = 0;
+    const t = new PullThrottle(() => fired++, { gap: 10 });
+    t.changed();
+    runUntil(() => fired === 1, 1_000);
+    t.changed(); // waits for an ask that a blur cancelled
+    mock.timers.tick(1_000);
+    assert.equal(fired, 1);
+    t.editorsChanged(); // e.g. the focus went to a webview panel
+    runUntil(() => fired === 2, 100);
+    t.dispose();
+    assert.equal(fired, 2);
   });
 
   test('without an editor asking, a change is still announced again later (no stuck state)', () => {
