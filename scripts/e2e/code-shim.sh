@@ -10,6 +10,7 @@
 #      E2E_TIMEOUT_SEC  whole-run timeout (default 300)
 #      E2E_KEEP=1       keep the run folder (profile, logs) even when the tests pass
 #      E2E_VERBOSE=1    print the workbench's noisy log lines too
+# Sets RUNLENS_E2E_DRAWN_LENSES for the tests (see run-ext-tests.js).
 set -euo pipefail
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 
@@ -83,6 +84,11 @@ trap cleanup EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
 trap 'exit 129' HUP
+
+# The runner writes the CodeLens text the workbench draws, with times, to this file; the extension
+# host (started by code-server) inherits the variable, so a test can hold the lens as drawn.
+export RUNLENS_E2E_DRAWN_LENSES=$RUN/drawn-lenses.jsonl
+: > "$RUNLENS_E2E_DRAWN_LENSES"
 
 PORT=$(node -e 'const s=require("net").createServer().listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 # enable-smoke-test-driver: without it the built workbench ignores the `payload` URL parameter that

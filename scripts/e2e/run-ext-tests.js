@@ -7,7 +7,8 @@
 //
 // usage: node run-ext-tests.js <baseUrl> <extensionDevelopmentPath> <extensionTestsPath without .js> <folder> [timeoutSec]
 // env:   E2E_CHROMIUM (default: chromium on PATH), E2E_LOG_DIR (write the returned logs and a
-//        screenshot on failure there), E2E_VERBOSE=1 (print every workbench log line)
+//        screenshot on failure there), E2E_VERBOSE=1 (print every workbench log line),
+//        RUNLENS_E2E_DRAWN_LENSES (append the CodeLens text the workbench draws there, see drawnLenses)
 // exit:  0 tests passed, 1 tests failed or timed out, 2 harness error
 const { chromium } = require('playwright-core');
 const fs = require('node:fs');
@@ -48,6 +49,41 @@ const payload = [
 ];
 const url = `${baseUrl}/?folder=${encodeURIComponent(folder)}&payload=${encodeURIComponent(JSON.stringify(payload))}`;
 
+/**
+ * The CodeLens text as the workbench draws it, for tests that hold what a user sees rather than what
+ * the provider answers: each time the lenses shown change, one JSON line {time, lenses} (the page's
+ * clock in ms; one string per lens row, its lenses joined by " | ") is appended to `file`. A
+ * MutationObserver sees the change in the task that makes it.
+ */
+async function drawnLenses(page, file) {
+  await page.exposeFunction('runlensDrawnLenses', (time, lenses) =>
+    fs.appendFileSync(file, JSON.stringify({ time, lenses }) + '\n'),
+  );
+  // A string: the page runs it as it is.
+  await page.addInitScript(`(() => {
+    let last = '';
+    const inLens = (n) => {
+      const el = n && (n.nodeType === 1 ? n : n.parentElement);
+      return !!el && (!!el.closest('.codelens-decoration') || !!el.querySelector?.('.codelens-decoration'));
+    };
+    const report = () => {
+      const lenses = [...document.querySelectorAll('.codelens-decoration')]
+        .filter((d) => d.offsetParent !== null)
+        .map((d) => (d.textContent || '').replace(/\\s+/g, ' ').trim());
+      const text = JSON.stringify(lenses);
+      if (text === last) return;
+      last = text;
+      window.runlensDrawnLenses(Date.now(), lenses);
+    };
+    const observer = new MutationObserver((records) => {
+      if (records.some((r) => inLens(r.target) || [...r.addedNodes, ...r.removedNodes].some(inLens))) report();
+    });
+    const start = () => observer.observe(document.body, { subtree: true, childList: true, characterData: true });
+    if (document.body) start();
+    else document.addEventListener('DOMContentLoaded', start);
+  })()`);
+}
+
 async function main() {
   const t0 = Date.now();
   const profile = fs.mkdtempSync(path.join(os.tmpdir(), 'chromium-profile-'));
@@ -76,6 +112,7 @@ async function main() {
     });
     await page.exposeFunction('codeAutomationExit', (code, logs) => finish({ code, logs }));
     page.on('crash', () => finish({ code: 'page crashed' }));
+    if (process.env.RUNLENS_E2E_DRAWN_LENSES) await drawnLenses(page, process.env.RUNLENS_E2E_DRAWN_LENSES);
     page.on('pageerror', (e) => console.log(`[page error] ${e.message}`));
 
     await page.goto(url);

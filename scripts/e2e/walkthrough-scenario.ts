@@ -8,6 +8,7 @@
 // and the SOURCE.md files of test/fixtures/datasets.
 //   E2E_SCENARIO=walkthrough-scenario E2E_SHOTS="$(mktemp -d)" bash scripts/e2e/run-ui.sh
 import * as fs from 'node:fs';
+import * as os from 'node:os';
 import * as path from 'node:path';
 import type { FrameLocator, Page } from 'playwright-core';
 import { formatNumber } from '../../src/core/format';
@@ -469,6 +470,50 @@ async function answerLaunch(page: Page, answers: Record<string, string>): Promis
   }
 }
 
+/**
+ * The val_acc lens as drawn, watched for `ms` while the run trains: when each step reached the run's
+ * metrics.jsonl (read every 50 ms) and when the lens in the page first showed that step or a later
+ * one (a MutationObserver in the page, so the time is that of the change itself). Returns the lag of
+ * each step, in ms.
+ */
+async function followLens(page: Page, id: string, ms: number): Promise<number[]> {
+  // A string, not a function: tsx would wrap the page's inner functions in a helper it lacks there.
+  await page.evaluate(`(() => {
+    window.lensSteps = [];
+    const seen = () => {
+      const m = [...document.querySelectorAll('.codelens-decoration a')]
+        .filter((a) => a.offsetParent !== null)
+        .map((a) => /^\\s*val_acc [^@]*@ step (\\d+)/.exec(a.textContent || ''))
+        .find(Boolean);
+      if (m) window.lensSteps.push([Date.now(), Number(m[1])]);
+    };
+    const inLens = (n) => {
+      const el = n && (n.nodeType === 1 ? n : n.parentElement);
+      return !!el && (!!el.closest('.codelens-decoration') || !!el.querySelector?.('.codelens-decoration'));
+    };
+    seen();
+    window.lensObserver = new MutationObserver((records) => {
+      if (records.some((r) => inLens(r.target) || [...r.addedNodes, ...r.removedNodes].some(inLens))) seen();
+    });
+    window.lensObserver.observe(document.body, { subtree: true, childList: true, characterData: true });
+  })()`);
+  const onDisk = new Map<number, number>();
+  for (const end = Date.now() + ms; Date.now() < end; await page.waitForTimeout(50)) {
+    const p = lastPoint(id, 'val_acc');
+    if (p && !onDisk.has(p.step)) onDisk.set(p.step, Date.now());
+  }
+  const drawn = (await page.evaluate('window.lensObserver.disconnect(), window.lensSteps')) as [
+    number,
+    number,
+  ][];
+  const lags: number[] = [];
+  for (const [step, at] of onDisk) {
+    const shown = drawn.find(([t, s]) => s >= step && t >= at - 50);
+    if (shown) lags.push(shown[0] - at);
+  }
+  return lags;
+}
+
 /** The name of the run launched by the lenses step (train-xxxx). */
 let launchedName = '';
 
@@ -531,6 +576,17 @@ walk('lenses-while-training', async (page) => {
   lap(
     `lens "${first.text}" then "${now.text}" (the run at step ${target.step}, reached in ${lag} ms); "${loss.text}"`,
   );
+  // How far the lens as drawn stays behind the run, step by step (printed: the machine's load is
+  // not the scenario's to hold).
+  const lags = await followLens(page, run.id, 15_000);
+  if (!lags.length) throw new Error(`the val_acc lens was not seen showing a step written in 15 s`);
+  const sorted = [...lags].sort((a, b) => a - b);
+  lap(
+    `lens as drawn behind each step written (${lags.length} steps in 15 s): ${lags.join(', ')} ms; ` +
+      `median ${sorted[sorted.length >> 1]} ms, max ${sorted.at(-1)} ms (load average ${os.loadavg()[0].toFixed(1)})`,
+  );
+  if (runOnDisk(launchedName).status !== 'running')
+    throw new Error('the run ended while its lens was watched');
   const topNow = await lastRunLens(page);
   if (!topNow.startsWith(`last run ${launchedName}: running`))
     throw new Error(`the top lens says "${topNow}"`);

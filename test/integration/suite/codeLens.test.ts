@@ -164,6 +164,27 @@ suite('CodeLens', () => {
   });
 });
 
+/** Where the test runner writes the lenses the workbench draws (scripts/e2e/run-ext-tests.js), if it does. */
+const drawnFile = process.env.RUNLENS_E2E_DRAWN_LENSES;
+
+/** The lens changes drawn so far: the page's time (ms) and the text of each lens row. */
+function drawnLenses(file: string): { time: number; lenses: string[] }[] {
+  return fs
+    .readFileSync(file, 'utf8')
+    .split('\n')
+    .filter(Boolean)
+    .map((l) => JSON.parse(l) as { time: number; lenses: string[] });
+}
+
+/** Steps the live run logs, one at a time. */
+const STEPS = 8;
+/**
+ * The lens as drawn follows each step within 2 s (issue #15); the margin above that takes in a
+ * loaded machine (4.6 s was seen at load 17 on 2 cores, with the test's two busy processes). A lens
+ * waiting for an ask that was cancelled is late by a minute.
+ */
+const DRAWN_WITHIN_MS = 2_000 + 4_000;
+
 suite('CodeLens while a run trains', () => {
   test('the lens above the logging line follows each logged step, with the chart open and the CPUs busy', async function () {
     this.timeout(180_000);
@@ -188,7 +209,7 @@ suite('CodeLens while a run trains', () => {
         'const dir = String(run.params.ack_dir);',
         'const nap = (ms) => Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);',
         "while (!fs.existsSync(path.join(dir, 'go'))) nap(50);",
-        'for (let step = 0; step < 5; step++) {',
+        `for (let step = 0; step < ${STEPS}; step++) {`,
         '  const loss = 1 / (step + 2);',
         '  run.log({ live_loss: loss }, step);',
         '  run.flush();',
@@ -230,11 +251,14 @@ suite('CodeLens while a run trains', () => {
         () => api.panels.metrics.current?.lastRendered,
         60_000,
       );
+      // The chart took the script's place: the script goes beside it, both in sight.
+      await vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
       // The run logs its first step once the chart is open (it follows the run too).
       fs.writeFileSync(path.join(ack, 'go'), '');
       const lags: string[] = [];
+      const late: string[] = [];
       requestMs.length = 0;
-      for (let step = 0; step < 5; step++) {
+      for (let step = 0; step < STEPS; step++) {
         const logged = path.join(ack, `logged-${step}`);
         await waitFor(`step ${step} to be logged`, () => fs.existsSync(logged), 60_000);
         const value = Number((1 / (step + 2)).toPrecision(5));
@@ -246,28 +270,63 @@ suite('CodeLens while a run trains', () => {
               -1) >= step && Date.now(),
           60_000,
         );
-        let seen: string[] = [];
-        const lens = await waitFor(
-          `the lens to show step ${step}`,
-          async () => {
-            seen = (await lensTitles(uri)).get(logLine) ?? [];
-            return seen.find((t) => t.includes(`live_loss ${value} @ step ${step}`));
-          },
-          60_000,
-        ).catch((e: Error) => {
-          throw new Error(`${e.message}; lenses at line ${logLine + 1}: ${JSON.stringify(seen)}`);
-        });
-        lags.push(`${(await modelAt) - loggedAt}/${Date.now() - loggedAt}`);
-        // The best so far is the latest: the loss falls at every step.
-        assert.match(lens, new RegExp(`best ${value} @ step ${step}`));
+        if (step === STEPS >> 1) {
+          // Halfway, once the step reached the model (its change announced, VS Code about to ask),
+          // the chart beside takes the focus: the editor's text loses it, which cancels that ask.
+          await modelAt;
+          await vscode.commands.executeCommand('workbench.action.focusFirstEditorGroup');
+        }
+        const shows = `live_loss ${value} @ step ${step}`;
+        if (drawnFile) {
+          // What the workbench drew, as a user sees it; asking the provider here would itself make
+          // the lenses be asked for.
+          const drawn = await waitFor(
+            `the lens drawn above line ${logLine + 1} to show step ${step}`,
+            () =>
+              drawnLenses(drawnFile).find(
+                (d) => d.time >= loggedAt && d.lenses.some((l) => l.includes(shows)),
+              ),
+            60_000,
+          ).catch((e: Error) => {
+            throw new Error(
+              `${e.message}; lenses drawn last: ${JSON.stringify(drawnLenses(drawnFile).at(-1))}`,
+            );
+          });
+          const lag = drawn.time - loggedAt;
+          lags.push(`${(await modelAt) - loggedAt}/${lag}`);
+          if (lag > DRAWN_WITHIN_MS) late.push(`step ${step} drawn ${lag} ms after it was logged`);
+          assert.match(
+            drawn.lenses.find((l) => l.includes(shows))!,
+            new RegExp(`best ${value} @ step ${step}`),
+          );
+        } else {
+          let seen: string[] = [];
+          const lens = await waitFor(
+            `the lens to show step ${step}`,
+            async () => {
+              seen = (await lensTitles(uri)).get(logLine) ?? [];
+              return seen.find((t) => t.includes(shows));
+            },
+            60_000,
+          ).catch((e: Error) => {
+            throw new Error(`${e.message}; lenses at line ${logLine + 1}: ${JSON.stringify(seen)}`);
+          });
+          lags.push(`${(await modelAt) - loggedAt}/${Date.now() - loggedAt}`);
+          // The best so far is the latest: the loss falls at every step.
+          assert.match(lens, new RegExp(`best ${value} @ step ${step}`));
+        }
         fs.writeFileSync(path.join(ack, `ack-${step}`), '');
       }
-      // Shown for the record (speed is the benchmark's business, not a test's).
+      // Shown for the record, with the machine's load: the bound below is the issue's 2 s with a margin.
       const sorted = [...requestMs].sort((a, b) => a - b);
       console.log(
-        `      model/lens behind each logged step: ${lags.join(', ')} ms (two busy processes running); ` +
-          `a lens request took ${sorted[sorted.length >> 1]} ms (median), ${sorted[sorted.length - 1]} ms (max) of ${sorted.length}`,
+        `      model/lens ${drawnFile ? 'as drawn' : 'as provided'} behind each logged step: ${lags.join(', ')} ms ` +
+          `(two busy processes running; load average ${os.loadavg()[0].toFixed(1)})` +
+          (sorted.length
+            ? `; a lens request took ${sorted[sorted.length >> 1]} ms (median), ${sorted[sorted.length - 1]} ms (max) of ${sorted.length}`
+            : ''),
       );
+      assert.deepEqual(late, [], `the lens as drawn fell behind the run by more than ${DRAWN_WITHIN_MS} ms`);
       const result = await done;
       assert.equal(result?.status, 'finished');
       await waitFor('the top lens to say the run finished', async () =>
