@@ -18,7 +18,8 @@ import {
 } from './runLabels';
 import type { ExtensionSettings } from '../settings';
 import type { FolderStore, WorkspaceModel } from '../workspace/workspaceModel';
-import { RowsCache, isFiltering, pipelineRunOfRow, sortRows } from './runRows';
+import type { RunTable } from '../workspace/runTable';
+import { RowsCache, expandedAtFirst, isFiltering, pipelineRunOfRow, sortRows } from './runRows';
 import type { ExperimentRows, RunFilter } from './runRows';
 
 export type Section = 'params' | 'metrics' | 'artifacts' | 'inputs' | 'git';
@@ -69,7 +70,9 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
   ) {
     this.subscription = model.onDidChange(() => {
       // a table replaced by a newer one is let go at once, also while the view is hidden
-      this.rows.retain(new Set(model.folders.map((f) => f.entries)));
+      const tables = new Set(model.folders.map((f) => f.entries));
+      this.rows.retain(tables);
+      for (const [k, h] of this.expanded) if (!tables.has(h.table)) this.expanded.delete(k);
       this.emitter.fire(undefined);
     });
     // The extension activates when the window opens on a store, usually well before the view is
@@ -80,11 +83,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
 
   private readonly warmTimer: ReturnType<typeof setTimeout>;
 
-  /** What opening the view computes first: each experiment's rows and its first page of runs. */
+  /** What opening the view computes first: each experiment's rows, and the first page of those expanded. */
   private warm(): void {
     try {
       for (const folder of this.model.withStore)
-        for (const experiment of folder.entries.experiments()) this.runsOf(folder, experiment);
+        for (const experiment of folder.entries.experiments())
+          if (this.startsExpanded(folder, experiment)) this.runsOf(folder, experiment);
     } catch {
       // the view computes them again when shown, and reports what fails then
     }
@@ -182,6 +186,36 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       folder.pipelineStageRuns,
     );
   }
+
+  /** Whether an experiment starts expanded (see expandedAtFirst); VS Code keeps what the user chose after. */
+  private startsExpanded(folder: FolderStore, experiment: string): boolean {
+    const key = folder.folder.uri.toString();
+    const t = folder.entries;
+    const page = this.settings.pageSize();
+    let held = this.expanded.get(key);
+    if (
+      !held ||
+      held.table !== t ||
+      held.filter !== this.filter ||
+      held.sort !== this.sort ||
+      held.page !== page
+    ) {
+      const names = t.experiments();
+      const n = expandedAtFirst(
+        names.map((name) => this.rowsOf(folder, name).items.length),
+        page,
+      );
+      held = { table: t, filter: this.filter, sort: this.sort, page, names: new Set(names.slice(0, n)) };
+      this.expanded.set(key, held);
+    }
+    return held.names.has(experiment);
+  }
+
+  /** Per folder: the experiments that start expanded, for one table, filter, sort and page size. */
+  private readonly expanded = new Map<
+    string,
+    { table: RunTable; filter: RunFilter; sort: string; page: number; names: ReadonlySet<string> }
+  >();
 
   /** An experiment's runs, the stage runs of each pipeline run grouped under one node; paged. */
   private runsOf(folder: FolderStore, experiment: string): ExplorerNode[] {
@@ -336,7 +370,12 @@ export class ExperimentsTree implements vscode.TreeDataProvider<ExplorerNode>, v
       case 'experiment': {
         const f = this.model.byKey(node.folder);
         const count = f ? this.rowsOf(f, node.name).rows.length : 0;
-        const item = new vscode.TreeItem(node.name, vscode.TreeItemCollapsibleState.Expanded);
+        const item = new vscode.TreeItem(
+          node.name,
+          f && !this.startsExpanded(f, node.name)
+            ? vscode.TreeItemCollapsibleState.Collapsed
+            : vscode.TreeItemCollapsibleState.Expanded,
+        );
         item.id = `exp:${node.folder}:${node.name}`;
         item.description = `${count} run${count === 1 ? '' : 's'}`;
         item.iconPath = new vscode.ThemeIcon('beaker');

@@ -131,6 +131,19 @@ export function byStart(table: RunTable): (a: number, b: number) => number {
   return (a, b) => l.startTime(a) - l.startTime(b) || l.id(a).localeCompare(l.id(b));
 }
 
+/**
+ * How many of a folder's experiments (in the view's order, `shown[i]` the runs the first page of
+ * the i-th lists) start expanded: all while those first pages together fit in one page, else only
+ * the first (the one with the latest run). Every expanded experiment is a page of tree items that
+ * the window fetches and lays out before the view shows anything: ten experiments of 100 runs shown
+ * were 1,000 items to open the view, of which a dozen fit on screen.
+ */
+export function expandedAtFirst(shown: readonly number[], pageSize: number): number {
+  let total = 0;
+  for (const n of shown) total += Math.min(n, pageSize);
+  return total <= pageSize ? shown.length : Math.min(1, shown.length);
+}
+
 /** An experiment's list: the visible rows, the items they make, and each pipeline run's rows. */
 export interface ExperimentRows {
   rows: number[];

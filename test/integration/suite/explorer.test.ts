@@ -183,6 +183,15 @@ suite('explorer', () => {
         );
       });
       assert.equal(experiments.getTreeItem(exp).description, '25 runs');
+      // More runs shown than a page: only the experiment with the latest run starts expanded
+      const all = experiments.getChildren().filter((n) => n.kind === 'experiment');
+      assert.ok(all.length > 1, 'the workspace has other experiments beside paged');
+      assert.deepEqual(
+        all.map((n) => experiments.getTreeItem(n).collapsibleState),
+        all.map((_, i) =>
+          i === 0 ? vscode.TreeItemCollapsibleState.Expanded : vscode.TreeItemCollapsibleState.Collapsed,
+        ),
+      );
       const first = experiments.getChildren(exp);
       assert.deepEqual(names(first), byStart.slice(0, 10));
       const more = first[first.length - 1];

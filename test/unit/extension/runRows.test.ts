@@ -18,6 +18,7 @@ import { MetricLog } from '../../../src/core/tracking/metricLog';
 import type { RunFilter } from '../../../src/extension/runs/runRows';
 import {
   RowsCache,
+  expandedAtFirst,
   groupRows,
   isFiltering,
   sortRows,
@@ -378,5 +379,23 @@ describe('a table made again after the store changed', () => {
     assert.deepEqual(RunTable.empty.experiments(), []);
     assert.deepEqual(visibleRows(RunTable.empty, 'x', {}, '-start'), []);
     assert.deepEqual(RunTable.empty.metricKeys(), []);
+  });
+});
+
+describe('which experiments start expanded', () => {
+  test('all while their first pages together fit in one page, else the newest only', () => {
+    // the quickstart: one experiment, however many runs
+    assert.equal(expandedAtFirst([3], 100), 1);
+    assert.equal(expandedAtFirst([25_000], 100), 1);
+    // a few small experiments: all of them
+    assert.equal(expandedAtFirst([40, 30, 30], 100), 3);
+    assert.equal(expandedAtFirst([1, 1, 1, 1, 1], 10), 5);
+    // one run more than a page: the newest only; an experiment counts at most one page
+    assert.equal(expandedAtFirst([40, 30, 31], 100), 1);
+    assert.equal(expandedAtFirst([10_000, 10_000], 100), 1);
+    assert.equal(expandedAtFirst(new Array<number>(10).fill(100), 100), 1);
+    // an experiment with nothing listed (all filtered out) takes no room
+    assert.equal(expandedAtFirst([0, 100, 0], 100), 3);
+    assert.equal(expandedAtFirst([], 100), 0);
   });
 });
