@@ -253,6 +253,18 @@ suite('CodeLens while a run trains', () => {
       );
       // The chart took the script's place: the script goes beside it, both in sight.
       await vscode.window.showTextDocument(doc, vscode.ViewColumn.Beside);
+      if (drawnFile) {
+        // Once the new editor drew the lenses of the run (the panel's and the editor's start are
+        // not what is measured below).
+        await waitFor(
+          'the lens drawn at the top of the script to name the run',
+          () =>
+            drawnLenses(drawnFile).some((d) =>
+              d.lenses.some((l) => l.includes(`last run ${run.entry.name}: running`)),
+            ),
+          60_000,
+        );
+      }
       // The run logs its first step once the chart is open (it follows the run too).
       fs.writeFileSync(path.join(ack, 'go'), '');
       const lags: string[] = [];
