@@ -222,7 +222,7 @@ export async function scaleBench(): Promise<void> {
       target: big ? '< 300 MB (the whole extension host)' : 'informational',
       pass: !big || model.heapMb + model.arrayBuffersMb < 300,
     });
-    fs.rmSync(dir, { recursive: true, force: true });
+    if (!prepared) fs.rmSync(dir, { recursive: true, force: true }); // a prepared store is kept
   }
   console.log(
     '\n      explorer open (wall ms / CPU ms / JS heap MB + ArrayBuffer MB held / RSS MB after / entries built)',
