@@ -290,10 +290,15 @@ export class Watcher {
     }
   }
 
+  /** The last drift-check answer written to the log (a drift or a failure between does not reset it). */
+  private lastLoggedAnswer?: string;
+
   private checked(c: DriftCheckRecord): void {
     // each new answer once in the log (a drift is logged as the trigger it starts, a failure as such)
-    if (!c.drift && !c.reason.startsWith('check failed') && c.reason !== this.lastDriftCheck?.reason)
+    if (!c.drift && !c.reason.startsWith('check failed') && c.reason !== this.lastLoggedAnswer) {
+      this.lastLoggedAnswer = c.reason;
       this.log(`drift check: ${c.reason}`);
+    }
     this.lastDriftCheck = c;
     this.options.onDriftCheck?.(c);
   }
