@@ -118,12 +118,16 @@ function papermillParams(params: Record<string, ParamValue>): string[] {
 /**
  * Executes the notebook argv[1] into argv[2] with nbclient (what `nbconvert --execute` runs), in
  * the notebook's folder and without a cell time limit, writing what the cells print to this
- * process's stdout and stderr as it comes. The executed copy is written also when a cell fails;
- * the failure is printed and the exit status is 1, as nbconvert's.
+ * process's stdout and stderr (as UTF-8, which the launcher reads) as it comes, once: the kernel's
+ * own descriptors go nowhere, and what a subprocess of a cell writes to them comes back as stream
+ * messages. The executed copy is written also when a cell fails or the kernel dies; a failure is
+ * printed and the exit status is 1, as nbconvert's.
  */
-const NBCLIENT_RUNNER = `import os, sys, nbformat
+const NBCLIENT_RUNNER = `import os, subprocess, sys, nbformat
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError
+for out in (sys.stdout, sys.stderr):
+    out.reconfigure(encoding="utf-8", errors="replace")
 class Client(NotebookClient):
     def output(self, outs, msg, display_id, cell_index):
         if msg["msg_type"] == "stream":
@@ -136,10 +140,13 @@ nb = nbformat.read(src, as_version=4)
 client = Client(nb, timeout=None, resources={"metadata": {"path": os.path.dirname(os.path.abspath(src))}})
 failed = None
 try:
-    client.execute()
+    # the kernel's own stdout and stderr are not this process's: what it writes there comes as
+    # stream messages (ipykernel captures it), written once above
+    client.execute(stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
 except CellExecutionError as e:
     failed = e
-nbformat.write(nb, dst)
+finally:
+    nbformat.write(nb, dst)
 if failed is not None:
     sys.stderr.write(str(failed) + "\\n")
     sys.exit(1)

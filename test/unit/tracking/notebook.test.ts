@@ -161,7 +161,12 @@ const hasNbconvert = () =>
   spawnSync(PY, ['-c', 'import nbconvert, ipykernel'], { stdio: 'ignore' }).status === 0;
 
 /** A notebook of these code cells, cells.ipynb in dir, run headless as nbclient runs it (papermill aside). */
-async function runCells(dir: string, sources: string[], onOutput: (chunk: Buffer) => void) {
+async function runCells(
+  dir: string,
+  sources: string[],
+  onOutput: (chunk: Buffer) => void,
+  env?: NodeJS.ProcessEnv,
+) {
   const nb = {
     nbformat: 4,
     nbformat_minor: 5,
@@ -183,6 +188,7 @@ async function runCells(dir: string, sources: string[], onOutput: (chunk: Buffer
     tools: { ...tools, papermill: undefined },
     systemMetrics: false,
     onOutput,
+    env,
   });
   return { store, ...(await launched.done) };
 }
@@ -334,6 +340,39 @@ describe('a notebook run (nbconvert, real kernel)', () => {
     assert.doesNotMatch(text, /never/);
     const copy = fs.readFileSync(path.join(store.runDir(run.id), 'artifacts', 'cells.ipynb'), 'utf8');
     assert.match(copy, /bad column: label/);
+  });
+
+  test('what a subprocess of a cell prints is read once; non-ASCII output under a non-UTF-8 locale; a kernel that dies', async (t) => {
+    if (!hasNbconvert()) return t.skip('nbconvert and ipykernel are not installed for /usr/bin/python3');
+    let text = '';
+    const sub = await runCells(
+      tempDir(),
+      [
+        'import subprocess, sys\nfor e in range(3):\n    subprocess.run([sys.executable, "-c", f"print(\'epoch {e}: loss={1 / (e + 1):.3f}\')"])',
+        'print("acc=0.9 \u2713 caf\u00e9")',
+      ],
+      (c) => (text += c.toString()),
+      { PYTHONIOENCODING: 'cp1252' },
+    );
+    assert.equal(sub.status, 'finished', text);
+    assert.equal(text.match(/epoch 1: loss=0\.500/g)?.length, 1, text);
+    assert.match(text, /acc=0\.9 \u2713 caf\u00e9/);
+    const loss = readSeries(sub.store.metricsFile(sub.run.id), 'loss').series;
+    assert.deepEqual(loss.steps, [0, 1, 2]);
+
+    text = '';
+    const died = await runCells(
+      tempDir(),
+      ['print("before")', 'import os, signal\nos.kill(os.getpid(), signal.SIGKILL)'],
+      (c) => (text += c.toString()),
+    );
+    assert.equal(died.status, 'failed');
+    assert.match(text, /before\n[\s\S]*(DeadKernelError|Kernel died)/);
+    const copy = fs.readFileSync(
+      path.join(died.store.runDir(died.run.id), 'artifacts', 'cells.ipynb'),
+      'utf8',
+    );
+    assert.match(copy, /before/);
   });
 
   test('run in a kernel outside Runlens, the client records the notebook its front end names', (t) => {
