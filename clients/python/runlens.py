@@ -2534,40 +2534,54 @@ def parse_order_by(order_by):
 
 def _q_sort(entries, keys):
     """sortBy's order (src/core/store/query.ts): missing values (None, NaN) last in either direction,
-    numbers by value, other values by their text, ties in the order given. One stable sort per key,
-    the last key first; a key whose values are all numbers sorts by them, without a comparison
-    function (the sort of a search's rows was most of its time)."""
+    numbers by value, other values by their text, ties in the order given. When no key mixes numbers
+    with other values: one stable sort per key, the last key first, by the values themselves where
+    they are numbers (the sort of a search's rows was most of its time). A key that mixes them
+    (5, 10, "1cycle": by value, by text and by value again) orders no better than the comparison it
+    is given, so then the rows are sorted as sortBy does, with one comparison over all keys."""
+    out = list(entries)
+    columns = []
+    for field, desc in keys:
+        values = [_q_value(e, field) for e in out]
+        kinds = set()
+        for v in values:
+            if not (v is None or _isnan(v)):
+                kinds.add(_is_number(v))
+        if len(kinds) > 1:
+            return _q_sort_compare(out, keys)
+        columns.append((values, desc, kinds == {True}))
+    order = list(range(len(out)))
+    for values, desc, numbers in reversed(columns):
+        present = [i for i in order if not (values[i] is None or _isnan(values[i]))]
+        missing = [i for i in order if values[i] is None or _isnan(values[i])]
+        key = values.__getitem__ if numbers else (lambda i, values=values: _q_text(values[i]))
+        # reverse=True keeps equal values in their order: still stable
+        order = sorted(present, key=key, reverse=desc) + missing
+    return [out[i] for i in order]
+
+
+def _q_sort_compare(entries, keys):
     import functools
 
-    out = list(entries)
-    for field, desc in reversed(keys):
-        values = [_q_value(e, field) for e in out]
-        present = []
-        missing = []
-        all_numbers = True
-        for i, v in enumerate(values):
-            if v is None or _isnan(v):
-                missing.append(i)
-                continue
-            present.append(i)
-            if all_numbers and not _is_number(v):
-                all_numbers = False
-        if all_numbers:
-            key = values.__getitem__
-        else:
-
-            def cmp(i, j):
-                a, b = values[i], values[j]
-                if _is_number(a) and _is_number(b):
-                    return (a > b) - (a < b)
+    def cmp(x, y):
+        for field, desc in keys:
+            a, b = _q_value(x, field), _q_value(y, field)
+            am = a is None or _isnan(a)
+            bm = b is None or _isnan(b)
+            if am or bm:
+                if am == bm:
+                    continue
+                return 1 if am else -1
+            if _is_number(a) and _is_number(b):
+                c = (a > b) - (a < b)
+            else:
                 sa, sb = _q_text(a), _q_text(b)
-                return (sa > sb) - (sa < sb)
+                c = (sa > sb) - (sa < sb)
+            if c:
+                return -c if desc else c
+        return 0
 
-            key = functools.cmp_to_key(cmp)
-        # reverse=True keeps equal values in their order: still stable
-        order = sorted(present, key=key, reverse=desc)
-        out = [out[i] for i in order] + [out[i] for i in missing]
-    return out
+    return sorted(entries, key=functools.cmp_to_key(cmp))
 
 
 def _q_check_sort(keys, entries):
