@@ -2486,9 +2486,15 @@ def _q_eval(node, e):
         return True
     t = node[0]
     if t == "and":
-        return all(_q_eval(x, e) for x in node[1])
+        for x in node[1]:
+            if not _q_eval(x, e):
+                return False
+        return True
     if t == "or":
-        return any(_q_eval(x, e) for x in node[1])
+        for x in node[1]:
+            if _q_eval(x, e):
+                return True
+        return False
     if t == "not":
         return not _q_eval(node[1], e)
     v = _q_value(e, node[1])
@@ -2586,6 +2592,16 @@ def _q_sort_compare(entries, keys):
 
 def _q_check_sort(keys, entries):
     if not entries:
+        return
+    kinds = {"metric": "metrics", "param": "params", "tag": "tags"}
+    missing = False
+    for field, _ in keys:
+        if field[0] == "attr":
+            continue
+        look = ("params", "metrics") if field[0] == "bare" else (kinds[field[0]],)
+        if not any(field[1] in e[k] for e in entries for k in look):
+            missing = True
+    if not missing:
         return
     names = set()
     for e in entries:
@@ -2741,29 +2757,39 @@ def _newer(a, b):
 
 
 def _load_index(store_dir):
-    """index.json with the journal replayed over it: ({id: entry}, skipped, None), or
-    (None, 0, why) when index.json is missing or unreadable."""
+    """The index with the journal replayed over it: ({id: entry}, skipped, None), or (None, 0, why)
+    when index.json is missing or unreadable. The entries come from index.listing when it is whole
+    and was made from the index.json there now (no JSON to parse but its dictionaries), else from
+    index.json."""
     index_file = os.path.join(store_dir, _INDEX_FILE)
     try:
-        with open(index_file, "rb") as f:
-            data = json.loads(f.read().decode("utf-8"))
+        st = os.stat(index_file)
     except FileNotFoundError:
         return None, 0, "%s is missing" % index_file
-    except (OSError, ValueError) as e:
+    except OSError as e:
         return None, 0, "%s is unreadable (%s)" % (index_file, e)
-    if (
-        not isinstance(data, dict)
-        or data.get("schemaVersion") != _INDEX_SCHEMA_VERSION
-        or not isinstance(data.get("runs"), dict)
-    ):
-        return None, 0, "%s is not a version-%d index" % (index_file, _INDEX_SCHEMA_VERSION)
-    entries = {}
+    entries = _listing_entries(os.path.join(store_dir, _LISTING_FILE), st)
     skipped = 0
-    for run_id, raw in data["runs"].items():
-        if _index_entry_ok(raw) and raw["id"] == run_id:
-            entries[run_id] = raw
-        else:
-            skipped += 1
+    if entries is None:
+        try:
+            with open(index_file, "rb") as f:
+                data = json.loads(f.read().decode("utf-8"))
+        except FileNotFoundError:
+            return None, 0, "%s is missing" % index_file
+        except (OSError, ValueError) as e:
+            return None, 0, "%s is unreadable (%s)" % (index_file, e)
+        if (
+            not isinstance(data, dict)
+            or data.get("schemaVersion") != _INDEX_SCHEMA_VERSION
+            or not isinstance(data.get("runs"), dict)
+        ):
+            return None, 0, "%s is not a version-%d index" % (index_file, _INDEX_SCHEMA_VERSION)
+        entries = {}
+        for run_id, raw in data["runs"].items():
+            if _index_entry_ok(raw) and raw["id"] == run_id:
+                entries[run_id] = raw
+            else:
+                skipped += 1
     try:
         names = os.listdir(store_dir)
     except OSError:
@@ -2791,12 +2817,161 @@ def _load_index(store_dir):
     return entries, skipped, None
 
 
+# index.listing (src/core/store/listing.ts, docs/store-format.md): the index entries as little-endian
+# binary columns, written by the CLI and the editor. Read only, and only when it is whole (magic,
+# CRC-32 of the header and of each column, counts) and was made from the index.json there now.
+_LISTING_FILE = "index.listing"
+_LISTING_MAGIC = b"RLLIST1\n"
+_LISTING_VERSION = 2
+_LISTING_COLUMNS = (
+    ("d", 8, ("startTime", "endTime", "updatedAt", "metricsBytes", "runFileMtime", "mLast", "mMin", "mMax")),
+    (
+        "i",
+        4,
+        ("experiment", "status", "script", "gitCommit", "paramShape", "tagShape", "metricShape", "paramCodes",
+         "tagCodes", "idEnds", "nameEnds"),
+    ),
+    ("B", 1, ("starred",)),
+)
+_LISTING_TEXTS = {"latin1": ("latin-1", 1), "utf16le": ("utf-16-le", 2)}
+
+
+def _listing_texts(raw, ends, encoding):
+    codec, unit = _LISTING_TEXTS[encoding]
+    if unit == 1:
+        joined = raw.decode(codec)
+        out = []
+        start = 0
+        for end in ends:
+            out.append(joined[start:end])
+            start = end
+        return out
+    # UTF-16 units: each string is decoded from its own bytes (a surrogate pair is one character here)
+    out = []
+    start = 0
+    for end in ends:
+        out.append(raw[2 * start : 2 * end].decode(codec, "surrogatepass"))
+        start = end
+    return out
+
+
+def _listing_param(v):
+    if type(v) is dict:
+        return float(v["n"])  # a non-finite number: {"n": "NaN" | "Infinity" | "-Infinity"}
+    return v
+
+
+def _listing_entries(path, index_stat):
+    """{id: index entry} from index.listing, or None when it is missing, damaged, of another version
+    or made from another index.json (inode, size, mtime)."""
+    import zlib
+
+    if sys.byteorder != "little":
+        return None
+    try:
+        with open(path, "rb") as f:
+            buf = f.read()
+    except OSError:
+        return None
+    try:
+        if buf[:8] != _LISTING_MAGIC or len(buf) < 16:
+            return None
+        crc, head_len = struct.unpack_from("<II", buf, 8)
+        data_start = 16 + head_len
+        if data_start > len(buf) or zlib.crc32(buf[12:data_start]) != crc:
+            return None
+        h = json.loads(buf[16:data_start].decode("utf-8"))
+        if type(h) is not dict or h.get("version") != _LISTING_VERSION:
+            return None
+        made_from = h["stamps"]["index"]
+        if (
+            type(made_from) is not dict
+            or made_from.get("ino") != index_stat.st_ino
+            or made_from.get("size") != index_stat.st_size
+            or made_from.get("mtimeMs") != _stat_mtime_ms(index_stat)
+        ):
+            return None
+        sections, crcs = h["sections"], h["crcs"]
+        view = memoryview(buf)
+
+        def section(name, unit):
+            off, length = sections[name]
+            a, b = data_start + off, data_start + off + length
+            if length % unit or b > len(buf) or zlib.crc32(view[a:b]) != crcs[name]:
+                raise ValueError("column %s is damaged" % name)
+            return view[a:b]
+
+        c = {}
+        for code, unit, names in _LISTING_COLUMNS:
+            for name in names:
+                a = array.array(code)
+                a.frombytes(section(name, unit))
+                c[name] = a.tolist()
+        n = h["rows"]
+        texts = h["texts"]
+        ids = _listing_texts(bytes(section("idText", 1)), c["idEnds"], texts["ids"])
+        names = _listing_texts(bytes(section("nameText", 1)), c["nameEnds"], texts["names"])
+        strs = h["strs"]
+        pvals = [_listing_param(v) for v in h["pvals"]]
+        shapes = [[strs[k] for k in shape] for shape in h["shapes"]]
+        if not (len(ids) == len(names) == len(c["startTime"]) == len(c["experiment"]) == n):
+            return None
+        cols = (c["experiment"], c["status"], c["script"], c["gitCommit"], c["starred"], c["startTime"],
+                c["endTime"], c["metricsBytes"], c["updatedAt"], c["runFileMtime"], c["paramShape"],
+                c["tagShape"], c["metricShape"])
+        p_codes, t_codes = c["paramCodes"], c["tagCodes"]
+        m_last, m_min, m_max = c["mLast"], c["mMin"], c["mMax"]
+        p = t = m = 0
+        out = {}
+        for i, (exp, status, script, commit, starred, start, end, mbytes, updated, mtime, ps, ts, ms) in enumerate(
+            zip(*cols)
+        ):
+            pkeys, tkeys, mkeys = shapes[ps], shapes[ts], shapes[ms]
+            params = {k: pvals[code] for k, code in zip(pkeys, p_codes[p : p + len(pkeys)])}
+            p += len(pkeys)
+            tags = {k: strs[code] for k, code in zip(tkeys, t_codes[t : t + len(tkeys)])}
+            t += len(tkeys)
+            metrics = {}
+            for k in mkeys:
+                metrics[k] = {"last": m_last[m], "min": m_min[m], "max": m_max[m]}
+                m += 1
+            run_id = ids[i]
+            # an index entry that is also the reader's entry (_from_index: "parent", metrics as numbers)
+            out[run_id] = {
+                "id": run_id,
+                "experiment": strs[exp],
+                "name": names[i],
+                "status": strs[status],
+                "script": None if script < 0 else strs[script],
+                "params": params,
+                "tags": tags,
+                "starred": starred == 1,
+                "startTime": start,
+                "endTime": None if end != end else end,
+                "gitCommit": None if commit < 0 else strs[commit],
+                "parent": tags.get(PARENT_TAG),
+                "metrics": metrics,
+                "metricsBytes": mbytes,
+                "updatedAt": updated,
+                "runFileMtime": None if mtime != mtime else mtime,
+            }
+        if p != len(p_codes) or t != len(t_codes) or m != len(m_last):
+            return None
+        return out
+    except (KeyError, IndexError, TypeError, ValueError, AttributeError, struct.error, UnicodeDecodeError):
+        return None
+
+
 def _mtime_ms(path):
     """A file's mtime in ms as Node's Stats.mtimeMs computes it (sec * 1e3 + nsec / 1e6), or None."""
     try:
-        ns = os.stat(path).st_mtime_ns
+        return _stat_mtime_ms(os.stat(path))
     except OSError:
         return None
+
+
+def _stat_mtime_ms(st):
+    ns = st.st_mtime_ns
     return (ns // 1000000000) * 1e3 + (ns % 1000000000) / 1e6
 
 
@@ -2818,6 +2993,8 @@ def _needs_recheck(e, run_dir):
 
 
 def _from_index(e):
+    if "parent" in e:
+        return e  # read from index.listing: already the reader's entry
     tags = e["tags"]
     return {
         "id": e["id"],
@@ -2865,18 +3042,31 @@ def _read_entries(store_dir):
     return out
 
 
+def _json_number(v):
+    """A number as JSON from Node gives it back: a whole float below 1e21 as an int (index.listing's
+    columns are doubles; index.json and run.json have 1 for 1.0), past 2**53 with the shortest
+    digits that read back as it, as JSON.stringify writes them (2.0**60: 1152921504606847000)."""
+    if type(v) is float and v.is_integer() and -1e21 < v < 1e21:
+        if -9007199254740992.0 < v < 9007199254740992.0:
+            return int(v)
+        import decimal
+
+        return int(decimal.Decimal(repr(v)))
+    return v
+
+
 def _row(e):
     row = {
         "run_id": e["id"],
         "run_name": e["name"],
         "experiment": e["experiment"],
         "status": e["status"],
-        "start_time": e["startTime"],
-        "end_time": e["endTime"],
+        "start_time": _json_number(e["startTime"]),
+        "end_time": _json_number(e["endTime"]),
         "parent_run_id": e["parent"],
     }
     for k, s in sorted(e["metrics"].items()):
-        row["metrics." + k] = s["last"]
+        row["metrics." + k] = _json_number(s["last"])
     for k, v in sorted(e["params"].items()):
         row["params." + k] = v
     for k, v in sorted(e["tags"].items()):
