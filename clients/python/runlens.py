@@ -2444,13 +2444,15 @@ def _q_text(v):
         return "true" if v else "false"
     if v is None:
         return "null"
+    if type(v) is int and not -9007199254740992 < v < 9007199254740992:
+        return _q_text(_q_double(v))  # String() of the double it is in JavaScript
     if isinstance(v, float):
         if v != v:
             return "NaN"
         if v in (math.inf, -math.inf):
             return "Infinity" if v > 0 else "-Infinity"
         if v == int(v) and abs(v) < 1e21:
-            return str(int(v))
+            return str(_json_number(v))
         return re.sub(r"e([+-])0*(\d)", r"e\1\2", repr(v))
     return str(v)
 
@@ -2458,6 +2460,16 @@ def _q_text(v):
 def _q_like(pattern, insensitive):
     body = "".join(".*" if c == "%" else "." if c == "_" else re.escape(c) for c in pattern)
     return re.compile("^%s$" % body, re.S | (re.I if insensitive else 0))
+
+
+def _q_double(v):
+    """A number as JavaScript holds it: an int (an integer literal, a value from JSON) as a double."""
+    if type(v) is int:
+        try:
+            return float(v)
+        except OverflowError:
+            return math.inf if v > 0 else -math.inf
+    return v
 
 
 def _q_compare(v, op, lit):
@@ -2468,6 +2480,8 @@ def _q_compare(v, op, lit):
     a, b = _q_number(v), _q_number(lit)
     if a is None or b is None:
         a, b = _q_text(v), _q_text(lit)
+    else:
+        a, b = _q_double(a), _q_double(b)
     if op == "=":
         return a == b
     if op == "!=":
@@ -2757,33 +2771,35 @@ def _newer(a, b):
 
 
 def _load_index(store_dir):
-    """The index with the journal replayed over it: ({id: entry}, skipped, None), or (None, 0, why)
-    when index.json is missing or unreadable. The entries come from index.listing when it is whole
-    and was made from the index.json there now (no JSON to parse but its dictionaries), else from
-    index.json."""
+    """The index with the journal replayed over it: ({id: entry}, skipped, None, listed), or
+    (None, 0, why, None) when index.json is missing or unreadable. The entries come from index.listing
+    when it is whole and was made from the index.json there now (no JSON to parse but its
+    dictionaries; `listed` is then its entries, already the reader's, see _listing_entries), else
+    from index.json (`listed` None)."""
     index_file = os.path.join(store_dir, _INDEX_FILE)
     try:
         st = os.stat(index_file)
     except FileNotFoundError:
-        return None, 0, "%s is missing" % index_file
+        return None, 0, "%s is missing" % index_file, None
     except OSError as e:
-        return None, 0, "%s is unreadable (%s)" % (index_file, e)
-    entries = _listing_entries(os.path.join(store_dir, _LISTING_FILE), st)
+        return None, 0, "%s is unreadable (%s)" % (index_file, e), None
+    listed = _listing_entries(os.path.join(store_dir, _LISTING_FILE), st)
+    entries = dict(listed) if listed is not None else None
     skipped = 0
     if entries is None:
         try:
             with open(index_file, "rb") as f:
                 data = json.loads(f.read().decode("utf-8"))
         except FileNotFoundError:
-            return None, 0, "%s is missing" % index_file
+            return None, 0, "%s is missing" % index_file, None
         except (OSError, ValueError) as e:
-            return None, 0, "%s is unreadable (%s)" % (index_file, e)
+            return None, 0, "%s is unreadable (%s)" % (index_file, e), None
         if (
             not isinstance(data, dict)
             or data.get("schemaVersion") != _INDEX_SCHEMA_VERSION
             or not isinstance(data.get("runs"), dict)
         ):
-            return None, 0, "%s is not a version-%d index" % (index_file, _INDEX_SCHEMA_VERSION)
+            return None, 0, "%s is not a version-%d index" % (index_file, _INDEX_SCHEMA_VERSION), None
         entries = {}
         for run_id, raw in data["runs"].items():
             if _index_entry_ok(raw) and raw["id"] == run_id:
@@ -2814,7 +2830,7 @@ def _load_index(store_dir):
             cur = entries.get(raw["id"])
             if cur is None or _newer(raw, cur):
                 entries[raw["id"]] = raw
-    return entries, skipped, None
+    return entries, skipped, None, listed
 
 
 # index.listing (src/core/store/listing.ts, docs/store-format.md): the index entries as little-endian
@@ -2838,6 +2854,8 @@ _LISTING_TEXTS = {"latin1": ("latin-1", 1), "utf16le": ("utf-16-le", 2)}
 
 def _listing_texts(raw, ends, encoding):
     codec, unit = _LISTING_TEXTS[encoding]
+    if (ends[-1] if ends else 0) * unit != len(raw):
+        raise ValueError("text lengths differ")
     if unit == 1:
         joined = raw.decode(codec)
         out = []
@@ -2855,15 +2873,21 @@ def _listing_texts(raw, ends, encoding):
     return out
 
 
+_LISTING_NON_FINITE = {"NaN": math.nan, "Infinity": math.inf, "-Infinity": -math.inf}
+
+
 def _listing_param(v):
     if type(v) is dict:
-        return float(v["n"])  # a non-finite number: {"n": "NaN" | "Infinity" | "-Infinity"}
+        return _LISTING_NON_FINITE[v["n"]]  # a non-finite number: {"n": "NaN" | "Infinity" | "-Infinity"}
     return v
 
 
 def _listing_entries(path, index_stat):
-    """{id: index entry} from index.listing, or None when it is missing, damaged, of another version
-    or made from another index.json (inode, size, mtime)."""
+    """{id: entry} from index.listing, or None when it is missing, damaged, of another version or
+    made from another index.json (inode, size, mtime). Each entry is an index entry (what
+    _needs_recheck reads) that is also the reader's entry (_from_index's fields, metrics as numbers:
+    a whole value past 2**53 as the int JSON from Node gives, so filters and sorts see what they see
+    in index.json)."""
     import zlib
 
     if sys.byteorder != "little":
@@ -2886,7 +2910,8 @@ def _listing_entries(path, index_stat):
         made_from = h["stamps"]["index"]
         if (
             type(made_from) is not dict
-            or made_from.get("ino") != index_stat.st_ino
+            # Node's inode numbers are doubles (rounded past 2**53, as float() rounds)
+            or float(made_from.get("ino")) != float(index_stat.st_ino)
             or made_from.get("size") != index_stat.st_size
             or made_from.get("mtimeMs") != _stat_mtime_ms(index_stat)
         ):
@@ -2913,9 +2938,27 @@ def _listing_entries(path, index_stat):
         names = _listing_texts(bytes(section("nameText", 1)), c["nameEnds"], texts["names"])
         strs = h["strs"]
         pvals = [_listing_param(v) for v in h["pvals"]]
-        shapes = [[strs[k] for k in shape] for shape in h["shapes"]]
-        if not (len(ids) == len(names) == len(c["startTime"]) == len(c["experiment"]) == n):
+        if not all(type(k) is int and 0 <= k < len(strs) for shape in h["shapes"] for k in shape):
             return None
+        shapes = [[strs[k] for k in shape] for shape in h["shapes"]]
+        per_run = ("startTime", "endTime", "updatedAt", "metricsBytes", "runFileMtime", "experiment", "status",
+                   "script", "gitCommit", "paramShape", "tagShape", "metricShape", "starred")
+        if len(ids) != n or len(names) != n or any(len(c[name]) != n for name in per_run):
+            return None
+        # dictionary codes in range (a negative one would wrap around): -1 is null where null is allowed
+        for name, size, least in (("experiment", len(strs), 0), ("status", len(strs), 0), ("script", len(strs), -1),
+                                  ("gitCommit", len(strs), -1), ("tagCodes", len(strs), 0),
+                                  ("paramShape", len(shapes), 0), ("tagShape", len(shapes), 0),
+                                  ("metricShape", len(shapes), 0), ("paramCodes", len(pvals), 0)):
+            col = c[name]
+            if col and (min(col) < least or max(col) >= size):
+                return None
+        if len(c["mMin"]) != len(c["mLast"]) or len(c["mMax"]) != len(c["mLast"]):
+            return None
+        for name in ("mLast", "mMin", "mMax"):
+            col = c[name]
+            for j in [j for j, v in enumerate(col) if not -9007199254740992.0 < v < 9007199254740992.0]:
+                col[j] = _json_number(col[j])
         cols = (c["experiment"], c["status"], c["script"], c["gitCommit"], c["starred"], c["startTime"],
                 c["endTime"], c["metricsBytes"], c["updatedAt"], c["runFileMtime"], c["paramShape"],
                 c["tagShape"], c["metricShape"])
@@ -2936,7 +2979,6 @@ def _listing_entries(path, index_stat):
                 metrics[k] = {"last": m_last[m], "min": m_min[m], "max": m_max[m]}
                 m += 1
             run_id = ids[i]
-            # an index entry that is also the reader's entry (_from_index: "parent", metrics as numbers)
             out[run_id] = {
                 "id": run_id,
                 "experiment": strs[exp],
@@ -2958,7 +3000,7 @@ def _listing_entries(path, index_stat):
         if p != len(p_codes) or t != len(t_codes) or m != len(m_last):
             return None
         return out
-    except (KeyError, IndexError, TypeError, ValueError, AttributeError, struct.error, UnicodeDecodeError):
+    except Exception:  # a listing edited into any other shape: index.json is read instead
         return None
 
 
@@ -2993,8 +3035,6 @@ def _needs_recheck(e, run_dir):
 
 
 def _from_index(e):
-    if "parent" in e:
-        return e  # read from index.listing: already the reader's entry
     tags = e["tags"]
     return {
         "id": e["id"],
@@ -3018,7 +3058,7 @@ def _read_entries(store_dir):
     an entry is used while it is current, and a run is read from its folder when it has no entry,
     is still going, or its run.json changed since. Without a readable index every run.json is read."""
     runs_dir = os.path.join(store_dir, "runs")
-    index, skipped, why = _load_index(store_dir)
+    index, skipped, why, listed = _load_index(store_dir)
     if index is None:
         _warn(
             "%s; reading every run's run.json instead (slower; any runlens command, e.g. `runlens ls`, "
@@ -3036,6 +3076,8 @@ def _read_entries(store_dir):
             e = index.get(d.name)
             if e is None or _needs_recheck(e, d.path):
                 reread.append(d.name)
+            elif listed is not None and listed.get(d.name) is e:
+                out.append(e)  # from index.listing: already the reader's entry
             else:
                 out.append(_from_index(e))
     out.extend(_scan_entries(runs_dir, reread))

@@ -200,7 +200,7 @@ describe('Python search_runs over the index', () => {
 for i in range(12):
     params = {"opt": "adam" if i % 2 else "sgd", "i": i, "lr": 10 ** -i, "x": [math.nan, math.inf, -math.inf, 1.5][i % 4]}
     with runlens.init(experiment="sweep" if i % 3 else "другой", name=["r%d" % i, "学習 %d" % i, "run 🙂 %d" % i][i % 3], params=params, tags={"k": "v%d" % (i % 2)}, store=".runlens") as run:
-        run.log({"acc": i / 12, "whole": i, "nan": math.nan if i == 5 else i, "big": 2.0 ** 60 + i}, step=i)
+        run.log({"acc": i / 12, "whole": i, "nan": math.nan if i == 5 else i, "big": 2.0 ** 60 + i * 1024}, step=i)
         run.log({"acc": (i + 1) / 12}, step=i + 1)
 `,
     );
@@ -238,5 +238,53 @@ for i in range(12):
       fromListing.rows.map(([id]) => id),
       cliIds(ws),
     );
+    fs.utimesSync(index, new Date(), new Date());
+    cli(['ls'], { cwd: ws }); // a listing made from this index.json again
+    assert.ok(search(ws).listed);
+    // Whole values past 2**53 are compared and written as JavaScript does (doubles; String() gives
+    // their shortest digits): the same runs from the listing, from index.json and from the CLI.
+    const filters = [
+      "metrics.big ~ '6847000'",
+      "metrics.big LIKE '%847000'",
+      'metrics.big = 1152921504606847000',
+      'metrics.big = 1152921504606846976',
+      'metrics.big >= 1152921504606847000',
+      'metrics.big > 1152921504606847000',
+      'metrics.whole = 3',
+    ];
+    const pyIds = (): string[][] => {
+      const out = py(
+        ws,
+        `import json, runlens
+print(json.dumps([[r["run_id"] for r in runlens.search_runs(f, output_format="list")] for f in ${JSON.stringify(filters)}]))
+`,
+      );
+      return JSON.parse(out.stdout) as string[][];
+    };
+    const listed = pyIds();
+    const cliFound = filters.map((f) => {
+      const r = cli(['ls', '--json', '-w', f], { cwd: ws });
+      assert.equal(r.status, 0, r.stderr);
+      return (JSON.parse(r.stdout) as { id: string }[]).map((e) => e.id);
+    });
+    assert.deepEqual(listed, cliFound, 'the listing: the runs the CLI finds');
+    assert.ok(
+      cliFound.every((ids) => ids.length > 0),
+      cliFound.map((ids) => ids.length).join(','),
+    );
+    fs.rmSync(listingFile);
+    assert.deepEqual(pyIds(), cliFound, 'index.json: the runs the CLI finds');
+    // A journal line with a key no index entry has ("parent") is read as an index entry.
+    const entry = JSON.parse(fs.readFileSync(index, 'utf8')).runs[fromListing.rows[0][0]];
+    fs.appendFileSync(
+      path.join(dir, 'index.journal.jsonl'),
+      JSON.stringify({ ...entry, parent: 'bogus', updatedAt: entry.updatedAt + 1 }) + '\n',
+    );
+    cli(['ls'], { cwd: ws });
+    const withJournal = search(ws);
+    assert.ok(withJournal.listed);
+    const first = (JSON.parse(withJournal.whole.replace(/\bNaN\b/g, 'null')) as Record<string, unknown>[])[0];
+    assert.equal(first.run_id, entry.id);
+    assert.equal(first.parent_run_id, null, 'the parent is its tag, not a stray key');
   });
 });
