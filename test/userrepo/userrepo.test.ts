@@ -23,6 +23,21 @@ const SYSTEM_PATH = ['/usr/local/bin', '/usr/bin', '/bin'];
 const nodeDir = path.dirname(process.execPath);
 if (!SYSTEM_PATH.includes(nodeDir)) SYSTEM_PATH.push(nodeDir);
 const npmCache = spawnSync('npm', ['config', 'get', 'cache'], { encoding: 'utf8' }).stdout.trim();
+/**
+ * How this machine reaches the registry (its CA file, proxy, registry), as npm_config_* variables:
+ * npm reads them from its global npmrc, `{prefix}/etc/npmrc`, and a command with `--prefix` of an
+ * empty folder reads none (behind a TLS-inspecting proxy every fetch then failed with
+ * SELF_SIGNED_CERT_IN_CHAIN and was retried until the test's timeout).
+ */
+const npmNetwork: Record<string, string> = Object.fromEntries(
+  spawnSync('npm', ['config', 'get', 'registry', 'cafile', 'proxy', 'https-proxy', 'strict-ssl', 'noproxy'], {
+    encoding: 'utf8',
+  })
+    .stdout.split('\n')
+    .map((line) => /^([\w-]+)=(.*)$/.exec(line.trim()))
+    .filter((m): m is RegExpExecArray => m !== null && m[2] !== '' && m[2] !== 'null' && m[2] !== 'undefined')
+    .map((m) => [`npm_config_${m[1].replace(/-/g, '_')}`, m[2]]),
+);
 
 let prefix = '';
 let repo = '';
@@ -32,7 +47,10 @@ function log(title: string, text: string): void {
   console.log(`--- ${title}\n${text.trimEnd()}\n---`);
 }
 
-/** `env -i` with only PATH, HOME and npm's cache (so the registry is needed only for what it lacks). */
+/**
+ * `env -i` with only PATH, HOME, npm's cache (so the registry is needed only for what it lacks) and how
+ * npm reaches the registry here.
+ */
 function run(
   cmd: string[],
   opts: { path?: string[]; env?: Record<string, string> } = {},
@@ -42,6 +60,7 @@ function run(
     HOME: home,
     LANG: 'C.UTF-8',
     npm_config_cache: npmCache,
+    ...npmNetwork,
     npm_config_update_notifier: 'false',
     ...opts.env,
   };
