@@ -2604,35 +2604,23 @@ def _q_sort_compare(entries, keys):
     return sorted(entries, key=functools.cmp_to_key(cmp))
 
 
+_Q_KINDS = {"metric": ("metrics",), "param": ("params",), "tag": ("tags",), "bare": ("params", "metrics")}
+
+
 def _q_check_sort(keys, entries):
+    """A sort key no run has is an error naming the close names (a key is looked up in the entries
+    until one has it, not in a set of every name: most keys are in the first entry)."""
     if not entries:
         return
-    kinds = {"metric": "metrics", "param": "params", "tag": "tags"}
-    missing = False
     for field, _ in keys:
-        if field[0] == "attr":
+        kinds = _Q_KINDS.get(field[0])
+        if kinds is None or any(field[1] in e[k] for e in entries for k in kinds):
             continue
-        look = ("params", "metrics") if field[0] == "bare" else (kinds[field[0]],)
-        if not any(field[1] in e[k] for e in entries for k in look):
-            missing = True
-    if not missing:
-        return
-    names = set()
-    for e in entries:
-        names.update("params." + k for k in e["params"])
-        names.update("metrics." + k for k in e["metrics"])
-        names.update("tags." + k for k in e["tags"])
-    for field, _ in keys:
-        if field[0] == "attr":
-            continue
-        if field[0] == "bare":
-            if "params." + field[1] in names or "metrics." + field[1] in names:
-                continue
-            full = field[1]
-        else:
-            full = {"metric": "metrics.", "param": "params.", "tag": "tags."}[field[0]] + field[1]
-            if full in names:
-                continue
+        names = set()
+        for e in entries:
+            for k in ("params", "metrics", "tags"):
+                names.update(k + "." + name for name in e[k])
+        full = field[1] if field[0] == "bare" else kinds[0] + "." + field[1]
         import difflib
 
         close = difflib.get_close_matches(full, sorted(names) + sorted(_ATTRIBUTES), n=5, cutoff=0.6)
@@ -2784,9 +2772,10 @@ def _load_index(store_dir):
     except OSError as e:
         return None, 0, "%s is unreadable (%s)" % (index_file, e), None
     listed = _listing_entries(os.path.join(store_dir, _LISTING_FILE), st)
-    entries = dict(listed) if listed is not None else None
     skipped = 0
-    if entries is None:
+    if listed is not None:
+        entries = dict(listed)  # the journal is replayed over a copy: `listed` tells its entries apart
+    else:
         try:
             with open(index_file, "rb") as f:
                 data = json.loads(f.read().decode("utf-8"))

@@ -104,7 +104,7 @@ describe('Python search_runs over the index', () => {
   for (const listing of [false, true])
     test(`reads the index${listing ? ' from index.listing' : ''}, and run folders only for runs the index does not hold current`, async () => {
       const { ws, store, ids } = indexedStore();
-      if (listing) assert.deepEqual(cliIds(ws).length > 0, true, 'runlens ls writes index.listing');
+      if (listing) cliIds(ws); // runlens ls writes index.listing
       assert.equal(fs.existsSync(path.join(store.dir, 'index.listing')), listing);
       const byName = new Map(store.listRuns().entries.map((e) => [e.name, e.id]));
       // A change recorded through the store: run.json and a journal line, read from the journal.
